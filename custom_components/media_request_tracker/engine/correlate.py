@@ -1,0 +1,149 @@
+"""Correlation: which tracked request a piece of evidence is about (DESIGN §2.2).
+
+Every lookup goes through an index, so matching costs the same with ten requests or ten
+thousand. Index entries are only ever added while a request lives; a lookup re-checks the
+candidate's fields, so an id that changed later can never cause a wrong match.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from .evidence import ArrMedia
+from .models import MediaType, Request, Service
+
+type Key = tuple[str, object]
+type Accept = Callable[[Request], bool]
+
+
+def newest_first(requests: Iterable[Request]) -> list[Request]:
+    """Jellyseerr request ids grow with time: the highest id is the newest request."""
+    return sorted(requests, key=lambda request: int(request.key), reverse=True)
+
+
+def is_active(request: Request) -> bool:
+    """Terminal requests take no new evidence (a re-request is a new request)."""
+    return not request.is_terminal
+
+
+def can_reopen(request: Request) -> bool:
+    """An available TV request may gain airing episodes; declined/removed never move."""
+    return not (request.declined or request.removed)
+
+
+class RequestIndex:
+    """Ids → request keys, for every id a request can be recognised by."""
+
+    def __init__(self, requests: dict[str, Request]) -> None:
+        """Index the tracker's requests (the mapping is shared, not copied)."""
+        self._requests = requests
+        self._keys: defaultdict[Key, set[str]] = defaultdict(set)
+
+    def add(self, request: Request) -> None:
+        """(Re-)index every id the request currently has."""
+        for index_key in _index_keys(request):
+            self._keys[index_key].add(request.key)
+
+    def discard(self, request: Request) -> None:
+        """Forget a request that leaves the tracker."""
+        for index_key in _index_keys(request):
+            keys = self._keys.get(index_key)
+            if keys is not None:
+                keys.discard(request.key)
+                if not keys:
+                    del self._keys[index_key]
+
+    def candidates(self, kind: str, value: object) -> list[Request]:
+        """Requests that have this id now, newest first."""
+        keys = self._keys.get((kind, value), ())
+        still_has = _HOLDS[kind]
+        return newest_first(
+            request
+            for key in keys
+            if (request := self._requests.get(key)) is not None
+            and still_has(request, value)
+        )
+
+    def for_arr(
+        self, media: ArrMedia, download_id: str | None, accept: Accept
+    ) -> Request | None:
+        """The request an *arr event is about: downloadId, *arr id, then media ids."""
+        if download_id:
+            for request in self.candidates("download", download_id.casefold()):
+                if accept(request):
+                    return request
+        return self.by_media(
+            media.media_type,
+            {
+                media.service.value: media.arr_id,
+                "tmdb": media.tmdb_id,
+                "tvdb": media.tvdb_id,
+                "imdb": media.imdb_id,
+            },
+            accept,
+        )
+
+    def by_media(
+        self, media_type: MediaType, ids: dict[str, object], accept: Accept
+    ) -> Request | None:
+        """The newest accepted request matching the first id (in order) that finds one."""
+        for kind, value in ids.items():
+            if value is None:
+                continue
+            index_value = (media_type, value) if kind == "tmdb" else value
+            found = prefer_hd(
+                request
+                for request in self.candidates(kind, index_value)
+                if request.media_type is media_type and accept(request)
+            )
+            if found is not None:
+                return found
+        return None
+
+
+def prefer_hd(requests: Iterable[Request]) -> Request | None:
+    """Our single Radarr/Sonarr serves HD requests; 4K ones only when nothing else fits."""
+    fallback: Request | None = None
+    for request in requests:
+        if not request.is_4k:
+            return request
+        fallback = fallback or request
+    return fallback
+
+
+_HOLDS: dict[str, Callable[[Request, object], bool]] = {
+    "tmdb": lambda r, value: (r.media_type, r.tmdb_id) == value,
+    "tvdb": lambda r, value: r.tvdb_id == value,
+    "imdb": lambda r, value: r.imdb_id == value,
+    Service.RADARR.value: lambda r, value: r.radarr_id == value,
+    Service.SONARR.value: lambda r, value: r.sonarr_id == value,
+    "download": lambda r, value: value in r.downloads,
+    "episode_tvdb": lambda r, value: any(
+        episode.tvdb_id == value for episode in r.episodes.values()
+    ),
+    "jellyfin": lambda r, value: (
+        r.jellyfin_item_id == value
+        or any(episode.jellyfin_item_id == value for episode in r.episodes.values())
+    ),
+}
+
+
+def _index_keys(request: Request) -> Iterable[Key]:
+    if request.tmdb_id is not None:
+        yield ("tmdb", (request.media_type, request.tmdb_id))
+    if request.tvdb_id is not None:
+        yield ("tvdb", request.tvdb_id)
+    if request.imdb_id is not None:
+        yield ("imdb", request.imdb_id)
+    if request.radarr_id is not None:
+        yield (Service.RADARR.value, request.radarr_id)
+    if request.sonarr_id is not None:
+        yield (Service.SONARR.value, request.sonarr_id)
+    if request.jellyfin_item_id is not None:
+        yield ("jellyfin", request.jellyfin_item_id)
+    for folded in request.downloads:
+        yield ("download", folded)
+    for episode in request.episodes.values():
+        if episode.tvdb_id is not None:
+            yield ("episode_tvdb", episode.tvdb_id)
+        if episode.jellyfin_item_id is not None:
+            yield ("jellyfin", episode.jellyfin_item_id)

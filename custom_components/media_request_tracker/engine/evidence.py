@@ -1,0 +1,178 @@
+"""Evidence: what a source said, parsed and typed, ready for the tracker.
+
+Each upstream parser in `sources/` turns a webhook body or an API answer into one of
+these frozen records; the tracker never sees raw JSON.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .models import EpisodeKey, MediaType, Service
+
+
+class RequestStatus(StrEnum):
+    """What Jellyseerr says about a request."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    FAILED = "failed"
+    AVAILABLE = "available"
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """A service's test notification: proof that its webhook reaches us."""
+
+    service: Service
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEvidence:
+    """Jellyseerr: a request was made, approved, declined, failed or is available."""
+
+    request_key: str
+    status: RequestStatus
+    media_type: MediaType
+    title: str
+    detail: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    poster_url: str | None = None
+    overview: str | None = None
+    requested_by: str | None = None
+    requested_seasons: frozenset[int] = frozenset()
+    is_4k: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArrMedia:
+    """The movie (Radarr) or series (Sonarr) an *arr event is about."""
+
+    service: Service
+    arr_id: int | None
+    title: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    is_anime: bool = False
+    poster_url: str | None = None
+
+    @property
+    def media_type(self) -> MediaType:
+        """Radarr handles movies, Sonarr TV."""
+        return MediaType.MOVIE if self.service is Service.RADARR else MediaType.TV
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRef:
+    """An episode as Sonarr names it."""
+
+    season: int
+    number: int
+    title: str | None = None
+    sonarr_episode_id: int | None = None
+    tvdb_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """What was grabbed."""
+
+    title: str | None = None
+    quality: str | None = None
+    indexer: str | None = None
+    release_group: str | None = None
+    size: int | None = None
+    client: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GrabEvidence:
+    """Radarr/Sonarr sent a release to the download client."""
+
+    media: ArrMedia
+    download_id: str | None
+    release: Release
+    episodes: tuple[EpisodeRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedFile:
+    """A file imported into the library, and the episodes it holds when known."""
+
+    path: str
+    episodes: tuple[EpisodeKey, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEvidence:
+    """Radarr/Sonarr imported files.
+
+    `complete` is true when the whole release is imported (Radarr `Download`, Sonarr
+    "On Import Complete"); Sonarr's per-file `Download` event is not complete.
+    """
+
+    media: ArrMedia
+    download_id: str | None
+    files: tuple[ImportedFile, ...]
+    complete: bool
+    is_upgrade: bool = False
+    episodes: tuple[EpisodeRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBlockedEvidence:
+    """Radarr/Sonarr finished a download but cannot import it (manual interaction)."""
+
+    media: ArrMedia
+    download_id: str | None
+    problem: str
+    episodes: tuple[EpisodeRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteEvidence:
+    """Radarr/Sonarr deleted a movie/series (`episodes` empty) or episode files."""
+
+    media: ArrMedia
+    reason: str
+    episodes: tuple[EpisodeRef, ...] = ()
+
+
+class ItemKind(StrEnum):
+    """The Jellyfin item types we use."""
+
+    MOVIE = "movie"
+    SERIES = "series"
+    EPISODE = "episode"
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryItemEvidence:
+    """Jellyfin holds a playable item (a movie, an episode) or a series folder."""
+
+    item_id: str
+    kind: ItemKind
+    name: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    season: int | None = None
+    number: int | None = None
+    series_item_id: str | None = None
+
+
+type Evidence = (
+    Ping
+    | RequestEvidence
+    | GrabEvidence
+    | ImportEvidence
+    | ImportBlockedEvidence
+    | DeleteEvidence
+    | LibraryItemEvidence
+)

@@ -1,0 +1,129 @@
+"""State derivation: from accumulated facts to the state users see (DESIGN §3)."""
+
+from collections.abc import Iterable
+
+from .models import (
+    STAGE_STATES,
+    Download,
+    Episode,
+    MediaType,
+    Problem,
+    Request,
+    Stage,
+    State,
+    episode_label,
+)
+
+# The order in which a TV request shows its most advanced in-progress episode.
+IN_PROGRESS_ORDER: dict[State, int] = {
+    State.REQUESTED: 0,
+    State.APPROVED: 1,
+    State.GRABBING: 2,
+    State.DOWNLOADING: 3,
+    State.DOWNLOADED: 4,
+    State.IMPORTING: 5,
+    State.ANIME_MATCHING: 6,
+}
+
+type Derived = tuple[State, str | None]
+
+
+def advance(current: Stage, proven: Stage) -> Stage:
+    """Stages only move forward: late or repeated evidence never moves one back."""
+    return proven if proven > current else current
+
+
+def track_state(
+    stage: Stage,
+    problem: Problem | None,
+    downloads: Iterable[Download],
+    imported: State,
+) -> Derived:
+    """The state of one track (a movie request or one episode) and its problem text.
+
+    A failed download counts only while no other download of the track is healthy (a
+    retry supersedes it); a track-level problem only while nothing got past its stage.
+    """
+    if stage is Stage.AVAILABLE:
+        return State.AVAILABLE, None
+    furthest: Stage = stage
+    failures: list[Problem] = []
+    healthy = False
+    for download in downloads:
+        if download.problem is None:
+            healthy = True
+            furthest = advance(furthest, download.stage)
+        else:
+            failures.append(download.problem)
+    if failures and not healthy:
+        worst = max(failures, key=lambda failure: failure.stage)
+        if worst.stage >= stage:
+            return State.FAILED, worst.text
+    if problem is not None and problem.stage >= furthest:
+        return State.FAILED, problem.text
+    if furthest is Stage.IMPORTED:
+        return imported, None
+    return STAGE_STATES[furthest], None
+
+
+def imported_state(request: Request, anime_matching: bool) -> State:
+    """Imported anime waits for Shoko to match it when Shoko is configured."""
+    if request.is_anime and anime_matching:
+        return State.ANIME_MATCHING
+    return State.IMPORTING
+
+
+def episode_state(request: Request, episode: Episode, imported: State) -> Derived:
+    """An episode's state: its own facts, its downloads, and the request's approval."""
+    if episode.removed:
+        return State.REMOVED, None
+    floor = min(request.stage, Stage.APPROVED)
+    downloads = (
+        download
+        for download in request.downloads.values()
+        if episode.key in download.episodes
+    )
+    return track_state(
+        advance(episode.stage, floor), episode.problem, downloads, imported
+    )
+
+
+def request_state(request: Request, imported: State) -> Derived:
+    """A request's state; a TV request with known episodes aggregates them."""
+    if request.removed:
+        return State.REMOVED, None
+    if request.declined:
+        return State.DECLINED, None
+    if request.media_type is MediaType.MOVIE:
+        return track_state(
+            request.stage, request.problem, request.downloads.values(), imported
+        )
+    if not request.episodes:
+        return track_state(request.stage, request.problem, (), imported)
+    return _aggregate_episodes(request)
+
+
+def _aggregate_episodes(request: Request) -> Derived:
+    live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
+    if not live:
+        return State.REMOVED, None
+    failed = sorted(
+        (ep for ep in live if ep.state is State.FAILED), key=lambda ep: ep.key
+    )
+    if failed:
+        first = failed[0]
+        return State.FAILED, f"{episode_label(first.key)}: {first.problem_text}"
+    pending = [ep.state for ep in live if ep.state is not State.AVAILABLE]
+    if not pending:
+        return State.AVAILABLE, None
+    most_advanced = max(pending, key=IN_PROGRESS_ORDER.__getitem__)
+    problem = request.problem
+    if problem is not None and problem.stage >= _stage_of(most_advanced):
+        return State.FAILED, problem.text
+    return most_advanced, None
+
+
+def _stage_of(state: State) -> Stage:
+    if state is State.ANIME_MATCHING:
+        return Stage.IMPORTED
+    return next(stage for stage, shown in STAGE_STATES.items() if shown is state)

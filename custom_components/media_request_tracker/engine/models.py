@@ -1,0 +1,403 @@
+"""What the tracker knows: requests, their episodes and downloads, and their states.
+
+State is never stored as the result of a transition; it is derived from facts that only
+accumulate (the furthest stage each piece of evidence proved, problems tied to the stage
+they concern). That is what makes duplicate and out-of-order evidence harmless.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class State(StrEnum):
+    """The state of a request or an episode (translated in strings.json)."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    GRABBING = "grabbing"
+    DOWNLOADING = "downloading"
+    DOWNLOADED = "downloaded"
+    IMPORTING = "importing"
+    ANIME_MATCHING = "anime_matching"
+    AVAILABLE = "available"
+    FAILED = "failed"
+    DECLINED = "declined"
+    REMOVED = "removed"
+
+
+TERMINAL_STATES = frozenset({State.AVAILABLE, State.DECLINED, State.REMOVED})
+
+
+class Stage(IntEnum):
+    """How far along the pipeline evidence has proven something to be."""
+
+    NONE = 0
+    REQUESTED = 1
+    APPROVED = 2
+    GRABBED = 3
+    DOWNLOADING = 4
+    DOWNLOADED = 5
+    IMPORTED = 6
+    AVAILABLE = 7
+
+
+STAGE_STATES: dict[Stage, State] = {
+    Stage.NONE: State.REQUESTED,
+    Stage.REQUESTED: State.REQUESTED,
+    Stage.APPROVED: State.APPROVED,
+    Stage.GRABBED: State.GRABBING,
+    Stage.DOWNLOADING: State.DOWNLOADING,
+    Stage.DOWNLOADED: State.DOWNLOADED,
+    Stage.IMPORTED: State.IMPORTING,
+    Stage.AVAILABLE: State.AVAILABLE,
+}
+
+
+class MediaType(StrEnum):
+    """Movie or TV, as Jellyseerr names them."""
+
+    MOVIE = "movie"
+    TV = "tv"
+
+
+class Service(StrEnum):
+    """The upstream service a piece of evidence comes from."""
+
+    JELLYSEERR = "jellyseerr"
+    RADARR = "radarr"
+    SONARR = "sonarr"
+    QBITTORRENT = "qbittorrent"
+    JELLYFIN = "jellyfin"
+    SHOKO = "shoko"
+
+
+type EpisodeKey = tuple[int, int]
+
+
+def episode_label(key: EpisodeKey) -> str:
+    """`S01E03` for season 1, episode 3."""
+    return f"S{key[0]:02d}E{key[1]:02d}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something that needs attention, and the stage it blocks.
+
+    Evidence of a later stage supersedes it: an import after "import blocked" clears it.
+    """
+
+    text: str
+    stage: Stage
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return {"text": self.text, "stage": int(self.stage)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Problem | None:
+        """Restore from storage."""
+        if data is None:
+            return None
+        return cls(text=data["text"], stage=Stage(data["stage"]))
+
+
+@dataclass(slots=True)
+class TimelineEntry:
+    """One state change: when, into which state, who said so and what they said."""
+
+    time: datetime
+    state: State
+    source: Service
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage and for `get_requests`."""
+        return {
+            "time": self.time.isoformat(),
+            "state": self.state.value,
+            "source": self.source.value,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TimelineEntry:
+        """Restore from storage."""
+        return cls(
+            time=datetime.fromisoformat(data["time"]),
+            state=State(data["state"]),
+            source=Service(data["source"]),
+            detail=data["detail"],
+        )
+
+
+@dataclass(slots=True)
+class Download:
+    """One release sent to a download client (a season pack covers many episodes)."""
+
+    download_id: str
+    stage: Stage = Stage.GRABBED
+    problem: Problem | None = None
+    client: str | None = None
+    release_title: str | None = None
+    quality: str | None = None
+    indexer: str | None = None
+    release_group: str | None = None
+    size: int | None = None
+    episodes: set[EpisodeKey] = field(default_factory=set)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the download has a problem that nothing later superseded."""
+        return self.problem is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return {
+            "download_id": self.download_id,
+            "stage": int(self.stage),
+            "problem": None if self.problem is None else self.problem.to_dict(),
+            "client": self.client,
+            "release_title": self.release_title,
+            "quality": self.quality,
+            "indexer": self.indexer,
+            "release_group": self.release_group,
+            "size": self.size,
+            "episodes": [list(key) for key in sorted(self.episodes)],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Download:
+        """Restore from storage."""
+        return cls(
+            download_id=data["download_id"],
+            stage=Stage(data["stage"]),
+            problem=Problem.from_dict(data["problem"]),
+            client=data["client"],
+            release_title=data["release_title"],
+            quality=data["quality"],
+            indexer=data["indexer"],
+            release_group=data["release_group"],
+            size=data["size"],
+            episodes={(season, number) for season, number in data["episodes"]},
+        )
+
+
+@dataclass(slots=True)
+class Episode:
+    """One episode of a TV request."""
+
+    season: int
+    number: int
+    title: str | None = None
+    sonarr_episode_id: int | None = None
+    tvdb_id: int | None = None
+    download_id: str | None = None
+    stage: Stage = Stage.NONE
+    removed: bool = False
+    problem: Problem | None = None
+    file_path: str | None = None
+    jellyfin_item_id: str | None = None
+    state: State = State.REQUESTED
+    problem_text: str | None = None
+    reached: dict[State, datetime] = field(default_factory=dict)
+
+    @property
+    def key(self) -> EpisodeKey:
+        """(season, episode)."""
+        return (self.season, self.number)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return {
+            "season": self.season,
+            "number": self.number,
+            "title": self.title,
+            "sonarr_episode_id": self.sonarr_episode_id,
+            "tvdb_id": self.tvdb_id,
+            "download_id": self.download_id,
+            "stage": int(self.stage),
+            "removed": self.removed,
+            "problem": None if self.problem is None else self.problem.to_dict(),
+            "file_path": self.file_path,
+            "jellyfin_item_id": self.jellyfin_item_id,
+            "state": self.state.value,
+            "problem_text": self.problem_text,
+            "reached": {state.value: _iso(at) for state, at in self.reached.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Episode:
+        """Restore from storage."""
+        return cls(
+            season=data["season"],
+            number=data["number"],
+            title=data["title"],
+            sonarr_episode_id=data["sonarr_episode_id"],
+            tvdb_id=data["tvdb_id"],
+            download_id=data["download_id"],
+            stage=Stage(data["stage"]),
+            removed=data["removed"],
+            problem=Problem.from_dict(data["problem"]),
+            file_path=data["file_path"],
+            jellyfin_item_id=data["jellyfin_item_id"],
+            state=State(data["state"]),
+            problem_text=data["problem_text"],
+            reached={
+                State(state): datetime.fromisoformat(at)
+                for state, at in data["reached"].items()
+            },
+        )
+
+
+@dataclass(slots=True)
+class Request:
+    """One Jellyseerr request and everything learned about it since."""
+
+    key: str
+    media_type: MediaType
+    title: str
+    created_at: datetime
+    year: int | None = None
+    overview: str | None = None
+    poster_url: str | None = None
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    radarr_id: int | None = None
+    sonarr_id: int | None = None
+    requested_by: str | None = None
+    requested_seasons: frozenset[int] = frozenset()
+    is_4k: bool = False
+    is_anime: bool = False
+    file_paths: list[str] = field(default_factory=list)
+    jellyfin_item_id: str | None = None
+    stage: Stage = Stage.NONE
+    declined: bool = False
+    removed: bool = False
+    problem: Problem | None = None
+    downloads: dict[str, Download] = field(default_factory=dict)
+    episodes: dict[EpisodeKey, Episode] = field(default_factory=dict)
+    state: State = State.REQUESTED
+    problem_text: str | None = None
+    stalled: bool = False
+    reached: dict[State, datetime] = field(default_factory=dict)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    updated_at: datetime | None = None
+    _stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def jellyseerr_request_id(self) -> int:
+        """The Jellyseerr request id (the request key is its string form)."""
+        return int(self.key)
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether new evidence may no longer attach (DESIGN §2.2)."""
+        return self.state in TERMINAL_STATES
+
+    @property
+    def latest_download(self) -> Download | None:
+        """The most recently grabbed release, which describes quality and size."""
+        return next(reversed(self.downloads.values()), None)
+
+    def requests_season(self, season: int) -> bool:
+        """Whether the request asked for this season (no list means all seasons)."""
+        return not self.requested_seasons or season in self.requested_seasons
+
+    def touch(self, now: datetime) -> None:
+        """Record a change: the cached stored form is rebuilt on the next save."""
+        self.updated_at = now
+        self._stored = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage; cached until the request changes again."""
+        if self._stored is None:
+            self._stored = self._build_dict()
+        return self._stored
+
+    def _build_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "media_type": self.media_type.value,
+            "title": self.title,
+            "created_at": self.created_at.isoformat(),
+            "year": self.year,
+            "overview": self.overview,
+            "poster_url": self.poster_url,
+            "tmdb_id": self.tmdb_id,
+            "tvdb_id": self.tvdb_id,
+            "imdb_id": self.imdb_id,
+            "radarr_id": self.radarr_id,
+            "sonarr_id": self.sonarr_id,
+            "requested_by": self.requested_by,
+            "requested_seasons": sorted(self.requested_seasons),
+            "is_4k": self.is_4k,
+            "is_anime": self.is_anime,
+            "file_paths": list(self.file_paths),
+            "jellyfin_item_id": self.jellyfin_item_id,
+            "stage": int(self.stage),
+            "declined": self.declined,
+            "removed": self.removed,
+            "problem": None if self.problem is None else self.problem.to_dict(),
+            "downloads": [download.to_dict() for download in self.downloads.values()],
+            "episodes": [episode.to_dict() for episode in self.episodes.values()],
+            "state": self.state.value,
+            "problem_text": self.problem_text,
+            "stalled": self.stalled,
+            "reached": {state.value: _iso(at) for state, at in self.reached.items()},
+            "timeline": [entry.to_dict() for entry in self.timeline],
+            "updated_at": _iso(self.updated_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Request:
+        """Restore from storage."""
+        downloads = [Download.from_dict(item) for item in data["downloads"]]
+        episodes = [Episode.from_dict(item) for item in data["episodes"]]
+        request = cls(
+            key=data["key"],
+            media_type=MediaType(data["media_type"]),
+            title=data["title"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            year=data["year"],
+            overview=data["overview"],
+            poster_url=data["poster_url"],
+            tmdb_id=data["tmdb_id"],
+            tvdb_id=data["tvdb_id"],
+            imdb_id=data["imdb_id"],
+            radarr_id=data["radarr_id"],
+            sonarr_id=data["sonarr_id"],
+            requested_by=data["requested_by"],
+            requested_seasons=frozenset(data["requested_seasons"]),
+            is_4k=data["is_4k"],
+            is_anime=data["is_anime"],
+            file_paths=list(data["file_paths"]),
+            jellyfin_item_id=data["jellyfin_item_id"],
+            stage=Stage(data["stage"]),
+            declined=data["declined"],
+            removed=data["removed"],
+            problem=Problem.from_dict(data["problem"]),
+            downloads={item.download_id.casefold(): item for item in downloads},
+            episodes={item.key: item for item in episodes},
+            state=State(data["state"]),
+            problem_text=data["problem_text"],
+            stalled=data["stalled"],
+            reached={
+                State(state): datetime.fromisoformat(at)
+                for state, at in data["reached"].items()
+            },
+            timeline=[TimelineEntry.from_dict(item) for item in data["timeline"]],
+            updated_at=_from_iso(data["updated_at"]),
+        )
+        request._stored = data
+        return request

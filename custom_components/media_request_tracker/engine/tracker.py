@@ -1,0 +1,685 @@
+"""The tracker: holds the requests, applies evidence, and reports what changed.
+
+Every handler only adds facts (a stage reached, a problem at a stage, an id learned);
+`_settle` then derives the states again and records the differences. Applying the same
+evidence twice therefore changes nothing, and the order of evidence does not matter.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from .correlate import RequestIndex, can_reopen, is_active
+from .evidence import (
+    ArrMedia,
+    DeleteEvidence,
+    EpisodeRef,
+    Evidence,
+    GrabEvidence,
+    ImportBlockedEvidence,
+    ImportEvidence,
+    ItemKind,
+    LibraryItemEvidence,
+    Ping,
+    Release,
+    RequestEvidence,
+    RequestStatus,
+)
+from .lifecycle import advance, episode_state, imported_state, request_state
+from .models import (
+    Download,
+    Episode,
+    EpisodeKey,
+    MediaType,
+    Problem,
+    Request,
+    Service,
+    Stage,
+    State,
+    TimelineEntry,
+)
+
+# Jellyfin episodes seen before the grab that names them, kept by episode TVDB id.
+MAX_SIGHTINGS = 5000
+
+JELLYSEERR_STAGES = {
+    RequestStatus.PENDING: Stage.REQUESTED,
+    RequestStatus.APPROVED: Stage.APPROVED,
+    RequestStatus.FAILED: Stage.APPROVED,
+    RequestStatus.DECLINED: Stage.NONE,
+    RequestStatus.AVAILABLE: Stage.AVAILABLE,
+}
+JELLYSEERR_FAILED = "Jellyseerr could not hand the request to Radarr/Sonarr"
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """A request changed state (`from_state` is None for a new request)."""
+
+    request: Request
+    from_state: State | None
+    to_state: State
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeStateChange:
+    """An episode changed state (`from_state` is None for a new episode)."""
+
+    request: Request
+    episode: Episode
+    from_state: State | None
+    to_state: State
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemChange:
+    """A request's or an episode's problem appeared, changed or cleared."""
+
+    request: Request
+    episode: Episode | None
+    stalled: bool
+    problem: str | None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one piece of evidence changed, and when it was applied."""
+
+    now: datetime
+    created: list[Request] = field(default_factory=list)
+    new_episodes: list[tuple[Request, Episode]] = field(default_factory=list)
+    touched: dict[str, Request] = field(default_factory=dict)
+    state_changes: list[StateChange] = field(default_factory=list)
+    episode_changes: list[EpisodeStateChange] = field(default_factory=list)
+    problem_changes: list[ProblemChange] = field(default_factory=list)
+
+
+def _merge(target: Any, **values: Any) -> bool:
+    """Overwrite fields with the known (non-None) values; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if value is not None and getattr(target, name) != value:
+            setattr(target, name, value)
+            changed = True
+    return changed
+
+
+def _fill(target: Any, **values: Any) -> bool:
+    """Set only fields that are still unknown; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if value is not None and getattr(target, name) is None:
+            setattr(target, name, value)
+            changed = True
+    return changed
+
+
+def _reach(track: Request | Episode, stage: Stage) -> bool:
+    """Record that a track got at least this far."""
+    reached = advance(track.stage, stage)
+    if reached is track.stage:
+        return False
+    track.stage = reached
+    return True
+
+
+def _advance_download(download: Download, stage: Stage) -> bool:
+    """Move a download forward; a later stage supersedes the problem it had."""
+    changed = False
+    if stage > download.stage:
+        download.stage = stage
+        changed = True
+    if download.problem is not None and download.stage > download.problem.stage:
+        download.problem = None
+        changed = True
+    return changed
+
+
+def _block(download: Download, problem: Problem) -> bool:
+    """Attach a problem unless the download already got past that stage."""
+    if download.stage > problem.stage or download.problem == problem:
+        return False
+    if download.problem is not None and download.problem.stage > problem.stage:
+        return False
+    download.problem = problem
+    return True
+
+
+def _wants_any(request: Request, refs: Iterable[EpisodeRef]) -> bool:
+    """Whether a TV request asked for one of these episodes and lacks it still."""
+    for ref in refs:
+        if request.requests_season(ref.season):
+            episode = request.episodes.get((ref.season, ref.number))
+            if episode is None or episode.state is not State.AVAILABLE:
+                return True
+    return False
+
+
+class Tracker:
+    """All tracked requests of one media stack, and the rules that move them."""
+
+    def __init__(
+        self, *, anime_matching: bool = False, requesters: Iterable[str] = ()
+    ) -> None:
+        """Start empty; `anime_matching` is on when Shoko is configured."""
+        self.requests: dict[str, Request] = {}
+        self.tombstones: set[str] = set()
+        self.sightings: dict[int, str] = {}
+        self._index = RequestIndex(self.requests)
+        self._anime_matching = anime_matching
+        self._requesters = frozenset(name.casefold() for name in requesters)
+
+    def load(
+        self,
+        requests: Iterable[Request],
+        tombstones: Iterable[str] = (),
+        sightings: Mapping[int, str] | None = None,
+    ) -> None:
+        """Restore stored requests (states are derived again with today's rules)."""
+        for request in requests:
+            self.requests[request.key] = request
+            self._index.add(request)
+        self.tombstones.update(tombstones)
+        self.sightings.update(sightings or {})
+
+    def apply(self, evidence: Evidence, now: datetime) -> Outcome:
+        """Apply one piece of evidence and report what changed."""
+        outcome = Outcome(now)
+        match evidence:
+            case RequestEvidence():
+                self._apply_request(evidence, outcome)
+            case GrabEvidence():
+                self._apply_grab(evidence, outcome)
+            case ImportEvidence():
+                self._apply_import(evidence, outcome)
+            case ImportBlockedEvidence():
+                self._apply_import_blocked(evidence, outcome)
+            case DeleteEvidence():
+                self._apply_delete(evidence, outcome)
+            case LibraryItemEvidence():
+                self._apply_library_item(evidence, outcome)
+            case Ping():
+                pass
+        return outcome
+
+    def forget(self, key: str) -> Request | None:
+        """Stop tracking a request for good: polling will never bring it back."""
+        self.tombstones.add(key)
+        request = self.requests.pop(key, None)
+        if request is not None:
+            self._index.discard(request)
+        return request
+
+    def prune(self, updated_before: datetime) -> list[Request]:
+        """Drop terminal requests that have not changed since the cut-off."""
+        stale = [
+            request
+            for request in self.requests.values()
+            if request.is_terminal
+            and (request.updated_at or request.created_at) < updated_before
+        ]
+        for request in stale:
+            del self.requests[request.key]
+            self._index.discard(request)
+        return stale
+
+    # Jellyseerr
+
+    def _apply_request(self, evidence: RequestEvidence, outcome: Outcome) -> None:
+        request = self.requests.get(evidence.request_key)
+        changed = False
+        if request is None:
+            if not self._wanted(evidence):
+                return
+            request = Request(
+                key=evidence.request_key,
+                media_type=evidence.media_type,
+                title=evidence.title,
+                created_at=outcome.now,
+            )
+            self.requests[request.key] = request
+            outcome.created.append(request)
+            changed = True
+        elif request.is_terminal:
+            return
+        changed |= _merge(
+            request,
+            title=evidence.title,
+            year=evidence.year,
+            tmdb_id=evidence.tmdb_id,
+            tvdb_id=evidence.tvdb_id,
+            imdb_id=evidence.imdb_id,
+            poster_url=evidence.poster_url,
+            overview=evidence.overview,
+            requested_by=evidence.requested_by,
+            requested_seasons=evidence.requested_seasons or None,
+            is_4k=evidence.is_4k or None,
+        )
+        changed |= _reach(request, JELLYSEERR_STAGES[evidence.status])
+        if evidence.status is RequestStatus.DECLINED and not request.declined:
+            request.declined = changed = True
+        elif evidence.status is RequestStatus.FAILED:
+            changed |= _merge(
+                request, problem=Problem(JELLYSEERR_FAILED, Stage.APPROVED)
+            )
+        elif evidence.status is RequestStatus.AVAILABLE:
+            for episode in request.episodes.values():
+                changed |= _reach(episode, Stage.AVAILABLE)
+        self._settle(
+            request,
+            outcome,
+            source=Service.JELLYSEERR,
+            detail=evidence.detail,
+            changed=changed,
+        )
+
+    def _wanted(self, evidence: RequestEvidence) -> bool:
+        """New requests: never a forgotten one, and only from the chosen requesters."""
+        if evidence.request_key in self.tombstones:
+            return False
+        if not self._requesters:
+            return True
+        name = (evidence.requested_by or "").casefold()
+        return name in self._requesters
+
+    # Radarr / Sonarr
+
+    def _arr_request(
+        self, media: ArrMedia, download_id: str | None, refs: tuple[EpisodeRef, ...]
+    ) -> Request | None:
+        """The request *arr evidence belongs to; never a request nobody made."""
+        if media.media_type is MediaType.MOVIE:
+            return self._index.for_arr(media, download_id, is_active)
+        active = self._index.for_arr(
+            media, download_id, lambda r: is_active(r) and _wants_any(r, refs)
+        )
+        if active is not None:
+            return active
+        # Airing seasons (DESIGN §2.2): new episodes reopen an available request.
+        return self._index.for_arr(
+            media, download_id, lambda r: can_reopen(r) and _wants_any(r, refs)
+        )
+
+    def _bind(self, request: Request, media: ArrMedia) -> bool:
+        """Learn the *arr's ids for the request (Jellyseerr's names stay)."""
+        ids = (
+            {"radarr_id": media.arr_id}
+            if media.service is Service.RADARR
+            else {"sonarr_id": media.arr_id}
+        )
+        changed = _fill(
+            request,
+            tmdb_id=media.tmdb_id,
+            tvdb_id=media.tvdb_id,
+            imdb_id=media.imdb_id,
+            poster_url=media.poster_url,
+            **ids,
+        )
+        if media.is_anime and not request.is_anime:
+            request.is_anime = changed = True
+        return changed
+
+    def _download(self, request: Request, download_id: str) -> tuple[Download, bool]:
+        folded = download_id.casefold()
+        download = request.downloads.get(folded)
+        if download is not None:
+            return download, False
+        download = request.downloads[folded] = Download(download_id=download_id)
+        return download, True
+
+    def _episodes(
+        self, request: Request, refs: Iterable[EpisodeRef], outcome: Outcome
+    ) -> tuple[list[Episode], bool]:
+        """The request's episodes for these refs (in requested seasons), made as needed."""
+        episodes: list[Episode] = []
+        changed = False
+        for ref in refs:
+            if not request.requests_season(ref.season):
+                continue
+            key = (ref.season, ref.number)
+            episode = request.episodes.get(key)
+            if episode is None:
+                episode = request.episodes[key] = Episode(ref.season, ref.number)
+                outcome.new_episodes.append((request, episode))
+                changed = True
+            changed |= _merge(
+                episode,
+                title=ref.title,
+                sonarr_episode_id=ref.sonarr_episode_id,
+                tvdb_id=ref.tvdb_id,
+            )
+            changed |= self._apply_sighting(episode)
+            episodes.append(episode)
+        return episodes, changed
+
+    def _apply_sighting(self, episode: Episode) -> bool:
+        """An episode Jellyfin showed before any grab named it is available."""
+        if episode.tvdb_id is None or episode.tvdb_id not in self.sightings:
+            return False
+        episode.jellyfin_item_id = self.sightings.pop(episode.tvdb_id)
+        _reach(episode, Stage.AVAILABLE)
+        return True
+
+    def _track_download(
+        self,
+        request: Request,
+        download_id: str | None,
+        episodes: list[Episode],
+        release: Release | None = None,
+    ) -> tuple[Download | None, bool]:
+        """The download the evidence names, covering the evidence's episodes."""
+        if not download_id:
+            return None, False
+        download, changed = self._download(request, download_id)
+        if release is not None:
+            changed |= _merge(
+                download,
+                client=release.client,
+                release_title=release.title,
+                quality=release.quality,
+                indexer=release.indexer,
+                release_group=release.release_group,
+                size=release.size,
+            )
+        for episode in episodes:
+            if episode.key not in download.episodes:
+                download.episodes.add(episode.key)
+                changed = True
+            changed |= _merge(episode, download_id=download_id)
+        return download, changed
+
+    def _apply_grab(self, evidence: GrabEvidence, outcome: Outcome) -> None:
+        request = self._arr_request(
+            evidence.media, evidence.download_id, evidence.episodes
+        )
+        if request is None:
+            return
+        changed = self._bind(request, evidence.media)
+        episodes, found = self._episodes(request, evidence.episodes, outcome)
+        changed |= found
+        download, tracked = self._track_download(
+            request, evidence.download_id, episodes, evidence.release
+        )
+        changed |= tracked
+        if download is not None:
+            changed |= _advance_download(download, Stage.GRABBED)
+        else:
+            changed |= self._reach_all(request, episodes, Stage.GRABBED)
+        detail = f"Grabbed {evidence.release.title or 'a release'}"
+        self._settle(
+            request,
+            outcome,
+            source=evidence.media.service,
+            detail=detail,
+            changed=changed,
+        )
+
+    def _reach_all(
+        self, request: Request, episodes: list[Episode], stage: Stage
+    ) -> bool:
+        """Without a download id the stage belongs to the episodes (TV) or the movie."""
+        if request.media_type is MediaType.MOVIE:
+            return _reach(request, stage)
+        changed = False
+        for episode in episodes:
+            changed |= _reach(episode, stage)
+        return changed
+
+    def _apply_import(self, evidence: ImportEvidence, outcome: Outcome) -> None:
+        request = self._arr_request(
+            evidence.media, evidence.download_id, evidence.episodes
+        )
+        if request is None:
+            return
+        changed = self._bind(request, evidence.media)
+        episodes, found = self._episodes(request, evidence.episodes, outcome)
+        changed |= found
+        download, tracked = self._track_download(
+            request, evidence.download_id, episodes
+        )
+        changed |= tracked
+        if download is not None:
+            # A single file of a season pack does not make the whole pack imported.
+            stage = Stage.IMPORTED if evidence.complete else Stage.DOWNLOADED
+            changed |= _advance_download(download, stage)
+        changed |= self._reach_all(request, episodes, Stage.IMPORTED)
+        changed |= self._record_files(request, evidence)
+        files = evidence.files
+        detail = (
+            f"Imported {PurePath(files[0].path).name}"
+            if len(files) == 1
+            else f"Imported {len(files)} files"
+        )
+        self._settle(
+            request,
+            outcome,
+            source=evidence.media.service,
+            detail=detail,
+            changed=changed,
+        )
+
+    def _record_files(self, request: Request, evidence: ImportEvidence) -> bool:
+        changed = False
+        for file in evidence.files:
+            if request.media_type is MediaType.MOVIE:
+                if file.path not in request.file_paths:
+                    request.file_paths.append(file.path)
+                    changed = True
+                continue
+            for key in file.episodes:
+                episode = request.episodes.get(key)
+                if episode is not None:
+                    changed |= _merge(episode, file_path=file.path)
+        return changed
+
+    def _apply_import_blocked(
+        self, evidence: ImportBlockedEvidence, outcome: Outcome
+    ) -> None:
+        request = self._arr_request(
+            evidence.media, evidence.download_id, evidence.episodes
+        )
+        if request is None:
+            return
+        changed = self._bind(request, evidence.media)
+        episodes, found = self._episodes(request, evidence.episodes, outcome)
+        changed |= found
+        problem = Problem(evidence.problem, Stage.DOWNLOADED)
+        download, tracked = self._track_download(
+            request, evidence.download_id, episodes
+        )
+        changed |= tracked
+        if download is not None:
+            changed |= _advance_download(download, Stage.DOWNLOADED)
+            changed |= _block(download, problem)
+        else:
+            changed |= self._reach_all(request, episodes, Stage.DOWNLOADED)
+            tracks: list[Request | Episode] = (
+                [request] if request.media_type is MediaType.MOVIE else [*episodes]
+            )
+            for track in tracks:
+                changed |= _merge(track, problem=problem)
+        detail = f"Import blocked: {evidence.problem}"
+        self._settle(
+            request,
+            outcome,
+            source=evidence.media.service,
+            detail=detail,
+            changed=changed,
+        )
+
+    def _apply_delete(self, evidence: DeleteEvidence, outcome: Outcome) -> None:
+        refs = evidence.episodes
+        if refs:
+            keys = {(ref.season, ref.number) for ref in refs}
+            request = self._index.for_arr(
+                evidence.media,
+                None,
+                lambda r: can_reopen(r) and not keys.isdisjoint(r.episodes),
+            )
+        else:
+            request = self._index.for_arr(evidence.media, None, can_reopen)
+        if request is None:
+            return
+        changed = False
+        if not refs:
+            request.removed = changed = True
+        for ref in refs:
+            episode = request.episodes.get((ref.season, ref.number))
+            if episode is not None and not episode.removed:
+                episode.removed = changed = True
+        detail = (
+            f"Deleted in {evidence.media.service.value.title()} ({evidence.reason})"
+        )
+        self._settle(
+            request,
+            outcome,
+            source=evidence.media.service,
+            detail=detail,
+            changed=changed,
+        )
+
+    # Jellyfin
+
+    def _apply_library_item(
+        self, evidence: LibraryItemEvidence, outcome: Outcome
+    ) -> None:
+        match evidence.kind:
+            case ItemKind.MOVIE:
+                self._apply_movie_item(evidence, outcome)
+            case ItemKind.SERIES:
+                self._apply_series_item(evidence, outcome)
+            case ItemKind.EPISODE:
+                self._apply_episode_item(evidence, outcome)
+
+    def _apply_movie_item(
+        self, evidence: LibraryItemEvidence, outcome: Outcome
+    ) -> None:
+        request = self._index.by_media(
+            MediaType.MOVIE,
+            {"tmdb": evidence.tmdb_id, "imdb": evidence.imdb_id},
+            is_active,
+        )
+        if request is None:
+            return
+        changed = _merge(request, jellyfin_item_id=evidence.item_id)
+        changed |= _reach(request, Stage.AVAILABLE)
+        detail = f"Playable in Jellyfin as {evidence.name}"
+        self._settle(
+            request,
+            outcome,
+            source=Service.JELLYFIN,
+            detail=detail,
+            changed=changed,
+        )
+
+    def _apply_series_item(
+        self, evidence: LibraryItemEvidence, outcome: Outcome
+    ) -> None:
+        """A series folder is not playable, but its id finds the episodes later."""
+        request = self._index.by_media(
+            MediaType.TV,
+            {"tvdb": evidence.tvdb_id, "tmdb": evidence.tmdb_id},
+            can_reopen,
+        )
+        if request is not None and _fill(request, jellyfin_item_id=evidence.item_id):
+            self._settle(
+                request,
+                outcome,
+                source=Service.JELLYFIN,
+                detail="",
+                changed=True,
+            )
+
+    def _apply_episode_item(
+        self, evidence: LibraryItemEvidence, outcome: Outcome
+    ) -> None:
+        found = self._find_episode(evidence)
+        if found is None:
+            if evidence.tvdb_id is not None:
+                self._remember_sighting(evidence.tvdb_id, evidence.item_id)
+            return
+        request, episode = found
+        changed = _merge(episode, jellyfin_item_id=evidence.item_id)
+        changed |= _reach(episode, Stage.AVAILABLE)
+        detail = f"{episode.key[0]}x{episode.key[1]:02d} playable in Jellyfin"
+        self._settle(
+            request,
+            outcome,
+            source=Service.JELLYFIN,
+            detail=detail,
+            changed=changed,
+        )
+
+    def _find_episode(
+        self, evidence: LibraryItemEvidence
+    ) -> tuple[Request, Episode] | None:
+        """By the episode's TVDB id, else by series item id and season/episode."""
+        if evidence.tvdb_id is not None:
+            for request in self._index.candidates("episode_tvdb", evidence.tvdb_id):
+                for episode in request.episodes.values():
+                    if episode.tvdb_id == evidence.tvdb_id and can_reopen(request):
+                        return request, episode
+        if evidence.series_item_id and evidence.season is not None:
+            key: EpisodeKey = (evidence.season, evidence.number or 0)
+            for request in self._index.candidates("jellyfin", evidence.series_item_id):
+                numbered = request.episodes.get(key)
+                if numbered is not None and can_reopen(request):
+                    return request, numbered
+        return None
+
+    def _remember_sighting(self, tvdb_id: int, item_id: str) -> None:
+        self.sightings.pop(tvdb_id, None)
+        self.sightings[tvdb_id] = item_id
+        while len(self.sightings) > MAX_SIGHTINGS:
+            del self.sightings[next(iter(self.sightings))]
+
+    # Derivation
+
+    def _settle(
+        self,
+        request: Request,
+        outcome: Outcome,
+        *,
+        source: Service,
+        detail: str,
+        changed: bool,
+    ) -> None:
+        """Derive states again and record every difference as a change."""
+        now = outcome.now
+        imported = imported_state(request, self._anime_matching)
+        for episode in request.episodes.values():
+            state, problem = episode_state(request, episode, imported)
+            if state is not episode.state or not episode.reached:
+                from_state = episode.state if episode.reached else None
+                episode.state = state
+                episode.reached.setdefault(state, now)
+                outcome.episode_changes.append(
+                    EpisodeStateChange(request, episode, from_state, state)
+                )
+                changed = True
+            if problem != episode.problem_text:
+                episode.problem_text = problem
+                outcome.problem_changes.append(
+                    ProblemChange(request, episode, False, problem)
+                )
+                changed = True
+        state, problem = request_state(request, imported)
+        if state is not request.state or not request.reached:
+            from_state = request.state if request.reached else None
+            request.state = state
+            request.reached.setdefault(state, now)
+            request.timeline.append(TimelineEntry(now, state, source, detail))
+            outcome.state_changes.append(StateChange(request, from_state, state))
+            changed = True
+        if problem != request.problem_text:
+            request.problem_text = problem
+            outcome.problem_changes.append(
+                ProblemChange(request, None, request.stalled, problem)
+            )
+            changed = True
+        if changed:
+            request.touch(now)
+            self._index.add(request)
+            outcome.touched[request.key] = request

@@ -1,0 +1,415 @@
+"""The engine on its own: correlation, state derivation and their guarantees."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.media_request_tracker.engine import tracker as tracker_module
+from custom_components.media_request_tracker.engine.evidence import (
+    DeleteEvidence,
+    Evidence,
+    GrabEvidence,
+    ImportBlockedEvidence,
+    ImportedFile,
+    ImportEvidence,
+    ItemKind,
+    LibraryItemEvidence,
+    Ping,
+    Release,
+    RequestStatus,
+)
+from custom_components.media_request_tracker.engine.models import (
+    MediaType,
+    Request,
+    Service,
+    State,
+)
+from custom_components.media_request_tracker.engine.tracker import Tracker
+
+from .flows import (
+    ANIME_MOVIE,
+    ANIME_SERIES,
+    MOVIE,
+    SERIES,
+    blocked_then_imported_flow,
+    episodes,
+    movie_flow,
+    request,
+    retried_download_flow,
+    tv_pack_flow,
+)
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+FLOWS = {
+    "movie": movie_flow(),
+    "anime movie": movie_flow(ANIME_MOVIE, download_id="VIOLET"),
+    "tv pack": tv_pack_flow(),
+    "anime tv pack": tv_pack_flow(ANIME_SERIES, count=13),
+    "blocked then imported": blocked_then_imported_flow(),
+    "retried download": retried_download_flow(),
+}
+
+
+def run(flow: list[Evidence], *, anime_matching: bool = False) -> Tracker:
+    """Apply a flow to a fresh tracker at a fixed time."""
+    tracker = Tracker(anime_matching=anime_matching)
+    for evidence in flow:
+        tracker.apply(evidence, NOW)
+    return tracker
+
+
+def states(tracker: Tracker) -> dict[str, object]:
+    """Every request's and episode's state and problem."""
+    return {
+        key: (
+            request.state,
+            request.problem_text,
+            {ep.key: (ep.state, ep.problem_text) for ep in request.episodes.values()},
+        )
+        for key, request in tracker.requests.items()
+    }
+
+
+def only(tracker: Tracker) -> Request:
+    (tracked,) = tracker.requests.values()
+    return tracked
+
+
+def test_movie_flow_states() -> None:
+    """Each piece of movie evidence moves the request one stage on."""
+    tracker = Tracker()
+    seen = []
+    for evidence in movie_flow():
+        tracker.apply(evidence, NOW)
+        seen.append(only(tracker).state)
+    assert seen == [State.APPROVED, State.GRABBING, State.IMPORTING, State.AVAILABLE]
+    movie = only(tracker)
+    assert movie.radarr_id == 71
+    assert movie.file_paths == ["/movies/dune.mkv"]
+    assert movie.jellyfin_item_id == "item80"
+    assert [entry.source for entry in movie.timeline] == [
+        Service.JELLYSEERR,
+        Service.RADARR,
+        Service.RADARR,
+        Service.JELLYFIN,
+    ]
+    assert set(movie.reached) == {
+        State.APPROVED,
+        State.GRABBING,
+        State.IMPORTING,
+        State.AVAILABLE,
+    }
+
+
+def test_anime_import_waits_for_shoko_only_when_configured() -> None:
+    """Imported anime is `anime_matching` with Shoko configured, `importing` without."""
+    flow = movie_flow(ANIME_MOVIE, download_id="VIOLET")[:3]
+    assert only(run(flow, anime_matching=True)).state is State.ANIME_MATCHING
+    assert only(run(flow)).state is State.IMPORTING
+
+
+def test_season_pack_tracks_every_episode() -> None:
+    """One grab of a pack tracks all its episodes under one download."""
+    tracker = run(tv_pack_flow()[:2])
+    show = only(tracker)
+    assert len(show.episodes) == 12
+    assert {ep.state for ep in show.episodes.values()} == {State.GRABBING}
+    assert {ep.download_id for ep in show.episodes.values()} == {"PACK1"}
+    assert show.state is State.GRABBING
+
+
+def test_single_file_import_does_not_import_the_whole_pack() -> None:
+    """After one per-file import only that episode is imported; the request shows it."""
+    show = only(run(tv_pack_flow()[:3]))
+    assert show.episodes[(1, 1)].state is State.IMPORTING
+    assert show.episodes[(1, 2)].state is State.DOWNLOADED
+    assert show.state is State.IMPORTING
+
+
+def test_tv_request_available_only_when_every_episode_is() -> None:
+    """The request waits for the last episode to appear in Jellyfin."""
+    flow = tv_pack_flow()
+    tracker = run(flow[:-1])
+    assert only(tracker).state is State.IMPORTING
+    tracker.apply(flow[-1], NOW)
+    assert only(tracker).state is State.AVAILABLE
+
+
+def test_blocked_import_fails_with_the_arr_words_then_recovers() -> None:
+    """Manual interaction → failed with Radarr's message; the import clears it."""
+    flow = blocked_then_imported_flow()
+    tracker = run(flow[:3])
+    assert only(tracker).state is State.FAILED
+    assert only(tracker).problem_text == "Movie title mismatch"
+    tracker.apply(flow[3], NOW)
+    assert only(tracker).state is State.IMPORTING
+    assert only(tracker).problem_text is None
+
+
+def test_retry_supersedes_a_failed_download() -> None:
+    """A new grab after a failed one shows progress, not the old failure."""
+    tracker = run(retried_download_flow()[:4])
+    assert only(tracker).state is State.GRABBING
+
+
+def test_reapplying_evidence_changes_nothing() -> None:
+    """The second application of any evidence reports no change at all."""
+    for flow in FLOWS.values():
+        tracker = Tracker()
+        for evidence in flow:
+            tracker.apply(evidence, NOW)
+            again = tracker.apply(evidence, NOW + timedelta(minutes=5))
+            assert not again.touched
+            assert not again.state_changes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(FLOWS)), st.data())
+def test_order_of_evidence_does_not_matter(name: str, data: st.DataObject) -> None:
+    """Any arrival order ends in the same states and problems as the real order.
+
+    The Jellyseerr request stays first: it is what the other services act on, and
+    evidence about a request that does not exist yet creates nothing (no phantoms).
+    """
+    flow = FLOWS[name]
+    shuffled = [flow[0], *data.draw(st.permutations(flow[1:]))]
+    assert states(run(shuffled, anime_matching=True)) == states(
+        run(flow, anime_matching=True)
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(FLOWS)), st.data())
+def test_duplicated_evidence_ends_like_the_original(
+    name: str, data: st.DataObject
+) -> None:
+    """Repeating any pieces of evidence, anywhere, leaves the stored form unchanged."""
+    flow = FLOWS[name]
+    repeats = data.draw(st.lists(st.sampled_from(flow), max_size=len(flow)))
+    doubled = [*flow, *repeats]
+    assert _stored(run(doubled)) == _stored(run(flow))
+
+
+def _stored(tracker: Tracker) -> list[dict[str, object]]:
+    return [request.to_dict() for request in tracker.requests.values()]
+
+
+def test_rerequest_of_an_available_title_is_a_new_request() -> None:
+    """Later evidence for the title attaches to the new request, not the old one."""
+    tracker = run(movie_flow())
+    tracker.apply(request("81"), NOW)
+    tracker.apply(GrabEvidence(MOVIE, "NEW", Release(title="4K remux")), NOW)
+    assert tracker.requests["80"].state is State.AVAILABLE
+    assert tracker.requests["81"].state is State.GRABBING
+    assert "new" in tracker.requests["81"].downloads
+
+
+def test_grab_nobody_requested_creates_nothing() -> None:
+    """No phantom requests: *arr evidence alone never creates a request."""
+    tracker = Tracker()
+    for evidence in movie_flow()[1:] + tv_pack_flow()[1:]:
+        outcome = tracker.apply(evidence, NOW)
+        assert not outcome.created
+    assert tracker.requests == {}
+
+
+def test_upgrade_of_an_available_movie_changes_nothing() -> None:
+    """Radarr's `isUpgrade` import does not reopen a finished movie."""
+    tracker = run(movie_flow())
+    upgrade = ImportEvidence(
+        MOVIE, "UPG", (ImportedFile("/m/new.mkv"),), complete=True, is_upgrade=True
+    )
+    assert not tracker.apply(upgrade, NOW).touched
+    assert only(tracker).state is State.AVAILABLE
+
+
+def test_airing_episode_reopens_an_available_request() -> None:
+    """A new episode of a requested season joins the request and brings it back."""
+    tracker = run(tv_pack_flow(count=3))
+    assert only(tracker).state is State.AVAILABLE
+    new_episode = episodes(1, 4)[3]
+    outcome = tracker.apply(GrabEvidence(SERIES, "E4", Release(), (new_episode,)), NOW)
+    show = only(tracker)
+    assert show.state is State.GRABBING
+    assert [change.to_state for change in outcome.state_changes] == [State.GRABBING]
+    tracker.apply(
+        LibraryItemEvidence("ep4", ItemKind.EPISODE, "", tvdb_id=new_episode.tvdb_id),
+        NOW,
+    )
+    assert show.state is State.AVAILABLE
+
+
+def test_grab_of_available_episodes_or_unrequested_seasons_is_ignored() -> None:
+    """Upgrades of available episodes and other seasons leave the request alone."""
+    tracker = run(tv_pack_flow(count=3))
+    upgrade = GrabEvidence(SERIES, "UPG", Release(), episodes(1, 3))
+    season_two = GrabEvidence(
+        SERIES, "S2", Release(), episodes(2, 5, first_tvdb=9200001)
+    )
+    assert not tracker.apply(upgrade, NOW).touched
+    assert not tracker.apply(season_two, NOW).touched
+    assert len(only(tracker).episodes) == 3
+
+
+def test_hd_evidence_prefers_the_hd_request() -> None:
+    """With an HD and a 4K request for one title, our Radarr's grab is the HD one's."""
+    tracker = Tracker()
+    tracker.apply(request("80"), NOW)
+    tracker.apply(request("81", is_4k=True), NOW)
+    tracker.apply(GrabEvidence(MOVIE, "HD", Release()), NOW)
+    assert tracker.requests["80"].state is State.GRABBING
+    assert tracker.requests["81"].state is State.APPROVED
+
+
+def test_jellyseerr_statuses() -> None:
+    """Pending → approved; declined and failed as DESIGN §3 says."""
+    tracker = Tracker()
+    tracker.apply(request("1", RequestStatus.PENDING), NOW)
+    assert tracker.requests["1"].state is State.REQUESTED
+    tracker.apply(request("1"), NOW)
+    assert tracker.requests["1"].state is State.APPROVED
+    tracker.apply(request("2", RequestStatus.DECLINED, tmdb_id=2), NOW)
+    assert tracker.requests["2"].state is State.DECLINED
+    tracker.apply(request("3", RequestStatus.FAILED, tmdb_id=3), NOW)
+    assert tracker.requests["3"].state is State.FAILED
+    assert tracker.requests["3"].problem_text is not None
+
+
+def test_delete_moves_available_to_removed() -> None:
+    """A deleted movie leaves `available` for `removed`; an episode file alone too."""
+    tracker = run(movie_flow())
+    tracker.apply(DeleteEvidence(MOVIE, "manual"), NOW)
+    assert only(tracker).state is State.REMOVED
+
+    shows = run(tv_pack_flow(count=2))
+    shows.apply(DeleteEvidence(SERIES, "manual", episodes(1, 1)), NOW)
+    show = only(shows)
+    assert show.episodes[(1, 1)].state is State.REMOVED
+    assert show.state is State.AVAILABLE
+    shows.apply(DeleteEvidence(SERIES, "series deleted"), NOW)
+    assert show.state is State.REMOVED
+
+
+def test_requesters_filter_and_tombstones() -> None:
+    """Only chosen requesters are tracked; a forgotten request never comes back."""
+    tracker = Tracker(requesters=["Alice"])
+    tracker.apply(request("1", requested_by="bob"), NOW)
+    tracker.apply(request("2", requested_by="alice", tmdb_id=2), NOW)
+    assert set(tracker.requests) == {"2"}
+    tracker.forget("2")
+    tracker.apply(request("2", requested_by="alice", tmdb_id=2), NOW)
+    assert tracker.requests == {}
+
+
+def test_jellyfin_episode_before_grab_is_remembered() -> None:
+    """An episode Jellyfin shows before Sonarr's grab arrives counts once it is named."""
+    flow = tv_pack_flow(count=2)
+    tracker = Tracker()
+    tracker.apply(flow[0], NOW)
+    for item in flow[-2:]:
+        tracker.apply(item, NOW)
+    assert len(tracker.sightings) == 2
+    tracker.apply(flow[1], NOW)
+    assert only(tracker).state is State.AVAILABLE
+    assert tracker.sightings == {}
+
+
+def test_serialisation_round_trip_and_prune() -> None:
+    """Stored requests load back identical; old terminal ones are pruned."""
+    tracker = run(tv_pack_flow()[:5] + movie_flow())
+    restored = Tracker()
+    restored.load(
+        (Request.from_dict(r.to_dict()) for r in tracker.requests.values()),
+        tracker.tombstones,
+        tracker.sightings,
+    )
+    assert _stored(restored) == _stored(tracker)
+    assert states(restored) == states(tracker)
+
+    pruned = restored.prune(NOW + timedelta(days=1))
+    assert [r.key for r in pruned] == ["80"]
+    assert set(restored.requests) == {"90"}
+
+
+def test_ping_changes_nothing() -> None:
+    """A test notification is not evidence about any request."""
+    assert not Tracker().apply(Ping(Service.RADARR), NOW).touched
+
+
+def test_media_type_of_arr_media() -> None:
+    """Radarr evidence is about movies, Sonarr's about TV."""
+    assert MOVIE.media_type is MediaType.MOVIE
+    assert SERIES.media_type is MediaType.TV
+
+
+def test_blocked_season_pack_names_the_episode() -> None:
+    """A blocked pack fails the request with the first episode's label and problem."""
+    flow = tv_pack_flow(count=2)
+    tracker = run(flow[:2])
+    refs = episodes(1, 2)
+    tracker.apply(
+        ImportBlockedEvidence(SERIES, "PACK1", "Series title mismatch", refs), NOW
+    )
+    show = only(tracker)
+    assert show.state is State.FAILED
+    assert show.problem_text == "S01E01: Series title mismatch"
+
+
+def test_blocked_without_download_id_fails_the_track() -> None:
+    """Without a download id the problem sits on the movie, or on the episodes."""
+    tracker = run([request("80")])
+    tracker.apply(ImportBlockedEvidence(MOVIE, None, "Unable to parse"), NOW)
+    assert only(tracker).state is State.FAILED
+
+    shows = run(tv_pack_flow(count=2)[:1])
+    shows.apply(
+        ImportBlockedEvidence(SERIES, None, "Unable to parse", episodes(1, 1)), NOW
+    )
+    show = only(shows)
+    assert show.episodes[(1, 1)].state is State.FAILED
+    assert show.state is State.FAILED
+
+
+def test_episode_found_through_the_series_item() -> None:
+    """Without an episode TVDB id, the series item id and numbers find the episode."""
+    tracker = run(tv_pack_flow(count=2)[:2])
+    tracker.apply(
+        LibraryItemEvidence("series1", ItemKind.SERIES, "Andor", tvdb_id=393189), NOW
+    )
+    assert only(tracker).jellyfin_item_id == "series1"
+    item = LibraryItemEvidence(
+        "e2", ItemKind.EPISODE, "", season=1, number=2, series_item_id="series1"
+    )
+    tracker.apply(item, NOW)
+    assert only(tracker).episodes[(1, 2)].state is State.AVAILABLE
+
+
+def test_sightings_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unmatched Jellyfin episodes are remembered, oldest forgotten first."""
+    monkeypatch.setattr(tracker_module, "MAX_SIGHTINGS", 2)
+    tracker = Tracker()
+    for tvdb in (1, 2, 3):
+        tracker.apply(
+            LibraryItemEvidence(f"i{tvdb}", ItemKind.EPISODE, "", tvdb_id=tvdb), NOW
+        )
+    assert tracker.sightings == {2: "i2", 3: "i3"}
+
+
+def test_available_tv_request_from_jellyseerr_marks_known_episodes() -> None:
+    """MEDIA_AVAILABLE for a show makes its known episodes available."""
+    tracker = run(tv_pack_flow(count=2)[:2])
+    tracker.apply(
+        request(
+            "90",
+            RequestStatus.AVAILABLE,
+            media_type=MediaType.TV,
+            tmdb_id=83867,
+            tvdb_id=393189,
+        ),
+        NOW,
+    )
+    show = only(tracker)
+    assert show.state is State.AVAILABLE
+    assert {ep.state for ep in show.episodes.values()} == {State.AVAILABLE}
