@@ -1,0 +1,57 @@
+"""Constants of the Media Request Tracker integration."""
+
+from datetime import timedelta
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "media_request_tracker"
+LOGGER: Final = logging.getLogger(__package__)
+
+CONF_JELLYSEERR: Final = "jellyseerr"
+CONF_RADARR: Final = "radarr"
+CONF_SONARR: Final = "sonarr"
+CONF_QBITTORRENT: Final = "qbittorrent"
+CONF_JELLYFIN: Final = "jellyfin"
+CONF_SHOKO: Final = "shoko"
+CONF_WEBHOOK_IDS: Final = "webhook_ids"
+# Every service an entry may configure, with the name users know it by.
+SERVICE_NAMES: Final = {
+    "jellyseerr": "Jellyseerr",
+    "radarr": "Radarr",
+    "sonarr": "Sonarr",
+    "qbittorrent": "qBittorrent",
+    "jellyfin": "Jellyfin",
+    "shoko": "Shoko Server",
+}
+CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 (a key name)
+
+OPTION_RETENTION_DAYS: Final = "retention_days"
+OPTION_HISTORY_DAYS: Final = "history_days"
+OPTION_EPISODE_ENTITIES: Final = "episode_entities"
+OPTION_REQUESTERS: Final = "requesters"
+OPTION_BACKFILL_DAYS: Final = "backfill_days"
+OPTION_STALL_HOURS: Final = "stall_hours"
+
+DEFAULT_RETENTION_DAYS: Final = 7
+DEFAULT_HISTORY_DAYS: Final = 90
+DEFAULT_BACKFILL_DAYS: Final = 30
+
+# How often terminal requests are checked against the retention and history periods.
+HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
+
+EVENT_STATE_CHANGED: Final = f"{DOMAIN}_state_changed"
+EVENT_EPISODE_STATE_CHANGED: Final = f"{DOMAIN}_episode_state_changed"
+EVENT_PROBLEM_CHANGED: Final = f"{DOMAIN}_problem_changed"
+
+# Webhook bodies larger than this are refused before parsing.
+MAX_WEBHOOK_BYTES: Final = 1024 * 1024
+
+
+class PushSource(StrEnum):
+    """Upstream services that push webhooks to us; each has its own endpoint."""
+
+    JELLYSEERR = "jellyseerr"
+    RADARR = "radarr"
+    SONARR = "sonarr"
+    JELLYFIN = "jellyfin"

@@ -1,0 +1,221 @@
+"""Sensors: a status per request and per episode, and the entry's summary counts."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import ATTR_ENTITY_PICTURE
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .engine.models import Episode, Request, State, episode_label
+from .engine.views import episode_attributes, request_attributes
+from .entity import RequestEntity, service_device
+from .hub import (
+    MediaRequestTrackerConfigEntry,
+    TrackerHub,
+    episode_unique_id,
+    request_unique_id,
+)
+
+PARALLEL_UPDATES = 0
+
+STATE_OPTIONS = [state.value for state in State]
+
+# Static or fast-changing attributes stay out of the recorder (DESIGN §2.6).
+UNRECORDED_REQUEST_ATTRIBUTES = frozenset(
+    {
+        ATTR_ENTITY_PICTURE,
+        "request_key",
+        "title",
+        "year",
+        "media_type",
+        "is_anime",
+        "is_4k",
+        "tmdb_id",
+        "tvdb_id",
+        "imdb_id",
+        "jellyseerr_request_id",
+        "requested_by",
+        "progress",
+        "download_speed",
+        "eta",
+        "jellyfin_item_id",
+        "poster_url",
+    }
+)
+UNRECORDED_EPISODE_ATTRIBUTES = frozenset({"season", "episode", "title", "progress"})
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the summary sensors now, request and episode sensors as they appear."""
+    hub = entry.runtime_data
+    async_add_entities(
+        SummarySensor(hub, entry.title, description) for description in SUMMARY_SENSORS
+    )
+
+    @callback
+    def add_request_entities(
+        requests: list[Request], episodes: list[tuple[Request, Episode]]
+    ) -> None:
+        entities: list[SensorEntity] = [
+            RequestStatusSensor(hub, request) for request in requests
+        ]
+        entities += [
+            EpisodeStatusSensor(hub, request, episode) for request, episode in episodes
+        ]
+        async_add_entities(entities)
+
+    entry.async_on_unload(hub.async_set_entity_factory(add_request_entities))
+
+
+class RequestStatusSensor(RequestEntity, SensorEntity):
+    """Where a request stands: the main entity of its device."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = STATE_OPTIONS
+    _attr_translation_key = "request_status"
+    _attr_name = None
+    _unrecorded_attributes = UNRECORDED_REQUEST_ATTRIBUTES
+
+    def __init__(self, hub: TrackerHub, request: Request) -> None:
+        """Create the sensor for one request."""
+        super().__init__(hub, request, request_unique_id(hub.entry_id, request.key))
+
+    @property
+    def native_value(self) -> str | None:
+        """The request's state."""
+        request = self.request
+        return None if request is None else request.state.value
+
+    @property
+    def entity_picture(self) -> str | None:
+        """The poster (an absolute URL, or nothing)."""
+        request = self.request
+        return None if request is None else request.poster_url
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Ids, requester, progress and problem (DESIGN §4)."""
+        request = self.request
+        return None if request is None else request_attributes(request)
+
+
+class EpisodeStatusSensor(RequestEntity, SensorEntity):
+    """Where one episode of a TV request stands."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = STATE_OPTIONS
+    _attr_translation_key = "episode_status"
+    _unrecorded_attributes = UNRECORDED_EPISODE_ATTRIBUTES
+
+    def __init__(self, hub: TrackerHub, request: Request, episode: Episode) -> None:
+        """Create the sensor for one episode."""
+        super().__init__(
+            hub, request, episode_unique_id(hub.entry_id, request.key, episode)
+        )
+        self._episode_key = episode.key
+
+    @property
+    def episode(self) -> Episode | None:
+        """The episode as the tracker knows it now."""
+        request = self.request
+        return None if request is None else request.episodes.get(self._episode_key)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable once the episode is no longer tracked."""
+        return self.episode is not None
+
+    @property
+    def name(self) -> str:
+        """`S01E03` and the episode title when Sonarr gave one."""
+        label = episode_label(self._episode_key)
+        episode = self.episode
+        if episode is None or not episode.title:
+            return label
+        return f"{label} {episode.title}"
+
+    @property
+    def native_value(self) -> str | None:
+        """The episode's state."""
+        episode = self.episode
+        return None if episode is None else episode.state.value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Season, episode, title, progress and problem."""
+        episode = self.episode
+        return None if episode is None else episode_attributes(episode)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummarySensorDescription(SensorEntityDescription):
+    """A count over the tracked requests."""
+
+    count: Callable[[Iterable[Request]], int]
+
+
+SUMMARY_SENSORS = (
+    SummarySensorDescription(
+        key="active_requests",
+        translation_key="active_requests",
+        state_class=SensorStateClass.MEASUREMENT,
+        count=lambda requests: sum(not r.is_terminal for r in requests),
+    ),
+    SummarySensorDescription(
+        key="downloading",
+        translation_key="downloading",
+        state_class=SensorStateClass.MEASUREMENT,
+        count=lambda requests: sum(r.state is State.DOWNLOADING for r in requests),
+    ),
+    SummarySensorDescription(
+        key="needs_attention",
+        translation_key="needs_attention",
+        state_class=SensorStateClass.MEASUREMENT,
+        count=lambda requests: sum(
+            r.state is State.FAILED or r.stalled for r in requests
+        ),
+    ),
+)
+
+
+class SummarySensor(SensorEntity):
+    """How many requests are active, downloading, or need attention."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: SummarySensorDescription
+
+    def __init__(
+        self, hub: TrackerHub, title: str, description: SummarySensorDescription
+    ) -> None:
+        """Attach the count to the service device."""
+        self._hub = hub
+        self.entity_description = description
+        self._attr_unique_id = f"{hub.entry_id}_{description.key}"
+        self._attr_device_info = service_device(hub, title)
+
+    @property
+    def native_value(self) -> int:
+        """The current count."""
+        return self.entity_description.count(self._hub.tracker.requests.values())
+
+    async def async_added_to_hass(self) -> None:
+        """Recount whenever any request changes."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, self._hub.summary_signal, self.async_write_ha_state
+            )
+        )

@@ -1,0 +1,103 @@
+"""Persistence of the tracker through Home Assistant's Store (DESIGN §2.4).
+
+Saves are debounced so that a burst of webhooks costs one write, flushed by the Store
+itself when Home Assistant stops. The stored form is cheap to build: each request caches
+its serialised dict until it changes again.
+"""
+
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+from .engine.models import Request
+from .engine.tracker import Tracker
+
+STORAGE_VERSION = 1
+STORAGE_MINOR_VERSION = 1
+SAVE_DELAY = 2.0
+
+
+class StoredTracker(TypedDict):
+    """What one config entry keeps on disk."""
+
+    requests: list[dict[str, Any]]
+    tombstones: list[str]
+    sightings: dict[str, str]
+    sources_seen: NotRequired[dict[str, str]]
+
+
+class _TrackerStore(Store[StoredTracker]):
+    """The Store, with the hook where future storage versions are migrated."""
+
+    async def _async_migrate_func(
+        self,
+        old_major_version: int,
+        old_minor_version: int,
+        old_data: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Bring data written by an older version of the integration up to date.
+
+        Version 1.1 is the first format; later versions add their steps here.
+        """
+        return old_data
+
+
+class TrackerStorage:
+    """Load and save one config entry's tracker."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Use `.storage/media_request_tracker.<entry_id>`."""
+        self._store = _TrackerStore(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            minor_version=STORAGE_MINOR_VERSION,
+        )
+
+    async def async_load_into(
+        self, tracker: Tracker, sources_seen: dict[str, datetime]
+    ) -> None:
+        """Fill an empty tracker with what was stored (nothing on first setup)."""
+        data = await self._store.async_load()
+        if data is None:
+            return
+        tracker.load(
+            (Request.from_dict(item) for item in data["requests"]),
+            data["tombstones"],
+            {int(tvdb): item for tvdb, item in data["sightings"].items()},
+        )
+        sources_seen.update(
+            (source, datetime.fromisoformat(at))
+            for source, at in data.get("sources_seen", {}).items()
+        )
+
+    def schedule_save(
+        self, tracker: Tracker, sources_seen: dict[str, datetime]
+    ) -> None:
+        """Save soon; further calls before then are folded into the same write."""
+        self._store.async_delay_save(
+            lambda: serialize(tracker, sources_seen), SAVE_DELAY
+        )
+
+    async def async_save_now(
+        self, tracker: Tracker, sources_seen: dict[str, datetime]
+    ) -> None:
+        """Write at once (on unload), replacing any pending delayed write."""
+        await self._store.async_save(serialize(tracker, sources_seen))
+
+    async def async_remove(self) -> None:
+        """Delete the file (the config entry is being removed)."""
+        await self._store.async_remove()
+
+
+def serialize(tracker: Tracker, sources_seen: dict[str, datetime]) -> StoredTracker:
+    """The stored form: cached per-request dicts, so cheap even for thousands."""
+    return {
+        "requests": [request.to_dict() for request in tracker.requests.values()],
+        "tombstones": sorted(tracker.tombstones),
+        "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
+        "sources_seen": {source: at.isoformat() for source, at in sources_seen.items()},
+    }

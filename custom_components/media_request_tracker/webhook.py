@@ -1,0 +1,147 @@
+"""Webhook endpoints: one per push source, each checking, parsing and handing off.
+
+A handler does little: refuse what is too big, unauthorised or malformed (4xx, one log
+line, nothing changed), parse the body into evidence with the source's own parser, and
+give it to the hub. Upstream apps do not retry, so valid bodies always get a fast 200.
+"""
+
+from base64 import b64decode
+from collections.abc import Callable, Mapping
+import hmac
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import hdrs, web
+
+from homeassistant.components import webhook
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.json import JSON_DECODE_EXCEPTIONS, json_loads
+
+from .const import (
+    CONF_WEBHOOK_IDS,
+    CONF_WEBHOOK_SECRET,
+    DOMAIN,
+    LOGGER,
+    MAX_WEBHOOK_BYTES,
+    PushSource,
+)
+from .engine.evidence import Evidence
+from .hub import Origin, TrackerHub
+from .sources import jellyfin, jellyseerr, radarr, sonarr
+from .sources.errors import InvalidPayload
+
+type Parser = Callable[[object], Evidence | None]
+
+PARSERS: dict[PushSource, Parser] = {
+    PushSource.JELLYSEERR: jellyseerr.parse_webhook,
+    PushSource.RADARR: radarr.parse_webhook,
+    PushSource.SONARR: sonarr.parse_webhook,
+    PushSource.JELLYFIN: jellyfin.parse_webhook,
+}
+# Radarr and Sonarr authenticate with Basic auth; the others send a header verbatim.
+BASIC_AUTH_SOURCES = frozenset({PushSource.RADARR, PushSource.SONARR})
+
+
+class Rejected(Exception):
+    """A webhook request we refuse, with the status and the short reason to answer."""
+
+    def __init__(self, status: HTTPStatus, reason: str) -> None:
+        """Remember the answer."""
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@callback
+def async_register_webhooks(
+    hass: HomeAssistant, entry_data: Mapping[str, Any], title: str, hub: TrackerHub
+) -> Callable[[], None]:
+    """Register the four endpoints; returns the function that unregisters them."""
+    webhook_ids: dict[str, str] = entry_data[CONF_WEBHOOK_IDS]
+    for source in PushSource:
+        secret = (entry_data.get(source.value) or {}).get(CONF_WEBHOOK_SECRET)
+        webhook.async_register(
+            hass,
+            DOMAIN,
+            f"{title} ({source.value})",
+            webhook_ids[source.value],
+            _handler(hub, source, secret),
+            allowed_methods=[hdrs.METH_POST],
+        )
+
+    @callback
+    def unregister() -> None:
+        for webhook_id in webhook_ids.values():
+            webhook.async_unregister(hass, webhook_id)
+
+    return unregister
+
+
+def _handler(
+    hub: TrackerHub, source: PushSource, secret: str | None
+) -> Callable[[HomeAssistant, str, web.Request], Any]:
+    parse = PARSERS[source]
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        try:
+            if secret is not None:
+                _check_secret(source, secret, request)
+            evidence = _parse(parse, await _read_body(request))
+        except Rejected as err:
+            LOGGER.warning("Refused a %s webhook: %s", source.value, err.reason)
+            return web.Response(status=err.status, text=err.reason)
+        hub.record_source(source.value)
+        if evidence is not None:
+            hub.apply(evidence, Origin.WEBHOOK)
+        return web.Response(status=HTTPStatus.OK)
+
+    return handle
+
+
+def _check_secret(source: PushSource, secret: str, request: web.Request) -> None:
+    """Compare the sender's secret in constant time."""
+    header = request.headers.get(hdrs.AUTHORIZATION, "")
+    if source in BASIC_AUTH_SOURCES:
+        candidates = [_basic_auth_password(header)]
+    else:
+        candidates = [header, header.removeprefix("Bearer ")]
+    expected = secret.encode()
+    if not any(hmac.compare_digest(c.encode(), expected) for c in candidates):
+        raise Rejected(HTTPStatus.UNAUTHORIZED, "missing or wrong credentials")
+
+
+def _basic_auth_password(header: str) -> str:
+    """The password of a `Basic` Authorization header ("" when there is none)."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        # Radarr and Sonarr encode the credentials as ISO-8859-1 (reference §1).
+        decoded = b64decode(encoded, validate=True).decode("latin-1")
+    except ValueError:
+        return ""
+    return decoded.partition(":")[2]
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The body, refusing anything over the size limit before reading it all."""
+    if (request.content_length or 0) > MAX_WEBHOOK_BYTES:
+        raise Rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB")
+    body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise Rejected(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB")
+    return body
+
+
+def _parse(parse: Parser, body: bytes) -> Evidence | None:
+    """Decode JSON whatever the Content-Type (Jellyfin sends text/plain), then parse."""
+    try:
+        decoded = json_loads(body)
+    except JSON_DECODE_EXCEPTIONS as err:
+        raise Rejected(HTTPStatus.BAD_REQUEST, "body is not valid JSON") from err
+    try:
+        return parse(decoded)
+    except InvalidPayload as err:
+        raise Rejected(HTTPStatus.BAD_REQUEST, str(err)) from err

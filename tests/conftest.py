@@ -1,0 +1,174 @@
+"""Shared fixtures: a configured entry, upstream mocks and webhook posting."""
+
+from collections.abc import Awaitable, Callable
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+# Import our package before the harness looks for custom integrations, so that it is
+# found instead of the harness's own example `custom_components` (ENVIRONMENT.md).
+import custom_components.media_request_tracker  # noqa: F401
+from custom_components.media_request_tracker.const import (
+    CONF_JELLYSEERR,
+    CONF_WEBHOOK_IDS,
+    CONF_WEBHOOK_SECRET,
+    DOMAIN,
+    EVENT_EPISODE_STATE_CHANGED,
+    EVENT_PROBLEM_CHANGED,
+    EVENT_STATE_CHANGED,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+JELLYSEERR_URL = "http://jellyseerr.local:5055"
+ME_URL = f"{JELLYSEERR_URL}/api/v1/auth/me"
+WEBHOOK_IDS = {
+    "jellyseerr": "hook_jellyseerr",
+    "radarr": "hook_radarr",
+    "sonarr": "hook_sonarr",
+    "jellyfin": "hook_jellyfin",
+}
+JELLYSEERR_USER = {"id": 1, "displayName": "admin", "email": "admin@example.com"}
+
+type Post = Callable[..., Awaitable[ClientResponse]]
+
+
+def load_fixture(name: str, **changes: Any) -> dict[str, Any]:
+    """A fixture payload (e.g. `radarr/grab.json`), with top-level keys changed."""
+    payload: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    payload = copy.deepcopy(payload)
+    payload.update(changes)
+    return payload
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load our integration in every test."""
+
+
+def entry_data(**services: Any) -> dict[str, Any]:
+    """Config entry data as DESIGN §4 lays it out."""
+    return {
+        CONF_JELLYSEERR: {
+            CONF_URL: JELLYSEERR_URL,
+            CONF_API_KEY: "jellyseerr-secret-key",
+            CONF_VERIFY_SSL: True,
+            CONF_WEBHOOK_SECRET: None,
+        },
+        CONF_WEBHOOK_IDS: dict(WEBHOOK_IDS),
+        **services,
+    }
+
+
+@pytest.fixture
+def config_entry() -> MockConfigEntry:
+    """An entry for the Jellyseerr at JELLYSEERR_URL."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="jellyseerr.local:5055",
+        unique_id=JELLYSEERR_URL,
+        data=entry_data(),
+        version=1,
+        minor_version=1,
+    )
+
+
+@pytest.fixture
+def jellyseerr_ok(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
+    """Jellyseerr accepts the API key."""
+    aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
+    return aioclient_mock
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: AiohttpClientMocker,
+) -> MockConfigEntry:
+    """The entry, set up and loaded."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+@pytest.fixture
+async def post(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> Post:
+    """POST a payload (a fixture name, a dict or raw bytes) to a source's webhook."""
+    clients: list[TestClient] = []
+
+    async def post_payload(
+        source: str, payload: str | dict[str, Any] | bytes, **kwargs: Any
+    ) -> ClientResponse:
+        if not clients:  # made on first use: `http` loads with the integration
+            clients.append(await hass_client_no_auth())
+        client = clients[0]
+        if isinstance(payload, str):
+            payload = load_fixture(payload)
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        response = await client.post(
+            f"/api/webhook/{WEBHOOK_IDS[source]}", data=body, **kwargs
+        )
+        await hass.async_block_till_done()
+        return response
+
+    return post_payload
+
+
+def find_device(
+    hass: HomeAssistant, entry: MockConfigEntry, identifier: str
+) -> dr.DeviceEntry | None:
+    """The entry's device with this identifier (same on every supported version)."""
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        if (DOMAIN, identifier) in device.identifiers:
+            return device
+    return None
+
+
+class EventLog:
+    """The integration's events, in the order they were fired."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.events: list[Event] = []
+
+    def of(self, event_type: str) -> list[dict[str, Any]]:
+        """The data of every event of one type."""
+        return [
+            dict(event.data) for event in self.events if event.event_type == event_type
+        ]
+
+    def transitions(self, request_key: str) -> list[tuple[str | None, str]]:
+        """(from_state, to_state) of a request's state changes."""
+        return [
+            (data["from_state"], data["to_state"])
+            for data in self.of(EVENT_STATE_CHANGED)
+            if data["request_key"] == request_key
+        ]
+
+
+@pytest.fixture
+def events(hass: HomeAssistant) -> EventLog:
+    """Record the integration's state, episode and problem events."""
+    log = EventLog()
+    for event_type in (
+        EVENT_STATE_CHANGED,
+        EVENT_EPISODE_STATE_CHANGED,
+        EVENT_PROBLEM_CHANGED,
+    ):
+        hass.bus.async_listen(event_type, log.events.append)
+    return log

@@ -1,0 +1,178 @@
+"""Setting up, unloading and removing the entry, and its devices."""
+
+from http import HTTPStatus
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+
+from custom_components.media_request_tracker.const import DOMAIN
+
+from .conftest import ME_URL, Post, find_device
+
+
+def connection_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{entry.entry_id}_connected_jellyseerr"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
+) -> None:
+    """Setup opens the webhooks and adds the service entities; unload closes them."""
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert connection_state(hass, loaded_entry) == STATE_ON
+    assert hass.states.get("sensor.jellyseerr_local_5055_active_requests") is not None
+
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    assert (
+        er.async_get(hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{loaded_entry.entry_id}_request_80"
+        )
+        is None
+    )
+
+
+async def test_rejected_key_starts_reauth(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A 403 from Jellyseerr stops setup and asks the user for a new key."""
+    aioclient_mock.get(ME_URL, status=403)
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_unreachable_jellyseerr_still_receives_webhooks(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Jellyseerr being down must not close the door on Radarr's and Sonarr's events."""
+    aioclient_mock.get(ME_URL, exc=TimeoutError())
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert connection_state(hass, config_entry) == STATE_OFF
+    assert caplog.text.count("jellyseerr is unreachable") == 1
+    response = await post(
+        "jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json"
+    )
+    assert response.status == HTTPStatus.OK
+    assert "80" in config_entry.runtime_data.tracker.requests
+
+
+async def test_remove_entry_deletes_storage(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    hass_storage: dict[str, object],
+) -> None:
+    """Removing the entry removes its stored requests."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    key = f"{DOMAIN}.{loaded_entry.entry_id}"
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert key in hass_storage
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+
+
+async def test_deleting_a_request_device_forgets_the_request(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """A deleted request device leaves a tombstone; the service device stays."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)  # before any HTTP client freezes the router
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    devices = dr.async_get(hass)
+    request_device = find_device(
+        hass, loaded_entry, f"{loaded_entry.entry_id}_request_80"
+    )
+    service_device = find_device(hass, loaded_entry, loaded_entry.entry_id)
+    assert request_device is not None
+    assert service_device is not None
+
+    for device, expected in ((service_device, False), (request_device, True)):
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": loaded_entry.entry_id,
+                "device_id": device.id,
+            }
+        )
+        response = await client.receive_json()
+        assert response["success"] is expected
+
+    await hass.async_block_till_done()
+    assert "80" in loaded_entry.runtime_data.tracker.tombstones
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    assert "80" not in loaded_entry.runtime_data.tracker.requests
+    assert devices.async_get(request_device.id) is None
+
+
+async def test_finished_requests_leave_after_retention_then_history(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, object],
+) -> None:
+    """Available requests keep their device 7 days and their history 90 days."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("jellyfin", "jellyfin-webhook/ItemAdded_Movie_regular.json")
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    identifier = f"{loaded_entry.entry_id}_request_80"
+
+    freezer.tick(60 * 60 * 24 * 6)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert find_device(hass, loaded_entry, identifier) is not None
+
+    freezer.tick(60 * 60 * 24 * 2)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert find_device(hass, loaded_entry, identifier) is None
+    assert "80" in loaded_entry.runtime_data.tracker.requests
+    assert (
+        find_device(hass, loaded_entry, f"{loaded_entry.entry_id}_request_90")
+        is not None
+    )
+
+    freezer.tick(60 * 60 * 24 * 90)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert "80" not in loaded_entry.runtime_data.tracker.requests
+    assert "90" in loaded_entry.runtime_data.tracker.requests

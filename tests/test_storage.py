@@ -1,0 +1,143 @@
+"""Persistence: debounced saves, restart mid-flow, nothing lost or duplicated."""
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.media_request_tracker.const import DOMAIN
+from custom_components.media_request_tracker.storage import (
+    STORAGE_MINOR_VERSION,
+    STORAGE_VERSION,
+)
+
+from .conftest import EventLog, Post, load_fixture
+
+PACK = "sonarr/import_complete_season_pack_regular.json"
+
+
+async def test_saves_are_debounced_into_one_write(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A burst of webhooks is written once, shortly after it ends."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}"
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    await post("radarr", "radarr/download_regular.json")
+    assert key not in hass_storage
+
+    freezer.tick(5)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    stored = hass_storage[key]
+    assert stored["version"] == STORAGE_VERSION
+    assert stored["minor_version"] == STORAGE_MINOR_VERSION
+    (request,) = stored["data"]["requests"]
+    assert request["state"] == "importing"
+    assert request["file_paths"] == [
+        "/data/movies/Dune - Part Two (2024)/Dune - Part Two (2024) [Bluray-1080p].mkv"
+    ]
+
+
+async def test_restart_mid_season_pack_completes_without_duplicates(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    events: EventLog,
+) -> None:
+    """Half the episodes imported, restart, the rest imported: all there, once."""
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    await post("sonarr", "sonarr/grab_season_pack_regular.json")
+    pack = load_fixture(PACK)
+    file_event = load_fixture(
+        "sonarr/download_season_pack_file.json", series=pack["series"]
+    )
+    file_event["downloadId"] = pack["downloadId"]
+
+    async def import_file(index: int) -> None:
+        file_event.update(
+            episodes=[pack["episodes"][index]], episodeFile=pack["episodeFiles"][index]
+        )
+        await post("sonarr", file_event)
+
+    for index in range(6):
+        await import_file(index)
+    before = loaded_entry.runtime_data.tracker.requests["90"].to_dict()
+    entities_before = len(
+        er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
+    )
+
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    restored = loaded_entry.runtime_data.tracker.requests["90"]
+    assert restored.to_dict() == before
+    assert restored.state == "importing"
+    entities_after = er.async_entries_for_config_entry(
+        er.async_get(hass), loaded_entry.entry_id
+    )
+    assert len(entities_after) == entities_before
+    events.events.clear()
+
+    for index in range(6, 12):
+        await import_file(index)
+    await post("sonarr", pack)
+    item = load_fixture("jellyfin-webhook/ItemAdded_Episode_regular.json")
+    for number in range(1, 13):
+        item.update(
+            EpisodeNumber=number,
+            Provider_tvdb=str(9100000 + number),
+            ItemId=f"{number:032x}",
+        )
+        await post("jellyfin", item)
+
+    final = loaded_entry.runtime_data.tracker.requests["90"]
+    assert final.state == "available"
+    assert len(final.episodes) == 12
+    assert events.transitions("90") == [("importing", "available")]
+    assert all(
+        data["from_state"] is not None
+        for data in events.of("media_request_tracker_episode_state_changed")
+    )
+
+
+async def test_stored_requests_load_on_startup(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: object,
+    hass_storage: dict[str, Any],
+    post: Post,
+) -> None:
+    """What a previous run stored shows as entities at once, and keeps working."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}"]["data"]
+    assert [request["key"] for request in stored["requests"]] == ["80"]
+    assert "jellyseerr" in stored["sources_seen"]
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{config_entry.entry_id}_request_80"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "approved"
+    await post("radarr", "radarr/grab_regular.json")
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "grabbing"

@@ -1,0 +1,243 @@
+"""Webhook endpoints: bad input gets a clear 4xx and changes nothing; secrets hold."""
+
+from base64 import b64encode
+from http import HTTPStatus
+import logging
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from homeassistant.core import HomeAssistant
+
+from custom_components.media_request_tracker.const import (
+    CONF_RADARR,
+    CONF_WEBHOOK_SECRET,
+    DOMAIN,
+)
+
+from .conftest import Post, entry_data, load_fixture
+
+SECRET = "s3cr3t-webhook-token"
+
+
+def basic(user: str, password: str) -> str:
+    """An Authorization header as Radarr and Sonarr send it."""
+    return "Basic " + b64encode(f"{user}:{password}".encode("latin-1")).decode()
+
+
+def tracked(entry: MockConfigEntry) -> set[str]:
+    """The keys of the requests the entry tracks."""
+    return set(entry.runtime_data.tracker.requests)
+
+
+@pytest.mark.parametrize(
+    ("source", "body", "status", "reason"),
+    [
+        ("radarr", b"{not json", HTTPStatus.BAD_REQUEST, "not valid JSON"),
+        ("radarr", b"[1, 2]", HTTPStatus.BAD_REQUEST, "must be an object"),
+        ("radarr", b'{"movie": {}}', HTTPStatus.BAD_REQUEST, "eventType is missing"),
+        (
+            "radarr",
+            b'{"eventType": "Grab", "movie": {"id": "71", "title": "x"}}',
+            HTTPStatus.BAD_REQUEST,
+            "body.movie.id must be an integer",
+        ),
+        (
+            "sonarr",
+            b'{"eventType": "Download", "series": {"id": 1}, "episodes": []}',
+            HTTPStatus.BAD_REQUEST,
+            "episodeFile or episodeFiles",
+        ),
+        (
+            "jellyseerr",
+            b'{"notification_type": "MEDIA_APPROVED", "media": {"media_type": "tv", "tmdbId": "x1"}, "request": {"request_id": "5"}}',
+            HTTPStatus.BAD_REQUEST,
+            "tmdbId must be a whole number",
+        ),
+        (
+            "jellyseerr",
+            b'{"notification_type": "MEDIA_APPROVED", "media": {"media_type": "music", "tmdbId": "1"}, "request": {"request_id": "5"}}',
+            HTTPStatus.BAD_REQUEST,
+            "media_type must be movie or tv",
+        ),
+        (
+            "jellyfin",
+            b'{"NotificationType": "ItemAdded", "ItemType": "Movie"}',
+            HTTPStatus.BAD_REQUEST,
+            "itemid is missing",
+        ),
+    ],
+)
+async def test_malformed_bodies_are_refused(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
+    source: str,
+    body: bytes,
+    status: HTTPStatus,
+    reason: str,
+) -> None:
+    """Malformed JSON and wrong types: 4xx with a reason, one log line, no change."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    before = loaded_entry.runtime_data.tracker.requests["80"].to_dict()
+    caplog.clear()
+
+    response = await post(source, body)
+
+    assert response.status == status
+    assert reason in await response.text()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert source in warnings[0].getMessage()
+    assert loaded_entry.runtime_data.tracker.requests["80"].to_dict() == before
+    assert tracked(loaded_entry) == {"80"}
+
+
+async def test_body_over_one_mebibyte_is_refused(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
+) -> None:
+    """Too large bodies get 413 before being parsed."""
+    big = b'{"eventType": "Grab", "pad": "' + b"x" * (1024 * 1024) + b'"}'
+    response = await post("radarr", big)
+    assert response.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert tracked(loaded_entry) == set()
+
+
+async def test_only_post_is_allowed(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Other methods never reach the handler."""
+    client = await hass_client_no_auth()
+    response = await client.get("/api/webhook/hook_radarr")
+    assert response.status == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("source", "name"),
+    [
+        ("radarr", "radarr/test.json"),
+        ("sonarr", "sonarr/test.json"),
+        ("jellyseerr", "jellyseerr/test_notification.json"),
+    ],
+)
+async def test_test_events_mark_the_source_connected(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    source: str,
+    name: str,
+) -> None:
+    """A Test notification is acknowledged and recorded, and tracks nothing."""
+    response = await post(source, name)
+    assert response.status == HTTPStatus.OK
+    assert source in loaded_entry.runtime_data.sources_seen
+    assert tracked(loaded_entry) == set()
+
+
+@pytest.mark.parametrize(
+    ("source", "body"),
+    [
+        ("radarr", {"eventType": "HealthRestored", "level": "ok", "message": "fine"}),
+        ("radarr", {"eventType": "MovieAdded", "movie": {"id": 1}}),
+        ("sonarr", {"eventType": "SeriesAdd", "series": {"id": 1}}),
+        ("jellyseerr", "jellyseerr/issue_created.json"),
+        ("jellyfin", {"NotificationType": "PlaybackStart", "ItemId": "x"}),
+        (
+            "jellyfin",
+            {"NotificationType": "ItemAdded", "ItemType": "MusicAlbum", "ItemId": "x"},
+        ),
+    ],
+)
+async def test_unknown_events_are_acknowledged_and_ignored(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    source: str,
+    body: dict[str, object] | str,
+) -> None:
+    """Events we do not use answer 200 so that senders do not back off."""
+    response = await post(source, body)
+    assert response.status == HTTPStatus.OK
+    assert tracked(loaded_entry) == set()
+
+
+async def test_jellyfin_text_plain_template_body(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
+) -> None:
+    """The Generic destination sends text/plain; lower-case keys, dashed ids."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    response = await post(
+        "jellyfin",
+        load_fixture("jellyfin-webhook/ItemAdded_Movie_template_lowercase_keys.json"),
+        headers={"Content-Type": "text/plain"},
+    )
+    assert response.status == HTTPStatus.OK
+    request = loaded_entry.runtime_data.tracker.requests["80"]
+    assert request.state == "available"
+    assert request.jellyfin_item_id == "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c2"
+
+
+@pytest.fixture
+async def secured_entry(hass: HomeAssistant, jellyseerr_ok: object) -> MockConfigEntry:
+    """An entry whose Radarr and Jellyseerr webhooks require a secret."""
+    data = entry_data(
+        radarr={
+            "url": "http://radarr:7878",
+            "api_key": "r",
+            "verify_ssl": True,
+            CONF_WEBHOOK_SECRET: SECRET,
+        }
+    )
+    data["jellyseerr"][CONF_WEBHOOK_SECRET] = SECRET
+    entry = MockConfigEntry(domain=DOMAIN, data=data)
+    entry.add_to_hass(hass)
+    assert CONF_RADARR in entry.data
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("source", "headers", "status"),
+    [
+        ("radarr", {}, HTTPStatus.UNAUTHORIZED),
+        (
+            "radarr",
+            {"Authorization": basic("radarr", "wrong")},
+            HTTPStatus.UNAUTHORIZED,
+        ),
+        ("radarr", {"Authorization": "Basic !!!"}, HTTPStatus.UNAUTHORIZED),
+        (
+            "radarr",
+            {"Authorization": basic("any-user", SECRET)},
+            HTTPStatus.OK,
+        ),
+        ("jellyseerr", {"Authorization": "Bearer nope"}, HTTPStatus.UNAUTHORIZED),
+        ("jellyseerr", {"Authorization": SECRET}, HTTPStatus.OK),
+        ("jellyseerr", {"Authorization": f"Bearer {SECRET}"}, HTTPStatus.OK),
+        ("sonarr", {}, HTTPStatus.OK),
+    ],
+)
+async def test_webhook_secret(
+    hass: HomeAssistant,
+    secured_entry: MockConfigEntry,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
+    source: str,
+    headers: dict[str, str],
+    status: HTTPStatus,
+) -> None:
+    """Configured secrets are required (Basic auth for *arr, a header otherwise)."""
+    name = {"radarr": "radarr/test.json", "sonarr": "sonarr/test.json"}.get(
+        source, "jellyseerr/test_notification.json"
+    )
+    response = await post(source, name, headers=headers)
+    assert response.status == status
+    assert (source in secured_entry.runtime_data.sources_seen) is (
+        status == HTTPStatus.OK
+    )
+    assert SECRET not in caplog.text
