@@ -1,5 +1,6 @@
 """Persistence: debounced saves, restart mid-flow, nothing lost or duplicated."""
 
+import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -10,9 +11,12 @@ from pytest_homeassistant_custom_component.common import (
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.json import json_bytes
 
 from custom_components.media_request_tracker.const import DOMAIN
+from custom_components.media_request_tracker.engine.models import Request
 from custom_components.media_request_tracker.storage import (
+    MAX_SAVE_WAIT,
     STORAGE_MINOR_VERSION,
     STORAGE_VERSION,
 )
@@ -20,6 +24,11 @@ from custom_components.media_request_tracker.storage import (
 from .conftest import EventLog, Post, load_fixture
 
 PACK = "sonarr/import_complete_season_pack_regular.json"
+
+
+def stored_json(request: Request) -> Any:
+    """A request's stored form as it reads back from disk."""
+    return json.loads(json_bytes(request.to_dict()))
 
 
 async def test_saves_are_debounced_into_one_write(
@@ -72,7 +81,7 @@ async def test_restart_mid_season_pack_completes_without_duplicates(
 
     for index in range(6):
         await import_file(index)
-    before = loaded_entry.runtime_data.tracker.requests["90"].to_dict()
+    before = stored_json(loaded_entry.runtime_data.tracker.requests["90"])
     entities_before = len(
         er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
     )
@@ -81,7 +90,7 @@ async def test_restart_mid_season_pack_completes_without_duplicates(
     await hass.async_block_till_done()
 
     restored = loaded_entry.runtime_data.tracker.requests["90"]
-    assert restored.to_dict() == before
+    assert stored_json(restored) == before
     assert restored.state == "importing"
     entities_after = er.async_entries_for_config_entry(
         er.async_get(hass), loaded_entry.entry_id
@@ -141,3 +150,26 @@ async def test_stored_requests_load_on_startup(
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.state == "grabbing"
+
+
+async def test_steady_traffic_cannot_postpone_saves_forever(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A change every second still reaches the disk within MAX_SAVE_WAIT."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}"
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    pending = load_fixture("jellyseerr/media_pending_movie.json")
+    for second in range(int(MAX_SAVE_WAIT) + 5):
+        pending["request"]["request_id"] = str(1000 + second)
+        await post("jellyseerr", pending)
+        freezer.tick(1)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        if key in hass_storage:
+            break
+    assert key in hass_storage
+    assert second <= MAX_SAVE_WAIT + 1

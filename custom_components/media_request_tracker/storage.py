@@ -1,11 +1,14 @@
 """Persistence of the tracker through Home Assistant's Store (DESIGN §2.4).
 
-Saves are debounced so that a burst of webhooks costs one write, flushed by the Store
-itself when Home Assistant stops. The stored form is cheap to build: each request caches
+Saves are debounced so that a burst of webhooks costs one write, and flushed by the
+Store itself when Home Assistant stops. The Store postpones a delayed write on every
+new change, so under steady traffic a pending change would never be written: after
+MAX_SAVE_WAIT the write is no longer postponed. The stored form is cheap to build: each request caches
 its serialised dict until it changes again.
 """
 
 from datetime import datetime
+from time import monotonic
 from typing import Any, NotRequired, TypedDict
 
 from homeassistant.core import HomeAssistant
@@ -18,6 +21,7 @@ from .engine.tracker import Tracker
 STORAGE_VERSION = 1
 STORAGE_MINOR_VERSION = 1
 SAVE_DELAY = 2.0
+MAX_SAVE_WAIT = 30.0
 
 
 class StoredTracker(TypedDict):
@@ -56,6 +60,7 @@ class TrackerStorage:
             f"{DOMAIN}.{entry_id}",
             minor_version=STORAGE_MINOR_VERSION,
         )
+        self._unsaved_since: float | None = None
 
     async def async_load_into(
         self, tracker: Tracker, sources_seen: dict[str, datetime]
@@ -78,9 +83,19 @@ class TrackerStorage:
         self, tracker: Tracker, sources_seen: dict[str, datetime]
     ) -> None:
         """Save soon; further calls before then are folded into the same write."""
-        self._store.async_delay_save(
-            lambda: serialize(tracker, sources_seen), SAVE_DELAY
+        now = monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        waited = now - self._unsaved_since
+        delay = (
+            0.0 if waited >= MAX_SAVE_WAIT else min(SAVE_DELAY, MAX_SAVE_WAIT - waited)
         )
+
+        def stored_form() -> StoredTracker:
+            self._unsaved_since = None
+            return serialize(tracker, sources_seen)
+
+        self._store.async_delay_save(stored_form, delay)
 
     async def async_save_now(
         self, tracker: Tracker, sources_seen: dict[str, datetime]

@@ -1,6 +1,7 @@
 """The engine on its own: correlation, state derivation and their guarantees."""
 
 from datetime import UTC, datetime, timedelta
+import json
 
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -193,7 +194,12 @@ def test_duplicated_evidence_ends_like_the_original(
 
 
 def _stored(tracker: Tracker) -> list[dict[str, object]]:
-    return [request.to_dict() for request in tracker.requests.values()]
+    """The stored forms, as they read back from disk."""
+    return json.loads(
+        json.dumps(
+            [r.to_dict() for r in tracker.requests.values()], default=datetime.isoformat
+        )
+    )
 
 
 def test_rerequest_of_an_available_title_is_a_new_request() -> None:
@@ -321,7 +327,7 @@ def test_serialisation_round_trip_and_prune() -> None:
     tracker = run(tv_pack_flow()[:5] + movie_flow())
     restored = Tracker()
     restored.load(
-        (Request.from_dict(r.to_dict()) for r in tracker.requests.values()),
+        (Request.from_dict(stored) for stored in _stored(tracker)),
         tracker.tombstones,
         tracker.sightings,
     )

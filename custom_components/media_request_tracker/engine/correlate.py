@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from .evidence import ArrMedia
-from .models import MediaType, Request, Service
+from .models import Episode, EpisodeKey, MediaType, Request, Service
 
 type Key = tuple[str, object]
 type Accept = Callable[[Request], bool]
@@ -37,11 +37,23 @@ class RequestIndex:
         """Index the tracker's requests (the mapping is shared, not copied)."""
         self._requests = requests
         self._keys: defaultdict[Key, set[str]] = defaultdict(set)
+        self._episodes: defaultdict[int, set[tuple[str, EpisodeKey]]] = defaultdict(set)
 
     def add(self, request: Request) -> None:
         """(Re-)index every id the request currently has."""
         for index_key in _index_keys(request):
             self._keys[index_key].add(request.key)
+        for episode in request.episodes.values():
+            self.note_episode(request, episode)
+
+    def note(self, kind: str, value: object, request: Request) -> None:
+        """Index one id a request just learned (cheaper than indexing it all again)."""
+        self._keys[(kind, value)].add(request.key)
+
+    def note_episode(self, request: Request, episode: Episode) -> None:
+        """Index the TVDB id of an episode."""
+        if episode.tvdb_id is not None:
+            self._episodes[episode.tvdb_id].add((request.key, episode.key))
 
     def discard(self, request: Request) -> None:
         """Forget a request that leaves the tracker."""
@@ -51,17 +63,34 @@ class RequestIndex:
                 keys.discard(request.key)
                 if not keys:
                     del self._keys[index_key]
+        for episode in request.episodes.values():
+            entries = self._episodes.get(episode.tvdb_id or 0)
+            if entries is not None:
+                entries.discard((request.key, episode.key))
 
     def candidates(self, kind: str, value: object) -> list[Request]:
         """Requests that have this id now, newest first."""
         keys = self._keys.get((kind, value), ())
         still_has = _HOLDS[kind]
-        return newest_first(
+        found = [
             request
             for key in keys
             if (request := self._requests.get(key)) is not None
             and still_has(request, value)
-        )
+        ]
+        return newest_first(found) if len(found) > 1 else found
+
+    def episodes_by_tvdb(self, tvdb_id: int) -> list[tuple[Request, Episode]]:
+        """Episodes with this TVDB id, newest request first."""
+        found = [
+            (request, episode)
+            for key, episode_key in self._episodes.get(tvdb_id, ())
+            if (request := self._requests.get(key)) is not None
+            and (episode := request.episodes.get(episode_key)) is not None
+            and episode.tvdb_id == tvdb_id
+        ]
+        found.sort(key=lambda pair: int(pair[0].key), reverse=True)
+        return found
 
     def for_arr(
         self, media: ArrMedia, download_id: str | None, accept: Accept
@@ -117,13 +146,7 @@ _HOLDS: dict[str, Callable[[Request, object], bool]] = {
     Service.RADARR.value: lambda r, value: r.radarr_id == value,
     Service.SONARR.value: lambda r, value: r.sonarr_id == value,
     "download": lambda r, value: value in r.downloads,
-    "episode_tvdb": lambda r, value: any(
-        episode.tvdb_id == value for episode in r.episodes.values()
-    ),
-    "jellyfin": lambda r, value: (
-        r.jellyfin_item_id == value
-        or any(episode.jellyfin_item_id == value for episode in r.episodes.values())
-    ),
+    "jellyfin": lambda r, value: r.jellyfin_item_id == value,
 }
 
 
@@ -142,8 +165,3 @@ def _index_keys(request: Request) -> Iterable[Key]:
         yield ("jellyfin", request.jellyfin_item_id)
     for folded in request.downloads:
         yield ("download", folded)
-    for episode in request.episodes.values():
-        if episode.tvdb_id is not None:
-            yield ("episode_tvdb", episode.tvdb_id)
-        if episode.jellyfin_item_id is not None:
-            yield ("jellyfin", episode.jellyfin_item_id)

@@ -104,23 +104,33 @@ def request_state(request: Request, imported: State) -> Derived:
 
 
 def _aggregate_episodes(request: Request) -> Derived:
-    live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
+    """All available → available; one failed → failed; else the furthest state."""
+    first_failed: Episode | None = None
+    furthest: State | None = None
+    live = False
+    for episode in request.episodes.values():
+        state = episode.state
+        if state is State.REMOVED:
+            continue
+        live = True
+        if state is State.FAILED:
+            if first_failed is None or episode.key < first_failed.key:
+                first_failed = episode
+        elif state is not State.AVAILABLE and (
+            furthest is None or IN_PROGRESS_ORDER[state] > IN_PROGRESS_ORDER[furthest]
+        ):
+            furthest = state
     if not live:
         return State.REMOVED, None
-    failed = sorted(
-        (ep for ep in live if ep.state is State.FAILED), key=lambda ep: ep.key
-    )
-    if failed:
-        first = failed[0]
-        return State.FAILED, f"{episode_label(first.key)}: {first.problem_text}"
-    pending = [ep.state for ep in live if ep.state is not State.AVAILABLE]
-    if not pending:
+    if first_failed is not None:
+        label = episode_label(first_failed.key)
+        return State.FAILED, f"{label}: {first_failed.problem_text}"
+    if furthest is None:
         return State.AVAILABLE, None
-    most_advanced = max(pending, key=IN_PROGRESS_ORDER.__getitem__)
     problem = request.problem
-    if problem is not None and problem.stage >= _stage_of(most_advanced):
+    if problem is not None and problem.stage >= _stage_of(furthest):
         return State.FAILED, problem.text
-    return most_advanced, None
+    return furthest, None
 
 
 def _stage_of(state: State) -> Stage:

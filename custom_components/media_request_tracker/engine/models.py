@@ -81,12 +81,30 @@ def episode_label(key: EpisodeKey) -> str:
     return f"S{key[0]:02d}E{key[1]:02d}"
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+def _without_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """The stored form leaves out None, False and empty values: they are the defaults.
+
+    Thousands of episodes are saved at once, so this halves what is encoded and written.
+    Zero is kept (season 0 holds the specials); `type(...) is int` excludes False.
+    """
+    return {key: value for key, value in data.items() if value or type(value) is int}
 
 
-def _from_iso(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+def _time(value: datetime | str) -> datetime:
+    """A stored time: a datetime in memory, ISO text once read back from disk.
+
+    Stored forms keep datetimes, which the JSON encoder writes natively and much
+    faster than `isoformat()` would.
+    """
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _optional_time(value: datetime | str | None) -> datetime | None:
+    return None if value is None else _time(value)
+
+
+def _times(data: dict[str, Any]) -> dict[State, datetime]:
+    return {State(state): _time(at) for state, at in data.get("reached", {}).items()}
 
 
 @dataclass(slots=True)
@@ -123,7 +141,7 @@ class TimelineEntry:
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage and for `get_requests`."""
         return {
-            "time": self.time.isoformat(),
+            "time": self.time,
             "state": self.state.value,
             "source": self.source.value,
             "detail": self.detail,
@@ -133,7 +151,7 @@ class TimelineEntry:
     def from_dict(cls, data: dict[str, Any]) -> TimelineEntry:
         """Restore from storage."""
         return cls(
-            time=datetime.fromisoformat(data["time"]),
+            time=_time(data["time"]),
             state=State(data["state"]),
             source=Service(data["source"]),
             detail=data["detail"],
@@ -162,18 +180,20 @@ class Download:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage."""
-        return {
-            "download_id": self.download_id,
-            "stage": int(self.stage),
-            "problem": None if self.problem is None else self.problem.to_dict(),
-            "client": self.client,
-            "release_title": self.release_title,
-            "quality": self.quality,
-            "indexer": self.indexer,
-            "release_group": self.release_group,
-            "size": self.size,
-            "episodes": [list(key) for key in sorted(self.episodes)],
-        }
+        return _without_defaults(
+            {
+                "download_id": self.download_id,
+                "stage": int(self.stage),
+                "problem": None if self.problem is None else self.problem.to_dict(),
+                "client": self.client,
+                "release_title": self.release_title,
+                "quality": self.quality,
+                "indexer": self.indexer,
+                "release_group": self.release_group,
+                "size": self.size,
+                "episodes": [list(key) for key in sorted(self.episodes)],
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Download:
@@ -181,14 +201,14 @@ class Download:
         return cls(
             download_id=data["download_id"],
             stage=Stage(data["stage"]),
-            problem=Problem.from_dict(data["problem"]),
-            client=data["client"],
-            release_title=data["release_title"],
-            quality=data["quality"],
-            indexer=data["indexer"],
-            release_group=data["release_group"],
-            size=data["size"],
-            episodes={(season, number) for season, number in data["episodes"]},
+            problem=Problem.from_dict(data.get("problem")),
+            client=data.get("client"),
+            release_title=data.get("release_title"),
+            quality=data.get("quality"),
+            indexer=data.get("indexer"),
+            release_group=data.get("release_group"),
+            size=data.get("size"),
+            episodes={(season, number) for season, number in data.get("episodes", ())},
         )
 
 
@@ -218,22 +238,24 @@ class Episode:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage."""
-        return {
-            "season": self.season,
-            "number": self.number,
-            "title": self.title,
-            "sonarr_episode_id": self.sonarr_episode_id,
-            "tvdb_id": self.tvdb_id,
-            "download_id": self.download_id,
-            "stage": int(self.stage),
-            "removed": self.removed,
-            "problem": None if self.problem is None else self.problem.to_dict(),
-            "file_path": self.file_path,
-            "jellyfin_item_id": self.jellyfin_item_id,
-            "state": self.state.value,
-            "problem_text": self.problem_text,
-            "reached": {state.value: _iso(at) for state, at in self.reached.items()},
-        }
+        return _without_defaults(
+            {
+                "season": self.season,
+                "number": self.number,
+                "title": self.title,
+                "sonarr_episode_id": self.sonarr_episode_id,
+                "tvdb_id": self.tvdb_id,
+                "download_id": self.download_id,
+                "stage": int(self.stage),
+                "removed": self.removed,
+                "problem": None if self.problem is None else self.problem.to_dict(),
+                "file_path": self.file_path,
+                "jellyfin_item_id": self.jellyfin_item_id,
+                "state": self.state.value,
+                "problem_text": self.problem_text,
+                "reached": {state.value: at for state, at in self.reached.items()},
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
@@ -241,21 +263,18 @@ class Episode:
         return cls(
             season=data["season"],
             number=data["number"],
-            title=data["title"],
-            sonarr_episode_id=data["sonarr_episode_id"],
-            tvdb_id=data["tvdb_id"],
-            download_id=data["download_id"],
+            title=data.get("title"),
+            sonarr_episode_id=data.get("sonarr_episode_id"),
+            tvdb_id=data.get("tvdb_id"),
+            download_id=data.get("download_id"),
             stage=Stage(data["stage"]),
-            removed=data["removed"],
-            problem=Problem.from_dict(data["problem"]),
-            file_path=data["file_path"],
-            jellyfin_item_id=data["jellyfin_item_id"],
+            removed=data.get("removed", False),
+            problem=Problem.from_dict(data.get("problem")),
+            file_path=data.get("file_path"),
+            jellyfin_item_id=data.get("jellyfin_item_id"),
             state=State(data["state"]),
-            problem_text=data["problem_text"],
-            reached={
-                State(state): datetime.fromisoformat(at)
-                for state, at in data["reached"].items()
-            },
+            problem_text=data.get("problem_text"),
+            reached=_times(data),
         )
 
 
@@ -326,78 +345,81 @@ class Request:
         return self._stored
 
     def _build_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "media_type": self.media_type.value,
-            "title": self.title,
-            "created_at": self.created_at.isoformat(),
-            "year": self.year,
-            "overview": self.overview,
-            "poster_url": self.poster_url,
-            "tmdb_id": self.tmdb_id,
-            "tvdb_id": self.tvdb_id,
-            "imdb_id": self.imdb_id,
-            "radarr_id": self.radarr_id,
-            "sonarr_id": self.sonarr_id,
-            "requested_by": self.requested_by,
-            "requested_seasons": sorted(self.requested_seasons),
-            "is_4k": self.is_4k,
-            "is_anime": self.is_anime,
-            "file_paths": list(self.file_paths),
-            "jellyfin_item_id": self.jellyfin_item_id,
-            "stage": int(self.stage),
-            "declined": self.declined,
-            "removed": self.removed,
-            "problem": None if self.problem is None else self.problem.to_dict(),
-            "downloads": [download.to_dict() for download in self.downloads.values()],
-            "episodes": [episode.to_dict() for episode in self.episodes.values()],
-            "state": self.state.value,
-            "problem_text": self.problem_text,
-            "stalled": self.stalled,
-            "reached": {state.value: _iso(at) for state, at in self.reached.items()},
-            "timeline": [entry.to_dict() for entry in self.timeline],
-            "updated_at": _iso(self.updated_at),
-        }
+        return _without_defaults(
+            {
+                "key": self.key,
+                "media_type": self.media_type.value,
+                "title": self.title,
+                "created_at": self.created_at,
+                "year": self.year,
+                "overview": self.overview,
+                "poster_url": self.poster_url,
+                "tmdb_id": self.tmdb_id,
+                "tvdb_id": self.tvdb_id,
+                "imdb_id": self.imdb_id,
+                "radarr_id": self.radarr_id,
+                "sonarr_id": self.sonarr_id,
+                "requested_by": self.requested_by,
+                "requested_seasons": sorted(self.requested_seasons),
+                "is_4k": self.is_4k,
+                "is_anime": self.is_anime,
+                "file_paths": list(self.file_paths),
+                "jellyfin_item_id": self.jellyfin_item_id,
+                "stage": int(self.stage),
+                "declined": self.declined,
+                "removed": self.removed,
+                "problem": None if self.problem is None else self.problem.to_dict(),
+                "downloads": [
+                    download.to_dict() for download in self.downloads.values()
+                ],
+                "episodes": [episode.to_dict() for episode in self.episodes.values()],
+                "state": self.state.value,
+                "problem_text": self.problem_text,
+                "stalled": self.stalled,
+                "reached": {state.value: at for state, at in self.reached.items()},
+                "timeline": [entry.to_dict() for entry in self.timeline],
+                "updated_at": self.updated_at,
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Request:
         """Restore from storage."""
-        downloads = [Download.from_dict(item) for item in data["downloads"]]
-        episodes = [Episode.from_dict(item) for item in data["episodes"]]
+        downloads = [Download.from_dict(item) for item in data.get("downloads", ())]
+        episodes = [Episode.from_dict(item) for item in data.get("episodes", ())]
         request = cls(
             key=data["key"],
             media_type=MediaType(data["media_type"]),
             title=data["title"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            year=data["year"],
-            overview=data["overview"],
-            poster_url=data["poster_url"],
-            tmdb_id=data["tmdb_id"],
-            tvdb_id=data["tvdb_id"],
-            imdb_id=data["imdb_id"],
-            radarr_id=data["radarr_id"],
-            sonarr_id=data["sonarr_id"],
-            requested_by=data["requested_by"],
-            requested_seasons=frozenset(data["requested_seasons"]),
-            is_4k=data["is_4k"],
-            is_anime=data["is_anime"],
-            file_paths=list(data["file_paths"]),
-            jellyfin_item_id=data["jellyfin_item_id"],
+            created_at=_time(data["created_at"]),
+            year=data.get("year"),
+            overview=data.get("overview"),
+            poster_url=data.get("poster_url"),
+            tmdb_id=data.get("tmdb_id"),
+            tvdb_id=data.get("tvdb_id"),
+            imdb_id=data.get("imdb_id"),
+            radarr_id=data.get("radarr_id"),
+            sonarr_id=data.get("sonarr_id"),
+            requested_by=data.get("requested_by"),
+            requested_seasons=frozenset(data.get("requested_seasons", ())),
+            is_4k=data.get("is_4k", False),
+            is_anime=data.get("is_anime", False),
+            file_paths=list(data.get("file_paths", ())),
+            jellyfin_item_id=data.get("jellyfin_item_id"),
             stage=Stage(data["stage"]),
-            declined=data["declined"],
-            removed=data["removed"],
-            problem=Problem.from_dict(data["problem"]),
+            declined=data.get("declined", False),
+            removed=data.get("removed", False),
+            problem=Problem.from_dict(data.get("problem")),
             downloads={item.download_id.casefold(): item for item in downloads},
             episodes={item.key: item for item in episodes},
             state=State(data["state"]),
-            problem_text=data["problem_text"],
-            stalled=data["stalled"],
-            reached={
-                State(state): datetime.fromisoformat(at)
-                for state, at in data["reached"].items()
-            },
-            timeline=[TimelineEntry.from_dict(item) for item in data["timeline"]],
-            updated_at=_from_iso(data["updated_at"]),
+            problem_text=data.get("problem_text"),
+            stalled=data.get("stalled", False),
+            reached=_times(data),
+            timeline=[
+                TimelineEntry.from_dict(item) for item in data.get("timeline", ())
+            ],
+            updated_at=_optional_time(data.get("updated_at")),
         )
         request._stored = data
         return request

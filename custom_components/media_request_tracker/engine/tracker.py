@@ -96,6 +96,28 @@ class Outcome:
     problem_changes: list[ProblemChange] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _ArrTarget:
+    """The request, episodes and download a piece of *arr evidence is about."""
+
+    request: Request
+    episodes: list[Episode]
+    download: Download | None
+    changed: bool
+    # Whether the download's stage or problem changed: all its episodes follow it.
+    download_moved: bool = False
+
+    def move_download(self, stage: Stage, problem: Problem | None = None) -> bool:
+        """Advance the download (attaching a problem); True when it changed."""
+        if self.download is None:
+            return False
+        moved = _advance_download(self.download, stage)
+        if problem is not None:
+            moved |= _block(self.download, problem)
+        self.download_moved |= moved
+        return moved
+
+
 def _merge(target: Any, **values: Any) -> bool:
     """Overwrite fields with the known (non-None) values; True when anything changed."""
     changed = False
@@ -267,6 +289,8 @@ class Tracker:
         elif evidence.status is RequestStatus.AVAILABLE:
             for episode in request.episodes.values():
                 changed |= _reach(episode, Stage.AVAILABLE)
+        if changed:
+            self._index.add(request)
         self._settle(
             request,
             outcome,
@@ -327,6 +351,7 @@ class Tracker:
         if download is not None:
             return download, False
         download = request.downloads[folded] = Download(download_id=download_id)
+        self._index.note("download", folded, request)
         return download, True
 
     def _episodes(
@@ -345,21 +370,33 @@ class Tracker:
                 outcome.new_episodes.append((request, episode))
                 changed = True
             changed |= _merge(
-                episode,
-                title=ref.title,
-                sonarr_episode_id=ref.sonarr_episode_id,
-                tvdb_id=ref.tvdb_id,
+                episode, title=ref.title, sonarr_episode_id=ref.sonarr_episode_id
             )
-            changed |= self._apply_sighting(episode)
+            if ref.tvdb_id is not None and episode.tvdb_id != ref.tvdb_id:
+                episode.tvdb_id = ref.tvdb_id
+                self._index.note_episode(request, episode)
+                changed = True
+            changed |= self._apply_sighting(request, episode)
             episodes.append(episode)
         return episodes, changed
 
-    def _apply_sighting(self, episode: Episode) -> bool:
+    def _apply_sighting(self, request: Request, episode: Episode) -> bool:
         """An episode Jellyfin showed before any grab named it is available."""
         if episode.tvdb_id is None or episode.tvdb_id not in self.sightings:
             return False
-        episode.jellyfin_item_id = self.sightings.pop(episode.tvdb_id)
+        self._learn_item(request, episode, self.sightings.pop(episode.tvdb_id))
         _reach(episode, Stage.AVAILABLE)
+        return True
+
+    def _learn_item(
+        self, request: Request, track: Request | Episode, item_id: str
+    ) -> bool:
+        """Remember the Jellyfin item of a movie, series or episode."""
+        if track.jellyfin_item_id == item_id:
+            return False
+        track.jellyfin_item_id = item_id
+        if track is request:
+            self._index.note("jellyfin", item_id, request)
         return True
 
     def _track_download(
@@ -390,75 +427,74 @@ class Tracker:
             changed |= _merge(episode, download_id=download_id)
         return download, changed
 
-    def _apply_grab(self, evidence: GrabEvidence, outcome: Outcome) -> None:
-        request = self._arr_request(
-            evidence.media, evidence.download_id, evidence.episodes
-        )
+    def _arr_target(
+        self,
+        media: ArrMedia,
+        download_id: str | None,
+        refs: tuple[EpisodeRef, ...],
+        outcome: Outcome,
+        release: Release | None = None,
+    ) -> _ArrTarget | None:
+        """What *arr evidence is about: its request, episodes and download."""
+        request = self._arr_request(media, download_id, refs)
         if request is None:
-            return
-        changed = self._bind(request, evidence.media)
-        episodes, found = self._episodes(request, evidence.episodes, outcome)
-        changed |= found
+            return None
+        learned = self._bind(request, media)
+        episodes, found = self._episodes(request, refs, outcome)
         download, tracked = self._track_download(
-            request, evidence.download_id, episodes, evidence.release
+            request, download_id, episodes, release
         )
-        changed |= tracked
-        if download is not None:
-            changed |= _advance_download(download, Stage.GRABBED)
-        else:
-            changed |= self._reach_all(request, episodes, Stage.GRABBED)
-        detail = f"Grabbed {evidence.release.title or 'a release'}"
-        self._settle(
-            request,
-            outcome,
-            source=evidence.media.service,
-            detail=detail,
-            changed=changed,
-        )
+        if learned:
+            self._index.add(request)
+        return _ArrTarget(request, episodes, download, learned or found or tracked)
 
-    def _reach_all(
-        self, request: Request, episodes: list[Episode], stage: Stage
-    ) -> bool:
+    def _apply_grab(self, evidence: GrabEvidence, outcome: Outcome) -> None:
+        target = self._arr_target(
+            evidence.media,
+            evidence.download_id,
+            evidence.episodes,
+            outcome,
+            evidence.release,
+        )
+        if target is None:
+            return
+        changed = target.changed
+        if target.download is not None:
+            changed |= target.move_download(Stage.GRABBED)
+        else:
+            changed |= self._reach_all(target, Stage.GRABBED)
+        detail = f"Grabbed {evidence.release.title or 'a release'}"
+        self._settle_arr(target, evidence.media, detail, outcome, changed)
+
+    def _reach_all(self, target: _ArrTarget, stage: Stage) -> bool:
         """Without a download id the stage belongs to the episodes (TV) or the movie."""
-        if request.media_type is MediaType.MOVIE:
-            return _reach(request, stage)
+        if target.request.media_type is MediaType.MOVIE:
+            return _reach(target.request, stage)
         changed = False
-        for episode in episodes:
+        for episode in target.episodes:
             changed |= _reach(episode, stage)
         return changed
 
     def _apply_import(self, evidence: ImportEvidence, outcome: Outcome) -> None:
-        request = self._arr_request(
-            evidence.media, evidence.download_id, evidence.episodes
+        target = self._arr_target(
+            evidence.media, evidence.download_id, evidence.episodes, outcome
         )
-        if request is None:
+        if target is None:
             return
-        changed = self._bind(request, evidence.media)
-        episodes, found = self._episodes(request, evidence.episodes, outcome)
-        changed |= found
-        download, tracked = self._track_download(
-            request, evidence.download_id, episodes
-        )
-        changed |= tracked
-        if download is not None:
+        changed = target.changed
+        if target.download is not None:
             # A single file of a season pack does not make the whole pack imported.
             stage = Stage.IMPORTED if evidence.complete else Stage.DOWNLOADED
-            changed |= _advance_download(download, stage)
-        changed |= self._reach_all(request, episodes, Stage.IMPORTED)
-        changed |= self._record_files(request, evidence)
+            changed |= target.move_download(stage)
+        changed |= self._reach_all(target, Stage.IMPORTED)
+        changed |= self._record_files(target.request, evidence)
         files = evidence.files
         detail = (
             f"Imported {PurePath(files[0].path).name}"
             if len(files) == 1
             else f"Imported {len(files)} files"
         )
-        self._settle(
-            request,
-            outcome,
-            source=evidence.media.service,
-            detail=detail,
-            changed=changed,
-        )
+        self._settle_arr(target, evidence.media, detail, outcome, changed)
 
     def _record_files(self, request: Request, evidence: ImportEvidence) -> bool:
         changed = False
@@ -477,36 +513,52 @@ class Tracker:
     def _apply_import_blocked(
         self, evidence: ImportBlockedEvidence, outcome: Outcome
     ) -> None:
-        request = self._arr_request(
-            evidence.media, evidence.download_id, evidence.episodes
+        target = self._arr_target(
+            evidence.media, evidence.download_id, evidence.episodes, outcome
         )
-        if request is None:
+        if target is None:
             return
-        changed = self._bind(request, evidence.media)
-        episodes, found = self._episodes(request, evidence.episodes, outcome)
-        changed |= found
+        changed = target.changed
         problem = Problem(evidence.problem, Stage.DOWNLOADED)
-        download, tracked = self._track_download(
-            request, evidence.download_id, episodes
-        )
-        changed |= tracked
-        if download is not None:
-            changed |= _advance_download(download, Stage.DOWNLOADED)
-            changed |= _block(download, problem)
+        if target.download is not None:
+            changed |= target.move_download(Stage.DOWNLOADED, problem)
         else:
-            changed |= self._reach_all(request, episodes, Stage.DOWNLOADED)
+            changed |= self._reach_all(target, Stage.DOWNLOADED)
+            request = target.request
             tracks: list[Request | Episode] = (
-                [request] if request.media_type is MediaType.MOVIE else [*episodes]
+                [request]
+                if request.media_type is MediaType.MOVIE
+                else [*target.episodes]
             )
             for track in tracks:
                 changed |= _merge(track, problem=problem)
         detail = f"Import blocked: {evidence.problem}"
+        self._settle_arr(target, evidence.media, detail, outcome, changed)
+
+    def _settle_arr(
+        self,
+        target: _ArrTarget,
+        media: ArrMedia,
+        detail: str,
+        outcome: Outcome,
+        changed: bool,
+    ) -> None:
+        """Settle the episodes the evidence named and those its download covers."""
+        request, download = target.request, target.download
+        affected = list(target.episodes)
+        if download is not None and target.download_moved:
+            affected = [
+                episode
+                for key in download.episodes
+                if (episode := request.episodes.get(key)) is not None
+            ]
         self._settle(
             request,
             outcome,
-            source=evidence.media.service,
+            source=media.service,
             detail=detail,
             changed=changed,
+            episodes=affected,
         )
 
     def _apply_delete(self, evidence: DeleteEvidence, outcome: Outcome) -> None:
@@ -532,12 +584,18 @@ class Tracker:
         detail = (
             f"Deleted in {evidence.media.service.value.title()} ({evidence.reason})"
         )
+        named = [
+            episode
+            for ref in refs
+            if (episode := request.episodes.get((ref.season, ref.number))) is not None
+        ]
         self._settle(
             request,
             outcome,
             source=evidence.media.service,
             detail=detail,
             changed=changed,
+            episodes=named,
         )
 
     # Jellyfin
@@ -563,8 +621,8 @@ class Tracker:
         )
         if request is None:
             return
-        changed = _merge(request, jellyfin_item_id=evidence.item_id)
-        changed |= _reach(request, Stage.AVAILABLE)
+        learned = self._learn_item(request, request, evidence.item_id)
+        changed = _reach(request, Stage.AVAILABLE) or learned
         detail = f"Playable in Jellyfin as {evidence.name}"
         self._settle(
             request,
@@ -572,6 +630,7 @@ class Tracker:
             source=Service.JELLYFIN,
             detail=detail,
             changed=changed,
+            episodes=(),
         )
 
     def _apply_series_item(
@@ -583,13 +642,15 @@ class Tracker:
             {"tvdb": evidence.tvdb_id, "tmdb": evidence.tmdb_id},
             can_reopen,
         )
-        if request is not None and _fill(request, jellyfin_item_id=evidence.item_id):
+        if request is not None and request.jellyfin_item_id is None:
+            self._learn_item(request, request, evidence.item_id)
             self._settle(
                 request,
                 outcome,
                 source=Service.JELLYFIN,
                 detail="",
                 changed=True,
+                episodes=(),
             )
 
     def _apply_episode_item(
@@ -601,8 +662,8 @@ class Tracker:
                 self._remember_sighting(evidence.tvdb_id, evidence.item_id)
             return
         request, episode = found
-        changed = _merge(episode, jellyfin_item_id=evidence.item_id)
-        changed |= _reach(episode, Stage.AVAILABLE)
+        learned = self._learn_item(request, episode, evidence.item_id)
+        changed = _reach(episode, Stage.AVAILABLE) or learned
         detail = f"{episode.key[0]}x{episode.key[1]:02d} playable in Jellyfin"
         self._settle(
             request,
@@ -610,6 +671,7 @@ class Tracker:
             source=Service.JELLYFIN,
             detail=detail,
             changed=changed,
+            episodes=(episode,),
         )
 
     def _find_episode(
@@ -617,10 +679,9 @@ class Tracker:
     ) -> tuple[Request, Episode] | None:
         """By the episode's TVDB id, else by series item id and season/episode."""
         if evidence.tvdb_id is not None:
-            for request in self._index.candidates("episode_tvdb", evidence.tvdb_id):
-                for episode in request.episodes.values():
-                    if episode.tvdb_id == evidence.tvdb_id and can_reopen(request):
-                        return request, episode
+            for request, episode in self._index.episodes_by_tvdb(evidence.tvdb_id):
+                if can_reopen(request):
+                    return request, episode
         if evidence.series_item_id and evidence.season is not None:
             key: EpisodeKey = (evidence.season, evidence.number or 0)
             for request in self._index.candidates("jellyfin", evidence.series_item_id):
@@ -645,11 +706,16 @@ class Tracker:
         source: Service,
         detail: str,
         changed: bool,
+        episodes: Iterable[Episode] | None = None,
     ) -> None:
-        """Derive states again and record every difference as a change."""
+        """Derive states again and record every difference as a change.
+
+        `episodes` limits the episodes derived again to those the evidence can have
+        changed; by default (request-level evidence) all of them are.
+        """
         now = outcome.now
         imported = imported_state(request, self._anime_matching)
-        for episode in request.episodes.values():
+        for episode in request.episodes.values() if episodes is None else episodes:
             state, problem = episode_state(request, episode, imported)
             if state is not episode.state or not episode.reached:
                 from_state = episode.state if episode.reached else None
@@ -681,5 +747,4 @@ class Tracker:
             changed = True
         if changed:
             request.touch(now)
-            self._index.add(request)
             outcome.touched[request.key] = request
