@@ -5,6 +5,8 @@ from enum import StrEnum
 import logging
 from typing import Final
 
+from .engine.models import Service
+
 DOMAIN: Final = "media_request_tracker"
 LOGGER: Final = logging.getLogger(__package__)
 
@@ -16,14 +18,7 @@ CONF_JELLYFIN: Final = "jellyfin"
 CONF_SHOKO: Final = "shoko"
 CONF_WEBHOOK_IDS: Final = "webhook_ids"
 # Every service an entry may configure, with the name users know it by.
-SERVICE_NAMES: Final = {
-    "jellyseerr": "Jellyseerr",
-    "radarr": "Radarr",
-    "sonarr": "Sonarr",
-    "qbittorrent": "qBittorrent",
-    "jellyfin": "Jellyfin",
-    "shoko": "Shoko Server",
-}
+SERVICE_NAMES: Final = {service.value: service.display_name for service in Service}
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 (a key name)
 
 OPTION_RETENTION_DAYS: Final = "retention_days"

@@ -156,8 +156,11 @@ class EpisodeStatusSensor(RequestEntity, SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Season, episode, title, progress and problem."""
+        request = self.request
         episode = self.episode
-        return None if episode is None else episode_attributes(episode)
+        if request is None or episode is None:
+            return None
+        return episode_attributes(request, episode)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,7 @@ import pytest
 from custom_components.media_request_tracker.engine import tracker as tracker_module
 from custom_components.media_request_tracker.engine.evidence import (
     DeleteEvidence,
+    DownloadStatus,
     Evidence,
     GrabEvidence,
     ImportBlockedEvidence,
@@ -24,9 +25,14 @@ from custom_components.media_request_tracker.engine.models import (
     MediaType,
     Request,
     Service,
+    Stage,
     State,
 )
 from custom_components.media_request_tracker.engine.tracker import Tracker
+from custom_components.media_request_tracker.engine.views import (
+    episode_attributes,
+    request_attributes,
+)
 
 from .flows import (
     ANIME_MOVIE,
@@ -419,3 +425,123 @@ def test_available_tv_request_from_jellyseerr_marks_known_episodes() -> None:
     show = only(tracker)
     assert show.state is State.AVAILABLE
     assert {ep.state for ep in show.episodes.values()} == {State.AVAILABLE}
+
+
+def status(
+    download_id: str,
+    stage: Stage,
+    *,
+    source: Service = Service.QBITTORRENT,
+    **fields: object,
+) -> DownloadStatus:
+    """A poll's view of a download."""
+    return DownloadStatus(source, download_id, stage, **fields)  # type: ignore[arg-type]
+
+
+def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
+    """The view from qBittorrent: downloading with progress, then finished."""
+    tracker = run(movie_flow()[:2])
+    outcome = tracker.apply(
+        status("abc1", Stage.DOWNLOADING, progress=0.42, speed=1000, eta=60), NOW
+    )
+    movie = only(tracker)
+    assert movie.state is State.DOWNLOADING
+    assert [c.to_state for c in outcome.state_changes] == [State.DOWNLOADING]
+    attributes = request_attributes(movie)
+    assert (
+        attributes["progress"],
+        attributes["download_speed"],
+        attributes["eta"],
+    ) == (42, 1000, 60)
+
+    again = tracker.apply(
+        status("ABC1", Stage.DOWNLOADING, progress=0.5, speed=900, eta=50), NOW
+    )
+    assert not again.touched
+    assert set(again.progressed) == {"80"}
+    tracker.apply(status("abc1", Stage.DOWNLOADED, progress=1.0), NOW)
+    assert movie.state is State.DOWNLOADED
+    assert request_attributes(movie)["progress"] == 100
+
+
+def test_polled_problem_clears_when_the_same_service_no_longer_sees_it() -> None:
+    """A torrent error fails the request; the next healthy poll clears it."""
+    tracker = run(movie_flow()[:2])
+    tracker.apply(
+        status("ABC1", Stage.DOWNLOADING, problem="qBittorrent error: disk full"), NOW
+    )
+    assert only(tracker).state is State.FAILED
+    assert only(tracker).current_problem == "qBittorrent error: disk full"
+    tracker.apply(status("ABC1", Stage.DOWNLOADING, source=Service.RADARR), NOW)
+    assert only(tracker).state is State.FAILED
+    tracker.apply(status("ABC1", Stage.DOWNLOADING, progress=0.5), NOW)
+    assert only(tracker).state is State.DOWNLOADING
+    assert only(tracker).current_problem is None
+
+
+def test_season_pack_episodes_progress_separately() -> None:
+    """Per-episode progress comes from the pack's files."""
+    tracker = run(tv_pack_flow(count=3)[:2])
+    files = (((1, 1), 1.0), ((1, 2), 0.5), ((1, 3), 0.0))
+    tracker.apply(status("PACK1", Stage.DOWNLOADING, progress=0.5, episodes=files), NOW)
+    show = only(tracker)
+    assert [
+        episode_attributes(show, ep)["progress"] for ep in show.episodes.values()
+    ] == [100, 50, 0]
+    assert request_attributes(show)["progress"] == 50
+
+
+def test_stalls_are_flagged_after_their_threshold_and_cleared_by_progress() -> None:
+    """A stage that lasts too long is stalled, with a reason; progress clears it."""
+    thresholds = {
+        State.APPROVED: timedelta(hours=24),
+        State.DOWNLOADING: timedelta(hours=6),
+    }
+    tracker = run([request("80")])
+    assert not tracker.check_stalls(
+        NOW + timedelta(hours=23), thresholds
+    ).problem_changes
+    outcome = tracker.check_stalls(NOW + timedelta(hours=25), thresholds)
+    movie = only(tracker)
+    assert movie.stalled
+    assert movie.state is State.APPROVED
+    assert [(c.stalled, c.problem) for c in outcome.problem_changes] == [
+        (True, "Radarr/Sonarr has not found a release to grab yet")
+    ]
+    assert not tracker.check_stalls(
+        NOW + timedelta(hours=26), thresholds
+    ).problem_changes
+
+    grabbed = tracker.apply(
+        GrabEvidence(MOVIE, "ABC1", Release()), NOW + timedelta(hours=27)
+    )
+    assert not movie.stalled
+    assert [(c.stalled, c.problem) for c in grabbed.problem_changes] == [(False, None)]
+
+
+def test_no_seeds_stalls_a_download_from_when_it_began() -> None:
+    """Slow is not stuck; a stall condition lasting past the threshold is."""
+    thresholds = {State.DOWNLOADING: timedelta(hours=6)}
+    tracker = run(movie_flow()[:2])
+    tracker.apply(status("ABC1", Stage.DOWNLOADING, progress=0.1), NOW)
+    assert (
+        tracker.check_stalls(NOW + timedelta(days=3), thresholds).problem_changes == []
+    )
+    start = NOW + timedelta(days=3)
+    tracker.apply(
+        status(
+            "ABC1", Stage.DOWNLOADING, progress=0.1, stall="Download stalled: no seeds"
+        ),
+        start,
+    )
+    tracker.apply(
+        status(
+            "ABC1", Stage.DOWNLOADING, progress=0.1, stall="Download stalled: no seeds"
+        ),
+        start + timedelta(hours=5),
+    )
+    assert not tracker.check_stalls(
+        start + timedelta(hours=5), thresholds
+    ).problem_changes
+    tracker.check_stalls(start + timedelta(hours=7), thresholds)
+    assert only(tracker).current_problem == "Download stalled: no seeds"

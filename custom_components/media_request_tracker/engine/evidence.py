@@ -7,7 +7,7 @@ these frozen records; the tracker never sees raw JSON.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .models import EpisodeKey, MediaType, Service
+from .models import EpisodeKey, MediaType, Service, Stage
 
 
 class RequestStatus(StrEnum):
@@ -167,6 +167,27 @@ class LibraryItemEvidence:
     series_item_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DownloadStatus:
+    """A poll's view of one download (qBittorrent, or the *arr queue without it).
+
+    `stage` is how far the download is; `problem` something wrong now (a torrent
+    error, a blocked or failed import); `stall` a condition that becomes a stalled
+    problem if it lasts (no seeds, waiting to import). `episodes` holds the progress
+    of each episode of a season pack, from the torrent's files.
+    """
+
+    source: Service
+    download_id: str
+    stage: Stage
+    progress: float | None = None
+    speed: int | None = None
+    eta: int | None = None
+    problem: str | None = None
+    stall: str | None = None
+    episodes: tuple[tuple[EpisodeKey, float], ...] = ()
+
+
 type Evidence = (
     Ping
     | RequestEvidence
@@ -175,4 +196,5 @@ type Evidence = (
     | ImportBlockedEvidence
     | DeleteEvidence
     | LibraryItemEvidence
+    | DownloadStatus
 )

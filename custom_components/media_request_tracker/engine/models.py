@@ -72,6 +72,21 @@ class Service(StrEnum):
     JELLYFIN = "jellyfin"
     SHOKO = "shoko"
 
+    @property
+    def display_name(self) -> str:
+        """The name users know the service by."""
+        return _DISPLAY_NAMES[self]
+
+
+_DISPLAY_NAMES = {
+    Service.JELLYSEERR: "Jellyseerr",
+    Service.RADARR: "Radarr",
+    Service.SONARR: "Sonarr",
+    Service.QBITTORRENT: "qBittorrent",
+    Service.JELLYFIN: "Jellyfin",
+    Service.SHOKO: "Shoko Server",
+}
+
 
 type EpisodeKey = tuple[int, int]
 
@@ -112,21 +127,30 @@ class Problem:
     """Something that needs attention, and the stage it blocks.
 
     Evidence of a later stage supersedes it: an import after "import blocked" clears it.
+    A problem a poll saw (`polled_by` names the service) also clears when the next
+    poll of that service no longer sees it.
     """
 
     text: str
     stage: Stage
+    polled_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage."""
-        return {"text": self.text, "stage": int(self.stage)}
+        return _without_defaults(
+            {"text": self.text, "stage": int(self.stage), "polled_by": self.polled_by}
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Problem | None:
         """Restore from storage."""
         if data is None:
             return None
-        return cls(text=data["text"], stage=Stage(data["stage"]))
+        return cls(
+            text=data["text"],
+            stage=Stage(data["stage"]),
+            polled_by=data.get("polled_by"),
+        )
 
 
 @dataclass(slots=True)
@@ -159,6 +183,22 @@ class TimelineEntry:
 
 
 @dataclass(slots=True)
+class LiveProgress:
+    """How a download is going right now; polled often, never stored.
+
+    `stall` names a condition (no seeds, no metadata) that becomes a stalled problem
+    once it has lasted past its threshold; `stall_since` is when it began.
+    """
+
+    progress: float | None = None
+    speed: int | None = None
+    eta: int | None = None
+    stall: str | None = None
+    stall_since: datetime | None = None
+    episodes: dict[EpisodeKey, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Download:
     """One release sent to a download client (a season pack covers many episodes)."""
 
@@ -172,6 +212,7 @@ class Download:
     release_group: str | None = None
     size: int | None = None
     episodes: set[EpisodeKey] = field(default_factory=set)
+    live: LiveProgress | None = field(default=None, compare=False)
 
     @property
     def failed(self) -> bool:
@@ -308,8 +349,9 @@ class Request:
     episodes: dict[EpisodeKey, Episode] = field(default_factory=dict)
     state: State = State.REQUESTED
     problem_text: str | None = None
-    stalled: bool = False
+    stall_reason: str | None = None
     reached: dict[State, datetime] = field(default_factory=dict)
+    state_since: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     updated_at: datetime | None = None
     _stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
@@ -323,6 +365,16 @@ class Request:
     def is_terminal(self) -> bool:
         """Whether new evidence may no longer attach (DESIGN §2.2)."""
         return self.state in TERMINAL_STATES
+
+    @property
+    def stalled(self) -> bool:
+        """Whether the current stage lasted past its threshold (DESIGN §3)."""
+        return self.stall_reason is not None
+
+    @property
+    def current_problem(self) -> str | None:
+        """What needs attention: the failure, else the stall reason."""
+        return self.problem_text or self.stall_reason
 
     @property
     def latest_download(self) -> Download | None:
@@ -375,8 +427,9 @@ class Request:
                 "episodes": [episode.to_dict() for episode in self.episodes.values()],
                 "state": self.state.value,
                 "problem_text": self.problem_text,
-                "stalled": self.stalled,
+                "stall_reason": self.stall_reason,
                 "reached": {state.value: at for state, at in self.reached.items()},
+                "state_since": self.state_since,
                 "timeline": [entry.to_dict() for entry in self.timeline],
                 "updated_at": self.updated_at,
             }
@@ -414,11 +467,12 @@ class Request:
             episodes={item.key: item for item in episodes},
             state=State(data["state"]),
             problem_text=data.get("problem_text"),
-            stalled=data.get("stalled", False),
+            stall_reason=data.get("stall_reason"),
             reached=_times(data),
             timeline=[
                 TimelineEntry.from_dict(item) for item in data.get("timeline", ())
             ],
+            state_since=_optional_time(data.get("state_since")),
             updated_at=_optional_time(data.get("updated_at")),
         )
         request._stored = data

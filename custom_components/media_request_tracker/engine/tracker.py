@@ -7,7 +7,7 @@ evidence twice therefore changes nothing, and the order of evidence does not mat
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -15,6 +15,7 @@ from .correlate import RequestIndex, can_reopen, is_active
 from .evidence import (
     ArrMedia,
     DeleteEvidence,
+    DownloadStatus,
     EpisodeRef,
     Evidence,
     GrabEvidence,
@@ -29,9 +30,11 @@ from .evidence import (
 )
 from .lifecycle import advance, episode_state, imported_state, request_state
 from .models import (
+    STAGE_STATES,
     Download,
     Episode,
     EpisodeKey,
+    LiveProgress,
     MediaType,
     Problem,
     Request,
@@ -52,6 +55,16 @@ JELLYSEERR_STAGES = {
     RequestStatus.AVAILABLE: Stage.AVAILABLE,
 }
 JELLYSEERR_FAILED = "Jellyseerr could not hand the request to Radarr/Sonarr"
+# What a request waits for when a stage lasts too long. Downloading has none: slow
+# is not stuck; only a condition the client reports (no seeds) makes it stall.
+STALL_REASONS = {
+    State.REQUESTED: "Waiting for approval in Jellyseerr",
+    State.APPROVED: "Radarr/Sonarr has not found a release to grab yet",
+    State.GRABBING: "The download client has not started the download",
+    State.DOWNLOADED: "Downloaded, but Radarr/Sonarr has not imported it yet",
+    State.IMPORTING: "Imported, but Jellyfin has not added it to the library yet",
+    State.ANIME_MATCHING: "Shoko Server has not matched the file yet (AniDB)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +107,8 @@ class Outcome:
     state_changes: list[StateChange] = field(default_factory=list)
     episode_changes: list[EpisodeStateChange] = field(default_factory=list)
     problem_changes: list[ProblemChange] = field(default_factory=list)
+    # Requests whose live progress changed (entities refresh; nothing to save).
+    progressed: dict[str, Request] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -169,6 +184,71 @@ def _block(download: Download, problem: Problem) -> bool:
     return True
 
 
+def _observe_problem(download: Download, evidence: DownloadStatus) -> bool:
+    """A poll's problem replaces what the same service saw last time."""
+    source = evidence.source.value
+    if evidence.problem is not None:
+        return _block(download, Problem(evidence.problem, evidence.stage, source))
+    if download.problem is not None and download.problem.polled_by == source:
+        download.problem = None
+        return True
+    return False
+
+
+def _observe_live(download: Download, evidence: DownloadStatus, now: datetime) -> bool:
+    """Keep the latest progress; a stall condition keeps the time it began."""
+    if (
+        evidence.progress is None
+        and evidence.speed is None
+        and evidence.eta is None
+        and evidence.stall is None
+        and not evidence.episodes
+    ):
+        return False
+    old = download.live
+    stall_since = None
+    if evidence.stall is not None:
+        continues = old is not None and old.stall == evidence.stall
+        stall_since = old.stall_since if continues and old is not None else now
+    live = LiveProgress(
+        progress=evidence.progress,
+        speed=evidence.speed,
+        eta=evidence.eta,
+        stall=evidence.stall,
+        stall_since=stall_since,
+        episodes=dict(evidence.episodes),
+    )
+    if live == old:
+        return False
+    download.live = live
+    return True
+
+
+def _stall_reason(
+    request: Request, now: datetime, thresholds: Mapping[State, timedelta]
+) -> str | None:
+    """Why the request is stuck, once its state lasted past the threshold."""
+    limit = thresholds.get(request.state)
+    if limit is None or request.is_terminal or request.state is State.FAILED:
+        return None
+    # A condition the download client reports counts from when it began.
+    for download in request.downloads.values():
+        live = download.live
+        if (
+            live is not None
+            and live.stall is not None
+            and live.stall_since is not None
+            and download.stage < Stage.IMPORTED
+            and now - live.stall_since >= limit
+        ):
+            return live.stall
+    reason = STALL_REASONS.get(request.state)
+    since = request.state_since or request.created_at
+    if reason is None or now - since < limit:
+        return None
+    return reason
+
+
 def _wants_any(request: Request, refs: Iterable[EpisodeRef]) -> bool:
     """Whether a TV request asked for one of these episodes and lacks it still."""
     for ref in refs:
@@ -222,6 +302,8 @@ class Tracker:
                 self._apply_delete(evidence, outcome)
             case LibraryItemEvidence():
                 self._apply_library_item(evidence, outcome)
+            case DownloadStatus():
+                self._apply_download_status(evidence, outcome)
             case Ping():
                 pass
         return outcome
@@ -598,6 +680,56 @@ class Tracker:
             episodes=named,
         )
 
+    # Polls of download clients and *arr queues
+
+    def _apply_download_status(
+        self, evidence: DownloadStatus, outcome: Outcome
+    ) -> None:
+        folded = evidence.download_id.casefold()
+        for request in self._index.candidates("download", folded):
+            if not is_active(request):
+                continue
+            download = request.downloads[folded]
+            moved = _advance_download(download, evidence.stage)
+            moved |= _observe_problem(download, evidence)
+            if _observe_live(download, evidence, outcome.now):
+                outcome.progressed[request.key] = request
+            if not moved:
+                continue
+            detail = evidence.problem or (
+                f"{evidence.source.display_name}: {STAGE_STATES[download.stage]}"
+            )
+            covered = [
+                episode
+                for key in download.episodes
+                if (episode := request.episodes.get(key)) is not None
+            ]
+            self._settle(
+                request,
+                outcome,
+                source=evidence.source,
+                detail=detail,
+                changed=True,
+                episodes=covered,
+            )
+
+    def check_stalls(
+        self, now: datetime, thresholds: Mapping[State, timedelta]
+    ) -> Outcome:
+        """Flag requests whose stage (or stall condition) outlasted its threshold."""
+        outcome = Outcome(now)
+        for request in self.requests.values():
+            reason = _stall_reason(request, now, thresholds)
+            if reason == request.stall_reason:
+                continue
+            request.stall_reason = reason
+            request.touch(now)
+            outcome.touched[request.key] = request
+            outcome.problem_changes.append(
+                ProblemChange(request, None, request.stalled, request.current_problem)
+            )
+        return outcome
+
     # Jellyfin
 
     def _apply_library_item(
@@ -732,19 +864,23 @@ class Tracker:
                 )
                 changed = True
         state, problem = request_state(request, imported)
+        before = request.current_problem
         if state is not request.state or not request.reached:
             from_state = request.state if request.reached else None
             request.state = state
             request.reached.setdefault(state, now)
+            request.state_since = now
+            request.stall_reason = None  # the evidence moved it on
             request.timeline.append(TimelineEntry(now, state, source, detail))
             outcome.state_changes.append(StateChange(request, from_state, state))
             changed = True
         if problem != request.problem_text:
             request.problem_text = problem
-            outcome.problem_changes.append(
-                ProblemChange(request, None, request.stalled, problem)
-            )
             changed = True
+        if request.current_problem != before:
+            outcome.problem_changes.append(
+                ProblemChange(request, None, request.stalled, request.current_problem)
+            )
         if changed:
             request.touch(now)
             outcome.touched[request.key] = request

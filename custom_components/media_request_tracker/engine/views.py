@@ -2,7 +2,12 @@
 
 from typing import Any
 
-from .models import Episode, Request, State
+from .models import Episode, LiveProgress, MediaType, Request, Stage, State
+
+_NOTHING_YET = frozenset({State.REQUESTED, State.APPROVED, State.GRABBING})
+_ALL_THERE = frozenset(
+    {State.DOWNLOADED, State.IMPORTING, State.ANIME_MATCHING, State.AVAILABLE}
+)
 
 
 def request_attributes(request: Request) -> dict[str, Any]:
@@ -20,11 +25,11 @@ def request_attributes(request: Request) -> dict[str, Any]:
         "imdb_id": request.imdb_id,
         "jellyseerr_request_id": request.jellyseerr_request_id,
         "requested_by": request.requested_by,
-        "progress": progress(request.state),
-        "download_speed": None,
-        "eta": None,
+        "progress": request_progress(request),
+        "download_speed": _total_speed(request),
+        "eta": _eta(request),
         "stalled": request.stalled,
-        "problem": request.problem_text,
+        "problem": request.current_problem,
         "episodes_total": len(live),
         "episodes_available": sum(ep.state is State.AVAILABLE for ep in live),
         "jellyfin_item_id": request.jellyfin_item_id,
@@ -32,27 +37,78 @@ def request_attributes(request: Request) -> dict[str, Any]:
     }
 
 
-def episode_attributes(episode: Episode) -> dict[str, Any]:
+def episode_attributes(request: Request, episode: Episode) -> dict[str, Any]:
     """An episode status sensor's attributes."""
     return {
         "season": episode.season,
         "episode": episode.number,
         "title": episode.title,
-        "progress": progress(episode.state),
+        "progress": episode_progress(request, episode),
         "stalled": False,
         "problem": episode.problem_text,
     }
 
 
-def progress(state: State) -> int | None:
-    """Download progress in percent, where the state alone says it."""
-    if state in (State.REQUESTED, State.APPROVED, State.GRABBING):
-        return 0
-    if state in (
-        State.DOWNLOADED,
-        State.IMPORTING,
-        State.ANIME_MATCHING,
-        State.AVAILABLE,
-    ):
-        return 100
+def request_progress(request: Request) -> int | None:
+    """Percent done: the movie's download, or the mean over the show's episodes."""
+    if request.media_type is MediaType.MOVIE or not request.episodes:
+        settled = _settled_progress(request.state)
+        return _percent(_live_progress(request) if settled is None else settled)
+    values = [
+        episode_progress(request, episode)
+        for episode in request.episodes.values()
+        if episode.state is not State.REMOVED
+    ]
+    known = [value for value in values if value is not None]
+    return round(sum(known) / len(known)) if known else None
+
+
+def episode_progress(request: Request, episode: Episode) -> int | None:
+    """Percent done of one episode: its file in a pack, else its whole download."""
+    settled = _settled_progress(episode.state)
+    if settled is not None or episode.download_id is None:
+        return _percent(settled)
+    download = request.downloads.get(episode.download_id.casefold())
+    if download is None or download.live is None:
+        return None
+    live = download.live
+    return _percent(live.episodes.get(episode.key, live.progress))
+
+
+def _settled_progress(state: State) -> float | None:
+    """Progress the state alone tells: nothing yet, or everything."""
+    if state in _NOTHING_YET:
+        return 0.0
+    if state in _ALL_THERE:
+        return 1.0
     return None
+
+
+def _live_progress(request: Request) -> float | None:
+    known = [
+        live.progress for live in _downloading(request) if live.progress is not None
+    ]
+    return max(known) if known else None
+
+
+def _percent(fraction: float | None) -> int | None:
+    return None if fraction is None else round(100 * fraction)
+
+
+def _downloading(request: Request) -> list[LiveProgress]:
+    return [
+        download.live
+        for download in request.downloads.values()
+        if download.live is not None and download.stage is Stage.DOWNLOADING
+    ]
+
+
+def _total_speed(request: Request) -> int | None:
+    speeds = [live.speed for live in _downloading(request) if live.speed is not None]
+    return sum(speeds) if speeds else None
+
+
+def _eta(request: Request) -> int | None:
+    """The longest time left of the downloads in progress: all of them must finish."""
+    etas = [live.eta for live in _downloading(request) if live.eta is not None]
+    return max(etas) if etas else None
