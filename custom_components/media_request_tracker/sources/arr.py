@@ -1,18 +1,34 @@
-"""What Radarr and Sonarr webhooks share: media, releases, problems, file names.
+"""What Radarr and Sonarr share: webhook parsing and the v3 REST client.
 
 Both apps build their payloads from one code base (reference `arr-jellyseerr.md` §1):
-camelCase keys, null keys omitted, `eventType` in PascalCase.
+camelCase keys, null keys omitted, `eventType` in PascalCase. Their REST APIs are one
+code base too (§2.4, §3.4), so `ArrClient` holds everything but the media lookups; it is
+hand-written for the reasons given in `http.py`.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PureWindowsPath
 import re
+from typing import ClassVar
+
+import aiohttp
 
 from ..engine.evidence import ArrMedia, Ping, Release
 from ..engine.models import EpisodeKey, Service
+from .errors import InvalidPayload, WrongService
 from .fields import Fields
+from .http import ApiFields, JsonApi
 
 _EPISODE_IN_NAME = re.compile(r"S(\d{1,3})E(\d{1,4})(?:-?E(\d{1,4}))?", re.IGNORECASE)
+# .NET `TimeSpan.ToString()`: `[-][d.]hh:mm:ss[.fffffff]`.
+_TIMESPAN = re.compile(
+    r"^(?P<sign>-)?(?:(?P<days>\d+)\.)?(?P<hours>\d{1,2}):(?P<minutes>\d{2})"
+    r":(?P<seconds>\d{2})(?P<fraction>\.\d{1,7})?$"
+)
+# The queue and history default to 10 records a page; fewer, larger pages are cheaper.
+PAGE_SIZE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +132,213 @@ def episode_keys_in_name(path: str) -> tuple[EpisodeKey, ...]:
     season, first = int(match[1]), int(match[2])
     last = int(match[3]) if match[3] else first
     return tuple((season, number) for number in range(first, max(first, last) + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStatus:
+    """Which app answered, and its version."""
+
+    app_name: str
+    version: str
+    instance_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One queue record: a download (Radarr) or one episode of a download (Sonarr v4)."""
+
+    download_id: str | None
+    arr_id: int | None
+    episode_id: int | None
+    season: int | None
+    episode: int | None
+    title: str
+    status: str
+    tracked_state: str | None
+    tracked_status: str | None
+    messages: tuple[str, ...]
+    protocol: str | None
+    size: int | None
+    size_left: int | None
+    time_left: float | None
+    media_tmdb_id: int | None
+    media_tvdb_id: int | None
+    episode_tvdb_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """One history event of a download (Sonarr: one per episode)."""
+
+    event_type: str
+    download_id: str | None
+    arr_id: int | None
+    episode_id: int | None
+    date: datetime
+
+
+class ArrClient:
+    """The part of the Radarr/Sonarr v3 REST API both apps share (`X-Api-Key`)."""
+
+    APP_NAME: ClassVar[str]
+    # The record key of the movie or series id, and the queue's include flags.
+    _ID_KEY: ClassVar[str]
+    _QUEUE_FLAGS: ClassVar[Mapping[str, str]]
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, api_key: str) -> None:
+        """Create a client for one Radarr or Sonarr server."""
+        self._api = JsonApi(session, url, {"X-Api-Key": api_key})
+
+    @property
+    def url(self) -> str:
+        """The normalised server URL."""
+        return self._api.base_url
+
+    async def async_get_status(self) -> SystemStatus:
+        """The app behind the URL; WrongService when it is not the one expected.
+
+        Radarr and Sonarr answer the same routes, so a Sonarr URL given as Radarr's would
+        otherwise pass every check until the first movie lookup.
+        """
+        path = "/api/v3/system/status"
+        try:
+            body = Fields(await self._api.request("GET", path))
+            status = SystemStatus(
+                app_name=body.required_text("appName"),
+                version=body.required_text("version"),
+                instance_name=body.text("instanceName"),
+            )
+        except InvalidPayload as err:
+            raise WrongService(f"{path} is not an *arr system status: {err}") from err
+        if status.app_name.casefold() != self.APP_NAME.casefold():
+            raise WrongService(
+                f"{path} answered {status.app_name}, not {self.APP_NAME}"
+            )
+        return status
+
+    async def async_get_queue(self) -> list[QueueItem]:
+        """Every queue record, including downloads the app could not identify.
+
+        Unidentified downloads are only listed with `includeUnknown…Items`; they are
+        the ones whose import blocks without a webhook (reference §5, pitfall 22).
+        """
+        records = await self._get_all_pages("/api/v3/queue", self._QUEUE_FLAGS)
+        return [parse_queue_record(record, self._ID_KEY) for record in records]
+
+    async def async_get_history(self, download_id: str) -> list[HistoryRecord]:
+        """The history of one download; `download_id` must be exactly as emitted."""
+        records = await self._get_all_pages(
+            "/api/v3/history", {"downloadId": download_id}
+        )
+        return [
+            HistoryRecord(
+                event_type=record.required_text("eventType").lower(),
+                download_id=record.text("downloadId"),
+                arr_id=record.id_number(self._ID_KEY),
+                episode_id=record.id_number("episodeId"),
+                date=parse_datetime(record.required_text("date"), "date"),
+            )
+            for record in records
+        ]
+
+    async def async_command(self, name: str, **fields: object) -> None:
+        """Queue a command, such as a rescan, with its own fields."""
+        await self._api.request(
+            "POST", "/api/v3/command", json={"name": name, **fields}
+        )
+
+    async def _get_all_pages(
+        self, path: str, params: Mapping[str, str]
+    ) -> list[ApiFields]:
+        """The records of every page of a paged resource."""
+        records: list[ApiFields] = []
+        page = 1
+        while True:
+            body = ApiFields(
+                await self._api.request(
+                    "GET", path, params={**params, "page": page, "pageSize": PAGE_SIZE}
+                )
+            )
+            batch = body.records("records")
+            records.extend(batch)
+            if not batch or len(records) >= (body.integer("totalRecords") or 0):
+                return records
+            page += 1
+
+    async def _get_list(
+        self, path: str, params: Mapping[str, str | int]
+    ) -> list[ApiFields]:
+        """A resource the app answers as a plain array."""
+        return ApiFields.array(await self._api.request("GET", path, params=params))
+
+
+def parse_queue_record(record: ApiFields, id_key: str) -> QueueItem:
+    """A queue record; `movie`, `series` and `episode` are there with the include flags."""
+    movie, series, episode = (
+        record.obj("movie"),
+        record.obj("series"),
+        record.obj("episode"),
+    )
+    season = None if episode is None else episode.integer("seasonNumber")
+    messages = [
+        message
+        for status in record.objects("statusMessages")
+        for message in status.texts("messages")
+    ]
+    if error := record.text("errorMessage"):
+        messages.append(error)
+    timeleft = record.text("timeleft")
+    return QueueItem(
+        download_id=record.text("downloadId"),
+        arr_id=record.id_number(id_key),
+        episode_id=record.id_number("episodeId"),
+        season=record.integer("seasonNumber") if season is None else season,
+        episode=None if episode is None else episode.integer("episodeNumber"),
+        title=record.text("title") or "",
+        # PascalCase before Radarr 5.15.1 / Sonarr 4.0.10, camelCase since.
+        status=(record.text("status") or "unknown").lower(),
+        tracked_state=_lower(record.text("trackedDownloadState")),
+        tracked_status=_lower(record.text("trackedDownloadStatus")),
+        messages=tuple(dict.fromkeys(messages)),
+        protocol=record.text("protocol"),
+        # .NET decimals: whole numbers of bytes in practice.
+        size=_whole(record.real("size")),
+        size_left=_whole(record.real("sizeleft")),
+        time_left=None if timeleft is None else parse_timespan(timeleft),
+        media_tmdb_id=None if movie is None else movie.id_number("tmdbId"),
+        media_tvdb_id=None if series is None else series.id_number("tvdbId"),
+        episode_tvdb_id=None if episode is None else episode.id_number("tvdbId"),
+    )
+
+
+def parse_timespan(text: str) -> float:
+    """Seconds in a .NET TimeSpan text: `01:02:03`, `2.01:02:03`, `00:00:05.5000000`."""
+    match = _TIMESPAN.match(text)
+    if match is None:
+        raise InvalidPayload(f"timeleft {text!r} is not a TimeSpan (d.hh:mm:ss)")
+    seconds = timedelta(
+        days=int(match["days"] or 0),
+        hours=int(match["hours"]),
+        minutes=int(match["minutes"]),
+        seconds=int(match["seconds"]) + float(match["fraction"] or 0),
+    ).total_seconds()
+    return -seconds if match["sign"] else seconds
+
+
+def parse_datetime(text: str, key: str) -> datetime:
+    """An ISO 8601 UTC time as the *arr write it (up to 7 fractional digits, `Z`)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise InvalidPayload(f"{key} {text!r} is not an ISO 8601 time") from err
+    if value.tzinfo is None:
+        raise InvalidPayload(f"{key} {text!r} has no time zone")
+    return value
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)

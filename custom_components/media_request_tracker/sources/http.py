@@ -6,10 +6,11 @@ core's own integrations or cover other endpoints. One shared, typed wrapper over
 keeps error mapping identical across services and lets Home Assistant inject its session.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from http import HTTPStatus
 import ssl
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -17,11 +18,13 @@ import aiohttp
 from .errors import (
     CannotConnect,
     InvalidAuth,
+    InvalidPayload,
     InvalidUrl,
     NotFound,
     SslError,
     WrongService,
 )
+from .fields import Fields
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
@@ -78,7 +81,7 @@ class JsonApi:
         json: Any = None,
     ) -> Any:
         """Send one request and return the decoded JSON body (None when empty)."""
-        try:
+        with _transport_errors():
             async with self._session.request(
                 method,
                 f"{self._base_url}{path}",
@@ -87,18 +90,109 @@ class JsonApi:
                 headers=self._headers,
                 timeout=REQUEST_TIMEOUT,
             ) as response:
-                if response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-                    raise InvalidAuth(f"{path} answered {response.status}")
-                if response.status == HTTPStatus.NOT_FOUND:
-                    raise NotFound(path)
-                if response.status >= HTTPStatus.BAD_REQUEST:
-                    raise CannotConnect(f"{path} answered {response.status}")
+                _raise_for_status(response.status, path)
                 if response.status == HTTPStatus.NO_CONTENT:
                     return None
-                return await response.json(content_type=None)
-        except (aiohttp.ClientSSLError, ssl.SSLError) as err:
-            raise SslError(str(err)) from err
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise CannotConnect(str(err) or type(err).__name__) from err
-        except ValueError as err:
-            raise WrongService(f"{path} did not answer JSON") from err
+                try:
+                    return await response.json(content_type=None)
+                except ValueError as err:
+                    raise WrongService(f"{path} did not answer JSON") from err
+
+    async def request_text(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+        passed: Collection[int] = (),
+    ) -> tuple[int, str]:
+        """Send one request (a form when `data` is given); return status and body text.
+
+        For services that answer text or give statuses a meaning of their own
+        (qBittorrent: a failed login is `200 Fails.`, a 403 an expired session): the
+        statuses in `passed` are returned to the caller, the others map as in `request`.
+        """
+        with _transport_errors():
+            async with self._session.request(
+                method,
+                f"{self._base_url}{path}",
+                params=params,
+                data=data,
+                headers=self._headers,
+                timeout=REQUEST_TIMEOUT,
+            ) as response:
+                if response.status not in passed:
+                    _raise_for_status(response.status, path)
+                return response.status, await response.text(errors="replace")
+
+
+class ApiFields(Fields):
+    """`Fields` plus the readers REST answers need and webhook bodies do not.
+
+    Webhook templates send text; REST answers also carry fractions (qBittorrent's
+    `progress`, *arr's decimal sizes), string maps (Jellyfin's `ProviderIds`) and
+    top-level arrays.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def array(cls, value: object, path: str = "body") -> list[Self]:
+        """A JSON array of objects (None means empty)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InvalidPayload(f"{path} must be a list")
+        return [cls(item, f"{path}[{n}]") for n, item in enumerate(value)]
+
+    def records(self, key: str) -> list[Self]:
+        """A list of objects (absent means empty), read with these readers too."""
+        return self.array(self._data.get(key), f"{self._path}.{key}")
+
+    def real(self, key: str) -> float | None:
+        """An optional JSON number, whole or fractional (an integer stays exact)."""
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._wrong(key, "a number")
+        return value
+
+    def required_real(self, key: str) -> float:
+        """A JSON number that must be present."""
+        value = self.real(key)
+        if value is None:
+            raise InvalidPayload(f"{self._path}.{key} is missing")
+        return value
+
+    def text_map(self, key: str) -> dict[str, str]:
+        """An object of strings (absent means empty; null values are left out)."""
+        value = self._data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(item, str | None) for item in value.values()
+        ):
+            raise self._wrong(key, "an object of strings")
+        return {name: item for name, item in value.items() if item is not None}
+
+
+@contextmanager
+def _transport_errors() -> Iterator[None]:
+    """Map aiohttp's transport failures to ours."""
+    try:
+        yield
+    except (aiohttp.ClientSSLError, ssl.SSLError) as err:
+        raise SslError(str(err)) from err
+    except (aiohttp.ClientError, TimeoutError) as err:
+        raise CannotConnect(str(err) or type(err).__name__) from err
+
+
+def _raise_for_status(status: int, path: str) -> None:
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+        raise InvalidAuth(f"{path} answered {status}")
+    if status == HTTPStatus.NOT_FOUND:
+        raise NotFound(path)
+    if status >= HTTPStatus.BAD_REQUEST:
+        raise CannotConnect(f"{path} answered {status}")

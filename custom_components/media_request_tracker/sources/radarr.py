@@ -1,4 +1,12 @@
-"""Radarr webhooks (reference `arr-jellyseerr.md` §2)."""
+"""Radarr: webhooks and the REST movie lookup (reference `arr-jellyseerr.md` §2).
+
+The client is hand-written for the reasons given in `http.py`; what it shares with
+Sonarr's lives in `arr.py`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 from ..engine.evidence import (
     DeleteEvidence,
@@ -10,6 +18,7 @@ from ..engine.evidence import (
 )
 from ..engine.models import Service
 from .arr import (
+    ArrClient,
     ArrEvent,
     blocked_media,
     parse_media,
@@ -21,6 +30,49 @@ from .arr import (
 USED_EVENTS = frozenset(
     {"Grab", "Download", "ManualInteractionRequired", "MovieFileDelete", "MovieDelete"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Movie:
+    """A movie in Radarr, and whether its file is there."""
+
+    arr_id: int
+    title: str
+    year: int | None
+    tmdb_id: int | None
+    imdb_id: str | None
+    has_file: bool
+    file_path: str | None
+    monitored: bool
+
+
+class RadarrClient(ArrClient):
+    """The Radarr v3 REST API."""
+
+    APP_NAME = "Radarr"
+    _ID_KEY = "movieId"
+    _QUEUE_FLAGS: ClassVar[Mapping[str, str]] = {
+        "includeMovie": "true",
+        "includeUnknownMovieItems": "true",
+    }
+
+    async def async_get_movie(self, tmdb_id: int) -> Movie | None:
+        """The movie with this TMDB id, or None when Radarr does not have it."""
+        movies = await self._get_list("/api/v3/movie", {"tmdbId": tmdb_id})
+        if not movies:
+            return None
+        movie = movies[0]
+        movie_file = movie.obj("movieFile")
+        return Movie(
+            arr_id=movie.required_integer("id"),
+            title=movie.text("title") or "",
+            year=movie.id_number("year"),
+            tmdb_id=movie.id_number("tmdbId"),
+            imdb_id=movie.text("imdbId"),
+            has_file=movie.flag("hasFile"),
+            file_path=None if movie_file is None else movie_file.text("path"),
+            monitored=movie.flag("monitored"),
+        )
 
 
 def parse_webhook(body: object) -> Evidence | None:

@@ -1,9 +1,17 @@
-"""Sonarr webhooks (reference `arr-jellyseerr.md` §3).
+"""Sonarr: webhooks and the REST series lookups (reference `arr-jellyseerr.md` §3).
 
 Two payloads share `eventType: "Download"`: "On File Import" carries one `episodeFile`
 for the episodes in that file, "On Import Complete" carries `episodeFiles[]` once the
 whole release is imported. Both are accepted, alone or together.
+
+The client is hand-written for the reasons given in `http.py`; what it shares with
+Radarr's lives in `arr.py`.
 """
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
 
 from ..engine.evidence import (
     ArrMedia,
@@ -17,9 +25,11 @@ from ..engine.evidence import (
 )
 from ..engine.models import Service
 from .arr import (
+    ArrClient,
     ArrEvent,
     blocked_media,
     episode_keys_in_name,
+    parse_datetime,
     parse_media,
     parse_release,
     read_event,
@@ -37,6 +47,65 @@ USED_EVENTS = frozenset(
         "SeriesDelete",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A series in Sonarr."""
+
+    arr_id: int
+    title: str
+    year: int | None
+    tvdb_id: int | None
+    is_anime: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesEpisode:
+    """An episode of a Sonarr series, and whether its file is there."""
+
+    episode_id: int
+    season: int
+    number: int
+    title: str | None
+    tvdb_id: int | None
+    has_file: bool
+    monitored: bool
+    aired: bool
+
+
+class SonarrClient(ArrClient):
+    """The Sonarr v3 REST API (Sonarr v4)."""
+
+    APP_NAME = "Sonarr"
+    _ID_KEY = "seriesId"
+    _QUEUE_FLAGS: ClassVar[Mapping[str, str]] = {
+        "includeSeries": "true",
+        "includeEpisode": "true",
+        "includeUnknownSeriesItems": "true",
+    }
+
+    async def async_get_series(self, tvdb_id: int) -> Series | None:
+        """The series with this TVDB id, or None when Sonarr does not have it."""
+        found = await self._get_list("/api/v3/series", {"tvdbId": tvdb_id})
+        if not found:
+            return None
+        series = found[0]
+        return Series(
+            arr_id=series.required_integer("id"),
+            title=series.text("title") or "",
+            year=series.id_number("year"),
+            tvdb_id=series.id_number("tvdbId"),
+            # The REST API calls the webhook's `type` `seriesType`.
+            is_anime=(series.text("seriesType") or "").casefold() == "anime",
+        )
+
+    async def async_get_episodes(
+        self, series_id: int, now: datetime
+    ) -> list[SeriesEpisode]:
+        """Every episode of a series; `aired` is judged against `now` (aware)."""
+        episodes = await self._get_list("/api/v3/episode", {"seriesId": series_id})
+        return [_series_episode(episode, now) for episode in episodes]
 
 
 def parse_webhook(body: object) -> Evidence | None:
@@ -101,4 +170,18 @@ def _episode(item: Fields) -> EpisodeRef:
         title=item.text("title"),
         sonarr_episode_id=item.integer("id"),
         tvdb_id=item.id_number("tvdbId"),
+    )
+
+
+def _series_episode(item: Fields, now: datetime) -> SeriesEpisode:
+    air_date = item.text("airDateUtc")
+    return SeriesEpisode(
+        episode_id=item.required_integer("id"),
+        season=item.required_integer("seasonNumber"),
+        number=item.required_integer("episodeNumber"),
+        title=item.text("title"),
+        tvdb_id=item.id_number("tvdbId"),
+        has_file=item.flag("hasFile"),
+        monitored=item.flag("monitored"),
+        aired=air_date is not None and parse_datetime(air_date, "airDateUtc") <= now,
     )
