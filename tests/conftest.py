@@ -33,6 +33,11 @@ from custom_components.media_request_tracker.const import (
 FIXTURES = Path(__file__).parent / "fixtures"
 JELLYSEERR_URL = "http://jellyseerr.local:5055"
 ME_URL = f"{JELLYSEERR_URL}/api/v1/auth/me"
+REQUESTS_URL = f"{JELLYSEERR_URL}/api/v1/request"
+NO_REQUESTS = {
+    "pageInfo": {"pages": 0, "pageSize": 20, "results": 0, "page": 1},
+    "results": [],
+}
 WEBHOOK_IDS = {
     "jellyseerr": "hook_jellyseerr",
     "radarr": "hook_radarr",
@@ -86,8 +91,9 @@ def config_entry() -> MockConfigEntry:
 
 @pytest.fixture
 def jellyseerr_ok(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
-    """Jellyseerr accepts the API key."""
+    """Jellyseerr accepts the API key and lists no requests."""
     aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
+    aioclient_mock.get(REQUESTS_URL, json=NO_REQUESTS)
     return aioclient_mock
 
 

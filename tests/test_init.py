@@ -19,7 +19,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.media_request_tracker.const import DOMAIN
 
-from .conftest import ME_URL, Post, find_device
+from .conftest import ME_URL, REQUESTS_URL, Post, find_device
 
 
 def connection_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -77,13 +77,14 @@ async def test_unreachable_jellyseerr_still_receives_webhooks(
 ) -> None:
     """Jellyseerr being down must not close the door on Radarr's and Sonarr's events."""
     aioclient_mock.get(ME_URL, exc=TimeoutError())
+    aioclient_mock.get(REQUESTS_URL, exc=TimeoutError())
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert connection_state(hass, config_entry) == STATE_OFF
-    assert caplog.text.count("jellyseerr is unreachable") == 1
+    assert caplog.text.count("Error fetching Jellyseerr") == 1
     response = await post(
         "jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json"
     )
@@ -144,10 +145,10 @@ async def test_deleting_a_request_device_forgets_the_request(
 
 
 async def test_finished_requests_leave_after_retention_then_history(
+    freezer: FrozenDateTimeFactory,  # first: time is frozen before setup
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     post: Post,
-    freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, object],
 ) -> None:
     """Available requests keep their device 7 days and their history 90 days."""

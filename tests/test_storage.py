@@ -32,11 +32,11 @@ def stored_json(request: Request) -> Any:
 
 
 async def test_saves_are_debounced_into_one_write(
+    freezer: FrozenDateTimeFactory,  # first: time is frozen before setup
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     post: Post,
     hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A burst of webhooks is written once, shortly after it ends."""
     key = f"{DOMAIN}.{loaded_entry.entry_id}"
@@ -153,11 +153,11 @@ async def test_stored_requests_load_on_startup(
 
 
 async def test_steady_traffic_cannot_postpone_saves_forever(
+    freezer: FrozenDateTimeFactory,  # first: time is frozen before setup
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     post: Post,
     hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A change every second still reaches the disk within MAX_SAVE_WAIT."""
     key = f"{DOMAIN}.{loaded_entry.entry_id}"

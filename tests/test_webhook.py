@@ -134,7 +134,7 @@ async def test_test_events_mark_the_source_connected(
     """A Test notification is acknowledged and recorded, and tracks nothing."""
     response = await post(source, name)
     assert response.status == HTTPStatus.OK
-    assert source in loaded_entry.runtime_data.sources_seen
+    assert source in loaded_entry.runtime_data.notes.sources_seen
     assert tracked(loaded_entry) == set()
 
 
@@ -237,7 +237,7 @@ async def test_webhook_secret(
     )
     response = await post(source, name, headers=headers)
     assert response.status == status
-    assert (source in secured_entry.runtime_data.sources_seen) is (
+    assert (source in secured_entry.runtime_data.notes.sources_seen) is (
         status == HTTPStatus.OK
     )
     assert SECRET not in caplog.text

@@ -1,15 +1,48 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL, Platform
-from homeassistant.core import HomeAssistant
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import ClientSession, CookieJar
+
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    Platform,
+)
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.aiohttp_client import (
+    async_create_clientsession,
+    async_get_clientsession,
+)
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_JELLYSEERR, CONF_SHOKO, DOMAIN, HOUSEKEEPING_INTERVAL, LOGGER
+from .const import (
+    CONF_JELLYFIN,
+    CONF_JELLYSEERR,
+    CONF_QBITTORRENT,
+    CONF_RADARR,
+    CONF_SHOKO,
+    CONF_SONARR,
+    DOMAIN,
+    HOUSEKEEPING_INTERVAL,
+    LOGGER,
+    STALL_CHECK_INTERVAL,
+)
+from .coordinator import (
+    JellyfinPoller,
+    JellyseerrPoller,
+    QBittorrentPoller,
+    RadarrPoller,
+    ServicePoller,
+    SonarrPoller,
+)
 from .engine.tracker import Tracker
 from .hub import (
     MediaRequestTrackerConfigEntry,
@@ -18,7 +51,11 @@ from .hub import (
     request_unique_id,
 )
 from .sources.errors import InvalidAuth, UpstreamError
+from .sources.jellyfin import JellyfinClient
 from .sources.jellyseerr import JellyseerrClient
+from .sources.qbittorrent import QBittorrentClient
+from .sources.radarr import RadarrClient
+from .sources.sonarr import SonarrClient
 from .storage import TrackerStorage
 from .webhook import async_register_webhooks
 
@@ -34,13 +71,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> bool:
-    """Load the stored requests, open the webhooks and add the entities.
+    """Load the stored requests, open the webhooks, add the entities, start polling.
 
     Only a rejected Jellyseerr key stops setup. An unreachable Jellyseerr does not:
     the webhooks of the other services must keep being received meanwhile, or Radarr
     and Sonarr would count failures and silently drop events (reference §1).
     """
-    jellyseerr_connected = await _async_check_jellyseerr(hass, entry)
+    jellyseerr = _jellyseerr_client(hass, entry.data[CONF_JELLYSEERR])
+    await _async_check_jellyseerr_key(jellyseerr)
     options = TrackerOptions.from_entry(entry)
     tracker = Tracker(
         anime_matching=CONF_SHOKO in entry.data, requesters=options.requesters
@@ -49,25 +87,44 @@ async def async_setup_entry(
         hass, entry, tracker, TrackerStorage(hass, entry.entry_id), options
     )
     await hub.async_load()
-    hub.set_connected(CONF_JELLYSEERR, jellyseerr_connected)
+    hub.pollers = _pollers(hass, entry, hub, jellyseerr)
     entry.runtime_data = hub
     entry.async_on_unload(async_register_webhooks(hass, entry.data, entry.title, hub))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    for service, poller in hub.pollers.items():
+        # Coordinators poll only while something listens, and the connectivity
+        # sensors may be disabled: the tracker itself always listens.
+        entry.async_on_unload(poller.async_add_listener(_keep_polling))
+        entry.async_create_background_task(
+            hass, poller.async_refresh(), f"{DOMAIN} first poll of {service}"
+        )
     hub.async_housekeeping()
     entry.async_on_unload(
         async_track_time_interval(hass, hub.async_housekeeping, HOUSEKEEPING_INTERVAL)
     )
+    entry.async_on_unload(
+        async_track_time_interval(hass, hub.check_stalls, STALL_CHECK_INTERVAL)
+    )
     return True
 
 
-async def _async_check_jellyseerr(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Whether Jellyseerr answers; a rejected API key starts reauthentication."""
-    service = entry.data[CONF_JELLYSEERR]
-    client = JellyseerrClient(
+@callback
+def _keep_polling() -> None:
+    """A listener that only keeps a coordinator scheduled."""
+
+
+def _jellyseerr_client(
+    hass: HomeAssistant, service: Mapping[str, Any]
+) -> JellyseerrClient:
+    return JellyseerrClient(
         async_get_clientsession(hass, service[CONF_VERIFY_SSL]),
         service[CONF_URL],
         service[CONF_API_KEY],
     )
+
+
+async def _async_check_jellyseerr_key(client: JellyseerrClient) -> None:
+    """A rejected API key starts reauthentication; being unreachable is polled."""
     try:
         await client.async_get_current_user()
     except InvalidAuth as err:
@@ -75,9 +132,75 @@ async def _async_check_jellyseerr(hass: HomeAssistant, entry: ConfigEntry) -> bo
             translation_domain=DOMAIN, translation_key="jellyseerr_invalid_auth"
         ) from err
     except UpstreamError as err:
-        LOGGER.info("Jellyseerr did not answer during setup: %s", err)
-        return False
-    return True
+        LOGGER.debug("Jellyseerr did not answer during setup: %s", err)
+
+
+def _pollers(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    hub: TrackerHub,
+    jellyseerr: JellyseerrClient,
+) -> dict[str, ServicePoller]:
+    """A poller for every configured service."""
+    data = entry.data
+    pollers: dict[str, ServicePoller] = {
+        CONF_JELLYSEERR: JellyseerrPoller(
+            hass, entry, hub, jellyseerr, hub.options.backfill
+        )
+    }
+    qbittorrent = data.get(CONF_QBITTORRENT)
+    # Without qBittorrent (e.g. a usenet client) the queue reports progress.
+    queue_progress = qbittorrent is None
+    if (radarr := data.get(CONF_RADARR)) is not None:
+        radarr_client = RadarrClient(
+            _session(hass, radarr), radarr[CONF_URL], radarr[CONF_API_KEY]
+        )
+        pollers[CONF_RADARR] = RadarrPoller(
+            hass, entry, hub, radarr_client, queue_progress=queue_progress
+        )
+    if (sonarr := data.get(CONF_SONARR)) is not None:
+        sonarr_client = SonarrClient(
+            _session(hass, sonarr), sonarr[CONF_URL], sonarr[CONF_API_KEY]
+        )
+        pollers[CONF_SONARR] = SonarrPoller(
+            hass, entry, hub, sonarr_client, queue_progress=queue_progress
+        )
+    if qbittorrent is not None:
+        pollers[CONF_QBITTORRENT] = QBittorrentPoller(
+            hass, entry, hub, _qbittorrent_client(hass, qbittorrent)
+        )
+    if (jellyfin := data.get(CONF_JELLYFIN)) is not None:
+        jellyfin_client = JellyfinClient(
+            _session(hass, jellyfin), jellyfin[CONF_URL], jellyfin[CONF_API_KEY]
+        )
+        pollers[CONF_JELLYFIN] = JellyfinPoller(hass, entry, hub, jellyfin_client)
+    return pollers
+
+
+def _session(hass: HomeAssistant, service: Mapping[str, Any]) -> ClientSession:
+    return async_get_clientsession(hass, service.get(CONF_VERIFY_SSL, True))
+
+
+def _qbittorrent_client(
+    hass: HomeAssistant, service: Mapping[str, Any]
+) -> QBittorrentClient:
+    """A qBittorrent client with a session of its own.
+
+    qBittorrent keeps its sync state per web session, so the poller needs its own,
+    with a cookie jar that also keeps cookies of bare IP hosts (reference §1.2).
+    """
+    session = async_create_clientsession(
+        hass,
+        service.get(CONF_VERIFY_SSL, True),
+        cookie_jar=CookieJar(unsafe=True),
+    )
+    return QBittorrentClient(
+        session,
+        service[CONF_URL],
+        username=service.get(CONF_USERNAME),
+        password=service.get(CONF_PASSWORD),
+        api_key=service.get(CONF_API_KEY),
+    )
 
 
 async def async_unload_entry(

@@ -1,4 +1,4 @@
-"""Diagnostic connectivity sensors, one per configured service."""
+"""Diagnostic connectivity sensors, one per polled service."""
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -6,8 +6,11 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import (
+    CoordinatorEntity,
+    DataUpdateCoordinator,
+)
 
 from .const import SERVICE_NAMES
 from .entity import service_device
@@ -21,41 +24,43 @@ async def async_setup_entry(
     entry: MediaRequestTrackerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a connectivity sensor for each service in the entry."""
+    """Add a connectivity sensor for each service the entry polls."""
     hub = entry.runtime_data
     async_add_entities(
-        ServiceConnectivitySensor(hub, entry.title, service)
-        for service in SERVICE_NAMES
-        if service in entry.data
+        ServiceConnectivitySensor(hub, entry.title, service, poller)
+        for service, poller in hub.pollers.items()
     )
 
 
-class ServiceConnectivitySensor(BinarySensorEntity):
-    """Whether a service answered the last time we asked it."""
+class ServiceConnectivitySensor(
+    CoordinatorEntity[DataUpdateCoordinator[None]], BinarySensorEntity
+):
+    """Whether a service answered its last poll."""
 
     _attr_has_entity_name = True
-    _attr_should_poll = False
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_translation_key = "connected"
 
-    def __init__(self, hub: TrackerHub, title: str, service: str) -> None:
+    def __init__(
+        self,
+        hub: TrackerHub,
+        title: str,
+        service: str,
+        poller: DataUpdateCoordinator[None],
+    ) -> None:
         """Attach the sensor to the service device."""
-        self._hub = hub
-        self._service = service
+        super().__init__(poller)
         self._attr_unique_id = f"{hub.entry_id}_connected_{service}"
         self._attr_translation_placeholders = {"service": SERVICE_NAMES[service]}
         self._attr_device_info = service_device(hub, title)
 
     @property
-    def is_on(self) -> bool | None:
-        """Reachable at the last check; unknown before the first one."""
-        return self._hub.connected.get(self._service)
+    def available(self) -> bool:
+        """Always: being unreachable is this sensor's state, not its absence."""
+        return True
 
-    async def async_added_to_hass(self) -> None:
-        """Follow reachability changes."""
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, self._hub.connectivity_signal, self.async_write_ha_state
-            )
-        )
+    @property
+    def is_on(self) -> bool:
+        """Whether the last poll succeeded."""
+        return self.coordinator.last_update_success

@@ -34,6 +34,22 @@ DEFAULT_BACKFILL_DAYS: Final = 30
 
 # How often terminal requests are checked against the retention and history periods.
 HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
+# How often requests are checked for stages that last too long.
+STALL_CHECK_INTERVAL: Final = timedelta(minutes=1)
+# Live progress reaches entities at most this often (or on a 1-point change).
+PROGRESS_INTERVAL: Final = timedelta(seconds=30)
+# Hours a request may stay in a state before it is flagged stalled (option
+# `stall_hours` overrides any of them). Downloading counts from the moment the
+# download client reports a stall condition, such as no seeds.
+DEFAULT_STALL_HOURS: Final = {
+    "requested": 72,
+    "approved": 24,
+    "grabbing": 6,
+    "downloading": 24,
+    "downloaded": 2,
+    "importing": 2,
+    "anime_matching": 6,
+}
 
 EVENT_STATE_CHANGED: Final = f"{DOMAIN}_state_changed"
 EVENT_EPISODE_STATE_CHANGED: Final = f"{DOMAIN}_episode_state_changed"

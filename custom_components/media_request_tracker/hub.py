@@ -5,7 +5,7 @@ signals that their request changed. Signals are per request, so a webhook about 
 request touches only that request's entities, however many are tracked.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,25 +15,32 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    DEFAULT_BACKFILL_DAYS,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_RETENTION_DAYS,
+    DEFAULT_STALL_HOURS,
     DOMAIN,
     EVENT_EPISODE_STATE_CHANGED,
     EVENT_PROBLEM_CHANGED,
     EVENT_STATE_CHANGED,
     LOGGER,
+    OPTION_BACKFILL_DAYS,
     OPTION_EPISODE_ENTITIES,
     OPTION_HISTORY_DAYS,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
+    OPTION_STALL_HOURS,
+    PROGRESS_INTERVAL,
 )
 from .engine.evidence import Evidence
-from .engine.models import Episode, Request
+from .engine.models import Episode, Request, State
 from .engine.tracker import Outcome, Tracker
-from .storage import TrackerStorage
+from .engine.views import request_progress
+from .storage import EntryNotes, TrackerStorage
 
 
 class Origin(StrEnum):
@@ -62,6 +69,8 @@ class TrackerOptions:
     history: timedelta
     episode_entities: bool
     requesters: tuple[str, ...]
+    backfill: timedelta
+    stall_thresholds: dict[State, timedelta]
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> TrackerOptions:
@@ -76,6 +85,16 @@ class TrackerOptions:
             ),
             episode_entities=options.get(OPTION_EPISODE_ENTITIES, True),
             requesters=tuple(options.get(OPTION_REQUESTERS, ())),
+            backfill=timedelta(
+                days=options.get(OPTION_BACKFILL_DAYS, DEFAULT_BACKFILL_DAYS)
+            ),
+            stall_thresholds={
+                State(state): timedelta(hours=hours)
+                for state, hours in {
+                    **DEFAULT_STALL_HOURS,
+                    **options.get(OPTION_STALL_HOURS, {}),
+                }.items()
+            },
         )
 
 
@@ -99,9 +118,12 @@ class TrackerHub:
         self.entry_id = entry.entry_id
         self.tracker = tracker
         self.options = options
-        self.sources_seen: dict[str, datetime] = {}
-        self.connected: dict[str, bool] = {}
+        self.notes = EntryNotes()
+        # The pollers of the configured services (coordinator.py), by service.
+        self.pollers: Mapping[str, DataUpdateCoordinator[None]] = {}
         self._storage = storage
+        # Live progress last written to each request's entities, and when.
+        self._published: dict[str, tuple[int | None, datetime]] = {}
         self._entity_registry = er.async_get(hass)
         self._entity_factory: EntityFactory | None = None
         self._shown: set[str] = set()
@@ -115,37 +137,17 @@ class TrackerHub:
         """Dispatcher signal sent after any change (for the summary sensors)."""
         return f"{DOMAIN}_{self.entry_id}_summary"
 
-    @property
-    def connectivity_signal(self) -> str:
-        """Dispatcher signal sent when a service's reachability changes."""
-        return f"{DOMAIN}_{self.entry_id}_connectivity"
-
-    @callback
-    def set_connected(self, service: str, connected: bool) -> None:
-        """Record whether a service answers; log a loss and a recovery once each."""
-        previous = self.connected.get(service)
-        if previous is connected:
-            return
-        self.connected[service] = connected
-        if not connected:
-            LOGGER.info(
-                "%s is unreachable; its data will be refreshed when it returns", service
-            )
-        elif previous is not None:
-            LOGGER.info("%s is reachable again", service)
-        async_dispatcher_send(self.hass, self.connectivity_signal)
-
     def request_signal(self, request_key: str) -> str:
         """Dispatcher signal sent when one request changes."""
         return f"{DOMAIN}_{self.entry_id}_request_{request_key}"
 
     async def async_load(self) -> None:
         """Restore the stored requests."""
-        await self._storage.async_load_into(self.tracker, self.sources_seen)
+        await self._storage.async_load_into(self.tracker, self.notes)
 
     async def async_flush(self) -> None:
         """Write pending changes now (the entry is unloading)."""
-        await self._storage.async_save_now(self.tracker, self.sources_seen)
+        await self._storage.async_save_now(self.tracker, self.notes)
 
     @callback
     def apply(self, evidence: Evidence, origin: Origin) -> Outcome:
@@ -153,12 +155,41 @@ class TrackerHub:
         outcome = self.tracker.apply(evidence, dt_util.utcnow())
         if outcome.touched:
             self._publish(outcome, origin)
+        if outcome.progressed:
+            self._publish_progress(outcome.progressed.values(), outcome.now)
         return outcome
+
+    @callback
+    def check_stalls(self, now: datetime | None = None) -> None:
+        """Flag requests stuck past their thresholds (runs every minute)."""
+        outcome = self.tracker.check_stalls(
+            now or dt_util.utcnow(), self.options.stall_thresholds
+        )
+        if outcome.touched:
+            self._publish(outcome, Origin.POLL)
+
+    @callback
+    def finish_backfill(self, skipped: Iterable[str]) -> None:
+        """Jellyseerr's history is imported; what it left out is never tracked."""
+        self.tracker.tombstones.update(skipped)
+        self.notes.backfilled = True
+        self._save()
+
+    def mark_backfilled(self) -> None:
+        """Jellyseerr's history was imported once; later polls are ordinary."""
+        if not self.notes.backfilled:
+            self.notes.backfilled = True
+            self._save()
+
+    @property
+    def backfilled(self) -> bool:
+        """Whether Jellyseerr's history was imported already."""
+        return self.notes.backfilled
 
     @callback
     def record_source(self, source: str) -> None:
         """A service proved it can reach us (any valid webhook, tests included)."""
-        self.sources_seen[source] = dt_util.utcnow()
+        self.notes.sources_seen[source] = dt_util.utcnow()
         self._save()
 
     @callback
@@ -280,7 +311,28 @@ class TrackerHub:
 
     @callback
     def _save(self) -> None:
-        self._storage.schedule_save(self.tracker, self.sources_seen)
+        self._storage.schedule_save(self.tracker, self.notes)
+
+    @callback
+    def _publish_progress(self, requests: Iterable[Request], now: datetime) -> None:
+        """Let live numbers reach entities at most every 30 s, or on a 1-point change.
+
+        The recorder and the event bus stay quiet during downloads (DESIGN §2.6).
+        """
+        for request in requests:
+            progress = request_progress(request)
+            published = self._published.get(request.key)
+            if published is not None:
+                last_progress, last_time = published
+                moved = (
+                    progress is not None
+                    and last_progress is not None
+                    and abs(progress - last_progress) >= 1
+                )
+                if not moved and now - last_time < PROGRESS_INTERVAL:
+                    continue
+            self._published[request.key] = (progress, now)
+            async_dispatcher_send(self.hass, self.request_signal(request.key))
 
     # Events
 

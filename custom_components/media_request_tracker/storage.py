@@ -7,8 +7,8 @@ MAX_SAVE_WAIT the write is no longer postponed. The stored form is cheap to buil
 its serialised dict until it changes again.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from time import monotonic
 from typing import Any, NotRequired, TypedDict
 
 from homeassistant.core import HomeAssistant
@@ -31,6 +31,17 @@ class StoredTracker(TypedDict):
     tombstones: list[str]
     sightings: dict[str, str]
     sources_seen: NotRequired[dict[str, str]]
+    backfilled: NotRequired[bool]
+
+
+@dataclass(slots=True)
+class EntryNotes:
+    """What an entry keeps besides its requests."""
+
+    # When each service last proved it can reach us (any valid webhook).
+    sources_seen: dict[str, datetime] = field(default_factory=dict)
+    # Whether Jellyseerr's history was imported once (DESIGN §6: backfill_days).
+    backfilled: bool = False
 
 
 class _TrackerStore(Store[StoredTracker]):
@@ -60,11 +71,10 @@ class TrackerStorage:
             f"{DOMAIN}.{entry_id}",
             minor_version=STORAGE_MINOR_VERSION,
         )
+        self._loop = hass.loop
         self._unsaved_since: float | None = None
 
-    async def async_load_into(
-        self, tracker: Tracker, sources_seen: dict[str, datetime]
-    ) -> None:
+    async def async_load_into(self, tracker: Tracker, notes: EntryNotes) -> None:
         """Fill an empty tracker with what was stored (nothing on first setup)."""
         data = await self._store.async_load()
         if data is None:
@@ -74,16 +84,15 @@ class TrackerStorage:
             data["tombstones"],
             {int(tvdb): item for tvdb, item in data["sightings"].items()},
         )
-        sources_seen.update(
+        notes.sources_seen.update(
             (source, datetime.fromisoformat(at))
             for source, at in data.get("sources_seen", {}).items()
         )
+        notes.backfilled = data.get("backfilled", False)
 
-    def schedule_save(
-        self, tracker: Tracker, sources_seen: dict[str, datetime]
-    ) -> None:
+    def schedule_save(self, tracker: Tracker, notes: EntryNotes) -> None:
         """Save soon; further calls before then are folded into the same write."""
-        now = monotonic()
+        now = self._loop.time()  # the clock the Store schedules its writes with
         if self._unsaved_since is None:
             self._unsaved_since = now
         waited = now - self._unsaved_since
@@ -93,26 +102,27 @@ class TrackerStorage:
 
         def stored_form() -> StoredTracker:
             self._unsaved_since = None
-            return serialize(tracker, sources_seen)
+            return serialize(tracker, notes)
 
         self._store.async_delay_save(stored_form, delay)
 
-    async def async_save_now(
-        self, tracker: Tracker, sources_seen: dict[str, datetime]
-    ) -> None:
+    async def async_save_now(self, tracker: Tracker, notes: EntryNotes) -> None:
         """Write at once (on unload), replacing any pending delayed write."""
-        await self._store.async_save(serialize(tracker, sources_seen))
+        await self._store.async_save(serialize(tracker, notes))
 
     async def async_remove(self) -> None:
         """Delete the file (the config entry is being removed)."""
         await self._store.async_remove()
 
 
-def serialize(tracker: Tracker, sources_seen: dict[str, datetime]) -> StoredTracker:
+def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
     """The stored form: cached per-request dicts, so cheap even for thousands."""
     return {
         "requests": [request.to_dict() for request in tracker.requests.values()],
         "tombstones": sorted(tracker.tombstones),
         "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
-        "sources_seen": {source: at.isoformat() for source, at in sources_seen.items()},
+        "sources_seen": {
+            source: at.isoformat() for source, at in notes.sources_seen.items()
+        },
+        "backfilled": notes.backfilled,
     }

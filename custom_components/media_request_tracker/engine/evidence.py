@@ -188,6 +188,19 @@ class DownloadStatus:
     episodes: tuple[tuple[EpisodeKey, float], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class EpisodesListed:
+    """Sonarr's episodes of a series: the aired, monitored ones, and which have files.
+
+    A TV request's episodes are those of its requested seasons (DESIGN §3); a file
+    that is there proves the import even if its webhook never came.
+    """
+
+    media: ArrMedia
+    episodes: tuple[EpisodeRef, ...]
+    with_file: frozenset[EpisodeKey] = frozenset()
+
+
 type Evidence = (
     Ping
     | RequestEvidence
@@ -197,4 +210,5 @@ type Evidence = (
     | DeleteEvidence
     | LibraryItemEvidence
     | DownloadStatus
+    | EpisodesListed
 )

@@ -17,6 +17,7 @@ from .evidence import (
     DeleteEvidence,
     DownloadStatus,
     EpisodeRef,
+    EpisodesListed,
     Evidence,
     GrabEvidence,
     ImportBlockedEvidence,
@@ -304,9 +305,21 @@ class Tracker:
                 self._apply_library_item(evidence, outcome)
             case DownloadStatus():
                 self._apply_download_status(evidence, outcome)
+            case EpisodesListed():
+                self._apply_episodes_listed(evidence, outcome)
             case Ping():
                 pass
         return outcome
+
+    def active_downloads(self) -> dict[str, Download]:
+        """Downloads still to be imported, by case-folded id, of active requests."""
+        return {
+            folded: download
+            for request in self.requests.values()
+            if not request.is_terminal
+            for folded, download in request.downloads.items()
+            if download.stage < Stage.IMPORTED
+        }
 
     def forget(self, key: str) -> Request | None:
         """Stop tracking a request for good: polling will never bring it back."""
@@ -712,6 +725,18 @@ class Tracker:
                 changed=True,
                 episodes=covered,
             )
+
+    def _apply_episodes_listed(
+        self, evidence: EpisodesListed, outcome: Outcome
+    ) -> None:
+        target = self._arr_target(evidence.media, None, evidence.episodes, outcome)
+        if target is None:
+            return
+        changed = target.changed
+        for episode in target.episodes:
+            if episode.key in evidence.with_file:
+                changed |= _reach(episode, Stage.IMPORTED)
+        self._settle_arr(target, evidence.media, "Listed by Sonarr", outcome, changed)
 
     def check_stalls(
         self, now: datetime, thresholds: Mapping[State, timedelta]

@@ -1,6 +1,7 @@
 """Jellyseerr: REST client and webhook payload parsing (reference §4)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 import re
 from typing import Any
 
@@ -8,7 +9,7 @@ import aiohttp
 
 from ..engine.evidence import Evidence, Ping, RequestEvidence, RequestStatus
 from ..engine.models import MediaType, Service
-from .errors import InvalidPayload, WrongService
+from .errors import InvalidPayload, NotFound, WrongService
 from .fields import Fields
 from .http import JsonApi
 
@@ -23,6 +24,45 @@ NOTIFICATION_STATUSES = {
 # Jellyseerr appends " (YYYY)" to the title when TMDB knows a date; titles may hold
 # parentheses themselves, so only a trailing four-digit year is taken off.
 _SUBJECT_YEAR = re.compile(r"^(?P<title>.*\S)\s\((?P<year>\d{4})\)$")
+
+
+# MediaRequestStatus and MediaStatus of the REST API (reference §4.7).
+_PENDING, _APPROVED, _DECLINED, _FAILED, _COMPLETED = 1, 2, 3, 4, 5
+_MEDIA_AVAILABLE = 5
+_REQUEST_STATUSES = {
+    _PENDING: RequestStatus.PENDING,
+    _APPROVED: RequestStatus.APPROVED,
+    _DECLINED: RequestStatus.DECLINED,
+    _FAILED: RequestStatus.FAILED,
+    _COMPLETED: RequestStatus.APPROVED,
+}
+TMDB_POSTER = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRequest:
+    """A request as Jellyseerr's REST API lists it (no title: see MediaDetails)."""
+
+    request_key: str
+    status: RequestStatus
+    media_type: MediaType
+    tmdb_id: int
+    tvdb_id: int | None
+    is_4k: bool
+    requested_by: str | None
+    seasons: frozenset[int]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MediaDetails:
+    """What Jellyseerr knows of a title from TMDB."""
+
+    title: str
+    year: int | None
+    poster_url: str | None
+    overview: str | None
+    imdb_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +101,81 @@ class JellyseerrClient:
             raise WrongService("/api/v1/auth/me did not return a Jellyseerr user")
         name = body.get("displayName") or body.get("username") or body.get("email")
         return JellyseerrUser(user_id=body["id"], display_name=str(name or body["id"]))
+
+    async def async_get_requests(self, take: int) -> list[RemoteRequest]:
+        """The most recently modified requests, newest first (one page)."""
+        body = await self._api.request(
+            "GET",
+            "/api/v1/request",
+            params={"take": take, "skip": 0, "filter": "all", "sort": "modified"},
+        )
+        return [_remote_request(item) for item in Fields(body).objects("results")]
+
+    async def async_get_details(
+        self, media_type: MediaType, tmdb_id: int
+    ) -> MediaDetails:
+        """Title, year and poster of a movie or show (`/movie/{id}`, `/tv/{id}`)."""
+        body = Fields(await self._api.request("GET", f"/api/v1/{media_type}/{tmdb_id}"))
+        title = body.text("title") or body.text("name") or f"TMDB {tmdb_id}"
+        date = body.text("releaseDate") or body.text("firstAirDate") or ""
+        poster = body.text("posterPath")
+        external = body.obj("externalIds")
+        return MediaDetails(
+            title=title,
+            year=int(date[:4]) if date[:4].isdecimal() else None,
+            poster_url=f"{TMDB_POSTER}{poster}" if poster else None,
+            overview=body.text("overview"),
+            imdb_id=None if external is None else external.text("imdbId"),
+        )
+
+    async def async_request_exists(self, request_key: str) -> bool:
+        """Whether the request still exists (Jellyseerr deletes some, e.g. no TVDB id)."""
+        try:
+            await self._api.request("GET", f"/api/v1/request/{request_key}")
+        except NotFound:
+            return False
+        return True
+
+
+def _remote_request(item: Fields) -> RemoteRequest:
+    """One MediaRequest of the REST API: ints and numeric ids, unlike the webhook."""
+    media = item.required_obj("media")
+    is_4k = item.flag("is4k")
+    code = item.required_integer("status")
+    status = _REQUEST_STATUSES.get(code)
+    if status is None:
+        raise InvalidPayload(f"unknown request status {code}")
+    media_status = media.integer("status4k" if is_4k else "status")
+    if code in (_APPROVED, _COMPLETED) and media_status == _MEDIA_AVAILABLE:
+        status = RequestStatus.AVAILABLE
+    requested_by = item.obj("requestedBy")
+    return RemoteRequest(
+        request_key=str(item.required_integer("id")),
+        status=status,
+        media_type=MediaType(_choice(item.required_text("type"), ("movie", "tv"))),
+        tmdb_id=media.required_integer("tmdbId"),
+        tvdb_id=media.integer("tvdbId") or None,
+        is_4k=is_4k,
+        requested_by=None if requested_by is None else requested_by.text("displayName"),
+        seasons=frozenset(
+            season.required_integer("seasonNumber")
+            for season in item.objects("seasons")
+        ),
+        updated_at=_parse_time(item.required_text("updatedAt")),
+    )
+
+
+def _choice(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InvalidPayload(f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as err:
+        raise InvalidPayload(f"{text!r} is not a date") from err
 
 
 def parse_webhook(body: object) -> Evidence | None:

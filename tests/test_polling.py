@@ -1,0 +1,610 @@
+"""Polling: what webhooks miss is found by asking the services (DESIGN §2.1)."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.media_request_tracker.const import (
+    DOMAIN,
+    EVENT_PROBLEM_CHANGED,
+)
+
+from .conftest import (
+    JELLYSEERR_URL,
+    JELLYSEERR_USER,
+    ME_URL,
+    REQUESTS_URL,
+    EventLog,
+    Post,
+    entry_data,
+)
+
+RADARR = "http://radarr:7878"
+SONARR = "http://sonarr:8989"
+QBITTORRENT = "http://qbittorrent:8080"
+JELLYFIN = "http://jellyfin:8096"
+DUNE_HASH = "8B7F3C2A1D9E4F6B0A5C7D2E9F1B3A4C6D8E0F21"
+ANDOR_HASH = "A1D0A1D0A1D0A1D0A1D0A1D0A1D0A1D0A1D0A1D0"
+DUNE = {"id": 71, "title": "Dune: Part Two", "year": 2024, "tmdbId": 693134}
+
+
+def queue_record(**changes: Any) -> dict[str, Any]:
+    """A Radarr queue record for Dune (QueueResource, reference §2.4)."""
+    record = {
+        "id": 1,
+        "movieId": 71,
+        "movie": DUNE,
+        "size": 1000,
+        "sizeleft": 600,
+        "timeleft": "00:10:00",
+        "title": "Dune.Part.Two.2024.1080p.BluRay.x264-GROUP",
+        "status": "downloading",
+        "trackedDownloadStatus": "ok",
+        "trackedDownloadState": "downloading",
+        "statusMessages": [],
+        "downloadId": DUNE_HASH,
+        "protocol": "torrent",
+    }
+    return record | changes
+
+
+def torrent(**changes: Any) -> dict[str, Any]:
+    """A torrent in sync/maindata (keyed by hash, so no hash field)."""
+    fields = {
+        "name": "Dune.Part.Two.2024.1080p.BluRay.x264-GROUP",
+        "state": "downloading",
+        "progress": 0.42,
+        "dlspeed": 2_000_000,
+        "eta": 300,
+        "size": 1000,
+        "amount_left": 580,
+        "num_seeds": 12,
+        "content_path": "/downloads/Dune",
+    }
+    return fields | changes
+
+
+@dataclass
+class Stack:
+    """What the mocked services answer; `serve` registers it again after changes."""
+
+    mock: AiohttpClientMocker
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    series_queue: list[dict[str, Any]] = field(default_factory=list)
+    torrents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    movies: list[dict[str, Any]] = field(default_factory=list)
+    series: list[dict[str, Any]] = field(default_factory=list)
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    jellyfin_episodes: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[int, dict[str, Any]] = field(default_factory=dict)
+    failing: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def serve(self) -> None:
+        """(Re-)register every answer; a `failing` service answers its failure."""
+        self.mock.clear_requests()
+        answers: list[tuple[str, str, dict[str, Any]]] = [
+            ("get", ME_URL, {"json": JELLYSEERR_USER}),
+            ("get", REQUESTS_URL, {"json": {"pageInfo": {}, "results": self.requests}}),
+            ("get", f"{RADARR}/api/v3/queue", {"json": page(self.queue)}),
+            ("get", f"{RADARR}/api/v3/movie", {"json": self.movies}),
+            ("get", f"{SONARR}/api/v3/queue", {"json": page(self.series_queue)}),
+            ("get", f"{SONARR}/api/v3/series", {"json": self.series}),
+            ("get", f"{SONARR}/api/v3/episode", {"json": self.episodes}),
+            ("post", f"{QBITTORRENT}/api/v2/auth/login", {"text": "Ok."}),
+            (
+                "get",
+                f"{QBITTORRENT}/api/v2/sync/maindata",
+                {"json": {"rid": 1, "full_update": True, "torrents": self.torrents}},
+            ),
+            ("get", f"{QBITTORRENT}/api/v2/torrents/files", {"json": self.files}),
+            (
+                "get",
+                f"{JELLYFIN}/Items",
+                {"json": {"Items": self.items, "TotalRecordCount": len(self.items)}},
+            ),
+            (
+                "get",
+                f"{JELLYFIN}/Shows/series-andor/Episodes",
+                {"json": {"Items": self.jellyfin_episodes}},
+            ),
+        ]
+        answers += [
+            ("get", f"{JELLYSEERR_URL}/api/v1/movie/{tmdb_id}", {"json": details})
+            for tmdb_id, details in self.details.items()
+        ]
+        for method, url, answer in answers:
+            service = next((s for s in self.failing if url.startswith(s)), None)
+            getattr(self.mock, method)(
+                url, **(self.failing[service] if service else answer)
+            )
+
+
+def page(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a paged *arr answer."""
+    return {
+        "page": 1,
+        "pageSize": 200,
+        "totalRecords": len(records),
+        "records": records,
+    }
+
+
+@pytest.fixture
+def stack(aioclient_mock: AiohttpClientMocker) -> Stack:
+    """Services that answer (empty until a test fills them in)."""
+    services = Stack(aioclient_mock)
+    services.serve()
+    return services
+
+
+@pytest.fixture
+async def full_entry(
+    freezer: FrozenDateTimeFactory, hass: HomeAssistant, stack: Stack
+) -> MockConfigEntry:
+    """An entry with every polled service configured."""
+    service = {"api_key": "key", "verify_ssl": True, "webhook_secret": None}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="stack",
+        data=entry_data(
+            radarr={"url": RADARR, **service},
+            sonarr={"url": SONARR, **service},
+            jellyfin={"url": JELLYFIN, **service},
+            qbittorrent={
+                "url": QBITTORRENT,
+                "username": "admin",
+                "password": "pw",
+                "verify_ssl": True,
+            },
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def poll(hass: HomeAssistant, entry: MockConfigEntry, *services: str) -> None:
+    """Run the services' polls now."""
+    for service in services:
+        await entry.runtime_data.pollers[service].async_refresh()
+    await hass.async_block_till_done()
+
+
+def request_state(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> Any:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.entry_id}_request_{key}"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+def jellyfin_movie(**changes: Any) -> dict[str, Any]:
+    """A playable Jellyfin movie (BaseItemDto with Path and ProviderIds)."""
+    item = {
+        "Name": "Dune: Part Two",
+        "Id": "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c2",
+        "Type": "Movie",
+        "ProductionYear": 2024,
+        "ProviderIds": {"Tmdb": "693134", "Imdb": "tt15239678"},
+        "LocationType": "FileSystem",
+        "Path": "/movies/Dune - Part Two (2024)/Dune - Part Two (2024).mkv",
+    }
+    return item | changes
+
+
+async def test_movie_reaches_available_without_any_arr_or_jellyfin_webhook(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+    events: EventLog,
+) -> None:
+    """Only Jellyseerr's webhook arrives; polls carry the request all the way.
+
+    The queue, qBittorrent, Radarr's library and Jellyfin's items stand in for the
+    webhooks that never came.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    assert request_state(hass, full_entry, "80").state == "approved"
+
+    stack.queue = [queue_record()]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    assert request_state(hass, full_entry, "80").state == "downloading"
+
+    stack.torrents = {DUNE_HASH.lower(): torrent()}
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    state = request_state(hass, full_entry, "80")
+    assert state.attributes["progress"] == 42
+    assert state.attributes["download_speed"] == 2_000_000
+    assert state.attributes["eta"] == 300
+
+    stack.torrents = {
+        DUNE_HASH.lower(): torrent(
+            state="stalledUP", progress=1.0, amount_left=0, eta=8640000
+        )
+    }
+    stack.queue = []
+    stack.movies = [
+        DUNE
+        | {
+            "imdbId": "tt15239678",
+            "hasFile": True,
+            "monitored": True,
+            "movieFile": {"path": "/movies/Dune - Part Two (2024)/Dune.mkv"},
+        }
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    assert request_state(hass, full_entry, "80").state == "downloaded"
+
+    freezer.tick(timedelta(minutes=6))
+    await poll(hass, full_entry, "radarr")
+    assert request_state(hass, full_entry, "80").state == "importing"
+
+    stack.items = [jellyfin_movie(LocationType="Virtual", Path=None)]
+    stack.serve()
+    await poll(hass, full_entry, "jellyfin")
+    assert request_state(hass, full_entry, "80").state == "importing"
+
+    stack.items = [jellyfin_movie()]
+    stack.serve()
+    await poll(hass, full_entry, "jellyfin")
+    assert request_state(hass, full_entry, "80").state == "available"
+    assert [
+        (data["to_state"], data["source"])
+        for data in events.of("media_request_tracker_state_changed")
+    ] == [
+        ("approved", "webhook"),
+        ("grabbing", "poll"),
+        ("downloading", "poll"),
+        ("downloaded", "poll"),
+        ("importing", "poll"),
+        ("available", "poll"),
+    ]
+
+
+async def test_season_pack_episodes_progress_separately(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """Per-episode progress comes from the torrent's files, matched by name."""
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    await post("sonarr", "sonarr/grab_season_pack_regular.json")
+    stack.torrents = {ANDOR_HASH.lower(): torrent(name="Andor.S01", progress=0.5)}
+    stack.files = [
+        {
+            "name": f"Andor.S01/Andor.S01E{n:02d}.mkv",
+            "size": 10,
+            "progress": 1.0 if n <= 6 else 0.0,
+            "priority": 1,
+        }
+        for n in range(1, 13)
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    registry = er.async_get(hass)
+
+    def episode_progress(number: int) -> int:
+        entity_id = registry.async_get_entity_id(
+            "sensor", DOMAIN, f"{full_entry.entry_id}_episode_90_s1e{number}"
+        )
+        assert entity_id is not None
+        state = hass.states.get(entity_id)
+        assert state is not None
+        return int(state.attributes["progress"])
+
+    assert [episode_progress(n) for n in (1, 6, 7, 12)] == [100, 100, 0, 0]
+    assert request_state(hass, full_entry, "90").state == "downloading"
+    calls = [call for call in stack.mock.mock_calls if "torrents/files" in str(call[1])]
+    await poll(hass, full_entry, "qbittorrent")
+    again = [call for call in stack.mock.mock_calls if "torrents/files" in str(call[1])]
+    assert len(again) == len(calls) == 1
+
+
+async def test_torrent_error_fails_and_recovery_clears_it(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """QBittorrent `error` → failed with a reason; downloading again → recovered."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    stack.torrents = {DUNE_HASH.lower(): torrent(state="error")}
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "failed"
+    assert (
+        state.attributes["problem"] == "qBittorrent reports an error for this torrent"
+    )
+
+    stack.torrents = {DUNE_HASH.lower(): torrent()}
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "downloading"
+    assert state.attributes["problem"] is None
+
+
+async def test_import_blocked_then_fixed(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """A blocked import fails the request in Radarr's words; the import clears it."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    stack.queue = [
+        queue_record(
+            status="completed",
+            trackedDownloadStatus="warning",
+            trackedDownloadState="importBlocked",
+            statusMessages=[
+                {
+                    "title": "Dune",
+                    "messages": [
+                        "Movie title mismatch, automatic import is not possible."
+                    ],
+                }
+            ],
+        )
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "failed"
+    assert (
+        state.attributes["problem"]
+        == "Movie title mismatch, automatic import is not possible."
+    )
+
+    stack.queue = [queue_record(status="completed", trackedDownloadState="imported")]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "importing"
+    assert state.attributes["problem"] is None
+
+
+async def test_sonarr_lists_the_aired_episodes_of_requested_seasons(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """Episodes come from Sonarr's API; unaired ones and other seasons do not count."""
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    stack.series_queue = [
+        {
+            "id": 7,
+            "seriesId": 31,
+            "episodeId": 1201,
+            "seasonNumber": 1,
+            "series": {"id": 31, "title": "Andor", "tvdbId": 393189},
+            "episode": {
+                "id": 1201,
+                "seasonNumber": 1,
+                "episodeNumber": 1,
+                "tvdbId": 9100001,
+            },
+            "size": 100,
+            "sizeleft": 50,
+            "title": "Andor.S01E01",
+            "status": "downloading",
+            "trackedDownloadState": "downloading",
+            "downloadId": "E1",
+            "protocol": "usenet",
+        }
+    ]
+    stack.series = [
+        {
+            "id": 31,
+            "title": "Andor",
+            "year": 2022,
+            "tvdbId": 393189,
+            "seriesType": "standard",
+        }
+    ]
+    stack.episodes = [
+        {
+            "id": 1200 + n,
+            "seriesId": 31,
+            "seasonNumber": season,
+            "episodeNumber": n,
+            "title": f"Chapter {n}",
+            "tvdbId": 9100000 + n,
+            "hasFile": n == 2,
+            "monitored": True,
+            "airDateUtc": "2022-09-21T07:00:00Z" if n < 4 else "2099-01-01T00:00:00Z",
+        }
+        for season in (1, 2)
+        for n in range(1, 5)
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "sonarr")
+    show = full_entry.runtime_data.tracker.requests["90"]
+    assert sorted(show.episodes) == [(1, 1), (1, 2), (1, 3)]
+    assert show.episodes[(1, 1)].state == "downloading"
+    assert show.episodes[(1, 2)].state == "importing"
+    assert show.episodes[(1, 3)].state == "approved"
+    assert request_state(hass, full_entry, "90").attributes["progress"] == 50
+
+
+async def test_jellyseerr_backfill_then_polling(
+    hass: HomeAssistant,
+    stack: Stack,
+    config_entry: MockConfigEntry,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Backfill takes recent, unfinished requests; later polls find missed ones.
+
+    The first import carries source `backfill`, later ones `poll`.
+    """
+
+    def remote(
+        key: int, status: int, updated: str, media_status: int = 3
+    ) -> dict[str, Any]:
+        return {
+            "id": key,
+            "status": status,
+            "type": "movie",
+            "is4k": False,
+            "updatedAt": updated,
+            "createdAt": updated,
+            "requestedBy": {"displayName": "dana"},
+            "media": {"tmdbId": 1000 + key, "status": media_status, "status4k": 1},
+            "seasons": [],
+        }
+
+    freezer.move_to("2026-11-22T12:00:00Z")
+    stack.requests = [
+        remote(1, 2, "2026-11-20T10:00:00.000Z"),
+        remote(2, 2, "2025-01-01T10:00:00.000Z"),
+        remote(3, 5, "2026-11-21T10:00:00.000Z", media_status=5),
+    ]
+    stack.details = {
+        1001: {"title": "Recent", "releaseDate": "2025-03-01", "posterPath": "/p.jpg"},
+        1004: {"title": "Later", "releaseDate": "2026-01-01"},
+    }
+    stack.serve()
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)  # the first poll
+
+    tracker = config_entry.runtime_data.tracker
+    assert set(tracker.requests) == {"1"}
+    assert tracker.requests["1"].title == "Recent"
+    assert (
+        tracker.requests["1"].poster_url
+        == "https://image.tmdb.org/t/p/w600_and_h900_bestv2/p.jpg"
+    )
+    assert events.of("media_request_tracker_state_changed")[0]["source"] == "backfill"
+
+    stack.requests.append(remote(4, 1, "2026-11-22T11:00:00.000Z"))
+    stack.serve()
+    await config_entry.runtime_data.pollers["jellyseerr"].async_refresh()
+    await hass.async_block_till_done()
+    assert tracker.requests["4"].state == "requested"
+    assert events.of("media_request_tracker_state_changed")[-1]["source"] == "poll"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"exc": TimeoutError()},
+        {"status": 500},
+        {"text": "<html>oops</html>"},
+        {"status": 401},
+    ],
+)
+async def test_unreachable_service_is_off_then_recovers(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
+    failure: dict[str, Any],
+) -> None:
+    """A failing service turns its sensor off, keeps the requests, logs once each way."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    stack.queue = [queue_record()]
+    stack.failing = {RADARR: failure}
+    stack.serve()
+    sensor = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{full_entry.entry_id}_connected_radarr"
+    )
+    assert sensor is not None
+    for _ in range(3):
+        await poll(hass, full_entry, "radarr")
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.state == STATE_OFF
+    assert request_state(hass, full_entry, "80").state == "approved"
+    assert caplog.text.count("Error fetching Radarr") == 1
+
+    stack.failing = {}
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.state == STATE_ON
+    assert request_state(hass, full_entry, "80").state == "downloading"
+    assert caplog.text.count("Fetching Radarr") == 1
+
+
+async def test_stalled_download_is_flagged_once_and_cleared(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+    events: EventLog,
+) -> None:
+    """No seeds for longer than the threshold: stalled, one event; seeds back: cleared."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    stack.torrents = {
+        DUNE_HASH.lower(): torrent(state="stalledDL", num_seeds=0, dlspeed=0)
+    }
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    for _ in range(3):
+        freezer.tick(timedelta(hours=9))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        await poll(hass, full_entry, "qbittorrent")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "downloading"
+    assert state.attributes["stalled"] is True
+    assert state.attributes["problem"] == "Download stalled: no seeds"
+    stalled = [d for d in events.of(EVENT_PROBLEM_CHANGED) if d["stalled"]]
+    assert len(stalled) == 1
+
+    stack.torrents = {
+        DUNE_HASH.lower(): torrent(state="stalledUP", progress=1.0, amount_left=0)
+    }
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "downloaded"
+    assert state.attributes["stalled"] is False
+    assert events.of(EVENT_PROBLEM_CHANGED)[-1]["problem"] is None
+
+
+async def test_progress_is_published_at_most_every_30_seconds(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Sub-point progress is held back until 30 s pass; a 1-point change is not."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+
+    async def progress_after(value: float) -> Any:
+        stack.torrents = {DUNE_HASH.lower(): torrent(progress=value)}
+        stack.serve()
+        await poll(hass, full_entry, "qbittorrent")
+        return request_state(hass, full_entry, "80").attributes["progress"]
+
+    assert await progress_after(0.400) == 40
+    assert await progress_after(0.404) == 40
+    assert await progress_after(0.420) == 42
+    freezer.tick(timedelta(seconds=31))
+    assert await progress_after(0.424) == 42
+    freezer.tick(timedelta(seconds=31))
+    assert await progress_after(0.426) == 43

@@ -1,0 +1,229 @@
+"""How polled torrents and queue records map to stages, problems and stalls."""
+
+import pytest
+
+from custom_components.media_request_tracker.engine.models import Service, Stage
+from custom_components.media_request_tracker.sources.arr import QueueItem
+from custom_components.media_request_tracker.sources.progress import (
+    episode_progress,
+    queue_grab,
+    queue_status,
+    torrent_status,
+)
+from custom_components.media_request_tracker.sources.qbittorrent import (
+    Torrent,
+    TorrentFile,
+)
+
+
+def torrent(
+    state: str, *, progress: float = 0.5, amount_left: int = 50, seeds: int = 3
+) -> Torrent:
+    return Torrent(
+        hash="abc",
+        name="x",
+        state=state,
+        progress=progress,
+        download_speed=10,
+        eta=60,
+        size=100,
+        amount_left=amount_left,
+        num_seeds=seeds,
+        content_path=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "progress", "amount_left", "stage", "problem", "stall"),
+    [
+        ("downloading", 0.5, 50, Stage.DOWNLOADING, None, None),
+        ("forcedDL", 0.5, 50, Stage.DOWNLOADING, None, None),
+        (
+            "stalledDL",
+            0.5,
+            50,
+            Stage.DOWNLOADING,
+            None,
+            "Download stalled: no data is arriving",
+        ),
+        (
+            "metaDL",
+            0.0,
+            100,
+            Stage.GRABBED,
+            None,
+            "Waiting for the torrent's metadata (magnet link)",
+        ),
+        ("queuedDL", 0.0, 100, Stage.GRABBED, None, "Queued in qBittorrent"),
+        ("stoppedDL", 0.3, 70, Stage.DOWNLOADING, None, "Stopped in qBittorrent"),
+        ("pausedDL", 0.0, 100, Stage.GRABBED, None, "Paused in qBittorrent"),
+        (
+            "checkingResumeData",
+            0.0,
+            100,
+            Stage.GRABBED,
+            None,
+            "qBittorrent is starting up",
+        ),
+        ("checkingUP", 1.0, 0, Stage.DOWNLOADING, None, None),
+        ("uploading", 1.0, 0, Stage.DOWNLOADED, None, None),
+        ("stoppedUP", 1.0, 0, Stage.DOWNLOADED, None, None),
+        ("pausedUP", 1.0, 0, Stage.DOWNLOADED, None, None),
+        # Deselected files: progress below 1, but nothing left to download.
+        ("stalledUP", 0.8, 0, Stage.DOWNLOADED, None, None),
+        ("moving", 1.0, 0, Stage.DOWNLOADED, None, None),
+        (
+            "error",
+            0.4,
+            60,
+            Stage.DOWNLOADING,
+            "qBittorrent reports an error for this torrent",
+            None,
+        ),
+        (
+            "missingFiles",
+            0.0,
+            100,
+            Stage.GRABBED,
+            "qBittorrent cannot find the torrent's files",
+            None,
+        ),
+    ],
+)
+def test_torrent_states(
+    state: str,
+    progress: float,
+    amount_left: int,
+    stage: Stage,
+    problem: str | None,
+    stall: str | None,
+) -> None:
+    """Every qBittorrent 4.x and 5.x state has its stage, problem and stall."""
+    status = torrent_status(torrent(state, progress=progress, amount_left=amount_left))
+    assert status.source is Service.QBITTORRENT
+    assert (status.stage, status.problem, status.stall or None) == (
+        stage,
+        problem,
+        stall or None,
+    )
+
+
+def test_stalled_without_seeds_and_finished_progress() -> None:
+    """No seeds is said plainly; a finished torrent reports 100 % and no ETA."""
+    assert (
+        torrent_status(torrent("stalledDL", seeds=0)).stall
+        == "Download stalled: no seeds"
+    )
+    finished = torrent_status(torrent("uploading", progress=0.9, amount_left=0))
+    assert (finished.progress, finished.eta) == (1.0, None)
+
+
+def test_episode_progress_from_pack_files() -> None:
+    """Files name their episodes; deselected files (priority 0) are ignored."""
+    files = [
+        TorrentFile("Show.S01/Show.S01E01.mkv", 10, 1.0, 1),
+        TorrentFile("Show.S01/Show.S01E02E03.mkv", 10, 0.5, 1),
+        TorrentFile("Show.S01/Show.S01E04.mkv", 10, 0.0, 0),
+        TorrentFile("Show.S01/sample.mkv", 1, 1.0, 1),
+    ]
+    assert episode_progress(files) == {(1, 1): 1.0, (1, 2): 0.5, (1, 3): 0.5}
+
+
+def record(**changes: object) -> QueueItem:
+    fields: dict[str, object] = {
+        "download_id": "ABC",
+        "arr_id": 7,
+        "episode_id": 70,
+        "season": 1,
+        "episode": 2,
+        "title": "Show.S01E02",
+        "status": "downloading",
+        "tracked_state": "downloading",
+        "tracked_status": "ok",
+        "messages": (),
+        "protocol": "usenet",
+        "size": 200,
+        "size_left": 50,
+        "time_left": 90.4,
+        "media_tmdb_id": None,
+        "media_tvdb_id": 5,
+        "episode_tvdb_id": 55,
+    }
+    return QueueItem(**(fields | changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "stage", "problem", "stall"),
+    [
+        ({}, Stage.DOWNLOADING, None, None),
+        ({"status": "queued"}, Stage.GRABBED, None, None),
+        ({"status": "delay"}, Stage.GRABBED, None, None),
+        (
+            {"status": "completed", "tracked_state": "importpending"},
+            Stage.DOWNLOADED,
+            None,
+            "Waiting to import",
+        ),
+        (
+            {
+                "tracked_state": "importpending",
+                "messages": ("No files found are eligible",),
+            },
+            Stage.DOWNLOADED,
+            None,
+            "Waiting to import: No files found are eligible",
+        ),
+        ({"tracked_state": "importing"}, Stage.DOWNLOADED, None, None),
+        ({"tracked_state": "imported"}, Stage.IMPORTED, None, None),
+        (
+            {"tracked_state": "importblocked"},
+            Stage.DOWNLOADED,
+            "Import blocked: a manual import is needed",
+            None,
+        ),
+        (
+            {"tracked_state": "failedpending", "messages": ("Unpacking failed",)},
+            Stage.DOWNLOADING,
+            "The download failed: Unpacking failed",
+            None,
+        ),
+        ({"tracked_state": "failed"}, Stage.DOWNLOADING, "The download failed", None),
+        (
+            {"status": "failed", "tracked_state": None},
+            Stage.DOWNLOADING,
+            "The download failed",
+            None,
+        ),
+        (
+            {"tracked_status": "warning", "messages": ("Stalled",)},
+            Stage.DOWNLOADING,
+            None,
+            "Stalled",
+        ),
+    ],
+)
+def test_queue_states(
+    changes: dict[str, object], stage: Stage, problem: str | None, stall: str | None
+) -> None:
+    """TrackedDownloadState and status map to our stages, problems and stalls."""
+    status = queue_status([record(**changes)], Service.SONARR, with_progress=True)
+    assert status is not None
+    assert (status.stage, status.problem, status.stall) == (stage, problem, stall)
+
+
+def test_queue_progress_and_grab() -> None:
+    """Progress from size/sizeleft when asked; a grab names every episode of it."""
+    items = [record(), record(episode=3, episode_id=71, episode_tvdb_id=56)]
+    with_progress = queue_status(items, Service.SONARR, with_progress=True)
+    without = queue_status(items, Service.SONARR, with_progress=False)
+    assert with_progress is not None
+    assert without is not None
+    assert (with_progress.progress, with_progress.eta) == (0.75, 90)
+    assert (without.progress, without.eta) == (None, None)
+    grab = queue_grab(items, Service.SONARR)
+    assert grab is not None
+    assert [(ref.season, ref.number) for ref in grab.episodes] == [(1, 2), (1, 3)]
+    assert grab.media.tvdb_id == 5
+    pending = record(download_id=None)
+    assert queue_status([pending], Service.SONARR, with_progress=True) is None
+    assert queue_grab([pending], Service.SONARR) is None
