@@ -1,10 +1,13 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, CookieJar
 
+from homeassistant.components.frontend import add_extra_js_url
+from homeassistant.components.http import StaticPathConfig
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -22,6 +25,8 @@ from homeassistant.helpers.aiohttp_client import (
 )
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.loader import async_get_integration
+from homeassistant.setup import async_when_setup
 
 from .const import (
     CONF_JELLYFIN,
@@ -60,11 +65,29 @@ from .storage import TrackerStorage
 from .webhook import async_register_webhooks
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+CARD_URL = f"/{DOMAIN}/media-request-card.js"
+CARD_PATH = Path(__file__).parent / "frontend" / "media-request-card.js"
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Nothing to set up from YAML; entries come from the UI."""
+    """Serve the dashboard card and have every frontend load it.
+
+    Entries come from the UI; nothing is set up from YAML.
+    """
+    await hass.http.async_register_static_paths(
+        [StaticPathConfig(CARD_URL, str(CARD_PATH), cache_headers=True)]
+    )
+    # The version in the URL makes browsers fetch the card again after an update,
+    # despite the long cache headers.
+    version = (await async_get_integration(hass, DOMAIN)).version
+
+    async def add_card(hass: HomeAssistant, component: str) -> None:
+        add_extra_js_url(hass, f"{CARD_URL}?v={version}")
+
+    # Not a manifest dependency: without the frontend (a headless instance, or a
+    # test) the integration still runs, and the card is added if it ever loads.
+    async_when_setup(hass, "frontend", add_card)
     return True
 
 

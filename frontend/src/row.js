@@ -1,0 +1,281 @@
+/**
+ * One request's row. The row's elements are made once and then patched in
+ * place, so a live update keeps keyboard focus and does not reload posters.
+ */
+
+import { formatEpisode, formatEta, formatPercent, formatSpeed } from "./format.js";
+import { actionFor, downloadProgress, episodeCounts, episodeGrid, stateTone } from "./model.js";
+
+/** @typedef {import("./model.js").HassEntity} HassEntity */
+/** @typedef {import("./model.js").RequestView} RequestView */
+/** @typedef {import("./model.js").EpisodeView} EpisodeView */
+
+/**
+ * @typedef {object} RowContext How to word things in the user's language.
+ * @property {string} locale
+ * @property {(stateObj: HassEntity) => string} formatState
+ * @property {(state: string) => string} stateName
+ */
+
+/**
+ * @typedef {object} Poster
+ * @property {HTMLImageElement} image
+ * @property {HTMLElement} icon Shown while there is no poster.
+ * @property {string | null} url
+ */
+
+const ACTION_ICONS = { retry: "mdi:restart", refresh: "mdi:refresh" };
+const ACTION_LABELS = { retry: "Retry", refresh: "Refresh" };
+
+const template = document.createElement("template");
+template.innerHTML = `
+  <li class="request">
+    <span class="poster" aria-hidden="true">
+      <img alt="" loading="lazy" decoding="async" referrerpolicy="no-referrer" hidden />
+      <ha-icon></ha-icon>
+    </span>
+    <button type="button" class="open">
+      <span class="headline"><span class="title"></span> <span class="year"></span><span class="badge" hidden>4K</span></span>
+    </button>
+    <div class="status">
+      <span class="chip" data-testid="state"></span>
+      <span class="meta"></span>
+    </div>
+    <button type="button" class="action" hidden><ha-icon></ha-icon></button>
+    <div class="download" hidden>
+      <div class="progress" role="progressbar" aria-label="Download progress"
+        aria-valuemin="0" aria-valuemax="100" data-testid="progress"><div class="bar"></div></div>
+      <span class="download-text"></span>
+    </div>
+    <p class="problem" data-testid="problem" hidden></p>
+    <div class="episodes" role="img" data-testid="episodes" hidden></div>
+  </li>
+`;
+
+export class RequestRow {
+  /** The request as last drawn; the card compares the next one with it. */
+  /** @type {RequestView | undefined} */
+  view;
+
+  /** @type {HTMLLIElement} */
+  element;
+
+  /** Absent in the compact layout. */
+  /** @type {Poster | null} */
+  #poster;
+
+  /** @type {HTMLElement | null} */
+  #meta;
+
+  /** @type {HTMLElement | null} */
+  #episodes;
+
+  #title;
+  #year;
+  #badge;
+  #chip;
+  #action;
+  #actionIcon;
+  #download;
+  #progress;
+  #bar;
+  #downloadText;
+  #problem;
+
+  /** @param {boolean} compact One line per request: no poster, requester or episodes. */
+  constructor(compact) {
+    const fragment = /** @type {DocumentFragment} */ (template.content.cloneNode(true));
+    this.element = /** @type {HTMLLIElement} */ (fragment.firstElementChild);
+    /** @param {string} selector */
+    const part = (selector) => /** @type {HTMLElement} */ (this.element.querySelector(selector));
+
+    this.#title = part(".title");
+    this.#year = part(".year");
+    this.#badge = part(".badge");
+    this.#chip = part(".chip");
+    this.#action = part(".action");
+    this.#actionIcon = part(".action ha-icon");
+    this.#download = part(".download");
+    this.#progress = part(".progress");
+    this.#bar = part(".bar");
+    this.#downloadText = part(".download-text");
+    this.#problem = part(".problem");
+    this.#meta = part(".meta");
+    this.#episodes = part(".episodes");
+    const poster = part(".poster");
+    if (compact) {
+      for (const unused of [poster, this.#meta, this.#episodes]) unused.remove();
+      this.#meta = null;
+      this.#episodes = null;
+      this.#poster = null;
+      return;
+    }
+    const image = /** @type {HTMLImageElement} */ (poster.querySelector("img"));
+    const icon = /** @type {HTMLElement} */ (poster.querySelector("ha-icon"));
+    this.#poster = { image, icon, url: null };
+    // A poster URL that no longer answers shows the placeholder icon instead.
+    image.addEventListener("error", () => {
+      image.hidden = true;
+      icon.hidden = false;
+    });
+  }
+
+  /**
+   * Draw `request` over whatever the row showed before.
+   *
+   * @param {RequestView} request
+   * @param {RowContext} context
+   */
+  update(request, context) {
+    this.view = request;
+    const row = this.element.dataset;
+    row.requestKey = request.key;
+    row.state = request.state;
+    row.stalled = String(request.stalled);
+    row.mediaType = request.mediaType;
+
+    this.#title.textContent = request.title;
+    this.#year.textContent = request.year === null ? "" : `(${request.year})`;
+    this.#badge.hidden = !request.is4k;
+    this.#chip.textContent = context.formatState(request.stateObj);
+    this.#chip.dataset.tone = stateTone(request.state, request.stalled);
+    this.#updateAction(request);
+    this.#updateDownload(request, context.locale);
+    this.#problem.hidden = request.problem === null;
+    this.#problem.textContent = request.problem ?? "";
+    this.#problem.dataset.tone = request.state === "failed" ? "error" : "warning";
+    if (this.#poster) this.#updatePoster(this.#poster, request);
+    if (this.#meta) this.#meta.textContent = meta(request);
+    if (this.#episodes) this.#updateEpisodes(this.#episodes, request, context);
+  }
+
+  /** @param {RequestView} request */
+  #updateAction(request) {
+    const action = actionFor(request);
+    this.#action.hidden = action === null;
+    if (action === null) return;
+    const label = `${ACTION_LABELS[action]} ${request.title}`;
+    this.#action.dataset.action = action;
+    this.#action.setAttribute("aria-label", label);
+    this.#action.title = label;
+    // An attribute, not the property: ha-icon may not be defined yet.
+    this.#actionIcon.setAttribute("icon", ACTION_ICONS[action]);
+  }
+
+  /**
+   * @param {RequestView} request
+   * @param {string} locale
+   */
+  #updateDownload(request, locale) {
+    const download = downloadProgress(request);
+    this.#download.hidden = download === null;
+    if (download === null) return;
+    const { percent, eta, speed } = download;
+    const timeLeft = formatEta(eta, locale);
+    const text = [
+      percent === null ? null : formatPercent(percent, locale),
+      timeLeft === null ? null : `${timeLeft} left`,
+      formatSpeed(speed, locale),
+    ]
+      .filter((part) => part !== null)
+      .join(" · ");
+    this.#downloadText.textContent = text;
+    // Without a percentage the bar is indeterminate (styled on the missing value).
+    if (percent === null) {
+      this.#progress.removeAttribute("aria-valuenow");
+      this.#bar.style.width = "";
+    } else {
+      this.#progress.setAttribute("aria-valuenow", String(Math.floor(percent)));
+      this.#bar.style.width = `${percent}%`;
+    }
+    if (text) this.#progress.setAttribute("aria-valuetext", text);
+    else this.#progress.removeAttribute("aria-valuetext");
+  }
+
+  /**
+   * @param {Poster} poster
+   * @param {RequestView} request
+   */
+  #updatePoster(poster, request) {
+    poster.icon.setAttribute("icon", request.mediaType === "tv" ? "mdi:television-classic" : "mdi:movie-open");
+    // Only a new URL touches the image: setting the same `src` again would reload it.
+    if (request.posterUrl === poster.url) return;
+    poster.url = request.posterUrl;
+    poster.image.hidden = poster.url === null;
+    poster.icon.hidden = poster.url !== null;
+    if (poster.url === null) poster.image.removeAttribute("src");
+    else poster.image.src = poster.url;
+  }
+
+  /**
+   * A row of cells per season, coloured by state; a text summary for screen readers.
+   *
+   * @param {HTMLElement} container
+   * @param {RequestView} request
+   * @param {RowContext} context
+   */
+  #updateEpisodes(container, request, context) {
+    container.hidden = request.episodes.length === 0;
+    if (container.hidden) {
+      container.replaceChildren();
+      return;
+    }
+    const counts = episodeCounts(request.episodes)
+      .map(([state, count]) => `${count} ${context.stateName(state)}`)
+      .join(", ");
+    container.setAttribute("aria-label", `Episodes: ${counts}`);
+    const seasons = document.createDocumentFragment();
+    for (const { season, episodes } of episodeGrid(request.episodes)) {
+      const line = element("div", "season");
+      const label = element("span", "season-label");
+      label.textContent = `S${season}`;
+      const cells = element("span", "cells");
+      cells.append(...episodes.map((episode) => episodeCell(episode, context)));
+      line.append(label, cells);
+      seasons.append(line);
+    }
+    container.replaceChildren(seasons);
+  }
+}
+
+/**
+ * @param {EpisodeView} episode
+ * @param {RowContext} context
+ * @returns {HTMLElement}
+ */
+function episodeCell(episode, context) {
+  const cell = element("span", "cell");
+  cell.dataset.episode = `s${episode.season}e${episode.episode}`;
+  cell.dataset.state = episode.state;
+  cell.dataset.tone = stateTone(episode.state, false);
+  const name = [formatEpisode(episode.season, episode.episode), episode.title].filter(Boolean).join(" ");
+  const details = [context.formatState(episode.stateObj), episode.problem].filter(Boolean).join(": ");
+  cell.title = `${name} — ${details}`;
+  return cell;
+}
+
+/**
+ * Who asked, and for TV how far along the episodes are.
+ *
+ * @param {RequestView} request
+ * @returns {string}
+ */
+function meta(request) {
+  const parts = [];
+  if (request.requestedBy !== null) parts.push(`Requested by ${request.requestedBy}`);
+  if (request.mediaType === "tv" && request.episodesTotal > 0) {
+    parts.push(`${request.episodesAvailable}/${request.episodesTotal} episodes`);
+  }
+  return parts.join(" · ");
+}
+
+/**
+ * @param {string} tag
+ * @param {string} className
+ * @returns {HTMLElement}
+ */
+function element(tag, className) {
+  const created = document.createElement(tag);
+  created.className = className;
+  return created;
+}
