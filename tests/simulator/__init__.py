@@ -1,0 +1,25 @@
+"""Protocol-faithful fakes of the media stack, driven by timed scenarios.
+
+Jellyseerr, Radarr, Sonarr, qBittorrent, Jellyfin and Shoko Server run as real HTTP
+servers on loopback ports (Shoko with its SignalR hub), answer with the shapes and
+status codes in `/work/shared/reference/`, and push webhooks the way the real apps do.
+`SimulatedStack` runs them together; `SCENARIOS` are the stories it can play; `python -m
+tests.simulator` runs the whole stack for a demo.
+"""
+
+from .clock import SimClock
+from .scenarios import SCENARIOS, Scenario, Step
+from .server import Service
+from .stack import SimulatedStack
+from .webhooks import Delivery, WebhookTarget
+
+__all__ = [
+    "SCENARIOS",
+    "Delivery",
+    "Scenario",
+    "Service",
+    "SimClock",
+    "SimulatedStack",
+    "Step",
+    "WebhookTarget",
+]

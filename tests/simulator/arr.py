@@ -1,0 +1,682 @@
+"""What the fake Radarr and Sonarr share (reference `arr-jellyseerr.md` §1, §2.4-2.5, §3.4).
+
+Both apps come from one code base: the same API-key check (401), paged resources, the
+notification (connection) API that tests a new connection before saving it, the command
+queue, and a download queue computed from the download client, here the fake
+qBittorrent. Webhook payloads are built in `radarr.py` and `sonarr.py`.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import hashlib
+import re
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from .catalog import CUSTOM_FORMAT_IDS, TAG_IDS, Language, Release
+from .clock import SimClock, iso_seconds
+from .qbittorrent import MAX_ETA, SAVE_PATH, QBittorrentServer, TorrentStatus
+from .server import FakeService, Service
+from .webhooks import Delivery, WebhookSender, WebhookTarget
+
+DOWNLOAD_CLIENT = "qBittorrent"
+PASSWORD_MASK = "********"  # SchemaBuilder.PRIVATE_VALUE
+SIMULATOR_CONNECTION = "Simulator webhook"
+STALLED_MESSAGE = "The download is stalled with no connections"
+# qBittorrent state -> queue `status` (Radarr/Sonarr `QBittorrent.cs`, camelCase enum).
+QUEUE_STATUS = {
+    "error": "warning",
+    "stalledDL": "warning",
+    "missingFiles": "warning",
+    "stoppedDL": "paused",
+    "pausedDL": "paused",
+    "queuedDL": "queued",
+    "checkingDL": "queued",
+    "checkingUP": "queued",
+    "checkingResumeData": "queued",
+    "metaDL": "queued",
+    "forcedMetaDL": "queued",
+    "pausedUP": "completed",
+    "stoppedUP": "completed",
+    "uploading": "completed",
+    "stalledUP": "completed",
+    "queuedUP": "completed",
+    "forcedUP": "completed",
+}
+
+
+def timespan(seconds: int) -> str:
+    """.NET `TimeSpan.ToString()`: `hh:mm:ss`, or `d.hh:mm:ss` past a day."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{days}.{clock}" if days else clock
+
+
+def stable_id(text: str) -> int:
+    """A positive 31-bit id derived from text (the *arr `HashConverter.GetHashInt31`)."""
+    return (
+        int.from_bytes(hashlib.sha1(text.encode(), usedforsecurity=False).digest()[:4])
+        & 0x7FFFFFFF
+    )
+
+
+def language_json(language: Language) -> dict[str, Any]:
+    """`{id, name}`."""
+    return {"id": language.id, "name": language.name}
+
+
+def custom_formats_json(names: Iterable[str]) -> list[dict[str, Any]]:
+    """`[{id, name}]` of named custom formats."""
+    return [{"id": CUSTOM_FORMAT_IDS[name], "name": name} for name in names]
+
+
+def custom_format_info(release: Release) -> dict[str, Any]:
+    """The webhook `customFormatInfo` object."""
+    return {
+        "customFormats": custom_formats_json(release.custom_formats),
+        "customFormatScore": release.custom_format_score,
+    }
+
+
+def media_info(release: Release, language: Language) -> dict[str, Any]:
+    """`WebhookMovieFileMediaInfo` / `WebhookEpisodeFileMediaInfo` (same keys)."""
+    return {
+        "audioChannels": release.audio_channels,
+        "audioCodec": release.audio_codec,
+        "audioLanguages": [language.code],
+        "height": 2160 if "2160p" in release.quality else 1080,
+        "width": 3840 if "2160p" in release.quality else 1920,
+        "subtitles": ["eng"],
+        "videoCodec": release.video_codec,
+        "videoDynamicRange": "",
+        "videoDynamicRangeType": "",
+    }
+
+
+def tags_json(anime: bool) -> list[int]:
+    """REST `tags`: tag ids (webhooks carry labels instead)."""
+    return [TAG_IDS["anime"]] if anime else []
+
+
+@dataclass(slots=True)
+class TrackedDownload:
+    """A download the *arr follows in its queue, from grab to import."""
+
+    download_id: str  # upper-case info hash, as the *arr stores it
+    release: Release
+    media_id: int
+    added: datetime
+    episode_ids: tuple[int, ...] = ()
+    blocked_messages: tuple[str, ...] = ()
+    imported: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """One history entry (Sonarr writes one per episode)."""
+
+    id: int
+    media_id: int
+    episode_id: int | None
+    event_type: str
+    source_title: str
+    release: Release
+    date: datetime
+    download_id: str | None
+    data: Mapping[str, str]
+
+
+@dataclass(slots=True)
+class Connection:
+    """A notification (connection) resource; only `Webhook` ones are ever sent to."""
+
+    resource: dict[str, Any]
+    flags: tuple[str, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        """`NotificationDefinition.Enable`: at least one `on*` flag is true."""
+        return any(self.resource.get(flag) for flag in self.flags)
+
+    def field_value(self, name: str) -> Any:
+        """The value of one entry of `fields`."""
+        for item in self.resource.get("fields", []):
+            if item.get("name") == name:
+                return item.get("value")
+        return None
+
+    def target(self) -> WebhookTarget:
+        """Where the Webhook connection posts (`WebhookSettings`)."""
+        headers = {
+            str(item["key"]): str(item["value"])
+            for item in self.field_value("headers") or []
+            if item.get("key")
+        }
+        return WebhookTarget(
+            url=str(self.field_value("url") or ""),
+            method="PUT" if self.field_value("method") == 2 else "POST",
+            headers=headers,
+            username=str(self.field_value("username") or ""),
+            password=str(self.field_value("password") or ""),
+        )
+
+    def public(self) -> dict[str, Any]:
+        """The resource as GET shows it: passwords masked."""
+        shown = copy.deepcopy(self.resource)
+        for item in shown.get("fields", []):
+            if item.get("name") == "password" and item.get("value"):
+                item["value"] = PASSWORD_MASK
+        return shown
+
+
+def paged(
+    request: web.Request,
+    records: Sequence[dict[str, Any]],
+    *,
+    default_sort: str,
+    default_direction: str,
+    sort_values: Mapping[str, Callable[[dict[str, Any]], Any]],
+) -> dict[str, Any]:
+    """`PagingResource`: `page`, `pageSize` (default 10), `sortKey`, `sortDirection`."""
+    page = max(1, int(request.query.get("page", 1)))
+    page_size = int(request.query.get("pageSize", 10))
+    sort_key = request.query.get("sortKey", default_sort)
+    direction = request.query.get("sortDirection", default_direction)
+    value = sort_values.get(sort_key, sort_values[default_sort])
+    ordered = sorted(records, key=value, reverse=direction == "descending")
+    start = (page - 1) * page_size
+    return {
+        "page": page,
+        "pageSize": page_size,
+        "sortKey": sort_key,
+        "sortDirection": direction,
+        "totalRecords": len(records),
+        "records": ordered[start : start + page_size],
+    }
+
+
+def missing_last(value: Any) -> tuple[bool, Any]:
+    """A sort key that puts absent values after present ones."""
+    return (value is None, value if value is not None else 0)
+
+
+class ArrServer(FakeService):
+    """The API surface Radarr and Sonarr share; subclasses add their resources."""
+
+    app_name: ClassVar[str]
+    version: ClassVar[str]
+    event_flags: ClassVar[tuple[str, ...]]  # the `on*` flags of a connection
+    history_event_ids: ClassVar[Mapping[str, int]]
+    commands: ClassVar[Mapping[str, Sequence[str]]]  # name -> body fields it takes
+
+    def __init__(
+        self,
+        service: Service,
+        clock: SimClock,
+        qbittorrent: QBittorrentServer,
+        sender: WebhookSender,
+        api_key: str,
+    ) -> None:
+        """Create the fake; it reads download progress from `qbittorrent`."""
+        super().__init__(service, [self._auth_middleware])
+        self.clock = clock
+        self.qbittorrent = qbittorrent
+        self.sender = sender
+        self.api_key = api_key
+        self.downloads: dict[str, TrackedDownload] = {}
+        self.history: list[HistoryRecord] = []
+        self.connections: dict[int, Connection] = {}
+        self.command_log: list[dict[str, Any]] = []
+        self._next_connection_id = 1
+        self._next_file_id = 1
+        router = self.app.router
+        router.add_get("/api/v3/system/status", self._system_status)
+        router.add_get("/api/v3/queue", self._queue)
+        router.add_get("/api/v3/history", self._history)
+        router.add_get("/api/v3/tag", self._tags)
+        router.add_post("/api/v3/command", self._command)
+        router.add_get("/api/v3/notification", self._list_connections)
+        router.add_post("/api/v3/notification", self._create_connection)
+        router.add_post("/api/v3/notification/test", self._test_connection)
+        router.add_get("/api/v3/notification/{id:\\d+}", self._get_connection)
+        router.add_put("/api/v3/notification/{id:\\d+}", self._update_connection)
+        router.add_delete("/api/v3/notification/{id:\\d+}", self._delete_connection)
+
+    # --- what subclasses provide ---------------------------------------------------
+
+    def queue_records(
+        self, download: TrackedDownload, base: dict[str, Any], query: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """The queue records of one download (Sonarr v4: one per episode)."""
+        raise NotImplementedError
+
+    def history_json(
+        self, record: HistoryRecord, query: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """One HistoryResource."""
+        raise NotImplementedError
+
+    def quality_json(self, release: Release) -> dict[str, Any]:
+        """`{quality: {…}, revision: {…}}` (the quality object differs per app)."""
+        raise NotImplementedError
+
+    def test_payload(self) -> dict[str, Any]:
+        """The fixed `Test` webhook body (`BuildTestPayload`)."""
+        raise NotImplementedError
+
+    # --- authentication ------------------------------------------------------------
+
+    @web.middleware
+    async def _auth_middleware(
+        self, request: web.Request, handler: Any
+    ) -> web.StreamResponse:
+        """`X-Api-Key`, `?apikey=` or `Authorization: Bearer`; anything else is 401."""
+        offered = {
+            request.headers.get("X-Api-Key"),
+            request.query.get("apikey"),
+            request.headers.get("Authorization", "").removeprefix("Bearer "),
+        }
+        if self.api_key not in offered:
+            return web.Response(status=401)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    # --- webhooks ------------------------------------------------------------------
+
+    def base_payload(self, event_type: str) -> dict[str, Any]:
+        """The keys every payload ends with."""
+        return {
+            "eventType": event_type,
+            "instanceName": self.app_name,
+            "applicationUrl": "",
+        }
+
+    async def emit(self, flag: str, payload: dict[str, Any]) -> list[Delivery]:
+        """Send an event to every enabled Webhook connection that has `flag` on."""
+        deliveries = []
+        for connection in list(self.connections.values()):
+            resource = connection.resource
+            if resource.get("implementation") != "Webhook" or not resource.get(flag):
+                continue
+            deliveries.append(
+                await self.sender.send(
+                    self.service, payload["eventType"], connection.target(), payload
+                )
+            )
+        return deliveries
+
+    def set_webhook_target(self, target: WebhookTarget | None) -> None:
+        """Configure (or remove) the connection a user would have set up by hand."""
+        for connection_id, connection in list(self.connections.items()):
+            if connection.resource.get("name") == SIMULATOR_CONNECTION:
+                del self.connections[connection_id]
+        if target is None:
+            return
+        resource: dict[str, Any] = {
+            "name": SIMULATOR_CONNECTION,
+            "implementation": "Webhook",
+            "implementationName": "Webhook",
+            "configContract": "WebhookSettings",
+            "tags": [],
+            "fields": [
+                {"name": "url", "value": target.url},
+                {"name": "method", "value": 2 if target.method == "PUT" else 1},
+                {"name": "username", "value": target.username},
+                {"name": "password", "value": target.password},
+                {
+                    "name": "headers",
+                    "value": [
+                        {"key": k, "value": v} for k, v in target.headers.items()
+                    ],
+                },
+            ],
+        }
+        resource.update(dict.fromkeys(self.event_flags, True))
+        self._store_connection(resource)
+
+    # --- state changes shared by both apps -----------------------------------------
+
+    def track(
+        self,
+        release: Release,
+        info_hash: str,
+        media_id: int,
+        episode_ids: tuple[int, ...] = (),
+    ) -> TrackedDownload:
+        """Start following a grabbed download."""
+        download = TrackedDownload(
+            download_id=info_hash.upper(),
+            release=release,
+            media_id=media_id,
+            added=self.clock.wall_now(),
+            episode_ids=episode_ids,
+        )
+        self.downloads[download.download_id] = download
+        return download
+
+    def download_for(self, release: Release) -> TrackedDownload:
+        """The tracked download of a release."""
+        for download in self.downloads.values():
+            if download.release.key == release.key:
+                return download
+        raise KeyError(f"{release.key} was never grabbed")
+
+    def add_history(
+        self,
+        event_type: str,
+        release: Release,
+        media_id: int,
+        download_id: str | None,
+        data: Mapping[str, str],
+        episode_ids: Sequence[int | None] = (None,),
+    ) -> None:
+        """Write history (one record per episode, as Sonarr does)."""
+        for episode_id in episode_ids:
+            self.history.append(
+                HistoryRecord(
+                    id=len(self.history) + 1,
+                    media_id=media_id,
+                    episode_id=episode_id,
+                    event_type=event_type,
+                    source_title=release.name,
+                    release=release,
+                    date=self.clock.wall_now(),
+                    download_id=download_id,
+                    data=data,
+                )
+            )
+
+    def grab_history_data(self, release: Release) -> dict[str, str]:
+        """`data` of a `grabbed` history record."""
+        return {
+            "indexer": release.indexer,
+            "releaseGroup": release.group,
+            "size": str(release.size),
+            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClientName": DOWNLOAD_CLIENT,
+            "protocol": "2",
+            "customFormatScore": str(release.custom_format_score),
+        }
+
+    def next_file_id(self) -> int:
+        """Allocate a movie/episode file id."""
+        file_id = self._next_file_id
+        self._next_file_id += 1
+        return file_id
+
+    # --- REST ----------------------------------------------------------------------
+
+    async def _system_status(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "appName": self.app_name,
+                "instanceName": self.app_name,
+                "version": self.version,
+                "buildTime": "2025-11-14T00:00:00Z",
+                "isDebug": False,
+                "isProduction": True,
+                "isAdmin": False,
+                "isUserInteractive": False,
+                "startupPath": f"/app/{self.service}/bin",
+                "appData": "/config",
+                "osName": "debian",
+                "osVersion": "12",
+                "isNetCore": True,
+                "isLinux": True,
+                "isOsx": False,
+                "isWindows": False,
+                "isDocker": True,
+                "mode": "console",
+                "branch": "main",
+                "authentication": "forms",
+                "databaseType": "sqLite",
+                "databaseVersion": "3.46.1",
+                "migrationVersion": 241,
+                "urlBase": "",
+                "runtimeVersion": "8.0.12",
+                "runtimeName": ".NET",
+                "startTime": iso_seconds(self.clock.start),
+                "packageVersion": self.version,
+                "packageAuthor": "[hotio](https://github.com/hotio)",
+                "packageUpdateMechanism": "docker",
+                "packageUpdateMechanismMessage": "",
+            }
+        )
+
+    def queue_base(
+        self, download: TrackedDownload, status: TorrentStatus
+    ) -> dict[str, Any]:
+        """The QueueResource fields that do not depend on the app."""
+        release = download.release
+        if download.blocked_messages:
+            state, tracked_status = "importBlocked", "warning"
+        elif status.finished:
+            state, tracked_status = "importPending", "ok"
+        else:
+            state, tracked_status = "downloading", "ok"
+        record: dict[str, Any] = {
+            "languages": [],
+            "quality": self.quality_json(release),
+            "customFormats": custom_formats_json(release.custom_formats),
+            "customFormatScore": release.custom_format_score,
+            "size": status.size,
+            "title": release.name,
+            "added": iso_seconds(download.added),
+            "status": QUEUE_STATUS.get(status.state, "downloading"),
+            "trackedDownloadStatus": tracked_status,
+            "trackedDownloadState": state,
+            "statusMessages": (
+                [{"title": release.name, "messages": list(download.blocked_messages)}]
+                if download.blocked_messages
+                else []
+            ),
+            "downloadId": download.download_id,
+            "protocol": "torrent",
+            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClientHasPostImportCategory": False,
+            "indexer": release.indexer,
+            "outputPath": f"{SAVE_PATH}/{release.name}",
+            "sizeleft": status.amount_left,
+        }
+        if status.state == "stalledDL":
+            record["errorMessage"] = STALLED_MESSAGE
+        if status.eta < MAX_ETA:
+            record["timeleft"] = timespan(status.eta)
+            finish = self.clock.wall_now() + timedelta(seconds=status.eta)
+            record["estimatedCompletionTime"] = iso_seconds(finish)
+        return record
+
+    async def _queue(self, request: web.Request) -> web.Response:
+        records: list[dict[str, Any]] = []
+        for download in self.downloads.values():
+            status = self.qbittorrent.status(download.download_id)
+            if download.imported or status is None:
+                continue
+            base = self.queue_base(download, status)
+            records.extend(self.queue_records(download, base, request.query))
+        return web.json_response(
+            paged(
+                request,
+                records,
+                default_sort="timeleft",
+                default_direction="ascending",
+                sort_values={
+                    "timeleft": lambda r: missing_last(r.get("timeleft")),
+                    "added": lambda r: r["added"],
+                    "title": lambda r: r["title"],
+                    "size": lambda r: r["size"],
+                    "status": lambda r: r["status"],
+                    "progress": lambda r: (
+                        (r["size"] - r["sizeleft"]) / (r["size"] or 1)
+                    ),
+                },
+            )
+        )
+
+    async def _history(self, request: web.Request) -> web.Response:
+        query = request.query
+        records = list(self.history)
+        if "downloadId" in query:  # an exact, case-sensitive match
+            records = [r for r in records if r.download_id == query["downloadId"]]
+        if event_types := query.getall("eventType", []):
+            wanted = {int(value) for value in event_types}
+            records = [
+                r for r in records if self.history_event_ids[r.event_type] in wanted
+            ]
+        return web.json_response(
+            paged(
+                request,
+                [self.history_json(record, query) for record in records],
+                default_sort="date",
+                default_direction="descending",
+                sort_values={"date": lambda r: (r["date"], r["id"])},
+            )
+        )
+
+    async def _tags(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            [{"id": i, "label": label} for label, i in TAG_IDS.items()]
+        )
+
+    async def _command(self, request: web.Request) -> web.Response:
+        """Queue a command; 201 with the CommandResource (`CommandController`)."""
+        body = await request.json()
+        name = body.get("name") if isinstance(body, dict) else None
+        if not name:
+            return _validation_error("Name", "'Name' must not be empty.")
+        if name not in self.commands:
+            # Radarr/Sonarr look the name up with `.Single()` and fail with a 500.
+            return web.json_response(
+                {"message": "Sequence contains no matching element"}, status=500
+            )
+        queued = iso_seconds(self.clock.wall_now())
+        command_body = {key: body[key] for key in self.commands[name] if key in body}
+        command_body.update(
+            {
+                "sendUpdatesToClient": True,
+                "updateScheduledTask": True,
+                "requiresDiskAccess": False,
+                "isExclusive": False,
+                "isTypeExclusive": False,
+                "isLongRunning": False,
+                "name": name,
+                "trigger": "manual",
+                "suppressMessages": False,
+            }
+        )
+        resource = {
+            "name": name,
+            "commandName": re.sub(r"(?<!^)(?=[A-Z])", " ", name),
+            "body": command_body,
+            "priority": "normal",
+            "status": "queued",
+            "queued": queued,
+            "trigger": "manual",
+            "sendUpdatesToClient": True,
+            "updateScheduledTask": True,
+            "id": len(self.command_log) + 1,
+        }
+        self.command_log.append(resource)
+        return web.json_response(
+            resource,
+            status=201,
+            headers={"Location": f"/api/v3/command/{resource['id']}"},
+        )
+
+    # --- connections (`ProviderControllerBase`) ------------------------------------
+
+    def _store_connection(self, resource: dict[str, Any]) -> Connection:
+        resource["id"] = self._next_connection_id
+        self._next_connection_id += 1
+        connection = Connection(resource, self.event_flags)
+        self.connections[resource["id"]] = connection
+        return connection
+
+    async def _send_test(self, connection: Connection) -> web.Response | None:
+        """Send `Test`; the 400 answer when it fails (None when it worked)."""
+        if connection.resource.get("implementation") != "Webhook":
+            return None
+        delivery = await self.sender.send(
+            self.service, "Test", connection.target(), self.test_payload()
+        )
+        if delivery.ok:
+            return None
+        reason = delivery.error or f"status {delivery.status}"
+        return _validation_error(
+            "Url", f"Unable to send test message: Unable to post to webhook: {reason}"
+        )
+
+    async def _list_connections(self, _request: web.Request) -> web.Response:
+        return web.json_response([c.public() for c in self.connections.values()])
+
+    async def _get_connection(self, request: web.Request) -> web.Response:
+        connection = self.connections.get(int(request.match_info["id"]))
+        if connection is None:
+            return web.json_response({"message": "NotFound"}, status=404)
+        return web.json_response(connection.public())
+
+    async def _create_connection(self, request: web.Request) -> web.Response:
+        """An enabled connection is tested first, even with `?forceSave=true`."""
+        resource = await request.json()
+        if not isinstance(resource, dict) or not resource.get("name"):
+            return _validation_error("Name", "'Name' must not be empty.")
+        resource.pop("id", None)
+        candidate = Connection(resource, self.event_flags)
+        if candidate.enabled and (failure := await self._send_test(candidate)):
+            return failure
+        return web.json_response(self._store_connection(resource).public(), status=201)
+
+    async def _update_connection(self, request: web.Request) -> web.Response:
+        """Tested unless disabled, unchanged, or `?forceSave=true`."""
+        connection_id = int(request.match_info["id"])
+        current = self.connections.get(connection_id)
+        if current is None:
+            return web.json_response({"message": "NotFound"}, status=404)
+        resource = await request.json()
+        if not isinstance(resource, dict):
+            return _validation_error("Name", "'Name' must not be empty.")
+        for item in resource.get("fields", []):
+            if item.get("name") == "password" and item.get("value") == PASSWORD_MASK:
+                item["value"] = current.field_value("password")
+        resource["id"] = connection_id
+        candidate = Connection(resource, self.event_flags)
+        force = request.query.get("forceSave", "").lower() == "true"
+        if (
+            candidate.enabled
+            and not force
+            and resource != current.resource
+            and (failure := await self._send_test(candidate))
+        ):
+            return failure
+        self.connections[connection_id] = candidate
+        return web.json_response(candidate.public(), status=202)
+
+    async def _delete_connection(self, request: web.Request) -> web.Response:
+        if self.connections.pop(int(request.match_info["id"]), None) is None:
+            return web.json_response({"message": "NotFound"}, status=404)
+        return web.Response(status=200)
+
+    async def _test_connection(self, request: web.Request) -> web.Response:
+        resource = await request.json()
+        failure = await self._send_test(Connection(resource, self.event_flags))
+        return failure or web.Response(status=200)
+
+
+def _validation_error(prop: str, message: str) -> web.Response:
+    """A FluentValidation failure list, as the *arr answers a rejected save."""
+    return web.json_response(
+        [
+            {
+                "propertyName": prop,
+                "errorMessage": message,
+                "severity": "error",
+                "isWarning": False,
+            }
+        ],
+        status=400,
+    )

@@ -1,0 +1,495 @@
+"""Fake Radarr: v3 REST API and webhooks (reference `arr-jellyseerr.md` §2).
+
+Payload builders follow `WebhookBase.cs` key for key (see `payloads/radarr/`): camelCase,
+null keys left out, `eventType` in PascalCase, tags as labels in webhooks and as ids in
+REST.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from .arr import (
+    DOWNLOAD_CLIENT,
+    ArrServer,
+    HistoryRecord,
+    TrackedDownload,
+    custom_format_info,
+    custom_formats_json,
+    language_json,
+    media_info,
+    stable_id,
+    tags_json,
+)
+from .catalog import MOVIES, QUALITIES, Movie, Release, release_files
+from .clock import SimClock, iso_seconds, iso_ticks
+from .qbittorrent import SAVE_PATH, QBittorrentServer
+from .server import Service
+from .webhooks import WebhookSender
+
+RADARR_FLAGS = (
+    "onGrab",
+    "onDownload",
+    "onUpgrade",
+    "onRename",
+    "onMovieAdded",
+    "onMovieDelete",
+    "onMovieFileDelete",
+    "onMovieFileDeleteForUpgrade",
+    "onHealthIssue",
+    "onHealthRestored",
+    "onApplicationUpdate",
+    "onManualInteractionRequired",
+)
+MOVIE_ROOT = "/data/movies"
+ANIME_MOVIE_ROOT = "/data/anime/movies"
+BLOCKED_MESSAGE = (
+    "Found matching movie via grab history, but release was matched to movie by ID. "
+    "Manual Import required."
+)
+TEST_PAYLOAD: dict[str, Any] = {
+    "movie": {
+        "id": 1,
+        "title": "Test Title",
+        "year": 1970,
+        "releaseDate": "1970-01-01",
+        "folderPath": "C:\\testpath",
+        "tmdbId": 0,
+        "tags": ["test-tag"],
+    },
+    "remoteMovie": {
+        "tmdbId": 1234,
+        "imdbId": "5678",
+        "title": "Test title",
+        "year": 1970,
+    },
+    "release": {
+        "quality": "Test Quality",
+        "qualityVersion": 1,
+        "releaseGroup": "Test Group",
+        "releaseTitle": "Test Title",
+        "indexer": "Test Indexer",
+        "size": 9999999,
+        "customFormatScore": 0,
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MovieFile:
+    """An imported movie file."""
+
+    id: int
+    movie: Movie
+    release: Release
+    relative_path: str
+    size: int
+    date_added: datetime
+    source_path: str
+
+    @property
+    def path(self) -> str:
+        """The absolute path in Radarr's library."""
+        return f"{folder_path(self.movie)}/{self.relative_path}"
+
+
+@dataclass(slots=True)
+class LibraryMovie:
+    """A movie in Radarr's library."""
+
+    movie: Movie
+    added: datetime
+    file: MovieFile | None = None
+
+
+def folder_path(movie: Movie) -> str:
+    """The movie folder (anime movies live under their own root folder)."""
+    root = ANIME_MOVIE_ROOT if movie.anime else MOVIE_ROOT
+    return f"{root}/{movie.folder}"
+
+
+class RadarrServer(ArrServer):
+    """Radarr: movies, queue, history, commands, connections and webhooks."""
+
+    app_name = "Radarr"
+    version = "5.28.0.10274"
+    event_flags = RADARR_FLAGS
+    history_event_ids: ClassVar[Mapping[str, int]] = {
+        "grabbed": 1,
+        "downloadFolderImported": 3,
+        "downloadFailed": 4,
+        "movieFileDeleted": 6,
+        "movieFileRenamed": 8,
+        "downloadIgnored": 9,
+    }
+    commands: ClassVar[Mapping[str, Sequence[str]]] = {"MoviesSearch": ("movieIds",)}
+
+    def __init__(
+        self,
+        clock: SimClock,
+        qbittorrent: QBittorrentServer,
+        sender: WebhookSender,
+        api_key: str,
+    ) -> None:
+        """Create the fake with an empty library."""
+        super().__init__(Service.RADARR, clock, qbittorrent, sender, api_key)
+        self.movies: dict[int, LibraryMovie] = {}
+        self.app.router.add_get("/api/v3/movie", self._list_movies)
+        self.app.router.add_get("/api/v3/movie/{id:\\d+}", self._get_movie)
+
+    # --- library changes -----------------------------------------------------------
+
+    def add_movie(self, movie: Movie) -> dict[str, Any] | None:
+        """Add a movie (Jellyseerr's request); the `MovieAdded` payload, None if known."""
+        if movie.radarr_id in self.movies:
+            return None
+        self.movies[movie.radarr_id] = LibraryMovie(movie, self.clock.wall_now())
+        return {
+            "movie": self.webhook_movie(movie),
+            "addMethod": "manual",
+            **self.base_payload("MovieAdded"),
+        }
+
+    def has_file(self, movie: Movie) -> bool:
+        """Whether the movie is in the library with a file."""
+        entry = self.movies.get(movie.radarr_id)
+        return entry is not None and entry.file is not None
+
+    def grab(self, release: Release, info_hash: str, seconds: float) -> dict[str, Any]:
+        """Send a release to qBittorrent; the `Grab` payload."""
+        movie = MOVIES[release.media]
+        download = self.track(release, info_hash, movie.radarr_id)
+        self.qbittorrent.add_torrent(info_hash, release, "radarr", seconds)
+        self.add_history(
+            "grabbed",
+            release,
+            movie.radarr_id,
+            download.download_id,
+            self.grab_history_data(release),
+        )
+        return {
+            "movie": self.webhook_movie(movie),
+            "remoteMovie": self._remote_movie(movie),
+            "release": {
+                "quality": release.quality,
+                "qualityVersion": release.quality_version,
+                "releaseGroup": release.group,
+                "releaseTitle": release.name,
+                "indexer": release.indexer,
+                "size": release.size,
+                "customFormatScore": release.custom_format_score,
+                "customFormats": list(release.custom_formats),
+                "languages": [language_json(movie.language)],
+                "indexerFlags": [],
+            },
+            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClientType": "qBittorrent",
+            "downloadId": download.download_id,
+            "customFormatInfo": custom_format_info(release),
+            **self.base_payload("Grab"),
+        }
+
+    def block_import(self, release: Release, message: str) -> dict[str, Any]:
+        """The finished download needs a manual import; the MIR payload."""
+        download = self.download_for(release)
+        download.blocked_messages = (message or BLOCKED_MESSAGE,)
+        movie = MOVIES[release.media]
+        return {
+            "movie": self.webhook_movie(movie),
+            "downloadInfo": {
+                "quality": release.quality,
+                "qualityVersion": release.quality_version,
+                "title": release.name,
+                "size": release.size,
+            },
+            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClientType": "qBittorrent",
+            "downloadId": download.download_id,
+            "downloadStatus": "Warning",
+            "downloadStatusMessages": [
+                {"title": release.name, "messages": list(download.blocked_messages)}
+            ],
+            "customFormatInfo": custom_format_info(release),
+            "release": self._grabbed_release(release),
+            **self.base_payload("ManualInteractionRequired"),
+        }
+
+    def import_download(self, release: Release) -> tuple[dict[str, Any], MovieFile]:
+        """Import the finished download (automatic or manual); the `Download` payload."""
+        download = self.download_for(release)
+        download.imported = True
+        download.blocked_messages = ()
+        file = self._add_file(release)
+        self.add_history(
+            "downloadFolderImported",
+            release,
+            file.movie.radarr_id,
+            download.download_id,
+            {
+                "fileId": str(file.id),
+                "droppedPath": file.source_path,
+                "importedPath": file.path,
+                "downloadClient": DOWNLOAD_CLIENT,
+                "downloadClientName": DOWNLOAD_CLIENT,
+                "releaseGroup": release.group,
+                "customFormatScore": str(release.custom_format_score),
+                "size": str(file.size),
+                "indexerFlags": "0",
+            },
+        )
+        payload = {
+            "movie": self.webhook_movie(file.movie),
+            "remoteMovie": self._remote_movie(file.movie),
+            "movieFile": {**self.webhook_file(file), "sourcePath": file.source_path},
+            "isUpgrade": False,
+            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClientType": "qBittorrent",
+            "downloadId": download.download_id,
+            "customFormatInfo": custom_format_info(release),
+            "release": self._grabbed_release(release),
+            **self.base_payload("Download"),
+        }
+        return payload, file
+
+    def preload(self, release: Release) -> MovieFile:
+        """A movie already in the library with its file (no events)."""
+        self.add_movie(MOVIES[release.media])
+        return self._add_file(release)
+
+    def delete_file(self, movie: Movie) -> dict[str, Any]:
+        """Delete the movie's file by hand; the `MovieFileDelete` payload."""
+        entry = self.movies[movie.radarr_id]
+        if entry.file is None:
+            raise ValueError(f"{movie.title} has no file")
+        file, entry.file = entry.file, None
+        self.add_history(
+            "movieFileDeleted",
+            file.release,
+            movie.radarr_id,
+            None,
+            {"reason": "Manual"},
+        )
+        return {
+            "movie": self.webhook_movie(movie),
+            "movieFile": self.webhook_file(file),
+            "deleteReason": "manual",
+            **self.base_payload("MovieFileDelete"),
+        }
+
+    def delete_movie(self, movie: Movie) -> dict[str, Any]:
+        """Remove the movie with its files; the `MovieDelete` payload."""
+        entry = self.movies.pop(movie.radarr_id)
+        return {
+            "movie": self.webhook_movie(movie),
+            "deletedFiles": True,
+            "movieFolderSize": entry.file.size if entry.file else 0,
+            **self.base_payload("MovieDelete"),
+        }
+
+    def _add_file(self, release: Release) -> MovieFile:
+        movie = MOVIES[release.media]
+        (torrent_file,) = release_files(release)
+        file = MovieFile(
+            id=self.next_file_id(),
+            movie=movie,
+            release=release,
+            relative_path=f"{movie.folder} {release.quality}.mkv",
+            size=release.size,
+            date_added=self.clock.wall_now(),
+            source_path=f"{SAVE_PATH}/{torrent_file.name}",
+        )
+        self.movies[movie.radarr_id].file = file
+        return file
+
+    # --- webhook objects -----------------------------------------------------------
+
+    def webhook_movie(self, movie: Movie) -> dict[str, Any]:
+        """`WebhookMovie`."""
+        return {
+            "id": movie.radarr_id,
+            "title": movie.title,
+            "year": movie.year,
+            "releaseDate": movie.release_date,
+            "folderPath": folder_path(movie),
+            "tmdbId": movie.tmdb_id,
+            "imdbId": movie.imdb_id,
+            "overview": movie.overview,
+            "genres": list(movie.genres),
+            "images": self._images(movie),
+            "tags": ["anime"] if movie.anime else [],
+            "originalLanguage": language_json(movie.language),
+        }
+
+    def webhook_file(self, file: MovieFile) -> dict[str, Any]:
+        """`WebhookMovieFile` (without the Download-only `sourcePath`)."""
+        release = file.release
+        return {
+            "id": file.id,
+            "relativePath": file.relative_path,
+            "path": file.path,
+            "quality": release.quality,
+            "qualityVersion": release.quality_version,
+            "releaseGroup": release.group,
+            "sceneName": release.name.removesuffix(".mkv"),
+            "indexerFlags": "0",
+            "size": file.size,
+            "dateAdded": iso_ticks(file.date_added),
+            "languages": [language_json(file.movie.language)],
+            "mediaInfo": media_info(release, file.movie.language),
+        }
+
+    @staticmethod
+    def _remote_movie(movie: Movie) -> dict[str, Any]:
+        return {
+            "tmdbId": movie.tmdb_id,
+            "imdbId": movie.imdb_id,
+            "title": movie.title,
+            "year": movie.year,
+        }
+
+    @staticmethod
+    def _grabbed_release(release: Release) -> dict[str, Any]:
+        """`WebhookGrabbedRelease` (from the grab history)."""
+        return {
+            "releaseTitle": release.name,
+            "indexer": release.indexer,
+            "size": release.size,
+            "indexerFlags": [],
+        }
+
+    @staticmethod
+    def _images(movie: Movie) -> list[dict[str, Any]]:
+        return [
+            {
+                "coverType": "poster",
+                "url": f"/MediaCover/{movie.radarr_id}/poster.jpg?lastWrite=639046525018477211",
+                "remoteUrl": f"https://image.tmdb.org/t/p/original{movie.poster}",
+            }
+        ]
+
+    def test_payload(self) -> dict[str, Any]:
+        """`BuildTestPayload`."""
+        return {**TEST_PAYLOAD, **self.base_payload("Test")}
+
+    # --- REST resources ------------------------------------------------------------
+
+    def quality_json(self, release: Release) -> dict[str, Any]:
+        """Radarr's quality model (with `modifier`)."""
+        quality_id, source, _, resolution = QUALITIES[release.quality]
+        return {
+            "quality": {
+                "id": quality_id,
+                "name": release.quality,
+                "source": source,
+                "resolution": resolution,
+                "modifier": "none",
+            },
+            "revision": {
+                "version": release.quality_version,
+                "real": 0,
+                "isRepack": False,
+            },
+        }
+
+    def movie_resource(self, entry: LibraryMovie) -> dict[str, Any]:
+        """MovieResource (selected fields, nulls left out)."""
+        movie, file = entry.movie, entry.file
+        resource: dict[str, Any] = {
+            "id": movie.radarr_id,
+            "title": movie.title,
+            "originalTitle": movie.title,
+            "originalLanguage": language_json(movie.language),
+            "year": movie.year,
+            "tmdbId": movie.tmdb_id,
+            "imdbId": movie.imdb_id,
+            "path": folder_path(movie),
+            "folderName": folder_path(movie),
+            "rootFolderPath": ANIME_MOVIE_ROOT if movie.anime else MOVIE_ROOT,
+            "monitored": True,
+            "hasFile": file is not None,
+            "movieFileId": file.id if file else 0,
+            "isAvailable": True,
+            "status": "released",
+            "minimumAvailability": "released",
+            "qualityProfileId": 1,
+            "tags": tags_json(movie.anime is not None),
+            "added": iso_seconds(entry.added),
+            "physicalRelease": f"{movie.release_date}T00:00:00Z",
+            "releaseDate": f"{movie.release_date}T00:00:00Z",
+            "images": self._images(movie),
+            "statistics": {
+                "movieFileCount": 1 if file else 0,
+                "sizeOnDisk": file.size if file else 0,
+                "releaseGroups": [file.release.group] if file else [],
+            },
+            "sizeOnDisk": file.size if file else 0,
+        }
+        if file is not None:
+            resource["movieFile"] = {
+                "id": file.id,
+                "movieId": movie.radarr_id,
+                "relativePath": file.relative_path,
+                "path": file.path,
+                "size": file.size,
+                "dateAdded": iso_seconds(file.date_added),
+                "sceneName": file.release.name,
+                "releaseGroup": file.release.group,
+                "languages": [language_json(movie.language)],
+                "quality": self.quality_json(file.release),
+            }
+        return resource
+
+    async def _list_movies(self, request: web.Request) -> web.Response:
+        """All movies, or the 0/1 movie with `?tmdbId=`."""
+        entries = list(self.movies.values())
+        if "tmdbId" in request.query:
+            tmdb_id = int(request.query["tmdbId"])
+            entries = [e for e in entries if e.movie.tmdb_id == tmdb_id]
+        return web.json_response([self.movie_resource(e) for e in entries])
+
+    async def _get_movie(self, request: web.Request) -> web.Response:
+        entry = self.movies.get(int(request.match_info["id"]))
+        if entry is None:
+            return web.json_response({"message": "NotFound"}, status=404)
+        return web.json_response(self.movie_resource(entry))
+
+    def queue_records(
+        self, download: TrackedDownload, base: dict[str, Any], query: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """One record per download."""
+        record = {
+            "id": stable_id(
+                f"trackedDownload-{DOWNLOAD_CLIENT}-{download.download_id}"
+            ),
+            "movieId": download.media_id,
+            **base,
+        }
+        if query.get("includeMovie") == "true" and download.media_id in self.movies:
+            record["movie"] = self.movie_resource(self.movies[download.media_id])
+        return [record]
+
+    def history_json(
+        self, record: HistoryRecord, query: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """HistoryResource."""
+        resource: dict[str, Any] = {
+            "id": record.id,
+            "movieId": record.media_id,
+            "sourceTitle": record.source_title,
+            "languages": [language_json(MOVIES[record.release.media].language)],
+            "quality": self.quality_json(record.release),
+            "customFormats": custom_formats_json(record.release.custom_formats),
+            "customFormatScore": record.release.custom_format_score,
+            "qualityCutoffNotMet": False,
+            "date": iso_seconds(record.date),
+            "eventType": record.event_type,
+            "data": dict(record.data),
+        }
+        if record.download_id is not None:
+            resource["downloadId"] = record.download_id
+        if query.get("includeMovie") == "true" and record.media_id in self.movies:
+            resource["movie"] = self.movie_resource(self.movies[record.media_id])
+        return resource

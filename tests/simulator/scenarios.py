@@ -1,0 +1,326 @@
+"""Scenarios as data: timed steps that drive every fake service consistently.
+
+A step names a catalog title or release and what happens to it; `player.py` turns it
+into state changes in each service (with matching ids, hashes and paths everywhere) and
+the webhooks those services send. Times are simulated seconds from the start of the run;
+`webhooks=False` changes the state without the webhook (a lost delivery, or an *arr
+connection in its failure back-off).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A user asks for a title in Jellyseerr (auto-approved, or pending an admin)."""
+
+    media: str
+    user: str = "alice"
+    seasons: tuple[int, ...] = ()
+    auto_approve: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Approve:
+    """An admin approves the title's pending request; Jellyseerr sends it to the *arr."""
+
+    media: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grab:
+    """The *arr grabs a release; qBittorrent downloads it in `seconds`."""
+
+    release: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Stall:
+    """The torrent loses every seed and stops moving (`stalledDL`)."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockImport:
+    """The finished download needs a manual import (queue `importBlocked` + MIR)."""
+
+    release: str
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """The *arr imports the download (automatically, or a user's manual import)."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopTorrent:
+    """qBittorrent stops the torrent (seeding goal reached)."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveDownload:
+    """The *arr removes the completed torrent from qBittorrent."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShokoDetect:
+    """Shoko's file watcher sees the imported files (`FileDetected`)."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShokoHash:
+    """Shoko hashes them (`FileHashed`, each file gets its `FileID`)."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShokoMatch:
+    """AniDB matches them (`FileMatched` …) or does not (`FileNotMatched`)."""
+
+    release: str
+    matched: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryAdd:
+    """A Jellyfin scan finds the imported files (the Webhook plugin: `ItemAdded`)."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class Available:
+    """Jellyseerr's Jellyfin scan sees the title: requests COMPLETED, MEDIA_AVAILABLE."""
+
+    media: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preload:
+    """The release was requested, imported and made available before the run."""
+
+    release: str
+    user: str = "bob"
+
+
+@dataclass(frozen=True, slots=True)
+class LoseAvailability:
+    """Jellyseerr's availability sync marks the title DELETED (requestable again)."""
+
+    media: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFile:
+    """A user deletes a movie file, or one episode file, in the *arr."""
+
+    media: str
+    episode: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMedia:
+    """A user deletes the movie or series (with its files) in the *arr."""
+
+    media: str
+
+
+type Action = (
+    Request
+    | Approve
+    | Grab
+    | Stall
+    | BlockImport
+    | Import
+    | StopTorrent
+    | RemoveDownload
+    | ShokoDetect
+    | ShokoHash
+    | ShokoMatch
+    | LibraryAdd
+    | Available
+    | Preload
+    | LoseAvailability
+    | DeleteFile
+    | DeleteMedia
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One action at a simulated second; `webhooks=False` makes its webhooks go missing."""
+
+    at: float
+    action: Action
+    webhooks: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A named, ordered list of steps."""
+
+    name: str
+    description: str
+    steps: tuple[Step, ...]
+
+
+SEVERANCE = tuple(f"severance_s02e{number:02d}" for number in range(1, 5))
+
+SCENARIOS = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            "regular_movie",
+            "Dune: Part Two from request to Jellyfin, then the torrent is removed.",
+            (
+                Step(0, Request("dune_part_two")),
+                Step(10, Grab("dune_part_two_bluray", 120)),
+                Step(140, Import("dune_part_two_bluray")),
+                Step(165, LibraryAdd("dune_part_two_bluray")),
+                Step(200, Available("dune_part_two")),
+                Step(260, RemoveDownload("dune_part_two_bluray")),
+            ),
+        ),
+        Scenario(
+            "regular_tv_season_pack",
+            "Breaking Bad season 1 as one 7-file season pack.",
+            (
+                Step(0, Request("breaking_bad", user="bob", seasons=(1,))),
+                Step(15, Grab("breaking_bad_s01", 180)),
+                Step(200, Import("breaking_bad_s01")),
+                Step(230, LibraryAdd("breaking_bad_s01")),
+                Step(300, Available("breaking_bad")),
+            ),
+        ),
+        Scenario(
+            "anime_movie",
+            "Violet Evergarden: The Movie, approved by an admin, matched by Shoko.",
+            (
+                Step(0, Request("violet_evergarden_movie", auto_approve=False)),
+                Step(20, Approve("violet_evergarden_movie")),
+                Step(30, Grab("violet_evergarden_movie_bd", 150)),
+                Step(190, Import("violet_evergarden_movie_bd")),
+                Step(200, ShokoDetect("violet_evergarden_movie_bd")),
+                Step(210, ShokoHash("violet_evergarden_movie_bd")),
+                Step(230, ShokoMatch("violet_evergarden_movie_bd")),
+                Step(280, LibraryAdd("violet_evergarden_movie_bd")),
+                Step(330, Available("violet_evergarden_movie")),
+                Step(360, StopTorrent("violet_evergarden_movie_bd")),
+            ),
+        ),
+        Scenario(
+            "anime_tv",
+            "Lycoris Recoil season 1: a 13-episode pack through Sonarr and Shoko.",
+            (
+                Step(0, Request("lycoris_recoil", seasons=(1,))),
+                Step(10, Grab("lycoris_recoil_s01", 240)),
+                Step(260, Import("lycoris_recoil_s01")),
+                Step(270, ShokoDetect("lycoris_recoil_s01")),
+                Step(285, ShokoHash("lycoris_recoil_s01")),
+                Step(300, ShokoMatch("lycoris_recoil_s01")),
+                Step(350, LibraryAdd("lycoris_recoil_s01")),
+                Step(420, Available("lycoris_recoil")),
+            ),
+        ),
+        Scenario(
+            "airing_show",
+            "Severance season 2 while airing: three episodes, the fourth airs at 300 s.",
+            (
+                Step(0, Request("severance", seasons=(2,))),
+                *(
+                    Step(10 + 2 * n, Grab(key, 60 + 10 * n))
+                    for n, key in enumerate(SEVERANCE[:3])
+                ),
+                *(
+                    Step(100 + 2 * n, Import(key))
+                    for n, key in enumerate(SEVERANCE[:3])
+                ),
+                *(
+                    Step(130 + n, LibraryAdd(key))
+                    for n, key in enumerate(SEVERANCE[:3])
+                ),
+                Step(310, Grab(SEVERANCE[3], 60)),
+                Step(380, Import(SEVERANCE[3])),
+                Step(400, LibraryAdd(SEVERANCE[3])),
+            ),
+        ),
+        Scenario(
+            "stalled_torrent",
+            "Oppenheimer stops downloading: no seeds left (stalledDL).",
+            (
+                Step(0, Request("oppenheimer", user="bob")),
+                Step(10, Grab("oppenheimer_bluray", 300)),
+                Step(90, Stall("oppenheimer_bluray")),
+            ),
+        ),
+        Scenario(
+            "import_blocked",
+            "Interstellar needs a manual import (MIR), which a user does later.",
+            (
+                Step(0, Request("interstellar")),
+                Step(10, Grab("interstellar_bluray", 100)),
+                Step(130, BlockImport("interstellar_bluray")),
+                Step(400, Import("interstellar_bluray")),
+                Step(420, LibraryAdd("interstellar_bluray")),
+                Step(480, Available("interstellar")),
+            ),
+        ),
+        Scenario(
+            "missed_webhook",
+            "Arrival: Radarr's Grab and Download webhooks never arrive; the APIs move on.",
+            (
+                Step(0, Request("arrival")),
+                Step(10, Grab("arrival_bluray", 100), webhooks=False),
+                Step(130, Import("arrival_bluray"), webhooks=False),
+                Step(150, LibraryAdd("arrival_bluray")),
+                Step(200, Available("arrival")),
+            ),
+        ),
+        Scenario(
+            "shoko_not_matched",
+            "Perfect Blue is imported but AniDB does not know the file.",
+            (
+                Step(0, Request("perfect_blue")),
+                Step(10, Grab("perfect_blue_bd", 90)),
+                Step(110, Import("perfect_blue_bd")),
+                Step(120, ShokoDetect("perfect_blue_bd")),
+                Step(130, ShokoHash("perfect_blue_bd")),
+                Step(150, ShokoMatch("perfect_blue_bd", matched=False)),
+            ),
+        ),
+        Scenario(
+            "rerequest_available",
+            "Blade Runner 2049 is requested again while Radarr already has the file.",
+            (
+                Step(0, Preload("blade_runner_2049_bluray")),
+                Step(30, LoseAvailability("blade_runner_2049")),
+                Step(40, Request("blade_runner_2049")),
+                Step(100, Available("blade_runner_2049")),
+            ),
+        ),
+        Scenario(
+            "removed",
+            "Inception and Chernobyl, available before the run, are deleted.",
+            (
+                Step(0, Preload("inception_bluray")),
+                Step(0, Preload("chernobyl_s01", user="alice")),
+                Step(60, DeleteFile("inception")),
+                Step(70, DeleteMedia("inception")),
+                Step(90, DeleteFile("chernobyl", (1, 5))),
+                Step(100, DeleteMedia("chernobyl")),
+            ),
+        ),
+    )
+}

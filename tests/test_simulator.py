@@ -1,0 +1,1298 @@
+"""The protocol simulator (tests/simulator) against its own reference contract.
+
+Plain aiohttp clients against the fake servers on loopback ports; no Home Assistant.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+import orjson
+from pysignalr.client import SignalRClient
+from pysignalr.exceptions import AuthorizationError
+import pytest
+
+from tests.simulator import SCENARIOS, Service, SimulatedStack
+from tests.simulator.__main__ import parse_args, webhook_urls
+from tests.simulator.catalog import MOVIES, RELEASES, SERIES
+from tests.simulator.clock import SimClock
+from tests.simulator.jellyfin import JellyfinServer
+from tests.simulator.jellyseerr import USERS, JellyseerrServer
+from tests.simulator.qbittorrent import QBittorrentServer
+from tests.simulator.radarr import RadarrServer
+from tests.simulator.server import FakeService
+from tests.simulator.shoko import ShokoServer
+from tests.simulator.sonarr import SonarrServer
+from tests.simulator.webhooks import WebhookSender, WebhookTarget
+
+# The harness blocks sockets; these tests talk to real servers on 127.0.0.1 only.
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+HASH = "c2c60f66c126652a86f7f2ee73dc83d4e255929e"
+PACK_HASH = "3f92992e2fbeb6ebb251304236bf5e0b600a91c3"
+QBIT_PASSWORD = "adminadmin"
+HOOK_PASSWORD = "pw"
+
+
+class Capture:
+    """A webhook receiver that records every request and answers `status`."""
+
+    def __init__(self) -> None:
+        """Create the app; the fixture starts it on a free loopback port."""
+        self.status = 200
+        self.requests: list[dict[str, Any]] = []
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.requests.append(
+            {
+                "path": request.path,
+                "headers": dict(request.headers),
+                "json": json.loads(body) if body else None,
+            }
+        )
+        return web.Response(status=self.status)
+
+    def url(self, path: str = "/hook") -> str:
+        """The URL to point a service at."""
+        return str(self.server.make_url(path))
+
+    def events(self, key: str = "eventType") -> list[Any]:
+        """One key of every received JSON body, in order."""
+        return [r["json"].get(key) for r in self.requests]
+
+
+@pytest.fixture
+async def capture() -> AsyncIterator[Capture]:
+    receiver = Capture()
+    await receiver.server.start_server()
+    yield receiver
+    await receiver.server.close()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    # qBittorrent's cookie comes from a bare IP: the default jar would drop it.
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True)
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def sender() -> AsyncIterator[WebhookSender]:
+    webhook_sender = WebhookSender()
+    await webhook_sender.start()
+    yield webhook_sender
+    await webhook_sender.close()
+
+
+@pytest.fixture
+def clock() -> SimClock:
+    return SimClock(speed=0)
+
+
+async def started[T: FakeService](server: T) -> T:
+    await server.start()
+    return server
+
+
+@pytest.fixture
+async def qbit(clock: SimClock) -> AsyncIterator[QBittorrentServer]:
+    server = QBittorrentServer(clock, username="admin", password=QBIT_PASSWORD)
+    yield await started(server)
+    await server.stop()
+
+
+async def login(
+    session: aiohttp.ClientSession, url: str, password: str
+) -> aiohttp.ClientResponse:
+    async with session.post(
+        f"{url}/api/v2/auth/login", data={"username": "admin", "password": password}
+    ) as response:
+        await response.read()
+        return response
+
+
+# --- qBittorrent -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "ok", "bad", "cookie"),
+    [
+        ("4.6", (200, "Ok."), (200, "Fails."), "SID"),
+        ("5.0", (200, "Ok."), (200, "Fails."), "SID"),
+        ("5.2", (204, ""), (401, "Unauthorized"), "QBT_SID_"),
+    ],
+)
+async def test_qbittorrent_login_by_version(
+    clock: SimClock,
+    session: aiohttp.ClientSession,
+    version: str,
+    ok: tuple[int, str],
+    bad: tuple[int, str],
+    cookie: str,
+) -> None:
+    server = await started(
+        QBittorrentServer(
+            clock, username="admin", password=QBIT_PASSWORD, version=version
+        )
+    )
+    try:
+        async with session.get(f"{server.url}/api/v2/app/version") as response:
+            assert response.status == 403
+        response = await login(session, server.url, "wrong")
+        assert (response.status, await response.text()) == bad
+        response = await login(session, server.url, QBIT_PASSWORD)
+        assert (response.status, await response.text()) == ok
+        assert any(c.key.startswith(cookie) for c in session.cookie_jar)
+        async with session.get(f"{server.url}/api/v2/app/webapiVersion") as response:
+            assert await response.text() == server.version.webapi
+        server.forget_sessions()  # a restart: the old cookie no longer works
+        async with session.get(f"{server.url}/api/v2/sync/maindata") as response:
+            assert response.status == 403
+    finally:
+        await server.stop()
+
+
+async def test_qbittorrent_api_key_and_ban(
+    clock: SimClock, session: aiohttp.ClientSession
+) -> None:
+    server = await started(
+        QBittorrentServer(
+            clock,
+            username="admin",
+            password=QBIT_PASSWORD,
+            version="5.2",
+            api_key="qbt_key",
+        )
+    )
+    try:
+        bearer = {"Authorization": "Bearer qbt_key"}
+        async with session.get(f"{server.url}/api/v2/app/version", headers=bearer) as r:
+            assert (r.status, await r.text()) == (200, "v5.2.3")
+        async with session.post(f"{server.url}/api/v2/auth/login", headers=bearer) as r:
+            assert r.status == 403  # auth/* is refused with an API key
+        for _ in range(5):
+            assert (await login(session, server.url, "nope")).status == 401
+        response = await login(session, server.url, QBIT_PASSWORD)
+        assert response.status == 403
+        assert "banned" in await response.text()
+    finally:
+        await server.stop()
+
+
+async def test_qbittorrent_torrent_lifecycle_and_states(
+    clock: SimClock, qbit: QBittorrentServer, session: aiohttp.ClientSession
+) -> None:
+    await login(session, qbit.url, QBIT_PASSWORD)
+    release = RELEASES["violet_evergarden_movie_bd"]
+    qbit.add_torrent(HASH.upper(), release, "radarr", 100)
+
+    async def info() -> dict[str, Any]:
+        async with session.get(
+            f"{qbit.url}/api/v2/torrents/info", params={"hashes": HASH.upper()}
+        ) as response:
+            (torrent,) = await response.json()
+            return dict(torrent)
+
+    torrent = await info()
+    assert torrent["hash"] == HASH  # lower case, whatever case was asked
+    assert (torrent["state"], torrent["size"], torrent["amount_left"]) == (
+        "metaDL",
+        0,
+        0,
+    )
+    clock.advance(53)
+    torrent = await info()
+    assert torrent["state"] == "downloading"
+    assert 0.4 < torrent["progress"] < 0.6
+    assert torrent["amount_left"] == release.size - torrent["completed"]
+    assert torrent["eta"] > 0
+    assert torrent["dlspeed"] > 0
+    qbit.stall_torrent(HASH)
+    clock.advance(10)
+    torrent = await info()
+    assert (torrent["state"], torrent["num_seeds"], torrent["dlspeed"]) == (
+        "stalledDL",
+        0,
+        0,
+    )
+    assert torrent["eta"] == 8640000
+
+
+async def test_qbittorrent_finished_and_stopped_names(
+    clock: SimClock, session: aiohttp.ClientSession
+) -> None:
+    for version, stopped in (("4.6", "pausedUP"), ("5.1", "stoppedUP")):
+        server = await started(
+            QBittorrentServer(
+                clock, username="admin", password=QBIT_PASSWORD, version=version
+            )
+        )
+        try:
+            await login(session, server.url, QBIT_PASSWORD)
+            server.add_torrent(
+                HASH, RELEASES["violet_evergarden_movie_bd"], "radarr", 10
+            )
+            clock.advance(11)
+            assert server.status(HASH).state == "stalledUP"  # type: ignore[union-attr]
+            server.stop_torrent(HASH)
+            async with session.get(
+                f"{server.url}/api/v2/torrents/info", params={"filter": "completed"}
+            ) as response:
+                (torrent,) = await response.json()
+            assert torrent["state"] == stopped
+            assert torrent["amount_left"] == 0
+            assert torrent["progress"] == 1
+            assert torrent["completion_on"] > 0
+        finally:
+            await server.stop()
+
+
+async def test_qbittorrent_maindata_rid_protocol(
+    clock: SimClock, qbit: QBittorrentServer, session: aiohttp.ClientSession
+) -> None:
+    await login(session, qbit.url, QBIT_PASSWORD)
+    qbit.add_torrent(HASH, RELEASES["violet_evergarden_movie_bd"], "radarr", 100)
+    url = f"{qbit.url}/api/v2/sync/maindata"
+
+    async def maindata(rid: int) -> dict[str, Any]:
+        async with session.get(url, params={"rid": rid}) as response:
+            return dict(await response.json())
+
+    full = await maindata(0)
+    assert full["full_update"] is True
+    assert "hash" not in full["torrents"][HASH]
+    assert full["torrents"][HASH]["state"] == "metaDL"
+    assert set(full) >= {"categories", "tags", "trackers", "server_state"}
+    clock.advance(50)
+    partial = await maindata(full["rid"])
+    assert "full_update" not in partial
+    changed = partial["torrents"][HASH]
+    assert changed["state"] == "downloading"
+    assert "name" not in changed
+    # Nothing changed: an empty diff with a new rid.
+    same = await maindata(partial["rid"])
+    assert set(same) == {"rid"}
+    # Resending the previously accepted rid gives the accumulated diff again.
+    clock.advance(5)
+    first = await maindata(same["rid"])
+    again = await maindata(same["rid"])
+    assert again["torrents"][HASH]["progress"] == first["torrents"][HASH]["progress"]
+    # A rid the server never sent means a full update; a removal is announced.
+    assert (await maindata(999))["full_update"] is True
+    latest = await maindata(0)
+    qbit.add_torrent(PACK_HASH, RELEASES["lycoris_recoil_s01"], "tv-sonarr", 100)
+    qbit.remove_torrent(HASH)
+    diff = await maindata(latest["rid"])
+    assert diff["torrents_removed"] == [HASH]
+    assert diff["torrents"][PACK_HASH]["name"] == RELEASES["lycoris_recoil_s01"].name
+    assert diff["categories"]["tv-sonarr"]["savePath"]
+    assert diff["categories_removed"] == ["radarr"]
+
+
+async def test_qbittorrent_files(
+    clock: SimClock, qbit: QBittorrentServer, session: aiohttp.ClientSession
+) -> None:
+    await login(session, qbit.url, QBIT_PASSWORD)
+    release = RELEASES["lycoris_recoil_s01"]
+    qbit.add_torrent(PACK_HASH, release, "tv-sonarr", 100)
+    url = f"{qbit.url}/api/v2/torrents/files"
+    async with session.get(url) as response:
+        assert response.status == 400
+    async with session.get(url, params={"hash": HASH}) as response:
+        assert response.status == 404
+    async with session.get(url, params={"hash": PACK_HASH}) as response:
+        assert await response.json() == []  # no metadata yet
+    clock.advance(100)
+    async with session.get(url, params={"hash": PACK_HASH.upper()}) as response:
+        files = await response.json()
+    assert len(files) == 13
+    assert sum(f["size"] for f in files) == release.size
+    assert files[0]["is_seed"] is True
+    assert "is_seed" not in files[1]
+    assert files[0]["name"].startswith(f"{release.name}/")
+
+
+# --- Radarr / Sonarr ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def radarr(
+    clock: SimClock, qbit: QBittorrentServer, sender: WebhookSender
+) -> AsyncIterator[RadarrServer]:
+    server = RadarrServer(clock, qbit, sender, "radarr-key")
+    yield await started(server)
+    await server.stop()
+
+
+@pytest.fixture
+async def sonarr(
+    clock: SimClock, qbit: QBittorrentServer, sender: WebhookSender
+) -> AsyncIterator[SonarrServer]:
+    server = SonarrServer(clock, qbit, sender, "sonarr-key")
+    yield await started(server)
+    await server.stop()
+
+
+async def get_json(
+    session: aiohttp.ClientSession, url: str, **kwargs: Any
+) -> tuple[int, Any]:
+    async with session.get(url, **kwargs) as response:
+        if response.content_type == "application/json":
+            return response.status, await response.json()
+        return response.status, await response.text()
+
+
+async def test_arr_api_key_forms(
+    radarr: RadarrServer, session: aiohttp.ClientSession
+) -> None:
+    url = f"{radarr.url}/api/v3/system/status"
+    assert (await get_json(session, url))[0] == 401
+    assert (await get_json(session, url, headers={"X-Api-Key": "wrong"}))[0] == 401
+    status, body = await get_json(session, url, headers={"X-Api-Key": "radarr-key"})
+    assert status == 200
+    assert body["appName"] == "Radarr"
+    assert (await get_json(session, url, params={"apikey": "radarr-key"}))[0] == 200
+    bearer = {"Authorization": "Bearer radarr-key"}
+    assert (await get_json(session, url, headers=bearer))[0] == 200
+
+
+async def test_radarr_movie_queue_and_history(
+    clock: SimClock, radarr: RadarrServer, session: aiohttp.ClientSession
+) -> None:
+    headers = {"X-Api-Key": "radarr-key"}
+    release = RELEASES["violet_evergarden_movie_bd"]
+    added = radarr.add_movie(MOVIES["violet_evergarden_movie"])
+    assert added is not None
+    assert added["eventType"] == "MovieAdded"
+    assert radarr.add_movie(MOVIES["violet_evergarden_movie"]) is None  # known already
+    grab = radarr.grab(release, HASH, 100)
+    assert grab["downloadId"] == HASH.upper()
+    _, movies = await get_json(
+        session,
+        f"{radarr.url}/api/v3/movie",
+        headers=headers,
+        params={"tmdbId": "533514"},
+    )
+    assert [(m["id"], m["hasFile"], m["tags"]) for m in movies] == [(52, False, [1])]
+    assert (await get_json(session, f"{radarr.url}/api/v3/movie/999", headers=headers))[
+        0
+    ] == 404
+
+    clock.advance(50)
+    _, queue = await get_json(
+        session,
+        f"{radarr.url}/api/v3/queue",
+        headers=headers,
+        params={"includeMovie": "true"},
+    )
+    assert (queue["page"], queue["pageSize"], queue["totalRecords"]) == (1, 10, 1)
+    (record,) = queue["records"]
+    assert record["downloadId"] == HASH.upper()
+    assert record["movie"]["tmdbId"] == 533514
+    assert record["status"] == "downloading"
+    assert record["trackedDownloadState"] == "downloading"
+    assert 0 < record["sizeleft"] < record["size"]
+    assert record["timeleft"].count(":") == 2
+
+    clock.advance(60)
+    _, queue = await get_json(session, f"{radarr.url}/api/v3/queue", headers=headers)
+    (record,) = queue["records"]
+    assert (record["status"], record["trackedDownloadState"]) == (
+        "completed",
+        "importPending",
+    )
+    assert record["sizeleft"] == 0
+    assert "timeleft" not in record
+
+    blocked = radarr.block_import(release, "")
+    assert blocked["downloadStatus"] == "Warning"
+    _, queue = await get_json(session, f"{radarr.url}/api/v3/queue", headers=headers)
+    (record,) = queue["records"]
+    assert (record["trackedDownloadState"], record["trackedDownloadStatus"]) == (
+        "importBlocked",
+        "warning",
+    )
+    assert (
+        record["statusMessages"][0]["messages"]
+        == blocked["downloadStatusMessages"][0]["messages"]
+    )
+
+    payload, file = radarr.import_download(release)
+    assert payload["movieFile"]["sourcePath"].endswith(".mkv")
+    assert payload["movieFile"]["path"] == file.path
+    _, queue = await get_json(session, f"{radarr.url}/api/v3/queue", headers=headers)
+    assert queue["records"] == []
+    _, history = await get_json(
+        session,
+        f"{radarr.url}/api/v3/history",
+        headers=headers,
+        params={"downloadId": HASH.upper()},
+    )
+    assert [r["eventType"] for r in history["records"]] == [
+        "downloadFolderImported",
+        "grabbed",
+    ]
+    _, lower = await get_json(
+        session,
+        f"{radarr.url}/api/v3/history",
+        headers=headers,
+        params={"downloadId": HASH},
+    )
+    assert lower["records"] == []  # an exact match: pass it as the *arr emitted it
+    _, movie = await get_json(session, f"{radarr.url}/api/v3/movie/52", headers=headers)
+    assert movie["hasFile"] is True
+    assert movie["movieFile"]["path"] == file.path
+
+
+async def test_sonarr_queue_per_episode_and_episodes(
+    clock: SimClock, sonarr: SonarrServer, session: aiohttp.ClientSession
+) -> None:
+    headers = {"X-Api-Key": "sonarr-key"}
+    series = SERIES["lycoris_recoil"]
+    sonarr.add_series(series, [1])
+    grab = sonarr.grab(RELEASES["lycoris_recoil_s01"], PACK_HASH, 100)
+    assert len(grab["episodes"]) == 13
+    clock.advance(30)
+    _, queue = await get_json(
+        session,
+        f"{sonarr.url}/api/v3/queue",
+        headers=headers,
+        params={"pageSize": "50", "includeSeries": "true", "includeEpisode": "true"},
+    )
+    assert queue["totalRecords"] == 13
+    assert {r["downloadId"] for r in queue["records"]} == {PACK_HASH.upper()}
+    assert {r["episode"]["episodeNumber"] for r in queue["records"]} == set(
+        range(1, 14)
+    )
+    assert queue["records"][0]["series"]["seriesType"] == "anime"
+
+    status, error = await get_json(
+        session, f"{sonarr.url}/api/v3/episode", headers=headers
+    )
+    assert status == 400
+    assert "seriesId" in error["message"]
+    _, found = await get_json(
+        session,
+        f"{sonarr.url}/api/v3/series",
+        headers=headers,
+        params={"tvdbId": "414057"},
+    )
+    assert [s["id"] for s in found] == [23]
+    clock.advance(80)
+    blocked = sonarr.block_import(RELEASES["lycoris_recoil_s01"], "")
+    assert blocked["downloadStatus"] == "Warning"
+    assert blocked["release"]["releaseType"] == "seasonPack"
+    _, queue = await get_json(
+        session,
+        f"{sonarr.url}/api/v3/queue",
+        headers=headers,
+        params={"pageSize": "20"},
+    )
+    assert {r["trackedDownloadState"] for r in queue["records"]} == {"importBlocked"}
+    per_file, complete, files = sonarr.import_download(RELEASES["lycoris_recoil_s01"])
+    assert len(per_file) == 13
+    assert "episodeFile" in per_file[0]
+    assert complete["fileCount"] == 13
+    assert len(complete["episodeFiles"]) == 13
+    assert "sourcePath" not in complete["episodeFiles"][0]
+    assert complete["destinationPath"] == "/data/anime/shows/Lycoris Recoil/Season 1"
+    _, episodes = await get_json(
+        session,
+        f"{sonarr.url}/api/v3/episode",
+        headers=headers,
+        params={"seriesId": "23", "seasonNumber": "1"},
+    )
+    assert all(e["hasFile"] for e in episodes)
+    assert episodes[0]["episodeFileId"] == files[0].id
+    _, history = await get_json(
+        session,
+        f"{sonarr.url}/api/v3/history",
+        headers=headers,
+        params={"downloadId": PACK_HASH.upper(), "eventType": "1", "pageSize": "100"},
+    )
+    assert history["totalRecords"] == 13  # one grabbed record per episode
+
+
+async def test_arr_command(
+    radarr: RadarrServer, sonarr: SonarrServer, session: aiohttp.ClientSession
+) -> None:
+    async with session.post(
+        f"{radarr.url}/api/v3/command",
+        headers={"X-Api-Key": "radarr-key"},
+        json={"name": "MoviesSearch", "movieIds": [52]},
+    ) as response:
+        assert response.status == 201
+        command = await response.json()
+    assert (command["name"], command["commandName"], command["status"]) == (
+        "MoviesSearch",
+        "Movies Search",
+        "queued",
+    )
+    assert command["body"]["movieIds"] == [52]
+    async with session.post(
+        f"{sonarr.url}/api/v3/command",
+        headers={"X-Api-Key": "sonarr-key"},
+        json={"name": "SeasonSearch", "seriesId": 23, "seasonNumber": 1},
+    ) as response:
+        assert response.status == 201
+    assert sonarr.command_log[0]["body"]["seasonNumber"] == 1
+
+
+async def test_arr_connection_is_tested_on_save(
+    radarr: RadarrServer, capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    headers = {"X-Api-Key": "radarr-key"}
+    url = f"{radarr.url}/api/v3/notification"
+    resource = {
+        "name": "Home Assistant",
+        "implementation": "Webhook",
+        "implementationName": "Webhook",
+        "configContract": "WebhookSettings",
+        "tags": [],
+        "onGrab": True,
+        "onDownload": True,
+        "fields": [
+            {"name": "url", "value": capture.url()},
+            {"name": "method", "value": 1},
+            {"name": "username", "value": ""},
+            {"name": "password", "value": "secret"},
+            {"name": "headers", "value": [{"key": "X-Token", "value": "t"}]},
+        ],
+    }
+    capture.status = 500
+    async with session.post(
+        url, headers=headers, json=resource, params={"forceSave": "true"}
+    ) as r:
+        assert r.status == 400  # forceSave does not skip the test on POST
+        (failure,) = await r.json()
+    assert failure["propertyName"] == "Url"
+    assert capture.events() == ["Test"]
+    assert capture.requests[0]["headers"]["X-Token"] == "t"
+    assert capture.requests[0]["headers"]["Authorization"].startswith("Basic ")
+
+    capture.status = 200
+    async with session.post(url, headers=headers, json=resource) as r:
+        assert r.status == 201
+        created = await r.json()
+    assert created["fields"][3]["value"] == "********"
+    assert capture.events() == ["Test", "Test"]
+
+    # An unchanged PUT (password sent back masked) and a forced PUT skip the test.
+    async with session.put(
+        f"{url}/{created['id']}", headers=headers, json=created
+    ) as r:
+        assert r.status == 202
+    changed = {**created, "onMovieAdded": True}
+    async with session.put(
+        f"{url}/{created['id']}",
+        headers=headers,
+        json=changed,
+        params={"forceSave": "true"},
+    ) as r:
+        assert r.status == 202
+    assert len(capture.requests) == 2
+    assert radarr.connections[created["id"]].field_value("password") == "secret"
+
+    # A disabled connection is saved without a test.
+    disabled = {**resource, "onGrab": False, "onDownload": False}
+    async with session.post(url, headers=headers, json=disabled) as r:
+        assert r.status == 201
+    assert len(capture.requests) == 2
+
+    radarr.add_movie(MOVIES["dune_part_two"])
+    await radarr.emit("onGrab", radarr.grab(RELEASES["dune_part_two_bluray"], HASH, 50))
+    assert capture.events()[-1] == "Grab"
+    async with session.delete(f"{url}/{created['id']}", headers=headers) as r:
+        assert r.status == 200
+    _, remaining = await get_json(session, url, headers=headers)
+    assert [c["onGrab"] for c in remaining] == [False]
+
+
+# --- Jellyseerr --------------------------------------------------------------------
+
+
+@pytest.fixture
+async def jellyseerr(
+    clock: SimClock, sender: WebhookSender
+) -> AsyncIterator[JellyseerrServer]:
+    server = JellyseerrServer(clock, sender, "seerr-key")
+    yield await started(server)
+    await server.stop()
+
+
+async def test_jellyseerr_auth_and_requests(
+    jellyseerr: JellyseerrServer, session: aiohttp.ClientSession
+) -> None:
+    base = f"{jellyseerr.url}/api/v1"
+    status, body = await get_json(session, f"{base}/status")
+    assert status == 200
+    assert body["version"] == "2.7.3"
+    status, body = await get_json(session, f"{base}/auth/me")
+    assert status == 403
+    assert body == {
+        "status": 403,
+        "error": "You do not have permission to access this endpoint",
+    }
+    headers = {"X-Api-Key": "seerr-key"}
+    _, me = await get_json(session, f"{base}/auth/me", headers=headers)
+    assert (me["id"], me["displayName"]) == (1, "admin")
+
+    alice, bob = USERS[2], USERS[3]
+    movie = jellyseerr.create_request(MOVIES["dune_part_two"], alice, (), approved=True)
+    show = jellyseerr.create_request(SERIES["breaking_bad"], bob, (1,), approved=False)
+    done = jellyseerr.create_request(MOVIES["inception"], alice, (), approved=True)
+    jellyseerr.mark_available(MOVIES["inception"], "abc")
+    _, page = await get_json(session, f"{base}/request", headers=headers)
+    assert page["pageInfo"] == {"pages": 1, "pageSize": 10, "results": 3, "page": 1}
+    assert [r["id"] for r in page["results"]] == [done.id, show.id, movie.id]
+    first = page["results"][2]
+    assert (first["status"], first["type"], first["media"]["tmdbId"]) == (
+        2,
+        "movie",
+        693134,
+    )
+    assert first["media"]["externalServiceId"] == 71
+    assert first["requestedBy"]["displayName"] == "alice"
+
+    async def ids(**params: str) -> list[int]:
+        _, body = await get_json(
+            session, f"{base}/request", headers=headers, params=params
+        )
+        return [r["id"] for r in body["results"]]
+
+    assert await ids(filter="pending") == [show.id]
+    assert await ids(filter="available") == [done.id]
+    assert await ids(filter="processing") == [movie.id]
+    assert await ids(mediaType="tv") == [show.id]
+    assert await ids(requestedBy="2", sortDirection="asc") == [movie.id, done.id]
+    assert await ids(take="1", skip="1") == [show.id]
+    _, tv = await get_json(session, f"{base}/request/{show.id}", headers=headers)
+    assert tv["seasons"][0]["seasonNumber"] == 1
+    assert tv["media"]["tvdbId"] == 81189
+    status, missing = await get_json(session, f"{base}/request/999", headers=headers)
+    assert (status, missing) == (404, {"message": "Request not found."})
+
+
+async def test_jellyseerr_webhook_settings_and_template(
+    jellyseerr: JellyseerrServer, capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    url = f"{jellyseerr.url}/api/v1/settings/notifications/webhook"
+    headers = {"X-Api-Key": "seerr-key"}
+    as_alice = {**headers, "X-API-User": "2"}
+    assert (await get_json(session, url, headers=as_alice))[0] == 403  # admins only
+    _, settings = await get_json(session, url, headers=headers)
+    template = settings["options"]["jsonPayload"]
+    assert isinstance(template, str)
+    assert json.loads(template)["{{extra}}"] == []
+
+    body: dict[str, Any] = {
+        "enabled": True,
+        "types": 222,
+        "options": {
+            "webhookUrl": capture.url(),
+            "jsonPayload": json.dumps(template),  # a JSON string literal of the text
+            "authHeader": "Bearer secret",
+        },
+    }
+    async with session.post(f"{url}/test", headers=headers, json=body) as response:
+        assert response.status == 204
+    test = capture.requests[-1]
+    assert test["headers"]["Authorization"] == "Bearer secret"
+    assert test["json"] == {
+        "notification_type": "TEST_NOTIFICATION",
+        "event": "",
+        "subject": "Test Notification",
+        "message": "Check check, 1, 2, 3. Are we coming in clear?",
+        "image": "",
+        "media": None,
+        "request": None,
+        "issue": None,
+        "comment": None,
+        "extra": [],
+    }
+    # The raw template (not a string literal) passes validation but cannot render.
+    raw = {**body, "options": {**body["options"], "jsonPayload": template}}
+    async with session.post(f"{url}/test", headers=headers, json=raw) as response:
+        assert response.status == 500
+    async with session.post(url, headers=headers, json=raw) as response:
+        assert response.status == 200  # JSON.parse accepts it…
+    request = jellyseerr.create_request(MOVIES["arrival"], USERS[2], (), approved=True)
+    assert await jellyseerr.notify("MEDIA_AUTO_APPROVED", request) is None  # …lost
+    async with session.post(url, headers=headers, json=body) as response:
+        assert response.status == 200
+
+    request = jellyseerr.create_request(
+        SERIES["lycoris_recoil"], USERS[2], (1,), approved=True
+    )
+    assert capture.events("notification_type") == ["TEST_NOTIFICATION"]
+    await jellyseerr.notify("MEDIA_AUTO_APPROVED", request)
+    sent = capture.requests[-1]["json"]
+    assert sent["notification_type"] == "MEDIA_AUTO_APPROVED"
+    assert sent["event"] == "Series Request Automatically Approved"
+    assert sent["subject"] == "Lycoris Recoil (2022)"
+    assert sent["media"] == {
+        "media_type": "tv",
+        "tmdbId": "154494",
+        "tvdbId": "414057",
+        "status": "PENDING",
+        "status4k": "UNKNOWN",
+    }
+    assert sent["request"]["request_id"] == str(request.id)
+    assert sent["request"]["requestedBy_username"] == "alice"
+    assert sent["extra"] == [{"name": "Requested Seasons", "value": "1"}]
+    assert sent["issue"] is None
+    # Only the selected types are sent (8: MEDIA_AVAILABLE alone).
+    jellyseerr.webhook["types"] = 8
+    assert await jellyseerr.notify("MEDIA_AUTO_APPROVED", request) is None
+
+
+# --- Jellyfin ----------------------------------------------------------------------
+
+TOKEN = {"Authorization": 'MediaBrowser Client="tests", Token="jf-key"'}
+
+
+@pytest.fixture
+async def jellyfin(
+    clock: SimClock, sender: WebhookSender
+) -> AsyncIterator[JellyfinServer]:
+    server = JellyfinServer(clock, sender, "jf-key", "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99")
+    yield await started(server)
+    await server.stop()
+
+
+async def test_jellyfin_auth(
+    jellyfin: JellyfinServer, session: aiohttp.ClientSession
+) -> None:
+    status, public = await get_json(session, f"{jellyfin.url}/System/Info/Public")
+    assert status == 200
+    assert (public["Version"], public["Id"]) == ("10.11.11", jellyfin.server_id)
+    info = f"{jellyfin.url}/System/Info"
+    assert (await get_json(session, info))[0] == 401
+    assert (await get_json(session, info, headers={"X-Emby-Token": "jf-key"}))[0] == 401
+    assert (await get_json(session, info, params={"ApiKey": "jf-key"}))[0] == 200
+    status, body = await get_json(session, info, headers=TOKEN)
+    assert status == 200
+    assert body["ServerName"] == "jellyfin"
+    jellyfin.legacy_authorization = True  # 10.11's default still takes X-Emby-Token
+    assert (await get_json(session, info, headers={"X-Emby-Token": "jf-key"}))[0] == 200
+
+
+async def test_jellyfin_items_stubs_and_webhook(
+    jellyfin: JellyfinServer, capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    dune = jellyfin.add_movie(
+        MOVIES["dune_part_two"], "/data/movies/Dune - Part Two (2024)/x.mkv"
+    )
+    jellyfin.add_movie(MOVIES["inception"], "/data/movies/Inception (2010)/y.mkv")
+    items = f"{jellyfin.url}/Items"
+    query = {
+        "Recursive": "true",
+        "IncludeItemTypes": "Movie",
+        "Fields": "ProviderIds,Path",
+    }
+    _, body = await get_json(session, items, headers=TOKEN, params=query)
+    assert body["TotalRecordCount"] == 2
+    found = next(i for i in body["Items"] if i["Id"] == dune.id)
+    assert found["ProviderIds"] == {"Tmdb": "693134", "Imdb": "tt15239678"}
+    assert (found["LocationType"], found["Path"]) == ("FileSystem", dune.path)
+    # No such filter in Jellyfin: ignored, the whole list comes back.
+    _, unfiltered = await get_json(
+        session,
+        items,
+        headers=TOKEN,
+        params={**query, "AnyProviderIdEquals": "tmdb.693134"},
+    )
+    assert unfiltered["TotalRecordCount"] == 2
+    _, narrowed = await get_json(
+        session,
+        items,
+        headers=TOKEN,
+        params={**query, "Years": "2024", "SearchTerm": "dune"},
+    )
+    assert [i["Id"] for i in narrowed["Items"]] == [dune.id]
+    _, bare = await get_json(
+        session, items, headers=TOKEN, params={"recursive": "true", "limit": "1"}
+    )
+    assert "Path" not in bare["Items"][0]
+    assert "ProviderIds" not in bare["Items"][0]
+
+    series = SERIES["severance"]
+    files = {(2, n): f"/data/tv/Severance/Season 2/e{n}.mkv" for n in (1, 2, 3)}
+    added = jellyfin.add_episodes(series, files)
+    assert [i.type for i in added] == ["Series", "Episode", "Episode", "Episode"]
+    episodes = f"{jellyfin.url}/Shows/{added[0].id}/Episodes"
+    _, all_episodes = await get_json(
+        session, episodes, headers=TOKEN, params={"Fields": "Path", "season": "2"}
+    )
+    stub = all_episodes["Items"][3]
+    assert all_episodes["TotalRecordCount"] == 10
+    assert stub["LocationType"] == "Virtual"
+    assert "Path" not in stub
+    _, on_disk = await get_json(
+        session, episodes, headers=TOKEN, params={"isMissing": "false"}
+    )
+    assert on_disk["TotalRecordCount"] == 3
+    assert (
+        await get_json(session, f"{jellyfin.url}/Shows/nope/Episodes", headers=TOKEN)
+    )[0] == 404
+
+    # The stub of episode 4 is replaced by a real item once the file is there.
+    (ep4,) = jellyfin.add_episodes(
+        series, {(2, 4): "/data/tv/Severance/Season 2/e4.mkv"}
+    )
+    assert ep4.id != stub["Id"]
+    jellyfin.webhook_target = WebhookTarget(capture.url())
+    await jellyfin.notify_added([dune, ep4])
+    movie, episode = (r["json"] for r in capture.requests)
+    assert capture.requests[0]["headers"]["Content-Type"].startswith("text/plain")
+    assert (movie["NotificationType"], movie["ItemType"], movie["ItemId"]) == (
+        "ItemAdded",
+        "Movie",
+        dune.id,
+    )
+    assert movie["Provider_tmdb"] == "693134"
+    assert (episode["SeasonNumber"], episode["EpisodeNumber00"]) == (2, "04")
+    assert episode["SeriesId"] == added[0].id
+
+    async with session.post(
+        f"{jellyfin.url}/Library/Media/Updated",
+        headers=TOKEN,
+        json={
+            "Updates": [
+                {"Path": "/data/movies/Dune - Part Two (2024)", "UpdateType": "Created"}
+            ]
+        },
+    ) as response:
+        assert response.status == 204
+    assert jellyfin.media_updates[0]["UpdateType"] == "Created"
+
+
+# --- Shoko -------------------------------------------------------------------------
+
+SHOKO_KEY = "shoko-key"
+
+
+@pytest.fixture
+async def shoko(clock: SimClock) -> AsyncIterator[ShokoServer]:
+    server = ShokoServer(clock, SHOKO_KEY)
+    yield await started(server)
+    await server.stop()
+
+
+async def test_shoko_rest(shoko: ShokoServer, session: aiohttp.ClientSession) -> None:
+    async with session.post(
+        f"{shoko.url}/api/auth", json={"user": "Default", "pass": "", "device": "ha"}
+    ) as response:
+        assert await response.json() == {"apikey": SHOKO_KEY}
+    async with session.post(
+        f"{shoko.url}/api/auth", json={"user": "Default", "pass": "x", "device": "ha"}
+    ) as response:
+        assert response.status == 401
+    status, init = await get_json(session, f"{shoko.url}/api/v3/Init/Status")
+    assert (status, init["State"]) == (200, "Started")
+    assert (await get_json(session, f"{shoko.url}/api/v3/ImportFolder"))[0] == 401
+    key = {"apikey": SHOKO_KEY}
+    _, folders = await get_json(
+        session, f"{shoko.url}/api/v3/ImportFolder", headers=key
+    )
+    assert [f["Path"] for f in folders] == ["/mnt/anime/shows/", "/mnt/anime/movies/"]
+
+    anime = MOVIES["violet_evergarden_movie"].anime
+    assert anime is not None
+    radarr_path = "/data/anime/movies/Violet Evergarden - The Movie (2020)/movie.mkv"
+    file = await shoko.detect(radarr_path, 1181116032)
+    await shoko.hash(file)
+    await shoko.match(
+        file, anime, anime.anidb_episode_id, anime.shoko_episode_id, 533514
+    )
+    status, by_path = await get_json(
+        session,
+        f"{shoko.url}/api/v3/File/PathEndsWith/Violet%20Evergarden%20-%20The%20Movie%20(2020)/movie.mkv",
+        params={"apikey": SHOKO_KEY},
+    )
+    assert status == 200
+    (found,) = by_path
+    assert found["ID"] == file.id
+    assert found["SeriesIDs"][0]["SeriesID"]["ID"] == anime.shoko_series_id
+    assert "AbsolutePath" not in found["Locations"][0]
+    _, full = await get_json(
+        session,
+        f"{shoko.url}/api/v3/File/{file.id}",
+        headers=key,
+        params={"include": "XRefs,AbsolutePaths"},
+    )
+    assert full["Locations"][0]["AbsolutePath"] == (
+        "/mnt/anime/movies/Violet Evergarden - The Movie (2020)/movie.mkv"
+    )
+    assert full["Size"] == 1181116032
+    _, plain = await get_json(
+        session, f"{shoko.url}/api/v3/File/{file.id}", headers=key
+    )
+    assert "SeriesIDs" not in plain
+    assert (await get_json(session, f"{shoko.url}/api/v3/File/9999", headers=key))[
+        0
+    ] == 404
+
+
+class HubClient:
+    """A pysignalr client the way the integration uses it, collecting Shoko events."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        """Subscribe to the v5 event names."""
+        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.opened = asyncio.Event()
+        self.client = SignalRClient(
+            f"{url}/signalr/aggregate?feeds=shoko,file,release,metadata", **kwargs
+        )
+        self.client.on_open(self._opened)
+        for name in (
+            "OnConnected",
+            "FileDetected",
+            "FileHashed",
+            "FileMatched",
+            "FileNotMatched",
+            "SeriesUpdated",
+            "MovieUpdated",
+        ):
+            self.client.on(f"ShokoEvent:{name}", self._collector(name))
+        self.task = asyncio.create_task(self.client.run())
+
+    async def _opened(self) -> None:
+        self.opened.set()
+
+    def _collector(self, name: str) -> Callable[[list[Any]], Awaitable[None]]:
+        async def collect(arguments: list[Any]) -> None:
+            await self.events.put((name, arguments[0] if arguments else None))
+
+        return collect
+
+    async def next(self) -> tuple[str, Any]:
+        """The next event (fails after 5 s)."""
+        return await asyncio.wait_for(self.events.get(), 5)
+
+    async def close(self) -> None:
+        """Stop the client by cancelling its task: pysignalr has no `close()`."""
+        self.task.cancel()
+        await asyncio.wait([self.task])
+
+
+async def test_shoko_signalr_handshake_and_events(shoko: ShokoServer) -> None:
+    hub = HubClient(shoko.url, headers={"apikey": SHOKO_KEY}, retry_sleep=0.05)
+    try:
+        await asyncio.wait_for(hub.opened.wait(), 5)
+        assert await hub.next() == ("OnConnected", None)
+        anime = SERIES["lycoris_recoil"].anime
+        assert anime is not None
+        file = await shoko.detect(
+            "/data/anime/shows/Lycoris Recoil/Season 1/e1.mkv", 100
+        )
+        await shoko.hash(file)
+        await shoko.match(file, anime, 260001, 501, None)
+        assert await hub.next() == (
+            "FileDetected",
+            {"RelativePath": "Lycoris Recoil/Season 1/e1.mkv", "ImportFolderID": 1},
+        )
+        name, hashed = await hub.next()
+        assert (name, hashed["FileID"], hashed["CrossReferences"]) == (
+            "FileHashed",
+            file.id,
+            [],
+        )
+        name, matched = await hub.next()
+        assert name == "FileMatched"
+        # A brand-new series: Shoko ids are null until SeriesUpdated creates it.
+        assert matched["CrossReferences"] == [
+            {
+                "EpisodeID": None,
+                "AnidbEpisodeID": 260001,
+                "SeriesID": None,
+                "AnidbAnimeID": anime.anidb_id,
+                "GroupID": None,
+            }
+        ]
+        assert [(await hub.next())[1]["Source"] for _ in range(2)] == ["AniDB", "Shoko"]
+
+        # A dropped connection: the stale id gets 404, the client negotiates again.
+        await shoko.hub.drop_connections()
+        hub.opened.clear()
+        await asyncio.wait_for(hub.opened.wait(), 5)
+        assert shoko.hub.negotiations == 2
+        assert await hub.next() == ("OnConnected", None)
+
+        # A frame that is not JSON ends pysignalr's run() (the caller must supervise).
+        await shoko.hub.send_malformed_frame()
+        with pytest.raises(orjson.JSONDecodeError):
+            await asyncio.wait_for(hub.task, 5)
+        # pysignalr leaves its keepalive task behind when run() dies this way.
+        leftovers = [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "")
+            == "WebsocketTransport._keepalive"
+        ]
+        assert leftovers
+        for task in leftovers:
+            task.cancel()
+        await asyncio.wait(leftovers)
+    finally:
+        await hub.close()
+
+
+async def test_shoko_signalr_auth_pings_and_refused(
+    clock: SimClock, session: aiohttp.ClientSession
+) -> None:
+    shoko = await started(ShokoServer(clock, SHOKO_KEY, keepalive=0.2))
+    try:
+        await check_hub_auth_pings_and_refused(shoko, session)
+    finally:
+        await shoko.stop()
+
+
+async def check_hub_auth_pings_and_refused(
+    shoko: ShokoServer, session: aiohttp.ClientSession
+) -> None:
+    """401 without the key; the raw protocol; pings; a restart refusing connections."""
+    hub = HubClient(shoko.url)  # no apikey header
+    with pytest.raises(AuthorizationError):
+        await asyncio.wait_for(hub.task, 5)
+    negotiate = f"{shoko.url}/signalr/aggregate/negotiate"
+    async with session.post(
+        negotiate, params={"negotiateVersion": "1"}, headers={"apikey": SHOKO_KEY}
+    ) as r:
+        body = await r.json()
+    assert body["negotiateVersion"] == 1
+    assert body["availableTransports"][0]["transport"] == "WebSockets"
+    async with session.ws_connect(
+        f"{shoko.url}/signalr/aggregate",
+        params={"id": body["connectionToken"], "feeds": "shoko"},
+        headers={"apikey": SHOKO_KEY},
+    ) as socket:
+        await socket.send_str('{"protocol":"json","version":1}\x1e')
+        assert await socket.receive_str() == "{}\x1e"
+        assert json.loads((await socket.receive_str()).rstrip("\x1e")) == {
+            "type": 1,
+            "target": "ShokoEvent:OnConnected",
+            "arguments": [None],
+        }
+        assert await socket.receive_str() == '{"type":6}\x1e'  # a keepalive ping
+    await shoko.refuse_connections(0.3)
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with session.post(negotiate, headers={"apikey": SHOKO_KEY}):
+            pass
+    await asyncio.sleep(0.5)
+    async with session.post(negotiate, headers={"apikey": SHOKO_KEY}) as r:
+        assert r.status == 200
+
+
+# --- the whole stack ---------------------------------------------------------------
+
+
+def by_title(
+    capture: Capture, path: str, title: Callable[[dict[str, Any]], str]
+) -> dict[str, list[str]]:
+    """Event names per title, in the order they arrived at one target path."""
+    events: dict[str, list[str]] = {}
+    for request in capture.requests:
+        if request["path"] != path:
+            continue
+        body = request["json"]
+        name = (
+            body.get("eventType")
+            or body.get("notification_type")
+            or body["NotificationType"]
+        )
+        if name == "Download" and "series" in body:  # Sonarr's two kinds
+            name += ":complete" if "episodeFiles" in body else ":file"
+        events.setdefault(title(body), []).append(name)
+    return events
+
+
+async def test_all_scenarios_drive_every_service(
+    capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    stack = SimulatedStack(speed=400, seed=7)
+    async with stack:
+        stack.set_webhook_target(
+            "radarr", capture.url("/radarr"), username="ha", password=HOOK_PASSWORD
+        )
+        stack.set_webhook_target(Service.SONARR, capture.url("/sonarr"))
+        stack.set_webhook_target(
+            "jellyseerr", capture.url("/jellyseerr"), authorization="Bearer s"
+        )
+        stack.set_webhook_target(
+            "jellyfin",
+            capture.url("/jellyfin"),
+            headers={"Content-Type": "application/json"},
+        )
+        hub = HubClient(
+            stack.urls[Service.SHOKO], headers={"apikey": stack.api_keys[Service.SHOKO]}
+        )
+        try:
+            await asyncio.wait_for(hub.opened.wait(), 5)
+            stack.play(list(SCENARIOS.values()))
+            await asyncio.wait_for(stack.finished(), 15)
+        finally:
+            await hub.close()
+        radarr_key = {"X-Api-Key": stack.api_keys[Service.RADARR]}
+        _, queue = await get_json(
+            session, f"{stack.urls[Service.RADARR]}/api/v3/queue", headers=radarr_key
+        )
+    events: list[tuple[str, Any]] = []
+    while not hub.events.empty():
+        events.append(hub.events.get_nowait())
+
+    assert all(delivery.ok for delivery in stack.deliveries)
+    assert [d.body for d in stack.deliveries] == [r["json"] for r in capture.requests]
+    check_webhook_sequences(capture)
+    check_same_ids_everywhere(stack, capture)
+    check_shoko_events(capture, events)
+    # What the APIs show at the end: the stalled torrent, the silent import.
+    (stalled,) = queue["records"]
+    assert stalled["title"] == RELEASES["oppenheimer_bluray"].name
+    assert stalled["status"] == "warning"
+    assert stalled["errorMessage"] == "The download is stalled with no connections"
+    assert stack.radarr.has_file(MOVIES["arrival"])
+
+
+def check_webhook_sequences(capture: Capture) -> None:
+    """What each app sent, title by title, and how it authenticated."""
+    assert by_title(capture, "/radarr", lambda b: b["movie"]["title"]) == {
+        "Dune: Part Two": ["MovieAdded", "Grab", "Download"],
+        "Violet Evergarden: The Movie": ["MovieAdded", "Grab", "Download"],
+        "Oppenheimer": ["MovieAdded", "Grab"],
+        "Interstellar": ["MovieAdded", "Grab", "ManualInteractionRequired", "Download"],
+        "Arrival": ["MovieAdded"],  # its Grab and Download webhooks went missing
+        "Perfect Blue": ["MovieAdded", "Grab", "Download"],
+        "Inception": ["MovieFileDelete", "MovieDelete"],
+    }  # Blade Runner 2049: re-requested with its file already there, Radarr is silent
+    file, complete = "Download:file", "Download:complete"
+    assert by_title(capture, "/sonarr", lambda b: b["series"]["title"]) == {
+        "Breaking Bad": ["SeriesAdd", "Grab", *[file] * 7, complete],
+        "Lycoris Recoil": ["SeriesAdd", "Grab", *[file] * 13, complete],
+        "Severance": [
+            "SeriesAdd",
+            *["Grab"] * 3,
+            *[file, complete] * 3,
+            *["Grab", file, complete],
+        ],
+        "Chernobyl": ["EpisodeFileDelete", "SeriesDelete"],
+    }
+    auto, available = "MEDIA_AUTO_APPROVED", "MEDIA_AVAILABLE"
+    assert by_title(capture, "/jellyseerr", lambda b: b["subject"]) == {
+        "Dune: Part Two (2024)": [auto, available],
+        "Breaking Bad (2008)": [auto, available],
+        "Violet Evergarden: The Movie (2020)": [
+            "MEDIA_PENDING",
+            "MEDIA_APPROVED",
+            available,
+        ],
+        "Lycoris Recoil (2022)": [auto, available],
+        "Severance (2022)": [auto],  # an airing season never becomes available
+        "Oppenheimer (2023)": [auto],
+        "Interstellar (2014)": [auto, available],
+        "Arrival (2016)": [auto, available],
+        "Perfect Blue (1997)": [auto],
+        "Blade Runner 2049 (2017)": [auto, available],
+    }
+    added = by_title(capture, "/jellyfin", lambda b: b.get("SeriesName") or b["Name"])
+    assert {title: len(names) for title, names in added.items()} == {
+        "Dune: Part Two": 1,
+        "Breaking Bad": 8,  # the series, then 7 episodes
+        "Violet Evergarden: The Movie": 1,
+        "Lycoris Recoil": 14,
+        "Severance": 5,
+        "Interstellar": 1,
+        "Arrival": 1,
+    }
+    first = {r["path"]: r["headers"] for r in reversed(capture.requests)}
+    assert first["/radarr"]["Authorization"] == "Basic aGE6cHc="  # ha:pw
+    assert first["/jellyseerr"]["Authorization"] == "Bearer s"
+    assert first["/jellyfin"]["Content-Type"] == "application/json"
+    assert "Authorization" not in first["/sonarr"]
+
+
+def check_same_ids_everywhere(stack: SimulatedStack, capture: Capture) -> None:
+    """Hashes, paths, item and request ids agree between the services."""
+    bodies = [r["json"] for r in capture.requests]
+    radarr = [b for b in bodies if "movie" in b and b["movie"]["id"] == 71]
+    grab = next(b for b in radarr if b["eventType"] == "Grab")
+    download = next(b for b in radarr if b["eventType"] == "Download")
+    release = RELEASES["dune_part_two_bluray"]
+    assert grab["downloadId"] == stack.player.info_hash(release).upper()
+    assert download["downloadId"] == grab["downloadId"]
+    item = next(b for b in bodies if b.get("Name") == "Dune: Part Two")
+    assert stack.jellyfin.items[item["ItemId"]].path == download["movieFile"]["path"]
+    assert item["Provider_tmdb"] == "693134"
+    seerr = [b for b in bodies if b.get("subject") == "Blade Runner 2049 (2017)"]
+    assert len({b["request"]["request_id"] for b in seerr}) == 1
+    assert all(isinstance(v, str) for b in seerr for v in b["media"].values())
+    rerequest = stack.jellyseerr.requests[int(seerr[0]["request"]["request_id"])]
+    earlier = [
+        r for r in stack.jellyseerr.requests.values() if r.entry is rerequest.entry
+    ]
+    assert len(earlier) == 2  # the preloaded request stays, the new one has a new id
+
+
+def check_shoko_events(capture: Capture, events: list[tuple[str, Any]]) -> None:
+    """Shoko hub events for the three anime titles, tied to Radarr and Jellyfin."""
+    names = [name for name, _ in events]
+    assert names.count("FileDetected") == 1 + 13 + 1
+    assert names.count("FileHashed") == 1 + 13 + 1
+    assert names.count("FileMatched") == 1 + 13
+    assert names.count("SeriesUpdated") == 2 * 2  # AniDB + Shoko, per new series
+    assert names.count("MovieUpdated") == 1
+    (not_matched,) = [payload for name, payload in events if name == "FileNotMatched"]
+    assert not_matched["CrossReferences"] == []
+    assert not_matched["HasCrossReferences"] is False
+    bodies = [r["json"] for r in capture.requests]
+    item = next(b for b in bodies if b.get("Name") == "Violet Evergarden: The Movie")
+    match = next(
+        p for n, p in events if n == "FileMatched" and p["ImportFolderID"] == 2
+    )
+    assert item["Provider_shoko file"] == str(match["FileID"])
+    assert "Provider_tmdb" not in item  # Shokofin's defaults: no TMDB id
+    download = next(
+        b
+        for b in bodies
+        if b.get("eventType") == "Download" and b.get("movie", {}).get("id") == 52
+    )
+    assert (
+        download["movieFile"]["path"] == "/data/anime/movies/" + match["RelativePath"]
+    )
+
+
+def test_seed_makes_runs_repeatable() -> None:
+    first, second, other = (SimulatedStack(seed=seed) for seed in (3, 3, 4))
+    release = RELEASES["lycoris_recoil_s01"]
+    assert first.api_keys == second.api_keys != other.api_keys
+    assert first.qbittorrent_password == second.qbittorrent_password
+    assert first.player.info_hash(release) == second.player.info_hash(release)
+    assert first.player.info_hash(release) != other.player.info_hash(release)
+    assert Service.QBITTORRENT in SimulatedStack(qbittorrent_version="5.2").api_keys
+
+
+def test_cli_arguments(tmp_path: Path) -> None:
+    args = parse_args(["--speed", "10", "--scenario", "regular_movie,anime_tv"])
+    assert [s.name for s in args.scenarios] == ["regular_movie", "anime_tv"]
+    assert len(parse_args([]).scenarios) == len(SCENARIOS)
+    with pytest.raises(SystemExit):
+        parse_args(["--scenario", "nope"])
+    with pytest.raises(SystemExit):
+        parse_args(["--ha-url", "http://127.0.0.1:8123"])
+    ids = tmp_path / "ids.json"
+    ids.write_text(
+        json.dumps({"jellyseerr": "a", "radarr": "b", "sonarr": "c", "jellyfin": "d"})
+    )
+    urls = webhook_urls("http://ha:8123/", ids)
+    assert urls[Service.RADARR] == "http://ha:8123/api/webhook/b"
