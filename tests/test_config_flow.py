@@ -1,4 +1,4 @@
-"""The config flow: Jellyseerr validation, errors, duplicates and reauthentication."""
+"""The config flow: Jellyseerr, the optional services, reconfigure, reauth, options."""
 
 from typing import Any
 from unittest.mock import patch
@@ -11,7 +11,13 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
@@ -24,13 +30,40 @@ from custom_components.media_request_tracker.const import (
     DOMAIN,
 )
 
-from .conftest import JELLYSEERR_URL, JELLYSEERR_USER, ME_URL
+from .conftest import JELLYSEERR_URL, JELLYSEERR_USER, ME_URL, NO_REQUESTS, REQUESTS_URL
 
 USER_INPUT = {
     CONF_URL: "HTTP://Jellyseerr.Local:5055/",
     CONF_API_KEY: "new-key",
     CONF_VERIFY_SSL: True,
 }
+RADARR = "http://radarr:7878"
+SONARR = "http://sonarr:8989"
+JELLYFIN = "http://jellyfin:8096"
+QBITTORRENT = "http://qbittorrent:8080"
+STATUS = {"version": "5.28.0", "instanceName": "Radarr"}
+
+
+def serve_services(mock: AiohttpClientMocker) -> None:
+    """Every service answers as itself."""
+    mock.get(ME_URL, json=JELLYSEERR_USER)
+    mock.get(REQUESTS_URL, json=NO_REQUESTS)
+    mock.get(f"{RADARR}/api/v3/system/status", json={**STATUS, "appName": "Radarr"})
+    mock.get(f"{SONARR}/api/v3/system/status", json={**STATUS, "appName": "Sonarr"})
+    mock.get(
+        f"{JELLYFIN}/System/Info/Public",
+        json={
+            "ServerName": "jf",
+            "Version": "10.11.11",
+            "ProductName": "Jellyfin Server",
+            "Id": "x",
+        },
+    )
+    mock.get(
+        f"{JELLYFIN}/System/Info", json={"ServerName": "jf", "Version": "10.11.11"}
+    )
+    mock.post(f"{QBITTORRENT}/api/v2/auth/login", text="Ok.")
+    mock.get(f"{QBITTORRENT}/api/v2/app/version", text="v5.0.2")
 
 
 async def _start(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, Any]:
@@ -44,13 +77,30 @@ async def _start(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, A
     )
 
 
-async def test_user_flow_creates_entry(
+async def _choose(hass: HomeAssistant, flow_id: str, option: str) -> dict[str, Any]:
+    return dict(
+        await hass.config_entries.flow.async_configure(
+            flow_id, {"next_step_id": option}
+        )
+    )
+
+
+async def _submit(
+    hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]
+) -> dict[str, Any]:
+    return dict(await hass.config_entries.flow.async_configure(flow_id, user_input))
+
+
+async def test_jellyseerr_alone_creates_the_entry(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """A working URL and key create the entry with DESIGN §4's data layout."""
-    aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
-
+    """Jellyseerr, then Finish: DESIGN §4's data layout and the webhook URLs."""
+    serve_services(aioclient_mock)
     result = await _start(hass, USER_INPUT)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "services"
+
+    result = await _choose(hass, result["flow_id"], "finish")
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "jellyseerr.local:5055"
@@ -63,6 +113,7 @@ async def test_user_flow_creates_entry(
         CONF_WEBHOOK_SECRET: None,
     }
     webhook_ids = data[CONF_WEBHOOK_IDS]
+    assert set(data) == {CONF_JELLYSEERR, CONF_WEBHOOK_IDS}
     assert set(webhook_ids) == {"jellyseerr", "radarr", "sonarr", "jellyfin"}
     assert len(set(webhook_ids.values())) == 4
     assert aioclient_mock.mock_calls[0][3]["X-Api-Key"] == "new-key"
@@ -72,14 +123,45 @@ async def test_user_flow_creates_entry(
     }
 
 
-async def test_webhook_urls_without_a_known_home_assistant_url(
-    hass: HomeAssistant,
+async def test_every_service_is_checked_and_stored(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """Without a configured URL the flow still shows the path to append."""
-    with patch.object(webhook, "async_generate_url", side_effect=NoURLAvailableError):
-        assert webhook_urls(hass, {"radarr": "abc"}) == {
-            "radarr_url": "/api/webhook/abc"
-        }
+    """Each optional service is checked against its API and stored per DESIGN §4."""
+    serve_services(aioclient_mock)
+    flow_id = (await _start(hass, USER_INPUT))["flow_id"]
+    answers = {
+        "radarr": {CONF_URL: RADARR, CONF_API_KEY: "r"},
+        "sonarr": {CONF_URL: SONARR, CONF_API_KEY: "s"},
+        "jellyfin": {CONF_URL: JELLYFIN, CONF_API_KEY: "j", CONF_VERIFY_SSL: False},
+        "qbittorrent": {
+            CONF_URL: QBITTORRENT,
+            CONF_USERNAME: "admin",
+            CONF_PASSWORD: "pw",
+        },
+    }
+    for name, answer in answers.items():
+        form = await _choose(hass, flow_id, name)
+        assert form["type"] is FlowResultType.FORM
+        assert form["step_id"] == name
+        menu = await _submit(hass, flow_id, answer)
+        assert menu["type"] is FlowResultType.MENU
+    result = await _choose(hass, flow_id, "finish")
+
+    data = result["data"]
+    assert data["radarr"] == {
+        CONF_URL: RADARR,
+        CONF_API_KEY: "r",
+        CONF_VERIFY_SSL: True,
+        CONF_WEBHOOK_SECRET: None,
+    }
+    assert data["jellyfin"][CONF_VERIFY_SSL] is False
+    assert data["qbittorrent"] == {
+        CONF_URL: QBITTORRENT,
+        CONF_USERNAME: "admin",
+        CONF_PASSWORD: "pw",
+        CONF_API_KEY: None,
+        CONF_VERIFY_SSL: True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -103,26 +185,82 @@ async def test_webhook_urls_without_a_known_home_assistant_url(
         ({"text": "<html>not json</html>"}, "wrong_service"),
     ],
 )
-async def test_user_flow_errors_then_recovers(
+async def test_jellyseerr_errors_then_recovers(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     mock_kwargs: dict[str, Any],
     error: str,
 ) -> None:
-    """Each failure shows its own error; fixing it then creates the entry."""
+    """Each failure shows its own error; fixing it moves on."""
     aioclient_mock.get(ME_URL, **mock_kwargs)
 
     result = await _start(hass, USER_INPUT)
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
-
     aioclient_mock.clear_requests()
-    aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], USER_INPUT
+    serve_services(aioclient_mock)
+    result = await _submit(hass, result["flow_id"], USER_INPUT)
+    assert result["type"] is FlowResultType.MENU
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "mock", "error"),
+    [
+        (
+            "radarr",
+            {CONF_URL: RADARR, CONF_API_KEY: "r"},
+            (
+                "get",
+                f"{RADARR}/api/v3/system/status",
+                {"json": {**STATUS, "appName": "Sonarr"}},
+            ),
+            "wrong_service",
+        ),
+        (
+            "radarr",
+            {CONF_URL: RADARR, CONF_API_KEY: "r"},
+            ("get", f"{RADARR}/api/v3/system/status", {"status": 401}),
+            "invalid_auth",
+        ),
+        ("sonarr", {CONF_URL: "not a url", CONF_API_KEY: "s"}, None, None),
+        (
+            "jellyfin",
+            {CONF_URL: JELLYFIN, CONF_API_KEY: "j"},
+            ("get", f"{JELLYFIN}/System/Info", {"status": 401}),
+            "invalid_auth",
+        ),
+        (
+            "qbittorrent",
+            {CONF_URL: QBITTORRENT, CONF_USERNAME: "a", CONF_PASSWORD: "b"},
+            ("post", f"{QBITTORRENT}/api/v2/auth/login", {"text": "Fails."}),
+            "invalid_auth",
+        ),
+        ("qbittorrent", {CONF_URL: QBITTORRENT}, None, "credentials_missing"),
+    ],
+)
+async def test_service_errors(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    name: str,
+    answer: dict[str, Any],
+    mock: tuple[str, str, dict[str, Any]] | None,
+    error: str | None,
+) -> None:
+    """A service that fails its check keeps its form open with the reason."""
+    if mock is not None:
+        method, url, kwargs = mock
+        getattr(aioclient_mock, method)(url, **kwargs)
+    serve_services(aioclient_mock)
+    flow_id = (await _start(hass, USER_INPUT))["flow_id"]
+    await _choose(hass, flow_id, name)
+
+    result = await _submit(hass, flow_id, answer)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == (
+        {CONF_URL: "invalid_url"} if error is None else {"base": error}
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 @pytest.mark.parametrize(
@@ -154,7 +292,17 @@ async def test_user_flow_already_configured(
     assert aioclient_mock.call_count == 0
 
 
-async def test_reauth_replaces_the_key(
+async def test_webhook_urls_without_a_known_home_assistant_url(
+    hass: HomeAssistant,
+) -> None:
+    """Without a configured URL the flow still shows the path to append."""
+    with patch.object(webhook, "async_generate_url", side_effect=NoURLAvailableError):
+        assert webhook_urls(hass, {"radarr": "abc"}) == {
+            "radarr_url": "/api/webhook/abc"
+        }
+
+
+async def test_reauth_replaces_the_jellyseerr_key(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
@@ -164,17 +312,15 @@ async def test_reauth_replaces_the_key(
     aioclient_mock.get(ME_URL, status=403)
     result = await config_entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["service"] == "jellyseerr"
+    assert result["description_placeholders"]["url"] == JELLYSEERR_URL
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: "still-wrong"}
-    )
+    result = await _submit(hass, result["flow_id"], {CONF_API_KEY: "still-wrong"})
     assert result["errors"] == {"base": "invalid_auth"}
 
     aioclient_mock.clear_requests()
-    aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: "fresh-key"}
-    )
+    serve_services(aioclient_mock)
+    result = await _submit(hass, result["flow_id"], {CONF_API_KEY: "fresh-key"})
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
@@ -182,3 +328,120 @@ async def test_reauth_replaces_the_key(
     assert config_entry.data[CONF_JELLYSEERR][CONF_API_KEY] == "fresh-key"
     assert config_entry.data[CONF_JELLYSEERR][CONF_URL] == JELLYSEERR_URL
     assert config_entry.data[CONF_WEBHOOK_IDS]["radarr"] == "hook_radarr"
+
+
+async def test_reauth_of_another_service(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A poller names its service; the flow asks for that service's credentials."""
+    serve_services(aioclient_mock)
+    data = {
+        CONF_JELLYSEERR: {
+            CONF_URL: JELLYSEERR_URL,
+            CONF_API_KEY: "k",
+            CONF_VERIFY_SSL: True,
+            CONF_WEBHOOK_SECRET: None,
+        },
+        "qbittorrent": {
+            CONF_URL: QBITTORRENT,
+            CONF_USERNAME: "admin",
+            CONF_PASSWORD: "old",
+            CONF_API_KEY: None,
+            CONF_VERIFY_SSL: True,
+        },
+        CONF_WEBHOOK_IDS: {
+            "jellyseerr": "a",
+            "radarr": "b",
+            "sonarr": "c",
+            "jellyfin": "d",
+        },
+    }
+    entry = MockConfigEntry(domain=DOMAIN, data=data, unique_id=JELLYSEERR_URL)
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass, data={"service": "qbittorrent"})
+    assert result["description_placeholders"]["service"] == "qbittorrent"
+    assert result["description_placeholders"]["url"] == QBITTORRENT
+
+    result = await _submit(
+        hass, result["flow_id"], {CONF_USERNAME: "admin", CONF_PASSWORD: "new"}
+    )
+    await hass.async_block_till_done()
+
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["qbittorrent"][CONF_PASSWORD] == "new"
+    assert entry.data["qbittorrent"][CONF_USERNAME] == "admin"
+
+
+async def test_reconfigure_adds_changes_and_removes_services(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Services come and go; the entry, its webhooks and its requests stay."""
+    serve_services(aioclient_mock)
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    async def reconfigure(name: str, answer: dict[str, Any]) -> dict[str, Any]:
+        menu = await config_entry.start_reconfigure_flow(hass)
+        assert menu["type"] is FlowResultType.MENU
+        form = await _choose(hass, menu["flow_id"], f"reconfigure_{name}")
+        assert form["type"] is FlowResultType.FORM
+        result = await _submit(hass, menu["flow_id"], answer)
+        await hass.async_block_till_done()
+        return result
+
+    result = await reconfigure("radarr", {CONF_URL: RADARR, CONF_API_KEY: "r"})
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.data["radarr"][CONF_API_KEY] == "r"
+    assert "radarr" in config_entry.runtime_data.pollers
+
+    aioclient_mock.get("http://nowhere:1/api/v3/system/status", exc=ClientError())
+    failed = await reconfigure(
+        "radarr", {CONF_URL: "http://nowhere:1", CONF_API_KEY: "r"}
+    )
+    assert failed["errors"] == {"base": "cannot_connect"}
+
+    result = await reconfigure("radarr", {CONF_API_KEY: "r"})
+    assert result["reason"] == "reconfigure_successful"
+    assert "radarr" not in config_entry.data
+    assert config_entry.data[CONF_WEBHOOK_IDS]["radarr"] == "hook_radarr"
+
+    result = await reconfigure(
+        CONF_JELLYSEERR, {CONF_URL: JELLYSEERR_URL, CONF_API_KEY: "other"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.data[CONF_JELLYSEERR][CONF_API_KEY] == "other"
+
+
+async def test_options_are_saved_and_applied(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Options (DESIGN §4) reload the entry and reach the tracker."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "retention_days": 3,
+            "history_days": 30,
+            "backfill_days": 10,
+            "episode_entities": False,
+            "requesters": ["alice"],
+            "stall_hours": {"approved": 12},
+        },
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    options = loaded_entry.runtime_data.options
+    assert options.retention.days == 3
+    assert options.requesters == ("alice",)
+    assert options.episode_entities is False
+    assert (
+        options.stall_thresholds[
+            next(s for s in options.stall_thresholds if s == "approved")
+        ].total_seconds()
+        == 12 * 3600
+    )

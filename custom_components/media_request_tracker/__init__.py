@@ -1,33 +1,25 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from aiohttp import ClientSession, CookieJar
 
 from homeassistant.components.frontend import add_extra_js_url
 from homeassistant.components.http import StaticPathConfig
-from homeassistant.const import (
-    CONF_API_KEY,
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
-    Platform,
-)
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import (
-    async_create_clientsession,
-    async_get_clientsession,
-)
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_when_setup
 
+from .connections import (
+    jellyfin_client,
+    jellyseerr_client,
+    qbittorrent_client,
+    radarr_client,
+    sonarr_client,
+)
 from .const import (
     CONF_JELLYFIN,
     CONF_JELLYSEERR,
@@ -56,11 +48,7 @@ from .hub import (
     request_unique_id,
 )
 from .sources.errors import InvalidAuth, UpstreamError
-from .sources.jellyfin import JellyfinClient
 from .sources.jellyseerr import JellyseerrClient
-from .sources.qbittorrent import QBittorrentClient
-from .sources.radarr import RadarrClient
-from .sources.sonarr import SonarrClient
 from .storage import TrackerStorage
 from .webhook import async_register_webhooks
 
@@ -100,7 +88,7 @@ async def async_setup_entry(
     the webhooks of the other services must keep being received meanwhile, or Radarr
     and Sonarr would count failures and silently drop events (reference §1).
     """
-    jellyseerr = _jellyseerr_client(hass, entry.data[CONF_JELLYSEERR])
+    jellyseerr = jellyseerr_client(hass, entry.data[CONF_JELLYSEERR])
     await _async_check_jellyseerr_key(jellyseerr)
     options = TrackerOptions.from_entry(entry)
     tracker = Tracker(
@@ -136,16 +124,6 @@ def _keep_polling() -> None:
     """A listener that only keeps a coordinator scheduled."""
 
 
-def _jellyseerr_client(
-    hass: HomeAssistant, service: Mapping[str, Any]
-) -> JellyseerrClient:
-    return JellyseerrClient(
-        async_get_clientsession(hass, service[CONF_VERIFY_SSL]),
-        service[CONF_URL],
-        service[CONF_API_KEY],
-    )
-
-
 async def _async_check_jellyseerr_key(client: JellyseerrClient) -> None:
     """A rejected API key starts reauthentication; being unreachable is polled."""
     try:
@@ -171,59 +149,25 @@ def _pollers(
             hass, entry, hub, jellyseerr, hub.options.backfill
         )
     }
-    qbittorrent = data.get(CONF_QBITTORRENT)
     # Without qBittorrent (e.g. a usenet client) the queue reports progress.
-    queue_progress = qbittorrent is None
+    queue_progress = CONF_QBITTORRENT not in data
     if (radarr := data.get(CONF_RADARR)) is not None:
-        radarr_client = RadarrClient(
-            _session(hass, radarr), radarr[CONF_URL], radarr[CONF_API_KEY]
-        )
         pollers[CONF_RADARR] = RadarrPoller(
-            hass, entry, hub, radarr_client, queue_progress=queue_progress
+            hass, entry, hub, radarr_client(hass, radarr), queue_progress=queue_progress
         )
     if (sonarr := data.get(CONF_SONARR)) is not None:
-        sonarr_client = SonarrClient(
-            _session(hass, sonarr), sonarr[CONF_URL], sonarr[CONF_API_KEY]
-        )
         pollers[CONF_SONARR] = SonarrPoller(
-            hass, entry, hub, sonarr_client, queue_progress=queue_progress
+            hass, entry, hub, sonarr_client(hass, sonarr), queue_progress=queue_progress
         )
-    if qbittorrent is not None:
-        pollers[CONF_QBITTORRENT] = QBittorrentPoller(
-            hass, entry, hub, _qbittorrent_client(hass, qbittorrent)
-        )
+    if (qbittorrent := data.get(CONF_QBITTORRENT)) is not None:
+        client = qbittorrent_client(hass, qbittorrent)
+        entry.async_on_unload(client.async_close)
+        pollers[CONF_QBITTORRENT] = QBittorrentPoller(hass, entry, hub, client)
     if (jellyfin := data.get(CONF_JELLYFIN)) is not None:
-        jellyfin_client = JellyfinClient(
-            _session(hass, jellyfin), jellyfin[CONF_URL], jellyfin[CONF_API_KEY]
+        pollers[CONF_JELLYFIN] = JellyfinPoller(
+            hass, entry, hub, jellyfin_client(hass, jellyfin)
         )
-        pollers[CONF_JELLYFIN] = JellyfinPoller(hass, entry, hub, jellyfin_client)
     return pollers
-
-
-def _session(hass: HomeAssistant, service: Mapping[str, Any]) -> ClientSession:
-    return async_get_clientsession(hass, service.get(CONF_VERIFY_SSL, True))
-
-
-def _qbittorrent_client(
-    hass: HomeAssistant, service: Mapping[str, Any]
-) -> QBittorrentClient:
-    """A qBittorrent client with a session of its own.
-
-    qBittorrent keeps its sync state per web session, so the poller needs its own,
-    with a cookie jar that also keeps cookies of bare IP hosts (reference §1.2).
-    """
-    session = async_create_clientsession(
-        hass,
-        service.get(CONF_VERIFY_SSL, True),
-        cookie_jar=CookieJar(unsafe=True),
-    )
-    return QBittorrentClient(
-        session,
-        service[CONF_URL],
-        username=service.get(CONF_USERNAME),
-        password=service.get(CONF_PASSWORD),
-        api_key=service.get(CONF_API_KEY),
-    )
 
 
 async def async_unload_entry(

@@ -1,28 +1,63 @@
-"""Config flow: connect Jellyseerr, the one service every setup needs."""
+"""Config flow: Jellyseerr first, then the optional services, each checked live.
+
+The same service forms serve setup, reconfiguration (add, change or remove a service
+without losing tracked requests: an empty URL removes one) and reauthentication.
+"""
 
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
 from .compat import vol
+from .connections import async_check
 from .const import (
+    CONF_JELLYFIN,
     CONF_JELLYSEERR,
+    CONF_QBITTORRENT,
+    CONF_RADARR,
+    CONF_SONARR,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
+    DEFAULT_BACKFILL_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_STALL_HOURS,
     DOMAIN,
     LOGGER,
+    OPTION_BACKFILL_DAYS,
+    OPTION_EPISODE_ENTITIES,
+    OPTION_HISTORY_DAYS,
+    OPTION_REQUESTERS,
+    OPTION_RETENTION_DAYS,
+    OPTION_STALL_HOURS,
     PushSource,
 )
 from .sources.errors import (
@@ -35,26 +70,12 @@ from .sources.errors import (
     WrongService,
 )
 from .sources.http import normalize_url
-from .sources.jellyseerr import JellyseerrClient
 
-JELLYSEERR_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL)
-        ),
-        vol.Required(CONF_API_KEY): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        ),
-        vol.Optional(CONF_VERIFY_SSL, default=True): bool,
-    }
-)
-REAUTH_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_API_KEY): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        )
-    }
-)
+# Services offered after Jellyseerr, in the order of a request's journey.
+OPTIONAL_SERVICES = (CONF_RADARR, CONF_SONARR, CONF_QBITTORRENT, CONF_JELLYFIN)
+# Key of the data a poller passes to start reauthentication for its service.
+REAUTH_SERVICE = "service"
+FINISH = "finish"
 
 ERROR_KEYS: dict[type[UpstreamError], str] = {
     SslError: "ssl_error",
@@ -65,6 +86,10 @@ ERROR_KEYS: dict[type[UpstreamError], str] = {
     WrongService: "wrong_service",
 }
 
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_TEXT = TextSelector()
+
 
 def error_key(err: UpstreamError) -> str:
     """Translate a client error into the flow's error key (most specific first)."""
@@ -72,6 +97,63 @@ def error_key(err: UpstreamError) -> str:
         if isinstance(err, error_type):
             return key
     return "unknown"
+
+
+def credentials_schema(name: str) -> vol.Schema:
+    """The fields that authenticate with a service."""
+    if name == CONF_QBITTORRENT:
+        return vol.Schema(
+            {
+                vol.Optional(CONF_USERNAME): _TEXT,
+                vol.Optional(CONF_PASSWORD): _SECRET,
+                vol.Optional(CONF_API_KEY): _SECRET,
+            }
+        )
+    return vol.Schema({vol.Required(CONF_API_KEY): _SECRET})
+
+
+def service_schema(name: str, *, url_required: bool) -> vol.Schema:
+    """URL, credentials and certificate checking of one service."""
+    url = vol.Required(CONF_URL) if url_required else vol.Optional(CONF_URL)
+    return (
+        vol.Schema({url: _URL})
+        .extend(credentials_schema(name).schema)
+        .extend({vol.Optional(CONF_VERIFY_SSL, default=True): bool})
+    )
+
+
+def service_config(name: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored form of a service (DESIGN §4): absent optional keys take defaults."""
+    config: dict[str, Any] = {
+        CONF_URL: normalize_url(user_input[CONF_URL]),
+        CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, True),
+    }
+    if name == CONF_QBITTORRENT:
+        for key in (CONF_USERNAME, CONF_PASSWORD, CONF_API_KEY):
+            config[key] = user_input.get(key) or None
+    else:
+        config[CONF_API_KEY] = user_input[CONF_API_KEY]
+    if name in (CONF_JELLYSEERR, CONF_RADARR, CONF_SONARR, CONF_JELLYFIN):
+        config[CONF_WEBHOOK_SECRET] = user_input.get(CONF_WEBHOOK_SECRET)
+    return config
+
+
+async def async_try_service(
+    hass: HomeAssistant, name: str, user_input: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """Check a service as typed: its stored form, or the form errors."""
+    try:
+        config = service_config(name, user_input)
+    except InvalidUrl:
+        return None, {CONF_URL: "invalid_url"}
+    if name == CONF_QBITTORRENT and not (config[CONF_API_KEY] or config[CONF_USERNAME]):
+        return None, {"base": "credentials_missing"}
+    try:
+        await async_check(hass, name, config)
+    except UpstreamError as err:
+        LOGGER.debug("%s at %s failed its check: %r", name, config[CONF_URL], err)
+        return None, {"base": error_key(err)}
+    return config, {}
 
 
 def webhook_urls(hass: HomeAssistant, webhook_ids: Mapping[str, str]) -> dict[str, str]:
@@ -86,11 +168,27 @@ def webhook_urls(hass: HomeAssistant, webhook_ids: Mapping[str, str]) -> dict[st
     return urls
 
 
+def _configured(data: Mapping[str, Any]) -> str:
+    names = [name for name in OPTIONAL_SERVICES if name in data]
+    return ", ".join(names) or "-"
+
+
 class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one media stack, identified by its Jellyseerr URL."""
 
     VERSION = 1
     MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing configured."""
+        self._data: dict[str, Any] = {}
+        self._reauth_service = CONF_JELLYSEERR
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlowHandler:
+        """Options: retention, history, stalls, episode sensors, requesters."""
+        return OptionsFlowHandler()
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -99,32 +197,158 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                url = normalize_url(user_input[CONF_URL])
+                await self.async_set_unique_id(normalize_url(user_input[CONF_URL]))
             except InvalidUrl:
                 errors[CONF_URL] = "invalid_url"
             else:
-                await self.async_set_unique_id(url)
                 self._abort_if_unique_id_configured()
-                service = {
-                    CONF_URL: url,
-                    CONF_API_KEY: user_input[CONF_API_KEY],
-                    CONF_VERIFY_SSL: user_input[CONF_VERIFY_SSL],
-                    CONF_WEBHOOK_SECRET: None,
-                }
-                if not (errors := await self._async_check_jellyseerr(service)):
-                    webhook_ids = {
-                        source.value: webhook.async_generate_id()
-                        for source in PushSource
-                    }
-                    return self.async_create_entry(
-                        title=urlsplit(url).netloc,
-                        data={CONF_JELLYSEERR: service, CONF_WEBHOOK_IDS: webhook_ids},
-                        description_placeholders=webhook_urls(self.hass, webhook_ids),
-                    )
+                config, errors = await async_try_service(
+                    self.hass, CONF_JELLYSEERR, user_input
+                )
+                if config is not None:
+                    self._data[CONF_JELLYSEERR] = config
+                    return await self.async_step_services()
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                JELLYSEERR_SCHEMA, user_input
+                service_schema(CONF_JELLYSEERR, url_required=True), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_services(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the other services, one at a time, then finish."""
+        return self.async_show_menu(
+            step_id="services",
+            menu_options=[*OPTIONAL_SERVICES, FINISH],
+            description_placeholders={"configured": _configured(self._data)},
+        )
+
+    async def async_step_radarr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Radarr: grabs, imports and the download queue of movies."""
+        return await self._async_service_step(CONF_RADARR, user_input)
+
+    async def async_step_sonarr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sonarr: grabs, imports and the download queue of shows."""
+        return await self._async_service_step(CONF_SONARR, user_input)
+
+    async def async_step_qbittorrent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """QBittorrent: live download progress."""
+        return await self._async_service_step(CONF_QBITTORRENT, user_input)
+
+    async def async_step_jellyfin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Jellyfin: whether a request is playable yet."""
+        return await self._async_service_step(CONF_JELLYFIN, user_input)
+
+    async def _async_service_step(
+        self, name: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """One service's form: back to the menu once it checks out."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            config, errors = await async_try_service(self.hass, name, user_input)
+            if config is not None:
+                self._data[name] = config
+                return await self.async_step_services()
+        return self.async_show_form(
+            step_id=name,
+            data_schema=self.add_suggested_values_to_schema(
+                service_schema(name, url_required=True), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_finish(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Create the entry and show where each service must send its webhooks."""
+        webhook_ids = {
+            source.value: webhook.async_generate_id() for source in PushSource
+        }
+        return self.async_create_entry(
+            title=urlsplit(self._data[CONF_JELLYSEERR][CONF_URL]).netloc,
+            data={**self._data, CONF_WEBHOOK_IDS: webhook_ids},
+            description_placeholders=webhook_urls(self.hass, webhook_ids),
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose a service to add, change or remove; tracked requests stay."""
+        entry = self._get_reconfigure_entry()
+        return self.async_show_menu(
+            step_id="reconfigure",
+            menu_options=[
+                f"reconfigure_{name}" for name in (CONF_JELLYSEERR, *OPTIONAL_SERVICES)
+            ],
+            description_placeholders={"configured": _configured(entry.data)},
+        )
+
+    async def async_step_reconfigure_jellyseerr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the Jellyseerr connection (it cannot be removed)."""
+        return await self._async_reconfigure(CONF_JELLYSEERR, user_input)
+
+    async def async_step_reconfigure_radarr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add, change or remove Radarr."""
+        return await self._async_reconfigure(CONF_RADARR, user_input)
+
+    async def async_step_reconfigure_sonarr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add, change or remove Sonarr."""
+        return await self._async_reconfigure(CONF_SONARR, user_input)
+
+    async def async_step_reconfigure_qbittorrent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add, change or remove qBittorrent."""
+        return await self._async_reconfigure(CONF_QBITTORRENT, user_input)
+
+    async def async_step_reconfigure_jellyfin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add, change or remove Jellyfin."""
+        return await self._async_reconfigure(CONF_JELLYFIN, user_input)
+
+    async def _async_reconfigure(
+        self, name: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Save one service's new settings (an empty URL removes it) and reload."""
+        entry = self._get_reconfigure_entry()
+        current: Mapping[str, Any] = entry.data.get(name, {})
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if not user_input.get(CONF_URL) and name != CONF_JELLYSEERR:
+                data = {key: value for key, value in entry.data.items() if key != name}
+                return self.async_update_reload_and_abort(entry, data=data)
+            user_input = {
+                CONF_WEBHOOK_SECRET: current.get(CONF_WEBHOOK_SECRET),
+                **user_input,
+            }
+            config, errors = await async_try_service(self.hass, name, user_input)
+            if config is not None:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={name: config}
+                )
+        return self.async_show_form(
+            step_id=f"reconfigure_{name}",
+            data_schema=self.add_suggested_values_to_schema(
+                service_schema(name, url_required=name == CONF_JELLYSEERR),
+                user_input or current,
             ),
             errors=errors,
         )
@@ -132,43 +356,85 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Jellyseerr rejected the stored API key."""
+        """A service rejected its stored credentials (Jellyseerr unless named)."""
+        self._reauth_service = entry_data.get(REAUTH_SERVICE, CONF_JELLYSEERR)
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new Jellyseerr API key and check it."""
+        """Ask for the service's new credentials and check them."""
         entry = self._get_reauth_entry()
-        service = dict(entry.data[CONF_JELLYSEERR])
+        name = self._reauth_service
+        current = dict(entry.data[name])
         errors: dict[str, str] = {}
         if user_input is not None:
-            service[CONF_API_KEY] = user_input[CONF_API_KEY]
-            if not (errors := await self._async_check_jellyseerr(service)):
+            config, errors = await async_try_service(
+                self.hass, name, {**current, **user_input}
+            )
+            if config is not None:
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_JELLYSEERR: service}
+                    entry, data_updates={name: config}
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=REAUTH_SCHEMA,
-            description_placeholders={"url": service[CONF_URL]},
+            data_schema=credentials_schema(name),
+            description_placeholders={"service": name, "url": current[CONF_URL]},
             errors=errors,
         )
 
-    async def _async_check_jellyseerr(
-        self, service: Mapping[str, Any]
-    ) -> dict[str, str]:
-        """Return the form errors of a Jellyseerr connection attempt (none when it works)."""
-        client = JellyseerrClient(
-            async_get_clientsession(self.hass, service[CONF_VERIFY_SSL]),
-            service[CONF_URL],
-            service[CONF_API_KEY],
-        )
-        try:
-            await client.async_get_current_user()
-        except UpstreamError as err:
-            LOGGER.debug(
-                "Jellyseerr at %s failed validation: %r", service[CONF_URL], err
+
+def _hours(state: str) -> vol.Optional:
+    return vol.Optional(state, default=DEFAULT_STALL_HOURS[state])
+
+
+class OptionsFlowHandler(OptionsFlowWithReload):
+    """Retention, history, backfill, stall thresholds, episode sensors, requesters."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form; saving it reloads the entry."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        days = NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=3650, mode=NumberSelectorMode.BOX, unit_of_measurement="d"
             )
-            return {"base": error_key(err)}
-        return {}
+        )
+        hours = NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=720, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+            )
+        )
+        hub = getattr(self.config_entry, "runtime_data", None)
+        known = sorted(
+            {r.requested_by for r in hub.tracker.requests.values() if r.requested_by}
+            if hub is not None
+            else set()
+        )
+        schema = vol.Schema(
+            {
+                vol.Optional(
+                    OPTION_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS
+                ): days,
+                vol.Optional(OPTION_HISTORY_DAYS, default=DEFAULT_HISTORY_DAYS): days,
+                vol.Optional(OPTION_BACKFILL_DAYS, default=DEFAULT_BACKFILL_DAYS): days,
+                vol.Optional(OPTION_EPISODE_ENTITIES, default=True): bool,
+                vol.Optional(OPTION_REQUESTERS, default=[]): SelectSelector(
+                    SelectSelectorConfig(
+                        options=known, multiple=True, custom_value=True
+                    )
+                ),
+                vol.Optional(OPTION_STALL_HOURS): section(
+                    vol.Schema({_hours(state): hours for state in DEFAULT_STALL_HOURS}),
+                    {"collapsed": True},
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, self.config_entry.options
+            ),
+        )

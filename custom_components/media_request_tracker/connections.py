@@ -1,0 +1,132 @@
+"""How to reach each configured service, and how to check that it works.
+
+Setup builds its pollers' clients here and the config flow checks what users type
+here, so both always talk to a service the same way.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import ClientSession, CookieJar
+
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import (
+    async_create_clientsession,
+    async_get_clientsession,
+)
+
+from .const import (
+    CONF_JELLYFIN,
+    CONF_JELLYSEERR,
+    CONF_QBITTORRENT,
+    CONF_RADARR,
+    CONF_SONARR,
+)
+from .sources.jellyfin import JellyfinClient
+from .sources.jellyseerr import JellyseerrClient
+from .sources.qbittorrent import QBittorrentClient
+from .sources.radarr import RadarrClient
+from .sources.sonarr import SonarrClient
+
+type ServiceConfig = Mapping[str, Any]
+
+
+def session(hass: HomeAssistant, service: ServiceConfig) -> ClientSession:
+    """Home Assistant's shared session, verifying certificates unless told not to."""
+    return async_get_clientsession(hass, service.get(CONF_VERIFY_SSL, True))
+
+
+def jellyseerr_client(hass: HomeAssistant, service: ServiceConfig) -> JellyseerrClient:
+    """A client for the configured Jellyseerr."""
+    return JellyseerrClient(
+        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
+    )
+
+
+def radarr_client(hass: HomeAssistant, service: ServiceConfig) -> RadarrClient:
+    """A client for the configured Radarr."""
+    return RadarrClient(
+        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
+    )
+
+
+def sonarr_client(hass: HomeAssistant, service: ServiceConfig) -> SonarrClient:
+    """A client for the configured Sonarr."""
+    return SonarrClient(
+        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
+    )
+
+
+def jellyfin_client(hass: HomeAssistant, service: ServiceConfig) -> JellyfinClient:
+    """A client for the configured Jellyfin."""
+    return JellyfinClient(
+        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
+    )
+
+
+def qbittorrent_client(
+    hass: HomeAssistant, service: ServiceConfig
+) -> QBittorrentClient:
+    """A qBittorrent client with a session of its own.
+
+    qBittorrent keeps its sync state per web session, so each poller needs its own,
+    with a cookie jar that also keeps cookies of bare IP hosts (reference §1.2).
+    """
+    own_session = async_create_clientsession(
+        hass, service.get(CONF_VERIFY_SSL, True), cookie_jar=CookieJar(unsafe=True)
+    )
+    return QBittorrentClient(
+        own_session,
+        service[CONF_URL],
+        username=service.get(CONF_USERNAME),
+        password=service.get(CONF_PASSWORD),
+        api_key=service.get(CONF_API_KEY),
+    )
+
+
+async def _check_jellyseerr(hass: HomeAssistant, service: ServiceConfig) -> None:
+    await jellyseerr_client(hass, service).async_get_current_user()
+
+
+async def _check_radarr(hass: HomeAssistant, service: ServiceConfig) -> None:
+    await radarr_client(hass, service).async_get_status()
+
+
+async def _check_sonarr(hass: HomeAssistant, service: ServiceConfig) -> None:
+    await sonarr_client(hass, service).async_get_status()
+
+
+async def _check_jellyfin(hass: HomeAssistant, service: ServiceConfig) -> None:
+    client = jellyfin_client(hass, service)
+    await client.async_get_public_info()
+    await client.async_validate()
+
+
+async def _check_qbittorrent(hass: HomeAssistant, service: ServiceConfig) -> None:
+    client = qbittorrent_client(hass, service)
+    try:
+        await client.async_login()
+        await client.async_get_version()
+    finally:
+        await client.async_close()
+
+
+CHECKS: dict[str, Callable[[HomeAssistant, ServiceConfig], Awaitable[None]]] = {
+    CONF_JELLYSEERR: _check_jellyseerr,
+    CONF_RADARR: _check_radarr,
+    CONF_SONARR: _check_sonarr,
+    CONF_QBITTORRENT: _check_qbittorrent,
+    CONF_JELLYFIN: _check_jellyfin,
+}
+
+
+async def async_check(hass: HomeAssistant, name: str, service: ServiceConfig) -> None:
+    """Raise the client's error when the service cannot be used as configured."""
+    await CHECKS[name](hass, service)
