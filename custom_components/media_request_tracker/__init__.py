@@ -160,9 +160,9 @@ def _pollers(
             hass, entry, hub, sonarr_client(hass, sonarr), queue_progress=queue_progress
         )
     if (qbittorrent := data.get(CONF_QBITTORRENT)) is not None:
-        client = qbittorrent_client(hass, qbittorrent)
-        entry.async_on_unload(client.async_close)
-        pollers[CONF_QBITTORRENT] = QBittorrentPoller(hass, entry, hub, client)
+        pollers[CONF_QBITTORRENT] = QBittorrentPoller(
+            hass, entry, hub, qbittorrent_client(hass, qbittorrent)
+        )
     if (jellyfin := data.get(CONF_JELLYFIN)) is not None:
         pollers[CONF_JELLYFIN] = JellyfinPoller(
             hass, entry, hub, jellyfin_client(hass, jellyfin)

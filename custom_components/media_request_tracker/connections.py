@@ -72,22 +72,31 @@ def jellyfin_client(hass: HomeAssistant, service: ServiceConfig) -> JellyfinClie
 
 
 def qbittorrent_client(
-    hass: HomeAssistant, service: ServiceConfig
+    hass: HomeAssistant, service: ServiceConfig, session: ClientSession | None = None
 ) -> QBittorrentClient:
     """A qBittorrent client with a session of its own.
 
     qBittorrent keeps its sync state per web session, so each poller needs its own,
     with a cookie jar that also keeps cookies of bare IP hosts (reference §1.2).
+    Made during setup, Home Assistant detaches it when the entry unloads.
     """
-    own_session = async_create_clientsession(
-        hass, service.get(CONF_VERIFY_SSL, True), cookie_jar=CookieJar(unsafe=True)
-    )
     return QBittorrentClient(
-        own_session,
+        session or _qbittorrent_session(hass, service, auto_cleanup=True),
         service[CONF_URL],
         username=service.get(CONF_USERNAME),
         password=service.get(CONF_PASSWORD),
         api_key=service.get(CONF_API_KEY),
+    )
+
+
+def _qbittorrent_session(
+    hass: HomeAssistant, service: ServiceConfig, *, auto_cleanup: bool
+) -> ClientSession:
+    return async_create_clientsession(
+        hass,
+        service.get(CONF_VERIFY_SSL, True),
+        auto_cleanup=auto_cleanup,
+        cookie_jar=CookieJar(unsafe=True),
     )
 
 
@@ -110,12 +119,14 @@ async def _check_jellyfin(hass: HomeAssistant, service: ServiceConfig) -> None:
 
 
 async def _check_qbittorrent(hass: HomeAssistant, service: ServiceConfig) -> None:
-    client = qbittorrent_client(hass, service)
+    # A session for this one check, released as Home Assistant asks: detach().
+    session = _qbittorrent_session(hass, service, auto_cleanup=False)
     try:
+        client = qbittorrent_client(hass, service, session)
         await client.async_login()
         await client.async_get_version()
     finally:
-        await client.async_close()
+        session.detach()
 
 
 CHECKS: dict[str, Callable[[HomeAssistant, ServiceConfig], Awaitable[None]]] = {

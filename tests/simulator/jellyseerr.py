@@ -7,6 +7,7 @@ value is a string; the REST API answers with numbers and integer statuses instea
 """
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -17,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .catalog import Media, Movie, Series
+from .catalog import MOVIES, SERIES, Media, Movie, Series
 from .clock import SimClock, iso_millis
 from .server import FakeService, Service
 from .webhooks import Delivery, WebhookSender, WebhookTarget
@@ -222,6 +223,8 @@ class JellyseerrServer(FakeService):
         router.add_get("/api/v1/auth/me", self._me)
         router.add_get("/api/v1/request", self._list_requests)
         router.add_get("/api/v1/request/{id}", self._get_request)
+        router.add_get("/api/v1/movie/{tmdb_id}", self._movie_details)
+        router.add_get("/api/v1/tv/{tmdb_id}", self._tv_details)
         router.add_get("/api/v1/settings/notifications/webhook", self._get_webhook)
         router.add_post("/api/v1/settings/notifications/webhook", self._set_webhook)
         router.add_post(
@@ -523,6 +526,44 @@ class JellyseerrServer(FakeService):
             }
         )
 
+    async def _movie_details(self, request: web.Request) -> web.Response:
+        """MovieDetails (reference §4.7): what Jellyseerr knows of a film from TMDB."""
+        movie = _by_tmdb(MOVIES.values(), request.match_info["tmdb_id"])
+        if movie is None:
+            return web.json_response(
+                {"message": "Unable to retrieve movie."}, status=500
+            )
+        return web.json_response(
+            {
+                "id": movie.tmdb_id,
+                "title": movie.title,
+                "originalTitle": movie.title,
+                "releaseDate": movie.release_date,
+                "overview": movie.overview,
+                "posterPath": movie.poster,
+                "externalIds": {"imdbId": movie.imdb_id},
+            }
+        )
+
+    async def _tv_details(self, request: web.Request) -> web.Response:
+        """TvDetails (reference §4.7)."""
+        series = _by_tmdb(SERIES.values(), request.match_info["tmdb_id"])
+        if series is None:
+            return web.json_response(
+                {"message": "Unable to retrieve series."}, status=500
+            )
+        return web.json_response(
+            {
+                "id": series.tmdb_id,
+                "name": series.title,
+                "firstAirDate": f"{series.year}-01-01",
+                "overview": series.overview,
+                "posterPath": series.poster,
+                "numberOfSeasons": max(e.season for e in series.episodes),
+                "externalIds": {"imdbId": series.imdb_id, "tvdbId": series.tvdb_id},
+            }
+        )
+
     async def _get_request(self, request: web.Request) -> web.Response:
         try:
             found = self.requests.get(int(request.match_info["id"]))
@@ -686,3 +727,10 @@ def _fill(
             node = node.replace(f"{{{{{name}}}}}", value, 1)
         return node
     return node
+
+
+def _by_tmdb[M: (Movie, Series)](titles: Iterable[M], text: str) -> M | None:
+    """The catalogue title with this TMDB id, if the path holds a number."""
+    if not text.isdecimal():
+        return None
+    return next((title for title in titles if title.tmdb_id == int(text)), None)

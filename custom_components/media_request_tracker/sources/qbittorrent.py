@@ -73,7 +73,6 @@ class QBittorrentClient:
     ) -> None:
         """Create a client; nothing is sent until the first call."""
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._session = session
         self._api = JsonApi(session, url, headers)
         self._username = username or ""
         self._password = password or ""
@@ -86,10 +85,6 @@ class QBittorrentClient:
     def url(self) -> str:
         """The normalised server URL."""
         return self._api.base_url
-
-    async def async_close(self) -> None:
-        """Close the client's own session (it was made for this client alone)."""
-        await self._session.close()
 
     async def async_login(self) -> None:
         """Start a cookie session; a no-op with an API key, which needs none.
