@@ -1,0 +1,187 @@
+"""End to end over real sockets: the simulated stack and Home Assistant's HTTP server.
+
+The integration is added through its config flow against the simulated services;
+their webhooks reach Home Assistant's real webhook endpoints over HTTP, the pollers
+query their real REST endpoints, and the states are read through the REST API.
+The simulator runs on a manual clock, so every scenario plays deterministically.
+"""
+
+from collections import defaultdict
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+
+from custom_components.media_request_tracker.const import DOMAIN
+from tests.simulator import SCENARIOS, Service, SimulatedStack
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+SERVICE_STEPS = (
+    (Service.RADARR, "radarr"),
+    (Service.SONARR, "sonarr"),
+    (Service.QBITTORRENT, "qbittorrent"),
+    (Service.JELLYFIN, "jellyfin"),
+)
+# Simulated seconds per step, and how long every scenario takes to finish.
+STEP = 5
+DURATION = 600
+
+
+@pytest.fixture
+async def stack() -> AsyncGenerator[SimulatedStack]:
+    """The simulated services, on a manual clock."""
+    simulated = SimulatedStack(speed=0, seed=0)
+    await simulated.start()
+    yield simulated
+    await simulated.stop()
+
+
+async def add_integration(hass: HomeAssistant, stack: SimulatedStack) -> Any:
+    """Run the config flow with every simulated service, as a user would."""
+    credentials = stack.credentials()
+    flow = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    configure = hass.config_entries.flow.async_configure
+    jellyseerr = credentials[Service.JELLYSEERR]
+    result = await configure(
+        flow["flow_id"], {"url": jellyseerr["url"], "api_key": jellyseerr["api_key"]}
+    )
+    for service, step in SERVICE_STEPS:
+        await configure(flow["flow_id"], {"next_step_id": step})
+        answer = {key: value for key, value in credentials[service].items() if value}
+        result = await configure(flow["flow_id"], answer)
+        assert result["type"] == "menu", result
+    result = await configure(flow["flow_id"], {"next_step_id": "finish"})
+    assert result["type"] == "create_entry", result
+    return result
+
+
+@pytest.fixture
+async def served(hass: HomeAssistant) -> AsyncGenerator[None]:
+    """Home Assistant's HTTP server on a real loopback socket."""
+    # Everything that adds routes comes first: serving freezes the router.
+    for component in ("http", "api", "webhook", DOMAIN):
+        assert await async_setup_component(hass, component, {})
+    server = TestServer(hass.http.app)
+    await server.start_server()
+    hass.config.internal_url = str(server.make_url("")).rstrip("/")
+    yield
+    await server.close()
+
+
+async def play_every_scenario(
+    hass: HomeAssistant, stack: SimulatedStack
+) -> tuple[Any, dict[str, list[str]]]:
+    """Add the integration and play every scenario.
+
+    Returns the config entry and the states each title went through, in order.
+    """
+    created = await add_integration(hass, stack)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = created["result"]
+    for service in (
+        Service.JELLYSEERR,
+        Service.RADARR,
+        Service.SONARR,
+        Service.JELLYFIN,
+    ):
+        headers = (
+            {"Content-Type": "application/json"}
+            if service is Service.JELLYFIN
+            else None
+        )
+        url = created["description_placeholders"][f"{service.value}_url"]
+        stack.set_webhook_target(service, url, headers=headers)
+
+    seen: defaultdict[str, list[str]] = defaultdict(list)
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        seen[event.data["title"]].append(event.data["to_state"])
+
+    hass.bus.async_listen(f"{DOMAIN}_state_changed", record)
+    stack.play(list(SCENARIOS.values()))
+    pollers = entry.runtime_data.pollers.values()
+    for _ in range(DURATION // STEP):
+        stack.clock.advance(STEP)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        for poller in pollers:  # the polls of a few real minutes, compressed
+            await poller.async_refresh()
+        await hass.async_block_till_done()
+    return entry, seen
+
+
+@pytest.mark.usefixtures("served")
+async def test_every_scenario(
+    hass: HomeAssistant, stack: SimulatedStack, hass_client: ClientSessionGenerator
+) -> None:
+    """Each scenario's states, in order, and where each request ends."""
+    entry, seen = await play_every_scenario(hass, stack)
+
+    def ends_with(title: str, *states: str) -> None:
+        assert seen[title][-len(states) :] == list(states), (title, seen[title])
+
+    ends_with("Dune: Part Two", "available")
+    assert {"grabbing", "downloading", "importing"} <= set(seen["Dune: Part Two"])
+    ends_with("Breaking Bad", "available")
+    ends_with("Violet Evergarden: The Movie", "available")
+    ends_with("Lycoris Recoil", "available")
+    # An airing season: available, reopened by the new episode, available again.
+    assert (
+        seen["Severance"][-3:] == ["available", "grabbing", "available"]
+        or seen["Severance"][-1] == "available"
+    )
+    ends_with("Interstellar", "failed", "importing", "available")
+    ends_with("Arrival", "available")
+    ends_with("Blade Runner 2049", "available")
+    assert seen["Oppenheimer"][-1] == "downloading"
+    # Finished while Home Assistant was not looking (a poll finds them), then deleted.
+    ends_with("Inception", "available", "removed")
+    ends_with("Chernobyl", "available", "removed")
+    ends_with("Perfect Blue", "downloaded", "importing")
+
+    client = await hass_client()
+    registry = er.async_get(hass)
+    hub = entry.runtime_data
+    by_title = {request.title: request for request in hub.tracker.requests.values()}
+    for title, state in (
+        ("Dune: Part Two", "available"),
+        ("Oppenheimer", "downloading"),
+    ):
+        entity_id = registry.async_get_entity_id(
+            "sensor", DOMAIN, f"{entry.entry_id}_request_{by_title[title].key}"
+        )
+        response = await client.get(f"/api/states/{entity_id}")
+        assert (await response.json())["state"] == state
+    assert len(by_title["Lycoris Recoil"].episodes) == 13
+    assert {ep.state for ep in by_title["Breaking Bad"].episodes.values()} == {
+        "available"
+    }
+
+    # The torrent without seeds is flagged once it has been stuck a day.
+    hub.check_stalls(dt_util.utcnow() + timedelta(days=2))
+    oppenheimer = await client.get(
+        "/api/states/"
+        + (
+            registry.async_get_entity_id(
+                "sensor",
+                DOMAIN,
+                f"{entry.entry_id}_request_{by_title['Oppenheimer'].key}",
+            )
+            or ""
+        )
+    )
+    attributes = (await oppenheimer.json())["attributes"]
+    assert attributes["stalled"] is True
+    assert attributes["problem"] == "Download stalled: no seeds"
