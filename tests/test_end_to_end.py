@@ -24,8 +24,6 @@ from homeassistant.util import dt as dt_util
 from custom_components.media_request_tracker.const import DOMAIN
 from tests.simulator import SCENARIOS, Service, SimulatedStack
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
-
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
     (Service.SONARR, "sonarr"),
@@ -38,7 +36,7 @@ DURATION = 600
 
 
 @pytest.fixture
-async def stack() -> AsyncGenerator[SimulatedStack]:
+async def stack(socket_enabled: None) -> AsyncGenerator[SimulatedStack]:
     """The simulated services, on a manual clock."""
     simulated = SimulatedStack(speed=0, seed=0)
     await simulated.start()
@@ -68,7 +66,7 @@ async def add_integration(hass: HomeAssistant, stack: SimulatedStack) -> Any:
 
 
 @pytest.fixture
-async def served(hass: HomeAssistant) -> AsyncGenerator[None]:
+async def served(hass: HomeAssistant, socket_enabled: None) -> AsyncGenerator[None]:
     """Home Assistant's HTTP server on a real loopback socket."""
     # Everything that adds routes comes first: serving freezes the router.
     for component in ("http", "api", "webhook", DOMAIN):
