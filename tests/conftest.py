@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
 # Import our package before the harness looks for custom integrations, so that it is
@@ -171,10 +171,15 @@ class EventLog:
 def events(hass: HomeAssistant) -> EventLog:
     """Record the integration's state, episode and problem events."""
     log = EventLog()
+
+    @callback  # in the event loop, in firing order (not in a worker thread)
+    def record(event: Event) -> None:
+        log.events.append(event)
+
     for event_type in (
         EVENT_STATE_CHANGED,
         EVENT_EPISODE_STATE_CHANGED,
         EVENT_PROBLEM_CHANGED,
     ):
-        hass.bus.async_listen(event_type, log.events.append)
+        hass.bus.async_listen(event_type, record)
     return log

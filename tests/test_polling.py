@@ -175,7 +175,8 @@ async def full_entry(
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    # The first polls run in the background: let them finish before the test's own.
+    await hass.async_block_till_done(wait_background_tasks=True)
     return entry
 
 

@@ -47,6 +47,8 @@ from .hub import (
     TrackerOptions,
     request_unique_id,
 )
+from .services import async_setup_services
+from .shoko import async_setup_shoko
 from .sources.errors import InvalidAuth, UpstreamError
 from .sources.jellyseerr import JellyseerrClient
 from .storage import TrackerStorage
@@ -59,10 +61,11 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Serve the dashboard card and have every frontend load it.
+    """Register the actions; serve the dashboard card and have every frontend load it.
 
     Entries come from the UI; nothing is set up from YAML.
     """
+    async_setup_services(hass)
     await hass.http.async_register_static_paths(
         [StaticPathConfig(CARD_URL, str(CARD_PATH), cache_headers=True)]
     )
@@ -167,6 +170,8 @@ def _pollers(
         pollers[CONF_JELLYFIN] = JellyfinPoller(
             hass, entry, hub, jellyfin_client(hass, jellyfin)
         )
+    if CONF_SHOKO in data:
+        pollers[CONF_SHOKO] = async_setup_shoko(hass, entry, hub)
     return pollers
 
 

@@ -37,12 +37,13 @@ from homeassistant.helpers.selector import (
 )
 
 from .compat import vol
-from .connections import async_check
+from .connections import async_check, async_shoko_api_key
 from .const import (
     CONF_JELLYFIN,
     CONF_JELLYSEERR,
     CONF_QBITTORRENT,
     CONF_RADARR,
+    CONF_SHOKO,
     CONF_SONARR,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
@@ -58,6 +59,7 @@ from .const import (
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
+    REAUTH_SERVICE,
     PushSource,
 )
 from .sources.errors import (
@@ -72,9 +74,15 @@ from .sources.errors import (
 from .sources.http import normalize_url
 
 # Services offered after Jellyseerr, in the order of a request's journey.
-OPTIONAL_SERVICES = (CONF_RADARR, CONF_SONARR, CONF_QBITTORRENT, CONF_JELLYFIN)
-# Key of the data a poller passes to start reauthentication for its service.
-REAUTH_SERVICE = "service"
+OPTIONAL_SERVICES = (
+    CONF_RADARR,
+    CONF_SONARR,
+    CONF_QBITTORRENT,
+    CONF_JELLYFIN,
+    CONF_SHOKO,
+)
+# Services that take a username and password, or an API key.
+LOGIN_SERVICES = (CONF_QBITTORRENT, CONF_SHOKO)
 FINISH = "finish"
 
 ERROR_KEYS: dict[type[UpstreamError], str] = {
@@ -101,7 +109,7 @@ def error_key(err: UpstreamError) -> str:
 
 def credentials_schema(name: str) -> vol.Schema:
     """The fields that authenticate with a service."""
-    if name == CONF_QBITTORRENT:
+    if name in LOGIN_SERVICES:
         return vol.Schema(
             {
                 vol.Optional(CONF_USERNAME): _TEXT,
@@ -132,7 +140,8 @@ def service_config(name: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
         for key in (CONF_USERNAME, CONF_PASSWORD, CONF_API_KEY):
             config[key] = user_input.get(key) or None
     else:
-        config[CONF_API_KEY] = user_input[CONF_API_KEY]
+        # Shoko may get its key from a login instead (async_try_service).
+        config[CONF_API_KEY] = user_input.get(CONF_API_KEY)
     if name in (CONF_JELLYSEERR, CONF_RADARR, CONF_SONARR, CONF_JELLYFIN):
         config[CONF_WEBHOOK_SECRET] = user_input.get(CONF_WEBHOOK_SECRET)
     return config
@@ -146,9 +155,13 @@ async def async_try_service(
         config = service_config(name, user_input)
     except InvalidUrl:
         return None, {CONF_URL: "invalid_url"}
-    if name == CONF_QBITTORRENT and not (config[CONF_API_KEY] or config[CONF_USERNAME]):
+    if name in LOGIN_SERVICES and not (
+        user_input.get(CONF_API_KEY) or user_input.get(CONF_USERNAME)
+    ):
         return None, {"base": "credentials_missing"}
     try:
+        if name == CONF_SHOKO:
+            config[CONF_API_KEY] = await async_shoko_api_key(hass, user_input)
         await async_check(hass, name, config)
     except UpstreamError as err:
         LOGGER.debug("%s at %s failed its check: %r", name, config[CONF_URL], err)
@@ -250,6 +263,12 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Jellyfin: whether a request is playable yet."""
         return await self._async_service_step(CONF_JELLYFIN, user_input)
 
+    async def async_step_shoko(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Shoko Server: anime matching (AniDB) before Shokofin shows it."""
+        return await self._async_service_step(CONF_SHOKO, user_input)
+
     async def _async_service_step(
         self, name: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -323,6 +342,12 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Add, change or remove Jellyfin."""
         return await self._async_reconfigure(CONF_JELLYFIN, user_input)
+
+    async def async_step_reconfigure_shoko(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add, change or remove Shoko Server."""
+        return await self._async_reconfigure(CONF_SHOKO, user_input)
 
     async def _async_reconfigure(
         self, name: str, user_input: dict[str, Any] | None

@@ -27,12 +27,15 @@ from .const import (
     CONF_JELLYSEERR,
     CONF_QBITTORRENT,
     CONF_RADARR,
+    CONF_SHOKO,
     CONF_SONARR,
 )
+from .sources.http import normalize_url
 from .sources.jellyfin import JellyfinClient
 from .sources.jellyseerr import JellyseerrClient
 from .sources.qbittorrent import QBittorrentClient
 from .sources.radarr import RadarrClient
+from .sources.shoko import ShokoClient, async_obtain_api_key
 from .sources.sonarr import SonarrClient
 
 type ServiceConfig = Mapping[str, Any]
@@ -129,12 +132,34 @@ async def _check_qbittorrent(hass: HomeAssistant, service: ServiceConfig) -> Non
         session.detach()
 
 
+async def _check_shoko(hass: HomeAssistant, service: ServiceConfig) -> None:
+    await ShokoClient(
+        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
+    ).async_validate()
+
+
+async def async_shoko_api_key(hass: HomeAssistant, user_input: ServiceConfig) -> str:
+    """The key typed in, or one Shoko issues for the username and password.
+
+    Only the key is stored (DESIGN §4): the password is used once, here.
+    """
+    if key := user_input.get(CONF_API_KEY):
+        return str(key)
+    return await async_obtain_api_key(
+        session(hass, user_input),
+        normalize_url(user_input[CONF_URL]),
+        user_input.get(CONF_USERNAME) or "",
+        user_input.get(CONF_PASSWORD) or "",
+    )
+
+
 CHECKS: dict[str, Callable[[HomeAssistant, ServiceConfig], Awaitable[None]]] = {
     CONF_JELLYSEERR: _check_jellyseerr,
     CONF_RADARR: _check_radarr,
     CONF_SONARR: _check_sonarr,
     CONF_QBITTORRENT: _check_qbittorrent,
     CONF_JELLYFIN: _check_jellyfin,
+    CONF_SHOKO: _check_shoko,
 }
 
 

@@ -20,6 +20,8 @@ CONF_WEBHOOK_IDS: Final = "webhook_ids"
 # Every service an entry may configure, with the name users know it by.
 SERVICE_NAMES: Final = {service.value: service.display_name for service in Service}
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 (a key name)
+# What a poller passes to reauthentication to name the service whose key failed.
+REAUTH_SERVICE: Final = "service"
 
 OPTION_RETENTION_DAYS: Final = "retention_days"
 OPTION_HISTORY_DAYS: Final = "history_days"

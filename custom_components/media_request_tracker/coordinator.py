@@ -7,6 +7,7 @@ applies them exactly like webhooks (origin `poll`).
 """
 
 from abc import abstractmethod
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant, callback
@@ -14,7 +15,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER, REAUTH_SERVICE
 from .engine.evidence import (
     ArrMedia,
     EpisodeRef,
@@ -27,9 +28,15 @@ from .engine.evidence import (
     RequestEvidence,
     RequestStatus,
 )
-from .engine.models import MediaType, Request, Service, State
+from .engine.models import MediaType, Request, Service, ShokoFile, State
 from .hub import MediaRequestTrackerConfigEntry, Origin, TrackerHub
-from .sources.errors import InvalidAuth, UpstreamError
+from .sources.errors import (
+    CannotConnect,
+    InvalidAuth,
+    NotFound,
+    UpstreamError,
+    WrongService,
+)
 from .sources.jellyfin import JellyfinClient, LibraryItem
 from .sources.jellyseerr import JellyseerrClient, RemoteRequest
 from .sources.progress import (
@@ -55,6 +62,9 @@ REQUESTS_INTERVAL = timedelta(seconds=60)
 LIBRARY_CHECK_INTERVAL = timedelta(minutes=5)
 NEW_REQUESTS_PER_POLL = 20
 BACKFILL_REQUESTS = 100
+# Shokofin's provider ids on Jellyfin items (reference §4.1).
+SHOKO_FILE = "Shoko File"
+SHOKO_SERIES = "Shoko Series"
 # Where a request waits for Jellyfin; `approved` too: its file may already exist.
 AWAITING_LIBRARY = frozenset({State.IMPORTING, State.ANIME_MATCHING})
 FOLLOWED_BY_ARR = frozenset(
@@ -89,6 +99,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
             update_interval=interval,
         )
         self.hub = hub
+        self.entry = entry
 
     async def _async_update_data(self) -> None:
         """Poll, mapping client failures to translated update failures."""
@@ -99,6 +110,11 @@ class ServicePoller(DataUpdateCoordinator[None]):
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN, translation_key="jellyseerr_invalid_auth"
                 ) from err
+            # The entry keeps working without this service meanwhile; the reauth
+            # flow asks for this service's credentials (not Jellyseerr's).
+            self.entry.async_start_reauth(
+                self.hass, data={REAUTH_SERVICE: self.service.value}
+            )
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="service_invalid_auth",
@@ -359,7 +375,18 @@ class JellyfinPoller(ServicePoller):
         return VERIFY_ACTIVE if waiting else VERIFY_IDLE
 
     async def _async_verify_movie(self, request: Request) -> None:
-        """There is no provider-id filter: narrow by title and year, match ids here."""
+        """Shokofin's file id (anime), then TMDB/TVDB/IMDb ids, then title and year.
+
+        There is no provider-id filter: narrow by title and year, match ids here.
+        Shokofin gives anime no TMDB id by default, so its name is the last resort.
+        """
+        shoko = request.shoko
+        if (
+            shoko is not None
+            and shoko.matched
+            and await self._async_verify_shoko_movie(request, shoko)
+        ):
+            return
         items = await self.client.async_find_movies(
             year=request.year, search_term=request.title
         )
@@ -367,28 +394,82 @@ class JellyfinPoller(ServicePoller):
             items = await self.client.async_find_movies(
                 year=None, search_term=request.title
             )
-        for item in items:
-            if item.playable and _same_title(item, request):
+        playable = [item for item in items if item.playable]
+        found = next((item for item in playable if _same_title(item, request)), None)
+        if found is not None:
+            self._apply(_library_evidence(found, ItemKind.MOVIE))
+        elif request.is_anime and (
+            named := next((i for i in playable if _same_name(i, request)), None)
+        ):
+            # Found by name: the request's TMDB id tells the tracker which it is.
+            evidence = _library_evidence(named, ItemKind.MOVIE)
+            self._apply(replace(evidence, tmdb_id=request.tmdb_id))
+
+    async def _async_verify_shoko_movie(
+        self, request: Request, shoko: ShokoFile
+    ) -> bool:
+        """Find the movie by Shokofin's `Shoko File` id.
+
+        As a movie of its year, or as an episode of its Shoko series: Shokofin files
+        some anime movies as series.
+        """
+        file_id = str(shoko.file_id)
+        for item in await self.client.async_find_movies(
+            year=request.year, search_term=None
+        ):
+            if item.playable and item.provider_ids.get(SHOKO_FILE) == file_id:
                 self._apply(_library_evidence(item, ItemKind.MOVIE))
-                return
+                return True
+        if shoko.series_id is None:
+            return False
+        for series in await self._async_find_series(request, {str(shoko.series_id)}):
+            for episode in await self.client.async_get_episodes(series.item_id):
+                if episode.playable and episode.provider_ids.get(SHOKO_FILE) == file_id:
+                    self._apply(_library_evidence(episode, ItemKind.EPISODE))
+                    return True
+        return False
 
     async def _async_verify_show(self, request: Request) -> None:
-        series = next(
-            (
-                item
-                for item in await self.client.async_find_series(
-                    search_term=request.title, year=None
-                )
-                if _same_title(item, request)
-            ),
-            None,
-        )
-        if series is None:
-            return
-        self._apply(_library_evidence(series, ItemKind.SERIES))
-        for episode in await self.client.async_get_episodes(series.item_id):
-            if episode.playable:
-                self._apply(_library_evidence(episode, ItemKind.EPISODE))
+        """The show's series (Shokofin's by their Shoko series), then its episodes."""
+        for series in await self._async_find_series(
+            request, _shoko_series_ids(request)
+        ):
+            self._apply(_library_evidence(series, ItemKind.SERIES))
+            for episode in await self.client.async_get_episodes(series.item_id):
+                if episode.playable:
+                    self._apply(_library_evidence(episode, ItemKind.EPISODE))
+
+    async def _async_find_series(
+        self, request: Request, shoko_series: set[str]
+    ) -> list[LibraryItem]:
+        """Series with the request's ids or one of these Shoko series ids.
+
+        Searched by title; Shokofin names anime after AniDB, so Shoko series are
+        looked for among all series of the request's year too.
+        """
+
+        def ours(item: LibraryItem) -> bool:
+            return (
+                _same_title(item, request)
+                or item.provider_ids.get(SHOKO_SERIES) in shoko_series
+            )
+
+        found = [
+            item
+            for item in await self.client.async_find_series(
+                search_term=request.title, year=None
+            )
+            if ours(item)
+        ]
+        if found or not shoko_series:
+            return found
+        return [
+            item
+            for item in await self.client.async_find_series(
+                search_term=None, year=request.year
+            )
+            if ours(item)
+        ]
 
 
 def _same_title(item: LibraryItem, request: Request) -> bool:
@@ -402,6 +483,22 @@ def _same_title(item: LibraryItem, request: Request) -> bool:
             ("Imdb", request.imdb_id),
         )
     )
+
+
+def _same_name(item: LibraryItem, request: Request) -> bool:
+    """The item has the request's title and year (for items without known ids)."""
+    return item.name.casefold() == request.title.casefold() and (
+        request.year is None or item.year == request.year
+    )
+
+
+def _shoko_series_ids(request: Request) -> set[str]:
+    """The Shoko series of a show's matched episodes (Shokofin's `Shoko Series`)."""
+    return {
+        str(episode.shoko.series_id)
+        for episode in request.episodes.values()
+        if episode.shoko is not None and episode.shoko.series_id is not None
+    }
 
 
 def _library_evidence(item: LibraryItem, kind: ItemKind) -> LibraryItemEvidence:
@@ -422,6 +519,7 @@ def _library_evidence(item: LibraryItem, kind: ItemKind) -> LibraryItemEvidence:
         season=item.season,
         number=item.number,
         series_item_id=item.series_id,
+        shoko_file_id=number(SHOKO_FILE),
     )
 
 
@@ -469,14 +567,15 @@ class JellyseerrPoller(ServicePoller):
                 skipped.append(remote.request_key)
                 continue
             evidence = await self._async_evidence(remote, known)
-            self._apply(evidence, Origin.BACKFILL if first else Origin.POLL)
+            if evidence is not None:
+                self._apply(evidence, Origin.BACKFILL if first else Origin.POLL)
         if first:
             self.hub.finish_backfill(skipped)
         return REQUESTS_INTERVAL
 
     async def _async_evidence(
         self, remote: RemoteRequest, known: Request | None
-    ) -> RequestEvidence:
+    ) -> RequestEvidence | None:
         """The REST view of a request; titles are looked up only for new ones."""
         if known is not None:
             title, year, poster, overview, imdb = (
@@ -487,9 +586,16 @@ class JellyseerrPoller(ServicePoller):
                 known.imdb_id,
             )
         else:
-            details = await self.client.async_get_details(
-                remote.media_type, remote.tmdb_id
-            )
+            try:
+                details = await self.client.async_get_details(
+                    remote.media_type, remote.tmdb_id
+                )
+            except (CannotConnect, WrongService, NotFound) as err:
+                # Jellyseerr answers 500 when TMDB fails it; the next poll tries again.
+                LOGGER.debug(
+                    "No details for request %s yet: %s", remote.request_key, err
+                )
+                return None
             title, year, poster, overview, imdb = (
                 details.title,
                 details.year,

@@ -358,7 +358,7 @@ class TrackerHub:
                 episode_title=episode.title,
                 from_state=episode_change.from_state,
                 to_state=episode_change.to_state,
-                problem=episode.problem_text,
+                problem=episode.current_problem,
             )
         for problem_change in outcome.problem_changes:
             about = problem_change.episode

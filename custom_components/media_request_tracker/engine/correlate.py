@@ -9,10 +9,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from .evidence import ArrMedia
-from .models import Episode, EpisodeKey, MediaType, Request, Service
+from .models import Episode, EpisodeKey, MediaType, Request, Service, Track
 
 type Key = tuple[str, object]
 type Accept = Callable[[Request], bool]
+# A track by request key and episode key (None for a movie request itself).
+type TrackRef = tuple[str, EpisodeKey | None]
+
+# Track index kinds: an episode's TVDB id, a Shoko file id, an AniDB anime id, and
+# the (case-folded) name of an imported file.
+EPISODE_TVDB = "episode_tvdb"
+SHOKO_FILE = "shoko_file"
+ANIDB_ANIME = "anidb_anime"
+FILE_NAME = "file_name"
 
 
 def newest_first(requests: Iterable[Request]) -> list[Request]:
@@ -37,36 +46,35 @@ class RequestIndex:
         """Index the tracker's requests (the mapping is shared, not copied)."""
         self._requests = requests
         self._keys: defaultdict[Key, set[str]] = defaultdict(set)
-        self._episodes: defaultdict[int, set[tuple[str, EpisodeKey]]] = defaultdict(set)
+        self._tracks: defaultdict[Key, set[TrackRef]] = defaultdict(set)
 
     def add(self, request: Request) -> None:
         """(Re-)index every id the request currently has."""
         for index_key in _index_keys(request):
             self._keys[index_key].add(request.key)
-        for episode in request.episodes.values():
-            self.note_episode(request, episode)
+        for track in _tracks_of(request):
+            ref = _ref(request, track)
+            for index_key in _track_keys(track):
+                self._tracks[index_key].add(ref)
 
     def note(self, kind: str, value: object, request: Request) -> None:
         """Index one id a request just learned (cheaper than indexing it all again)."""
         self._keys[(kind, value)].add(request.key)
 
-    def note_episode(self, request: Request, episode: Episode) -> None:
-        """Index the TVDB id of an episode."""
-        if episode.tvdb_id is not None:
-            self._episodes[episode.tvdb_id].add((request.key, episode.key))
+    def note_track(
+        self, kind: str, value: object, request: Request, track: Track
+    ) -> None:
+        """Index one id a movie or an episode just learned."""
+        self._tracks[(kind, value)].add(_ref(request, track))
 
     def discard(self, request: Request) -> None:
         """Forget a request that leaves the tracker."""
         for index_key in _index_keys(request):
-            keys = self._keys.get(index_key)
-            if keys is not None:
-                keys.discard(request.key)
-                if not keys:
-                    del self._keys[index_key]
-        for episode in request.episodes.values():
-            entries = self._episodes.get(episode.tvdb_id or 0)
-            if entries is not None:
-                entries.discard((request.key, episode.key))
+            _discard(self._keys, index_key, request.key)
+        for track in _tracks_of(request):
+            ref = _ref(request, track)
+            for index_key in _track_keys(track):
+                _discard(self._tracks, index_key, ref)
 
     def candidates(self, kind: str, value: object) -> list[Request]:
         """Requests that have this id now, newest first."""
@@ -80,17 +88,29 @@ class RequestIndex:
         ]
         return newest_first(found) if len(found) > 1 else found
 
-    def episodes_by_tvdb(self, tvdb_id: int) -> list[tuple[Request, Episode]]:
-        """Episodes with this TVDB id, newest request first."""
-        found = [
-            (request, episode)
-            for key, episode_key in self._episodes.get(tvdb_id, ())
-            if (request := self._requests.get(key)) is not None
-            and (episode := request.episodes.get(episode_key)) is not None
-            and episode.tvdb_id == tvdb_id
-        ]
+    def tracks(self, kind: str, value: object) -> list[tuple[Request, Track]]:
+        """Movies and episodes that have this id now, newest request first."""
+        still_has = _TRACK_HOLDS[kind]
+        found: list[tuple[Request, Track]] = []
+        for key, episode_key in self._tracks.get((kind, value), ()):
+            request = self._requests.get(key)
+            if request is None:
+                continue
+            track = (
+                request if episode_key is None else request.episodes.get(episode_key)
+            )
+            if track is not None and still_has(track, value):
+                found.append((request, track))
         found.sort(key=lambda pair: int(pair[0].key), reverse=True)
         return found
+
+    def episodes_by_tvdb(self, tvdb_id: int) -> list[tuple[Request, Episode]]:
+        """Episodes with this TVDB id, newest request first."""
+        return [
+            (request, track)
+            for request, track in self.tracks(EPISODE_TVDB, tvdb_id)
+            if isinstance(track, Episode)
+        ]
 
     def for_arr(
         self, media: ArrMedia, download_id: str | None, accept: Accept
@@ -147,6 +167,63 @@ _HOLDS: dict[str, Callable[[Request, object], bool]] = {
     Service.SONARR.value: lambda r, value: r.sonarr_id == value,
     "download": lambda r, value: value in r.downloads,
     "jellyfin": lambda r, value: r.jellyfin_item_id == value,
+}
+
+
+def file_name(path: str) -> str:
+    """The case-folded name of a file, whichever separator its host uses."""
+    return path.replace("\\", "/").rpartition("/")[2].casefold()
+
+
+def _ref(request: Request, track: Track) -> TrackRef:
+    return (request.key, track.key if isinstance(track, Episode) else None)
+
+
+def _tracks_of(request: Request) -> Iterable[Track]:
+    yield request
+    yield from request.episodes.values()
+
+
+def _discard[T](index: defaultdict[Key, set[T]], index_key: Key, entry: T) -> None:
+    entries = index.get(index_key)
+    if entries is not None:
+        entries.discard(entry)
+        if not entries:
+            del index[index_key]
+
+
+def _track_keys(track: Track) -> Iterable[Key]:
+    if isinstance(track, Episode) and track.tvdb_id is not None:
+        yield (EPISODE_TVDB, track.tvdb_id)
+    if track.shoko is not None:
+        yield (SHOKO_FILE, track.shoko.file_id)
+        if track.shoko.anidb_anime_id is not None:
+            yield (ANIDB_ANIME, track.shoko.anidb_anime_id)
+    for path in track.paths:
+        yield (FILE_NAME, file_name(path))
+
+
+def _episode_tvdb(track: Track, value: object) -> bool:
+    return isinstance(track, Episode) and track.tvdb_id == value
+
+
+def _shoko_file(track: Track, value: object) -> bool:
+    return track.shoko is not None and track.shoko.file_id == value
+
+
+def _anidb_anime(track: Track, value: object) -> bool:
+    return track.shoko is not None and track.shoko.anidb_anime_id == value
+
+
+def _named(track: Track, value: object) -> bool:
+    return any(file_name(path) == value for path in track.paths)
+
+
+_TRACK_HOLDS: dict[str, Callable[[Track, object], bool]] = {
+    EPISODE_TVDB: _episode_tvdb,
+    SHOKO_FILE: _shoko_file,
+    ANIDB_ANIME: _anidb_anime,
+    FILE_NAME: _named,
 }
 
 

@@ -102,10 +102,14 @@ class GrabEvidence:
 
 @dataclass(frozen=True, slots=True)
 class ImportedFile:
-    """A file imported into the library, and the episodes it holds when known."""
+    """A file imported into the library, the episodes it holds and its size, if known.
+
+    The size tells two files with the same name apart when Shoko reports one (§6).
+    """
 
     path: str
     episodes: tuple[EpisodeKey, ...] = ()
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,8 @@ class LibraryItemEvidence:
     season: int | None = None
     number: int | None = None
     series_item_id: str | None = None
+    # Shokofin's `Shoko File` provider id: anime items rarely carry TMDB/TVDB ids.
+    shoko_file_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +207,81 @@ class EpisodesListed:
     with_file: frozenset[EpisodeKey] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class ShokoLocation:
+    """Where Shoko keeps a file: an import folder and the path relative to it.
+
+    `path` uses `/` and has no leading separator, whatever Shoko's host writes.
+    """
+
+    folder_id: int
+    path: str
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return self.path.rpartition("/")[2]
+
+
+class ShokoFileEvent(StrEnum):
+    """What Shoko Server did with a file (reference §3.4)."""
+
+    HASHED = "hashed"
+    MATCHED = "matched"
+    NOT_MATCHED = "not_matched"
+    RELOCATED = "relocated"
+
+
+@dataclass(frozen=True, slots=True)
+class AnimeLink:
+    """A file's cross reference: its AniDB episode, and Shoko's ids once they exist."""
+
+    anidb_anime_id: int | None = None
+    anidb_episode_id: int | None = None
+    series_id: int | None = None
+    episode_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShokoFileEvidence:
+    """Shoko hashed, matched, could not match or moved a file.
+
+    A file is found by its Shoko id once known, else by `location` (or `previous`, where
+    it was before a move) against the paths Radarr/Sonarr imported, with `size` to
+    confirm. `tmdb_linked` says whether Shoko links the file to a TMDB movie (None: not
+    known); Shokofin hides anime movies without that link from movie libraries.
+    """
+
+    event: ShokoFileEvent
+    file_id: int
+    location: ShokoLocation | None = None
+    previous: ShokoLocation | None = None
+    links: tuple[AnimeLink, ...] = ()
+    size: int | None = None
+    tmdb_linked: bool | None = None
+    anidb_banned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnimeSeriesEvidence:
+    """Shoko created or refreshed the series of an AniDB anime (`Source: AniDB`).
+
+    It names the Shoko series and episode ids that a file matched before the series
+    existed could not carry (reference §3.4).
+    """
+
+    anidb_anime_id: int
+    series_ids: tuple[int, ...]
+    episodes: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnimeMovieEvidence:
+    """Shoko linked a TMDB movie (`MovieUpdated`): Shokofin now lists it as a movie."""
+
+    tmdb_id: int
+
+
 type Evidence = (
     Ping
     | RequestEvidence
@@ -211,4 +292,7 @@ type Evidence = (
     | LibraryItemEvidence
     | DownloadStatus
     | EpisodesListed
+    | ShokoFileEvidence
+    | AnimeSeriesEvidence
+    | AnimeMovieEvidence
 )

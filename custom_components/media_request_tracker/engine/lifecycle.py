@@ -11,6 +11,7 @@ from .models import (
     Request,
     Stage,
     State,
+    Track,
     episode_label,
 )
 
@@ -66,14 +67,22 @@ def track_state(
     return STAGE_STATES[furthest], None
 
 
-def imported_state(request: Request, anime_matching: bool) -> State:
-    """Imported anime waits for Shoko to match it when Shoko is configured."""
-    if request.is_anime and anime_matching:
+def imported_state(request: Request, track: Track, anime_matching: bool) -> State:
+    """Imported anime waits for Shoko to match it when Shoko is configured.
+
+    Once Shoko matched the file it waits for Jellyfin, as any import does.
+    """
+    if request.is_anime and anime_matching and not matched(track):
         return State.ANIME_MATCHING
     return State.IMPORTING
 
 
-def episode_state(request: Request, episode: Episode, imported: State) -> Derived:
+def matched(track: Track) -> bool:
+    """Whether Shoko matched the track's file."""
+    return track.shoko is not None and track.shoko.matched
+
+
+def episode_state(request: Request, episode: Episode, anime_matching: bool) -> Derived:
     """An episode's state: its own facts, its downloads, and the request's approval."""
     if episode.removed:
         return State.REMOVED, None
@@ -83,17 +92,19 @@ def episode_state(request: Request, episode: Episode, imported: State) -> Derive
         for download in request.downloads.values()
         if episode.key in download.episodes
     )
+    imported = imported_state(request, episode, anime_matching)
     return track_state(
         advance(episode.stage, floor), episode.problem, downloads, imported
     )
 
 
-def request_state(request: Request, imported: State) -> Derived:
+def request_state(request: Request, anime_matching: bool) -> Derived:
     """A request's state; a TV request with known episodes aggregates them."""
     if request.removed:
         return State.REMOVED, None
     if request.declined:
         return State.DECLINED, None
+    imported = imported_state(request, request, anime_matching)
     if request.media_type is MediaType.MOVIE:
         return track_state(
             request.stage, request.problem, request.downloads.values(), imported
@@ -101,6 +112,41 @@ def request_state(request: Request, imported: State) -> Derived:
     if not request.episodes:
         return track_state(request.stage, request.problem, (), imported)
     return _aggregate_episodes(request)
+
+
+def blocked_reason(track: Track, state: State) -> str | None:
+    """Why a track waiting for Shoko cannot get matched (None: nothing known)."""
+    if state is not State.ANIME_MATCHING or track.shoko is None:
+        return None
+    return track.shoko.unmatched
+
+
+def request_blocked_reason(request: Request) -> str | None:
+    """What blocks a request: its movie's file, or its first blocked episode."""
+    if request.media_type is MediaType.MOVIE or not request.episodes:
+        return blocked_reason(request, request.state)
+    blocked = [ep for ep in request.episodes.values() if ep.blocked_reason is not None]
+    if not blocked:
+        return None
+    first = min(blocked, key=lambda episode: episode.key)
+    return f"{episode_label(first.key)}: {first.blocked_reason}"
+
+
+def hidden_by_shokofin(request: Request) -> bool:
+    """Whether Shokofin's default `FilterMovieLibraries` likely hides the movie.
+
+    It keeps anime movies without a TMDB link in Shoko out of movie libraries
+    (reference §4.3).
+    """
+    shoko = request.shoko
+    return (
+        request.media_type is MediaType.MOVIE
+        and request.is_anime
+        and shoko is not None
+        and shoko.matched
+        and shoko.no_tmdb_link
+        and not request.shoko_tmdb_link
+    )
 
 
 def _aggregate_episodes(request: Request) -> Derived:

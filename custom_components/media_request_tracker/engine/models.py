@@ -254,6 +254,60 @@ class Download:
 
 
 @dataclass(slots=True)
+class ShokoFile:
+    """The file Shoko Server holds for a movie or an episode, and what it matched.
+
+    Shoko's ids grow with time: a file with a higher id (a replacement) takes over and
+    must be matched again. `unmatched` says why Shoko could not match the file (a stall,
+    known at once); `no_tmdb_link` that Shoko links it to no TMDB movie.
+    """
+
+    file_id: int
+    matched: bool = False
+    anidb_anime_id: int | None = None
+    anidb_episode_id: int | None = None
+    series_id: int | None = None
+    episode_id: int | None = None
+    unmatched: str | None = None
+    no_tmdb_link: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return _without_defaults(
+            {
+                "file_id": self.file_id,
+                "matched": self.matched,
+                "anidb_anime_id": self.anidb_anime_id,
+                "anidb_episode_id": self.anidb_episode_id,
+                "series_id": self.series_id,
+                "episode_id": self.episode_id,
+                "unmatched": self.unmatched,
+                "no_tmdb_link": self.no_tmdb_link,
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ShokoFile | None:
+        """Restore from storage."""
+        if data is None:
+            return None
+        return cls(
+            file_id=data["file_id"],
+            matched=data.get("matched", False),
+            anidb_anime_id=data.get("anidb_anime_id"),
+            anidb_episode_id=data.get("anidb_episode_id"),
+            series_id=data.get("series_id"),
+            episode_id=data.get("episode_id"),
+            unmatched=data.get("unmatched"),
+            no_tmdb_link=data.get("no_tmdb_link", False),
+        )
+
+
+def _shoko_dict(shoko: ShokoFile | None) -> dict[str, Any] | None:
+    return None if shoko is None else shoko.to_dict()
+
+
+@dataclass(slots=True)
 class Episode:
     """One episode of a TV request."""
 
@@ -267,15 +321,33 @@ class Episode:
     removed: bool = False
     problem: Problem | None = None
     file_path: str | None = None
+    file_size: int | None = None
+    shoko: ShokoFile | None = None
     jellyfin_item_id: str | None = None
     state: State = State.REQUESTED
     problem_text: str | None = None
+    blocked_reason: str | None = None
     reached: dict[State, datetime] = field(default_factory=dict)
 
     @property
     def key(self) -> EpisodeKey:
         """(season, episode)."""
         return (self.season, self.number)
+
+    @property
+    def paths(self) -> list[str]:
+        """The imported file's path, as a list like a movie's paths."""
+        return [] if self.file_path is None else [self.file_path]
+
+    @property
+    def stalled(self) -> bool:
+        """Whether the episode is stuck on something that does not pass by itself."""
+        return self.blocked_reason is not None
+
+    @property
+    def current_problem(self) -> str | None:
+        """What needs attention: the failure, else why it is stuck."""
+        return self.problem_text or self.blocked_reason
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage."""
@@ -291,9 +363,12 @@ class Episode:
                 "removed": self.removed,
                 "problem": None if self.problem is None else self.problem.to_dict(),
                 "file_path": self.file_path,
+                "file_size": self.file_size,
+                "shoko": _shoko_dict(self.shoko),
                 "jellyfin_item_id": self.jellyfin_item_id,
                 "state": self.state.value,
                 "problem_text": self.problem_text,
+                "blocked_reason": self.blocked_reason,
                 "reached": {state.value: at for state, at in self.reached.items()},
             }
         )
@@ -312,9 +387,12 @@ class Episode:
             removed=data.get("removed", False),
             problem=Problem.from_dict(data.get("problem")),
             file_path=data.get("file_path"),
+            file_size=data.get("file_size"),
+            shoko=ShokoFile.from_dict(data.get("shoko")),
             jellyfin_item_id=data.get("jellyfin_item_id"),
             state=State(data["state"]),
             problem_text=data.get("problem_text"),
+            blocked_reason=data.get("blocked_reason"),
             reached=_times(data),
         )
 
@@ -340,6 +418,9 @@ class Request:
     is_4k: bool = False
     is_anime: bool = False
     file_paths: list[str] = field(default_factory=list)
+    file_size: int | None = None
+    shoko: ShokoFile | None = None
+    shoko_tmdb_link: bool = False
     jellyfin_item_id: str | None = None
     stage: Stage = Stage.NONE
     declined: bool = False
@@ -349,6 +430,7 @@ class Request:
     episodes: dict[EpisodeKey, Episode] = field(default_factory=dict)
     state: State = State.REQUESTED
     problem_text: str | None = None
+    blocked_reason: str | None = None
     stall_reason: str | None = None
     reached: dict[State, datetime] = field(default_factory=dict)
     state_since: datetime | None = None
@@ -367,14 +449,24 @@ class Request:
         return self.state in TERMINAL_STATES
 
     @property
+    def paths(self) -> list[str]:
+        """The movie's imported files (a TV request's are on its episodes)."""
+        return self.file_paths
+
+    @property
     def stalled(self) -> bool:
-        """Whether the current stage lasted past its threshold (DESIGN §3)."""
-        return self.stall_reason is not None
+        """Whether the request is stuck (DESIGN §3).
+
+        Either its stage lasted past its threshold (`stall_reason`), or something that
+        does not pass by itself blocks it, known at once (`blocked_reason`: Shoko could
+        not match a file).
+        """
+        return self.blocked_reason is not None or self.stall_reason is not None
 
     @property
     def current_problem(self) -> str | None:
-        """What needs attention: the failure, else the stall reason."""
-        return self.problem_text or self.stall_reason
+        """What needs attention: the failure, else why it is stuck."""
+        return self.problem_text or self.blocked_reason or self.stall_reason
 
     @property
     def latest_download(self) -> Download | None:
@@ -416,6 +508,9 @@ class Request:
                 "is_4k": self.is_4k,
                 "is_anime": self.is_anime,
                 "file_paths": list(self.file_paths),
+                "file_size": self.file_size,
+                "shoko": _shoko_dict(self.shoko),
+                "shoko_tmdb_link": self.shoko_tmdb_link,
                 "jellyfin_item_id": self.jellyfin_item_id,
                 "stage": int(self.stage),
                 "declined": self.declined,
@@ -427,6 +522,7 @@ class Request:
                 "episodes": [episode.to_dict() for episode in self.episodes.values()],
                 "state": self.state.value,
                 "problem_text": self.problem_text,
+                "blocked_reason": self.blocked_reason,
                 "stall_reason": self.stall_reason,
                 "reached": {state.value: at for state, at in self.reached.items()},
                 "state_since": self.state_since,
@@ -458,6 +554,9 @@ class Request:
             is_4k=data.get("is_4k", False),
             is_anime=data.get("is_anime", False),
             file_paths=list(data.get("file_paths", ())),
+            file_size=data.get("file_size"),
+            shoko=ShokoFile.from_dict(data.get("shoko")),
+            shoko_tmdb_link=data.get("shoko_tmdb_link", False),
             jellyfin_item_id=data.get("jellyfin_item_id"),
             stage=Stage(data["stage"]),
             declined=data.get("declined", False),
@@ -467,6 +566,7 @@ class Request:
             episodes={item.key: item for item in episodes},
             state=State(data["state"]),
             problem_text=data.get("problem_text"),
+            blocked_reason=data.get("blocked_reason"),
             stall_reason=data.get("stall_reason"),
             reached=_times(data),
             timeline=[
@@ -477,3 +577,7 @@ class Request:
         )
         request._stored = data
         return request
+
+
+# A movie request or an episode: what moves through the pipeline on its own.
+type Track = Request | Episode

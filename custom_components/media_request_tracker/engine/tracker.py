@@ -11,8 +11,20 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from .correlate import RequestIndex, can_reopen, is_active
+from .correlate import (
+    ANIDB_ANIME,
+    EPISODE_TVDB,
+    FILE_NAME,
+    SHOKO_FILE,
+    RequestIndex,
+    can_reopen,
+    file_name,
+    is_active,
+)
 from .evidence import (
+    AnimeLink,
+    AnimeMovieEvidence,
+    AnimeSeriesEvidence,
     ArrMedia,
     DeleteEvidence,
     DownloadStatus,
@@ -21,6 +33,7 @@ from .evidence import (
     Evidence,
     GrabEvidence,
     ImportBlockedEvidence,
+    ImportedFile,
     ImportEvidence,
     ItemKind,
     LibraryItemEvidence,
@@ -28,8 +41,18 @@ from .evidence import (
     Release,
     RequestEvidence,
     RequestStatus,
+    ShokoFileEvent,
+    ShokoFileEvidence,
+    ShokoLocation,
 )
-from .lifecycle import advance, episode_state, imported_state, request_state
+from .lifecycle import (
+    advance,
+    blocked_reason,
+    episode_state,
+    hidden_by_shokofin,
+    request_blocked_reason,
+    request_state,
+)
 from .models import (
     STAGE_STATES,
     Download,
@@ -40,9 +63,11 @@ from .models import (
     Problem,
     Request,
     Service,
+    ShokoFile,
     Stage,
     State,
     TimelineEntry,
+    Track,
 )
 
 # Jellyfin episodes seen before the grab that names them, kept by episode TVDB id.
@@ -65,6 +90,17 @@ STALL_REASONS = {
     State.DOWNLOADED: "Downloaded, but Radarr/Sonarr has not imported it yet",
     State.IMPORTING: "Imported, but Jellyfin has not added it to the library yet",
     State.ANIME_MATCHING: "Shoko Server has not matched the file yet (AniDB)",
+}
+SHOKOFIN_HIDES_MOVIE = (
+    "Shokofin hides anime movies without a TMDB link in Shoko from movie libraries "
+    "(FilterMovieLibraries): link the movie in Shoko or turn that option off"
+)
+SHOKO_UNMATCHED = "Shoko could not match this file (AniDB): {name}"
+ANIDB_BANNED = "AniDB has banned Shoko Server for now (UDP ban): {name} waits for it"
+SHOKO_DETAILS = {
+    ShokoFileEvent.HASHED: "Hashed by Shoko Server",
+    ShokoFileEvent.MATCHED: "Matched by Shoko Server",
+    ShokoFileEvent.RELOCATED: "Moved by Shoko Server",
 }
 
 
@@ -230,7 +266,12 @@ def _stall_reason(
 ) -> str | None:
     """Why the request is stuck, once its state lasted past the threshold."""
     limit = thresholds.get(request.state)
-    if limit is None or request.is_terminal or request.state is State.FAILED:
+    if (
+        limit is None
+        or request.is_terminal
+        or request.state is State.FAILED
+        or request.blocked_reason is not None  # stuck already, and saying why
+    ):
         return None
     # A condition the download client reports counts from when it began.
     for download in request.downloads.values():
@@ -243,11 +284,31 @@ def _stall_reason(
             and now - live.stall_since >= limit
         ):
             return live.stall
-    reason = STALL_REASONS.get(request.state)
+    reason = _waiting_for(request)
     since = request.state_since or request.created_at
     if reason is None or now - since < limit:
         return None
     return reason
+
+
+def _waiting_for(request: Request) -> str | None:
+    """What a request in its state waits for; Shokofin's filter when it is the cause."""
+    if request.state is State.IMPORTING and hidden_by_shokofin(request):
+        return SHOKOFIN_HIDES_MOVIE
+    return STALL_REASONS.get(request.state)
+
+
+def _unmatched(evidence: ShokoFileEvidence) -> str:
+    """Why Shoko could not match a file, naming the file."""
+    location = evidence.location
+    name = f"file {evidence.file_id}" if location is None else location.name
+    text = ANIDB_BANNED if evidence.anidb_banned else SHOKO_UNMATCHED
+    return text.format(name=name)
+
+
+def _library_path(path: str) -> str:
+    """A Radarr/Sonarr path with `/` separators, to compare with Shoko's."""
+    return path.replace("\\", "/")
 
 
 def _wants_any(request: Request, refs: Iterable[EpisodeRef]) -> bool:
@@ -270,6 +331,11 @@ class Tracker:
         self.requests: dict[str, Request] = {}
         self.tombstones: set[str] = set()
         self.sightings: dict[int, str] = {}
+        # Shoko import folder id → the same folder as Radarr/Sonarr see it, learned
+        # from the first file found by its path there (their mounts differ).
+        self.shoko_folders: dict[int, str] = {}
+        # Jellyfin items of Shoko files no track had yet, kept by Shoko file id.
+        self.shoko_sightings: dict[int, str] = {}
         self._index = RequestIndex(self.requests)
         self._anime_matching = anime_matching
         self._requesters = frozenset(name.casefold() for name in requesters)
@@ -307,6 +373,12 @@ class Tracker:
                 self._apply_download_status(evidence, outcome)
             case EpisodesListed():
                 self._apply_episodes_listed(evidence, outcome)
+            case ShokoFileEvidence():
+                self._apply_shoko_file(evidence, outcome)
+            case AnimeSeriesEvidence():
+                self._apply_anime_series(evidence, outcome)
+            case AnimeMovieEvidence():
+                self._apply_anime_movie(evidence, outcome)
             case Ping():
                 pass
         return outcome
@@ -469,7 +541,7 @@ class Tracker:
             )
             if ref.tvdb_id is not None and episode.tvdb_id != ref.tvdb_id:
                 episode.tvdb_id = ref.tvdb_id
-                self._index.note_episode(request, episode)
+                self._index.note_track(EPISODE_TVDB, ref.tvdb_id, request, episode)
                 changed = True
             changed |= self._apply_sighting(request, episode)
             episodes.append(episode)
@@ -595,15 +667,24 @@ class Tracker:
         changed = False
         for file in evidence.files:
             if request.media_type is MediaType.MOVIE:
-                if file.path not in request.file_paths:
-                    request.file_paths.append(file.path)
-                    changed = True
+                changed |= self._record_file(request, request, file)
                 continue
             for key in file.episodes:
                 episode = request.episodes.get(key)
                 if episode is not None:
-                    changed |= _merge(episode, file_path=file.path)
+                    changed |= self._record_file(request, episode, file)
         return changed
+
+    def _record_file(self, request: Request, track: Track, file: ImportedFile) -> bool:
+        """Remember an imported file; its name finds it again when Shoko reports it."""
+        changed = file.path not in track.paths
+        if changed:
+            if isinstance(track, Episode):
+                track.file_path = file.path
+            else:
+                track.file_paths.append(file.path)
+            self._index.note_track(FILE_NAME, file_name(file.path), request, track)
+        return _merge(track, file_size=file.size) or changed
 
     def _apply_import_blocked(
         self, evidence: ImportBlockedEvidence, outcome: Outcome
@@ -760,6 +841,11 @@ class Tracker:
     def _apply_library_item(
         self, evidence: LibraryItemEvidence, outcome: Outcome
     ) -> None:
+        shoko_file_id = evidence.shoko_file_id
+        if shoko_file_id is not None and self._apply_shoko_item(
+            evidence, shoko_file_id, outcome
+        ):
+            return
         match evidence.kind:
             case ItemKind.MOVIE:
                 self._apply_movie_item(evidence, outcome)
@@ -816,7 +902,9 @@ class Tracker:
         found = self._find_episode(evidence)
         if found is None:
             if evidence.tvdb_id is not None:
-                self._remember_sighting(evidence.tvdb_id, evidence.item_id)
+                self._remember_sighting(
+                    self.sightings, evidence.tvdb_id, evidence.item_id
+                )
             return
         request, episode = found
         learned = self._learn_item(request, episode, evidence.item_id)
@@ -847,13 +935,242 @@ class Tracker:
                     return request, numbered
         return None
 
-    def _remember_sighting(self, tvdb_id: int, item_id: str) -> None:
-        self.sightings.pop(tvdb_id, None)
-        self.sightings[tvdb_id] = item_id
-        while len(self.sightings) > MAX_SIGHTINGS:
-            del self.sightings[next(iter(self.sightings))]
+    def _apply_shoko_item(
+        self, evidence: LibraryItemEvidence, shoko_file_id: int, outcome: Outcome
+    ) -> bool:
+        """An item Shokofin made for a file Shoko matched: its tracks are available.
+
+        Shokofin may show an anime movie as a series episode; the file is what counts.
+        """
+        found = [
+            pair
+            for pair in self._index.tracks(SHOKO_FILE, shoko_file_id)
+            if can_reopen(pair[0])
+        ]
+        if not found:
+            self._remember_sighting(
+                self.shoko_sightings, shoko_file_id, evidence.item_id
+            )
+            return False
+        request = found[0][0]
+        changed = False
+        for _, track in _same_request(found):
+            changed |= self._learn_item(request, track, evidence.item_id)
+            changed |= _reach(track, Stage.AVAILABLE)
+        self._settle(
+            request,
+            outcome,
+            source=Service.JELLYFIN,
+            detail=f"Playable in Jellyfin as {evidence.name}",
+            changed=changed,
+            episodes=_episodes_among(found),
+        )
+        return True
+
+    @staticmethod
+    def _remember_sighting(sightings: dict[int, str], key: int, item_id: str) -> None:
+        sightings.pop(key, None)
+        sightings[key] = item_id
+        while len(sightings) > MAX_SIGHTINGS:
+            del sightings[next(iter(sightings))]
+
+    # Shoko Server
+
+    def wants_shoko_file(self, evidence: ShokoFileEvidence) -> bool:
+        """Whether evidence about a Shoko file may concern a tracked movie or episode.
+
+        Shoko reports every file of its library; only these are worth asking it more.
+        """
+        return bool(self._shoko_tracks(evidence)[0])
+
+    def _apply_shoko_file(self, evidence: ShokoFileEvidence, outcome: Outcome) -> None:
+        tracks, learned_at = self._shoko_tracks(evidence)
+        if not tracks:
+            return
+        if learned_at is not None:
+            location, path = learned_at
+            self.shoko_folders.setdefault(
+                location.folder_id, path[: len(path) - len(location.path)]
+            )
+        request = tracks[0][0]
+        changed = False
+        for _, track in tracks:
+            changed |= self._record_shoko(request, track, evidence)
+        if evidence.tmdb_linked and request.media_type is MediaType.MOVIE:
+            changed |= _merge(request, shoko_tmdb_link=True)
+        detail = SHOKO_DETAILS.get(evidence.event) or _unmatched(evidence)
+        self._settle(
+            request,
+            outcome,
+            source=Service.SHOKO,
+            detail=detail,
+            changed=changed,
+            episodes=_episodes_among(tracks),
+        )
+
+    def _shoko_tracks(
+        self, evidence: ShokoFileEvidence
+    ) -> tuple[list[tuple[Request, Track]], tuple[ShokoLocation, str] | None]:
+        """The tracks of a Shoko file: by its id, else by where Shoko keeps it.
+
+        Found by path with one library path only, the match also says where Shoko's
+        import folder is for Radarr/Sonarr (returned to be learned).
+        """
+        by_id = self._index.tracks(SHOKO_FILE, evidence.file_id)
+        if found := _same_request(pair for pair in by_id if is_active(pair[0])):
+            return found, None
+        for location in (evidence.location, evidence.previous):
+            if location is None:
+                continue
+            tracks, paths = self._tracks_at(location, evidence.size)
+            if tracks:
+                unique = (location, paths.pop()) if len(paths) == 1 else None
+                return tracks, unique
+        return [], None
+
+    def _tracks_at(
+        self, location: ShokoLocation, size: int | None
+    ) -> tuple[list[tuple[Request, Track]], set[str]]:
+        """Active tracks whose file path ends with Shoko's relative path (same size).
+
+        Where the import folder's library path is known, the exact path wins.
+        """
+        suffix = "/" + location.path.casefold()
+        found: list[tuple[Request, Track, str]] = []
+        for request, track in self._index.tracks(FILE_NAME, file_name(location.path)):
+            if not is_active(request) or (
+                size is not None and track.file_size not in (None, size)
+            ):
+                continue
+            found.extend(
+                (request, track, path)
+                for path in map(_library_path, track.paths)
+                if path.casefold().endswith(suffix)
+            )
+        folder = self.shoko_folders.get(location.folder_id)
+        exact = [item for item in found if item[2] == f"{folder}{location.path}"]
+        candidates = exact or found
+        if not candidates:
+            return [], set()
+        newest = candidates[0][0]
+        chosen = [(r, t) for r, t, _ in candidates if r is newest]
+        return chosen, {path for r, _, path in candidates if r is newest}
+
+    def _record_shoko(
+        self, request: Request, track: Track, evidence: ShokoFileEvidence
+    ) -> bool:
+        """Add what the evidence says about the track's file (a newer file replaces)."""
+        shoko = track.shoko
+        if shoko is not None and evidence.file_id < shoko.file_id:
+            return False
+        changed = shoko is None or evidence.file_id > shoko.file_id
+        if shoko is None or changed:
+            shoko = track.shoko = ShokoFile(evidence.file_id)
+            self._index.note_track(SHOKO_FILE, evidence.file_id, request, track)
+            if item_id := self.shoko_sightings.pop(evidence.file_id, None):
+                # Jellyfin showed the file first (Shokofin shows matched files only).
+                self._learn_item(request, track, item_id)
+                _reach(track, Stage.AVAILABLE)
+        if evidence.event is ShokoFileEvent.MATCHED:
+            changed |= self._record_match(request, track, shoko, evidence.links)
+        elif evidence.event is ShokoFileEvent.NOT_MATCHED:
+            changed |= _merge(shoko, unmatched=_unmatched(evidence))
+        if evidence.tmdb_linked is False:
+            changed |= _merge(shoko, no_tmdb_link=True)
+        return changed
+
+    def _record_match(
+        self,
+        request: Request,
+        track: Track,
+        shoko: ShokoFile,
+        links: tuple[AnimeLink, ...],
+    ) -> bool:
+        """Shoko matched the file: record its (first) cross reference's ids."""
+        link = links[0] if links else AnimeLink()
+        changed = _merge(shoko, matched=True)
+        changed |= _fill(shoko, series_id=link.series_id, episode_id=link.episode_id)
+        if _fill(
+            shoko,
+            anidb_anime_id=link.anidb_anime_id,
+            anidb_episode_id=link.anidb_episode_id,
+        ):
+            if shoko.anidb_anime_id is not None:
+                self._index.note_track(
+                    ANIDB_ANIME, shoko.anidb_anime_id, request, track
+                )
+            changed = True
+        return changed
+
+    def _apply_anime_series(
+        self, evidence: AnimeSeriesEvidence, outcome: Outcome
+    ) -> None:
+        """Fill the Shoko ids of files matched before Shoko created their series."""
+        series_id = next(iter(evidence.series_ids), None)
+        episode_ids = {anidb: shoko[0] for anidb, shoko in evidence.episodes if shoko}
+        changed: dict[str, Request] = {}
+        for request, track in self._index.tracks(ANIDB_ANIME, evidence.anidb_anime_id):
+            shoko = track.shoko
+            if shoko is not None and is_active(request):
+                episode_id = episode_ids.get(shoko.anidb_episode_id or 0)
+                if _fill(shoko, series_id=series_id, episode_id=episode_id):
+                    changed[request.key] = request
+        for request in changed.values():
+            self._settle(
+                request,
+                outcome,
+                source=Service.SHOKO,
+                detail="",
+                changed=True,
+                episodes=(),
+            )
+
+    def _apply_anime_movie(
+        self, evidence: AnimeMovieEvidence, outcome: Outcome
+    ) -> None:
+        """Shoko linked the TMDB movie: Shokofin's movie libraries will list it."""
+        request = self._index.by_media(
+            MediaType.MOVIE,
+            {"tmdb": evidence.tmdb_id},
+            lambda r: is_active(r) and r.is_anime,
+        )
+        if request is not None and not request.shoko_tmdb_link:
+            request.shoko_tmdb_link = True
+            self._settle(
+                request,
+                outcome,
+                source=Service.SHOKO,
+                detail="",
+                changed=True,
+                episodes=(),
+            )
 
     # Derivation
+
+    def _settle_episode(
+        self, request: Request, episode: Episode, outcome: Outcome
+    ) -> bool:
+        """Derive an episode's state and problems again; True when they changed."""
+        changed = False
+        state, problem = episode_state(request, episode, self._anime_matching)
+        if state is not episode.state or not episode.reached:
+            from_state = episode.state if episode.reached else None
+            episode.state = state
+            episode.reached.setdefault(state, outcome.now)
+            outcome.episode_changes.append(
+                EpisodeStateChange(request, episode, from_state, state)
+            )
+            changed = True
+        blocked = blocked_reason(episode, state)
+        if (problem, blocked) != (episode.problem_text, episode.blocked_reason):
+            episode.problem_text, episode.blocked_reason = problem, blocked
+            outcome.problem_changes.append(
+                ProblemChange(
+                    request, episode, episode.stalled, episode.current_problem
+                )
+            )
+            changed = True
+        return changed
 
     def _settle(
         self,
@@ -871,24 +1188,9 @@ class Tracker:
         changed; by default (request-level evidence) all of them are.
         """
         now = outcome.now
-        imported = imported_state(request, self._anime_matching)
         for episode in request.episodes.values() if episodes is None else episodes:
-            state, problem = episode_state(request, episode, imported)
-            if state is not episode.state or not episode.reached:
-                from_state = episode.state if episode.reached else None
-                episode.state = state
-                episode.reached.setdefault(state, now)
-                outcome.episode_changes.append(
-                    EpisodeStateChange(request, episode, from_state, state)
-                )
-                changed = True
-            if problem != episode.problem_text:
-                episode.problem_text = problem
-                outcome.problem_changes.append(
-                    ProblemChange(request, episode, False, problem)
-                )
-                changed = True
-        state, problem = request_state(request, imported)
+            changed |= self._settle_episode(request, episode, outcome)
+        state, problem = request_state(request, self._anime_matching)
         before = request.current_problem
         if state is not request.state or not request.reached:
             from_state = request.state if request.reached else None
@@ -899,8 +1201,9 @@ class Tracker:
             request.timeline.append(TimelineEntry(now, state, source, detail))
             outcome.state_changes.append(StateChange(request, from_state, state))
             changed = True
-        if problem != request.problem_text:
-            request.problem_text = problem
+        blocked = request_blocked_reason(request)
+        if (problem, blocked) != (request.problem_text, request.blocked_reason):
+            request.problem_text, request.blocked_reason = problem, blocked
             changed = True
         if request.current_problem != before:
             outcome.problem_changes.append(
@@ -909,3 +1212,15 @@ class Tracker:
         if changed:
             request.touch(now)
             outcome.touched[request.key] = request
+
+
+def _same_request(
+    pairs: Iterable[tuple[Request, Track]],
+) -> list[tuple[Request, Track]]:
+    """The tracks of the first (newest) request among `pairs`."""
+    found = list(pairs)
+    return [pair for pair in found if pair[0] is found[0][0]]
+
+
+def _episodes_among(tracks: list[tuple[Request, Track]]) -> list[Episode]:
+    return [track for _, track in tracks if isinstance(track, Episode)]

@@ -44,8 +44,8 @@ def episode_attributes(request: Request, episode: Episode) -> dict[str, Any]:
         "episode": episode.number,
         "title": episode.title,
         "progress": episode_progress(request, episode),
-        "stalled": False,
-        "problem": episode.problem_text,
+        "stalled": episode.stalled,
+        "problem": episode.current_problem,
     }
 
 

@@ -185,6 +185,7 @@ def parse_webhook(body: object) -> Evidence | None:
         season=payload.number_text("seasonnumber"),
         number=payload.number_text("episodenumber"),
         series_item_id=_optional_item_id(payload.text("seriesid")),
+        shoko_file_id=payload.number_text("provider_shoko file"),
     )
 
 

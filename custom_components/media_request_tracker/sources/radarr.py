@@ -89,11 +89,12 @@ def parse_webhook(body: object) -> Evidence | None:
         case "Grab":
             return GrabEvidence(media, download_id, parse_release(payload))
         case "Download":
-            path = payload.required_obj("movieFile").required_text("path")
+            movie_file = payload.required_obj("movieFile")
+            path = movie_file.required_text("path")
             return ImportEvidence(
                 media,
                 download_id,
-                files=(ImportedFile(path),),
+                files=(ImportedFile(path, size=movie_file.integer("size")),),
                 complete=True,
                 is_upgrade=payload.flag("isUpgrade"),
             )

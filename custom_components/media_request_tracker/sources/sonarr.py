@@ -143,7 +143,9 @@ def _import(
     single = payload.obj("episodeFile")
     if single is not None:
         keys = tuple((ref.season, ref.number) for ref in episodes)
-        file = ImportedFile(single.required_text("path"), keys)
+        file = ImportedFile(
+            single.required_text("path"), keys, size=single.integer("size")
+        )
         return ImportEvidence(
             media,
             download_id,
@@ -152,12 +154,7 @@ def _import(
             is_upgrade=payload.flag("isUpgrade"),
             episodes=episodes,
         )
-    files = tuple(
-        ImportedFile(path, episode_keys_in_name(path))
-        for path in (
-            item.required_text("path") for item in payload.objects("episodeFiles")
-        )
-    )
+    files = tuple(_imported_file(item) for item in payload.objects("episodeFiles"))
     if not files:
         raise InvalidPayload("body must carry episodeFile or episodeFiles")
     return ImportEvidence(media, download_id, files, complete=True, episodes=episodes)
@@ -185,3 +182,9 @@ def _series_episode(item: Fields, now: datetime) -> SeriesEpisode:
         monitored=item.flag("monitored"),
         aired=air_date is not None and parse_datetime(air_date, "airDateUtc") <= now,
     )
+
+
+def _imported_file(item: Fields) -> ImportedFile:
+    """A file of Import Complete; only its name tells which episodes it holds."""
+    path = item.required_text("path")
+    return ImportedFile(path, episode_keys_in_name(path), size=item.integer("size"))

@@ -1,0 +1,119 @@
+"""Diagnostics: what a bug report needs, without a single credential or requester.
+
+The configuration shows which services are set up and how, the pollers whether
+they reach their services, and the requests why one is where it is (its timeline).
+Keys, passwords, webhook secrets and ids, credentials inside URLs, and the names of
+the people who asked are redacted.
+"""
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from .const import (
+    CONF_SHOKO,
+    CONF_WEBHOOK_IDS,
+    CONF_WEBHOOK_SECRET,
+    DOMAIN,
+    OPTION_REQUESTERS,
+)
+from .engine.models import Request
+from .hub import MediaRequestTrackerConfigEntry, TrackerHub, request_unique_id
+from .shoko import ShokoPoller
+
+# Anyone holding a webhook id can post to its endpoint: the ids are secrets too.
+CONFIG_TO_REDACT = frozenset(
+    {
+        CONF_API_KEY,
+        CONF_PASSWORD,
+        CONF_USERNAME,
+        CONF_WEBHOOK_SECRET,
+        CONF_WEBHOOK_IDS,
+        OPTION_REQUESTERS,
+    }
+)
+REQUEST_TO_REDACT = frozenset({"requested_by"})
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
+) -> dict[str, Any]:
+    """The entry's configuration, connectivity, counters and tracked requests."""
+    hub = entry.runtime_data
+    requests = hub.tracker.requests.values()
+    shoko = hub.pollers.get(CONF_SHOKO)
+    return {
+        "config": {
+            "data": _redact_config(entry.data),
+            "options": _redact_config(entry.options),
+        },
+        "pollers": _pollers(hub),
+        "sources_seen": {
+            source: seen.isoformat() for source, seen in hub.notes.sources_seen.items()
+        },
+        "backfilled": hub.backfilled,
+        "counters": {
+            "requests_by_state": dict(Counter(r.state.value for r in requests)),
+            "episodes": sum(len(r.episodes) for r in requests),
+            "tombstones": len(hub.tracker.tombstones),
+        },
+        "requests": [_request(request) for request in requests],
+        # Shoko's import folders and the library mounts learned for them.
+        "shoko": shoko.diagnostics() if isinstance(shoko, ShokoPoller) else None,
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, device: dr.DeviceEntry
+) -> dict[str, Any]:
+    """A request device: that request; the service device: the whole entry."""
+    prefix = request_unique_id(entry.entry_id, "")
+    for domain, identifier in device.identifiers:
+        if domain == DOMAIN and identifier.startswith(prefix):
+            request = entry.runtime_data.tracker.requests.get(
+                identifier.removeprefix(prefix)
+            )
+            return {"request": None if request is None else _request(request)}
+    return await async_get_config_entry_diagnostics(hass, entry)
+
+
+def _redact_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Secrets redacted, in every service's settings and in their URLs."""
+    redacted: dict[str, Any] = async_redact_data(config, CONFIG_TO_REDACT)
+    for settings in redacted.values():
+        if isinstance(settings, dict) and isinstance(settings.get(CONF_URL), str):
+            settings[CONF_URL] = _redact_url(settings[CONF_URL])
+    return redacted
+
+
+def _redact_url(url: str) -> str:
+    """`http://user:secret@host` → `http://**REDACTED**@host`; others unchanged."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
+
+
+def _pollers(hub: TrackerHub) -> dict[str, dict[str, Any]]:
+    """Whether each service answered its last poll, and why not."""
+    return {
+        service: {
+            "last_update_success": poller.last_update_success,
+            "last_exception": None
+            if poller.last_exception is None
+            else str(poller.last_exception),
+        }
+        for service, poller in hub.pollers.items()
+    }
+
+
+def _request(request: Request) -> dict[str, Any]:
+    """Everything stored about a request (timeline included), requester redacted."""
+    return async_redact_data(request.to_dict(), REQUEST_TO_REDACT)

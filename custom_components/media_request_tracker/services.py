@@ -1,0 +1,388 @@
+"""Actions: list requests, re-verify, search again in Radarr/Sonarr, forget.
+
+They are registered once, in `async_setup` (quality scale `action-setup`), and find
+the entries they act on themselves: `get_requests` through `config_entry_id`, the
+others through their `target:` (request status sensors, episode sensors or request
+devices), so that an automation keeps working however many entries there are.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    service,
+)
+from homeassistant.helpers.target import (
+    TargetSelection,
+    async_extract_referenced_entity_ids,
+)
+
+from .compat import vol
+from .const import DOMAIN
+from .coordinator import ArrPoller, RadarrPoller, SonarrPoller
+from .engine.models import Episode, MediaType, Request, Service, State
+from .engine.views import episode_attributes, request_attributes
+from .hub import TrackerHub, request_unique_id
+from .sources.errors import UpstreamError
+from .sources.radarr import RadarrClient
+from .sources.sonarr import SonarrClient
+
+SERVICE_GET_REQUESTS = "get_requests"
+SERVICE_REFRESH = "refresh"
+SERVICE_RETRY = "retry"
+SERVICE_FORGET = "forget"
+
+ATTR_STATE = "state"
+ATTR_MEDIA_TYPE = "media_type"
+ATTR_REQUESTED_BY = "requested_by"
+ATTR_SEARCH = "search"
+ATTR_LIMIT = "limit"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+GET_REQUESTS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_STATE): vol.All(
+            cv.ensure_list, [vol.In([state.value for state in State])]
+        ),
+        vol.Optional(ATTR_MEDIA_TYPE): vol.In([kind.value for kind in MediaType]),
+        vol.Optional(ATTR_REQUESTED_BY): cv.string,
+        vol.Optional(ATTR_SEARCH): cv.string,
+        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_LIMIT)
+        ),
+    }
+)
+# `refresh` may go without a target (everything); the others need one.
+REFRESH_SCHEMA = vol.Schema(cv.ENTITY_SERVICE_FIELDS)
+TARGETED_SCHEMA = cv.make_entity_service_schema({})
+
+# Episodes that need no search: there, or deliberately deleted.
+_SETTLED_EPISODES = frozenset({State.AVAILABLE, State.REMOVED})
+
+
+@dataclass(frozen=True, slots=True)
+class _Targeted:
+    """A request an action targets, with the hub that tracks it."""
+
+    hub: TrackerHub
+    request: Request
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions, once for every entry of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_REQUESTS,
+        _async_get_requests,
+        schema=GET_REQUESTS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_REFRESH, _async_refresh, schema=REFRESH_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_RETRY, _async_retry, schema=TARGETED_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_FORGET, _async_forget, schema=TARGETED_SCHEMA
+    )
+
+
+# get_requests
+
+
+async def _async_get_requests(call: ServiceCall) -> ServiceResponse:
+    """The full data of the matching requests, newest first, across entries."""
+    data = call.data
+    matching = [
+        request
+        for hub in _entry_hubs(call.hass, data.get(ATTR_CONFIG_ENTRY_ID))
+        for request in hub.tracker.requests.values()
+        if _matches(request, data)
+    ]
+    matching.sort(key=lambda request: request.jellyseerr_request_id, reverse=True)
+    return {"requests": [_request_view(r) for r in matching[: data[ATTR_LIMIT]]]}
+
+
+def _entry_hubs(hass: HomeAssistant, entry_id: str | None) -> list[TrackerHub]:
+    """The hub of the given entry (which must be a loaded one of ours), else all."""
+    if entry_id is None:
+        return _loaded_hubs(hass)
+    entry = service.async_get_config_entry(hass, DOMAIN, entry_id)
+    hub: TrackerHub = entry.runtime_data
+    return [hub]
+
+
+def _matches(request: Request, data: Mapping[str, Any]) -> bool:
+    """Whether a request passes every filter given (text filters ignore case)."""
+    if (states := data.get(ATTR_STATE)) and request.state not in states:
+        return False
+    if (kind := data.get(ATTR_MEDIA_TYPE)) and request.media_type != kind:
+        return False
+    if (who := data.get(ATTR_REQUESTED_BY)) and (
+        request.requested_by or ""
+    ).casefold() != who.casefold():
+        return False
+    search = data.get(ATTR_SEARCH)
+    return not search or search.casefold() in request.title.casefold()
+
+
+def _request_view(request: Request) -> dict[str, Any]:
+    """The status sensor's attributes, plus the state, episodes and timeline (JSON)."""
+    return {
+        **request_attributes(request),
+        "state": request.state.value,
+        "episodes": [
+            _episode_view(request, request.episodes[key])
+            for key in sorted(request.episodes)
+        ],
+        "timeline": [
+            {**entry.to_dict(), "time": entry.time.isoformat()}
+            for entry in request.timeline
+        ],
+    }
+
+
+def _episode_view(request: Request, episode: Episode) -> dict[str, Any]:
+    attributes = episode_attributes(request, episode)
+    # Stalls are flagged on the request; the episode's flag is always false.
+    del attributes["stalled"]
+    return {**attributes, "state": episode.state.value}
+
+
+# refresh
+
+
+async def _async_refresh(call: ServiceCall) -> None:
+    """Poll the entries' services now; without a target, every loaded entry."""
+    if TargetSelection(call.data).has_any_target:
+        hubs = list({t.hub.entry_id: t.hub for t in _targeted(call)}.values())
+    else:
+        hubs = _loaded_hubs(call.hass)
+    # Each poller handles its own failures (its connectivity sensor shows them).
+    await asyncio.gather(
+        *(
+            poller.async_request_refresh()
+            for hub in hubs
+            for poller in hub.pollers.values()
+        )
+    )
+
+
+# retry
+
+
+async def _async_retry(call: ServiceCall) -> None:
+    """Ask Radarr/Sonarr to search again for what the requests still miss."""
+    # Every target is checked before the first search is sent.
+    searches = [_search(target) for target in _targeted(call)]
+    for search in searches:
+        await search()
+
+
+def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
+    """The search for a request; a finished one has nothing left to search for."""
+    request = target.request
+    if request.is_terminal:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="retry_finished",
+            translation_placeholders={
+                "title": request.title,
+                "state": request.state.value,
+            },
+        )
+    if request.media_type is MediaType.MOVIE:
+        radarr = _poller(target.hub, RadarrPoller, request).client
+        return partial(_async_search_movie, radarr, request)
+    sonarr = _poller(target.hub, SonarrPoller, request).client
+    return partial(_async_search_series, sonarr, request)
+
+
+def _poller[P: ArrPoller](hub: TrackerHub, kind: type[P], request: Request) -> P:
+    """The entry's Radarr or Sonarr poller; retrying needs the service configured."""
+    poller = hub.pollers.get(kind.service.value)
+    if isinstance(poller, kind):
+        return poller
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="service_not_configured",
+        translation_placeholders={
+            "service": kind.service.display_name,
+            "title": request.title,
+        },
+    )
+
+
+async def _async_search_movie(radarr: RadarrClient, request: Request) -> None:
+    """`MoviesSearch` for the movie, looked up by TMDB id if no webhook named it."""
+    with _upstream_errors(Service.RADARR):
+        movie_id = request.radarr_id
+        if movie_id is None and request.tmdb_id is not None:
+            movie = await radarr.async_get_movie(request.tmdb_id)
+            movie_id = None if movie is None else movie.arr_id
+        if movie_id is None:
+            raise _not_in_arr(Service.RADARR, request)
+        await radarr.async_command("MoviesSearch", movieIds=[movie_id])
+
+
+async def _async_search_series(sonarr: SonarrClient, request: Request) -> None:
+    """`EpisodeSearch` for the missing episodes, else the requested seasons/series.
+
+    Sonarr names every episode it grabs or lists with its id, so the requested
+    seasons are searched only while Sonarr has named none of them yet.
+    """
+    episode_ids = sorted(
+        episode.sonarr_episode_id
+        for episode in request.episodes.values()
+        if episode.state not in _SETTLED_EPISODES
+        and episode.sonarr_episode_id is not None
+    )
+    with _upstream_errors(Service.SONARR):
+        if episode_ids:
+            await sonarr.async_command("EpisodeSearch", episodeIds=episode_ids)
+            return
+        series_id = await _async_series_id(sonarr, request)
+        if not request.requested_seasons:
+            await sonarr.async_command("SeriesSearch", seriesId=series_id)
+        for season in sorted(request.requested_seasons):
+            await sonarr.async_command(
+                "SeasonSearch", seriesId=series_id, seasonNumber=season
+            )
+
+
+async def _async_series_id(sonarr: SonarrClient, request: Request) -> int:
+    """Sonarr's id of the series, from its library (by TVDB id)."""
+    series = None
+    if request.tvdb_id is not None:
+        series = await sonarr.async_get_series(request.tvdb_id)
+    if series is None:
+        raise _not_in_arr(Service.SONARR, request)
+    return series.arr_id
+
+
+def _not_in_arr(arr: Service, request: Request) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_in_arr",
+        translation_placeholders={"service": arr.display_name, "title": request.title},
+    )
+
+
+@contextmanager
+def _upstream_errors(arr: Service) -> Iterator[None]:
+    """A failed Radarr/Sonarr call becomes a translated HomeAssistantError."""
+    try:
+        yield
+    except UpstreamError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="service_unavailable",
+            translation_placeholders={"service": arr.display_name, "error": str(err)},
+        ) from err
+
+
+# forget
+
+
+async def _async_forget(call: ServiceCall) -> None:
+    """Stop tracking the requests for good; their devices and entities go."""
+    for target in _targeted(call):
+        target.hub.forget(target.request.key)
+        # Housekeeping removes the devices of requests that no longer show.
+        target.hub.async_housekeeping()
+
+
+# Targets
+
+
+def _loaded_hubs(hass: HomeAssistant) -> list[TrackerHub]:
+    return [
+        entry.runtime_data for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+    ]
+
+
+def _targeted(call: ServiceCall) -> list[_Targeted]:
+    """The requests a call targets; anything named explicitly must be a request.
+
+    Entities and devices reached through an area, floor or label may belong to
+    other integrations: those are skipped, but at least one request must remain.
+    """
+    hass = call.hass
+    selection = TargetSelection(call.data)
+    selected = async_extract_referenced_entity_ids(hass, selection)
+    named = {
+        entity_id: _entity_request(hass, entity_id) for entity_id in selected.referenced
+    } | {
+        device_id: _device_request(hass, device_id)
+        for device_id in selection.device_ids
+    }
+    if stray := sorted(name for name, ids in named.items() if ids is None):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_request",
+            translation_placeholders={"target": ", ".join(stray)},
+        )
+    reached = [
+        _entity_request(hass, entity_id) for entity_id in selected.indirectly_referenced
+    ] + [_device_request(hass, device_id) for device_id in selected.referenced_devices]
+    found = {ids for ids in [*named.values(), *reached] if ids is not None}
+    if not found:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_request_targeted"
+        )
+    return [_tracked(hass, entry_id, key) for entry_id, key in sorted(found)]
+
+
+def _entity_request(hass: HomeAssistant, entity_id: str) -> tuple[str, str] | None:
+    """(entry id, request key) of one of our entities on a request device."""
+    entry = er.async_get(hass).async_get(entity_id)
+    if entry is None or entry.platform != DOMAIN or entry.device_id is None:
+        return None
+    return _device_request(hass, entry.device_id)
+
+
+def _device_request(hass: HomeAssistant, device_id: str) -> tuple[str, str] | None:
+    """(entry id, request key) of a request device (see `request_unique_id`)."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    marker = request_unique_id("", "")
+    for domain, identifier in device.identifiers:
+        entry_id, separator, key = identifier.partition(marker)
+        if domain == DOMAIN and separator:
+            return entry_id, key
+    return None
+
+
+def _tracked(hass: HomeAssistant, entry_id: str, key: str) -> _Targeted:
+    """The request in its (loaded) entry; a pruned or forgotten one is an error."""
+    entry = service.async_get_config_entry(hass, DOMAIN, entry_id)
+    hub: TrackerHub = entry.runtime_data
+    request = hub.tracker.requests.get(key)
+    if request is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_request",
+            translation_placeholders={"request_key": key},
+        )
+    return _Targeted(hub, request)
