@@ -50,6 +50,37 @@ logger:
   logs:
     custom_components.media_request_tracker: info
 """
+DASHBOARD_PATH = "media-requests"
+# Every state, so that finished requests stay in view during the demo.
+DASHBOARD = {
+    "title": "Media requests",
+    "views": [
+        {
+            "title": "Requests",
+            "path": "requests",
+            "cards": [
+                {
+                    "type": "custom:media-request-card",
+                    "title": "Household requests",
+                    "states": [
+                        "requested",
+                        "approved",
+                        "grabbing",
+                        "downloading",
+                        "downloaded",
+                        "importing",
+                        "anime_matching",
+                        "available",
+                        "failed",
+                        "declined",
+                        "removed",
+                    ],
+                    "max_rows": 20,
+                }
+            ],
+        }
+    ],
+}
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
     (Service.SONARR, "sonarr"),
@@ -138,6 +169,42 @@ class HomeAssistantApi:
         created = await self._step(path, {"next_step_id": "finish"}, "create_entry")
         return dict(created["description_placeholders"])
 
+    async def async_settle(self) -> None:
+        """Keep the HTTP settings and add a dashboard with the card (websocket API).
+
+        Home Assistant 2026.10 migrates YAML HTTP settings into a trial that reverts
+        after a few minutes unless promoted; the demo promotes it at once.
+        """
+        async with self._session.ws_connect(f"{self._base}/api/websocket") as socket:
+            await socket.receive_json()  # auth_required
+            token = self._headers["Authorization"].removeprefix("Bearer ")
+            await socket.send_json({"type": "auth", "access_token": token})
+            if (await socket.receive_json())["type"] != "auth_ok":
+                raise SystemExit("the websocket API refused the demo's token")
+            commands = [
+                {"type": "http/config/promote"},
+                {
+                    "type": "lovelace/dashboards/create",
+                    "url_path": DASHBOARD_PATH,
+                    "title": "Media requests",
+                    "icon": "mdi:movie-open",
+                    "show_in_sidebar": True,
+                    "require_admin": False,
+                    "mode": "storage",
+                },
+                {
+                    "type": "lovelace/config/save",
+                    "url_path": DASHBOARD_PATH,
+                    "config": DASHBOARD,
+                },
+            ]
+            for number, command in enumerate(commands, start=1):
+                await socket.send_json({"id": number, **command})
+                result = await socket.receive_json()
+                unknown = result.get("error", {}).get("code") == "unknown_command"
+                if not result.get("success") and not unknown:
+                    raise SystemExit(f"{command['type']} failed: {result}")
+
     async def _step(
         self, path: str, body: dict[str, Any], expected: str
     ) -> dict[str, Any]:
@@ -225,16 +292,17 @@ async def run(args: argparse.Namespace) -> None:
             api = HomeAssistantApi(session, base)
             await api.async_wait_until_up(process)
             await api.async_onboard()
+            await api.async_settle()
             if stack is not None:
                 urls = await api.async_add_integration(stack.credentials())
                 point_webhooks(stack, urls)
                 stack.play(list(SCENARIOS.values()))
         print(f"\nHome Assistant: {base}   login: {USERNAME} / {PASSWORD}")
+        print(f"Dashboard with the request card: {base}/{DASHBOARD_PATH}/requests")
         if stack is not None:
             print(
                 f"Playing {len(SCENARIOS)} scenarios at {args.speed:g}x: open Settings → "
-                "Devices & services → Media Request Tracker, or add the "
-                "'Media request card' to a dashboard."
+                "Devices & services → Media Request Tracker."
             )
         else:
             print("Add 'Media Request Tracker' under Settings → Devices & services.")
