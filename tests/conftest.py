@@ -29,11 +29,13 @@ from custom_components.media_request_tracker.const import (
     EVENT_PROBLEM_CHANGED,
     EVENT_STATE_CHANGED,
 )
+from custom_components.media_request_tracker.wiring import ARR_EVENTS, CONNECTION_NAME
 
 FIXTURES = Path(__file__).parent / "fixtures"
 JELLYSEERR_URL = "http://jellyseerr.local:5055"
 ME_URL = f"{JELLYSEERR_URL}/api/v1/auth/me"
 REQUESTS_URL = f"{JELLYSEERR_URL}/api/v1/request"
+WEBHOOK_SETTINGS_URL = f"{JELLYSEERR_URL}/api/v1/settings/notifications/webhook"
 NO_REQUESTS = {
     "pageInfo": {"pages": 0, "pageSize": 20, "results": 0, "page": 1},
     "results": [],
@@ -45,6 +47,18 @@ WEBHOOK_IDS = {
     "jellyfin": "hook_jellyfin",
 }
 JELLYSEERR_USER = {"id": 1, "displayName": "admin", "email": "admin@example.com"}
+# Jellyseerr's webhook settings when its one webhook already posts to us.
+OUR_JELLYSEERR_WEBHOOK = {
+    "enabled": True,
+    "types": 222,
+    "options": {"webhookUrl": "http://ha.local:8123/api/webhook/hook_jellyseerr"},
+}
+
+# The Radarr/Sonarr addresses the tests configure.
+ARR_TEST_URLS = {
+    "radarr": ("http://radarr:7878", "http://radarr.local:7878"),
+    "sonarr": ("http://sonarr:8989", "http://sonarr.local:8989"),
+}
 
 type Post = Callable[..., Awaitable[ClientResponse]]
 
@@ -91,9 +105,10 @@ def config_entry() -> MockConfigEntry:
 
 @pytest.fixture
 def jellyseerr_ok(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
-    """Jellyseerr accepts the API key and lists no requests."""
+    """Jellyseerr accepts the API key, lists no requests, and posts to us."""
     aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
     aioclient_mock.get(REQUESTS_URL, json=NO_REQUESTS)
+    serve_wiring(aioclient_mock)
     return aioclient_mock
 
 
@@ -183,3 +198,34 @@ def events(hass: HomeAssistant) -> EventLog:
     ):
         hass.bus.async_listen(event_type, record)
     return log
+
+
+def our_connection(service: str, connection_id: int = 1) -> dict[str, Any]:
+    """A Radarr/Sonarr Webhook connection that posts to us with every event."""
+    return {
+        "id": connection_id,
+        "name": CONNECTION_NAME,
+        "implementation": "Webhook",
+        "fields": [
+            {
+                "name": "url",
+                "value": f"http://ha.local:8123/api/webhook/{WEBHOOK_IDS[service]}",
+            },
+            {"name": "method", "value": 1},
+        ],
+        **dict.fromkeys(ARR_EVENTS[service], True),
+        "onHealthIssue": False,
+    }
+
+
+def serve_wiring(
+    mock: AiohttpClientMocker, jellyseerr_url: str = JELLYSEERR_URL
+) -> None:
+    """Jellyseerr and every Radarr/Sonarr the tests use already post to us."""
+    mock.get(
+        f"{jellyseerr_url}/api/v1/settings/notifications/webhook",
+        json=OUR_JELLYSEERR_WEBHOOK,
+    )
+    for service, base_urls in ARR_TEST_URLS.items():
+        for base_url in base_urls:
+            mock.get(f"{base_url}/api/v3/notification", json=[our_connection(service)])

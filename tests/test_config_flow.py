@@ -30,7 +30,14 @@ from custom_components.media_request_tracker.const import (
     DOMAIN,
 )
 
-from .conftest import JELLYSEERR_URL, JELLYSEERR_USER, ME_URL, NO_REQUESTS, REQUESTS_URL
+from .conftest import (
+    JELLYSEERR_URL,
+    JELLYSEERR_USER,
+    ME_URL,
+    NO_REQUESTS,
+    REQUESTS_URL,
+    serve_wiring,
+)
 
 USER_INPUT = {
     CONF_URL: "HTTP://Jellyseerr.Local:5055/",
@@ -64,6 +71,7 @@ def serve_services(mock: AiohttpClientMocker) -> None:
     )
     mock.post(f"{QBITTORRENT}/api/v2/auth/login", text="Ok.")
     mock.get(f"{QBITTORRENT}/api/v2/app/version", text="v5.0.2")
+    serve_wiring(mock)
 
 
 async def _start(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.media_request_tracker.const import DOMAIN
 
-from .conftest import ME_URL, REQUESTS_URL, Post, find_device
+from .conftest import ME_URL, REQUESTS_URL, WEBHOOK_SETTINGS_URL, Post, find_device
 
 
 def connection_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -78,6 +78,7 @@ async def test_unreachable_jellyseerr_still_receives_webhooks(
     """Jellyseerr being down must not close the door on Radarr's and Sonarr's events."""
     aioclient_mock.get(ME_URL, exc=TimeoutError())
     aioclient_mock.get(REQUESTS_URL, exc=TimeoutError())
+    aioclient_mock.get(WEBHOOK_SETTINGS_URL, exc=TimeoutError())
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -97,8 +98,10 @@ async def test_remove_entry_deletes_storage(
     loaded_entry: MockConfigEntry,
     post: Post,
     hass_storage: dict[str, object],
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Removing the entry removes its stored requests."""
+    """Removing the entry removes its stored requests and switches its webhook off."""
+    aioclient_mock.post(WEBHOOK_SETTINGS_URL, json={})
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     key = f"{DOMAIN}.{loaded_entry.entry_id}"
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
@@ -106,6 +109,11 @@ async def test_remove_entry_deletes_storage(
     await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+    [(_, _, body, _)] = [
+        call for call in aioclient_mock.mock_calls if call[0] == "POST"
+    ]
+    assert body["enabled"] is False
+    assert body["options"]["webhookUrl"] == ""
 
 
 async def test_deleting_a_request_device_forgets_the_request(

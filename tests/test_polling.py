@@ -25,10 +25,13 @@ from .conftest import (
     JELLYSEERR_URL,
     JELLYSEERR_USER,
     ME_URL,
+    OUR_JELLYSEERR_WEBHOOK,
     REQUESTS_URL,
+    WEBHOOK_SETTINGS_URL,
     EventLog,
     Post,
     entry_data,
+    our_connection,
 )
 
 RADARR = "http://radarr:7878"
@@ -105,6 +108,17 @@ class Stack:
             ("get", f"{SONARR}/api/v3/queue", {"json": page(self.series_queue)}),
             ("get", f"{SONARR}/api/v3/series", {"json": self.series}),
             ("get", f"{SONARR}/api/v3/episode", {"json": self.episodes}),
+            (
+                "get",
+                f"{RADARR}/api/v3/notification",
+                {"json": [our_connection("radarr")]},
+            ),
+            (
+                "get",
+                f"{SONARR}/api/v3/notification",
+                {"json": [our_connection("sonarr")]},
+            ),
+            ("get", WEBHOOK_SETTINGS_URL, {"json": OUR_JELLYSEERR_WEBHOOK}),
             ("post", f"{QBITTORRENT}/api/v2/auth/login", {"text": "Ok."}),
             (
                 "get",

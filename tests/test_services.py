@@ -40,6 +40,7 @@ from .conftest import (
     entry_data,
     find_device,
     load_fixture,
+    serve_wiring,
 )
 
 RADARR = "http://radarr.local:7878"
@@ -86,6 +87,7 @@ async def second_entry(
     """An entry for another Jellyseerr, with webhooks of its own, loaded."""
     jellyseerr_ok.get(f"{SECOND_URL}/api/v1/auth/me", json=JELLYSEERR_USER)
     jellyseerr_ok.get(f"{SECOND_URL}/api/v1/request", json=NO_REQUESTS)
+    serve_wiring(jellyseerr_ok, SECOND_URL)
     data = entry_data(webhook_ids=SECOND_HOOKS)
     data["jellyseerr"] = data["jellyseerr"] | {"url": SECOND_URL}
     entry = MockConfigEntry(

@@ -36,6 +36,7 @@ from .conftest import (
     Post,
     entry_data,
     load_fixture,
+    serve_wiring,
 )
 
 KEY = "shoko-key"
@@ -74,6 +75,7 @@ def rest(
     """Jellyseerr, Jellyfin and Shoko's REST answers (the hub stays real)."""
     aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
     aioclient_mock.get(REQUESTS_URL, json=NO_REQUESTS)
+    serve_wiring(aioclient_mock)
     aioclient_mock.get(
         f"{server.url}/api/v3/ImportFolder/2",
         json=load_fixture(

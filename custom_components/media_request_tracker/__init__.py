@@ -1,5 +1,6 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
+from datetime import datetime
 from pathlib import Path
 
 from homeassistant.components.frontend import add_extra_js_url
@@ -53,6 +54,7 @@ from .sources.errors import InvalidAuth, UpstreamError
 from .sources.jellyseerr import JellyseerrClient
 from .storage import TrackerStorage
 from .webhook import async_register_webhooks
+from .wiring import async_check_wiring, async_unwire
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CARD_URL = f"/{DOMAIN}/media-request-card.js"
@@ -118,6 +120,14 @@ async def async_setup_entry(
     )
     entry.async_on_unload(
         async_track_time_interval(hass, hub.check_stalls, STALL_CHECK_INTERVAL)
+    )
+
+    async def check_wiring(_now: datetime | None = None) -> None:
+        await async_check_wiring(hass, entry)
+
+    entry.async_create_background_task(hass, check_wiring(), f"{DOMAIN} wiring check")
+    entry.async_on_unload(
+        async_track_time_interval(hass, check_wiring, HOUSEKEEPING_INTERVAL)
     )
     return True
 
@@ -188,7 +198,8 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> None:
-    """Delete the stored requests with the entry."""
+    """Remove our webhooks from the services, and the stored requests."""
+    await async_unwire(hass, entry)
     await TrackerStorage(hass, entry.entry_id).async_remove()
 
 

@@ -36,6 +36,8 @@ DEFAULT_BACKFILL_DAYS: Final = 30
 
 # How often terminal requests are checked against the retention and history periods.
 HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
+# A configured service that has sent no webhook this long after setup gets a repair.
+SILENT_SOURCE_REPAIR_AFTER: Final = timedelta(hours=1)
 # How often requests are checked for stages that last too long.
 STALL_CHECK_INTERVAL: Final = timedelta(minutes=1)
 # Live progress reaches entities at most this often (or on a 1-point change).

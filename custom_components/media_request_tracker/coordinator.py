@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -58,6 +59,8 @@ QUEUE_IDLE = timedelta(minutes=5)
 VERIFY_ACTIVE = timedelta(seconds=30)
 VERIFY_IDLE = timedelta(minutes=5)
 REQUESTS_INTERVAL = timedelta(seconds=60)
+# A service failing this long gets a repair (a restart of it is not worth one).
+UNREACHABLE_REPAIR_AFTER = timedelta(hours=1)
 # Each tracked request's files are looked up in Radarr/Sonarr at most this often.
 LIBRARY_CHECK_INTERVAL = timedelta(minutes=5)
 NEW_REQUESTS_PER_POLL = 20
@@ -100,6 +103,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
         )
         self.hub = hub
         self.entry = entry
+        self._unreachable_since: datetime | None = None
 
     async def _async_update_data(self) -> None:
         """Poll, mapping client failures to translated update failures."""
@@ -121,6 +125,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
                 translation_placeholders={"service": self.service.display_name},
             ) from err
         except UpstreamError as err:
+            self._note_unreachable()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="service_unavailable",
@@ -129,6 +134,36 @@ class ServicePoller(DataUpdateCoordinator[None]):
                     "error": str(err),
                 },
             ) from err
+
+        self._note_reachable()
+
+    def _note_unreachable(self) -> None:
+        """A repair once the service has been unreachable for a long time."""
+        now = dt_util.utcnow()
+        self._unreachable_since = self._unreachable_since or now
+        if now - self._unreachable_since >= UNREACHABLE_REPAIR_AFTER:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._unreachable_issue,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="service_unreachable",
+                translation_placeholders={
+                    "service": self.service.display_name,
+                    "entry": self.entry.title,
+                    "since": self._unreachable_since.isoformat(timespec="minutes"),
+                },
+            )
+
+    def _note_reachable(self) -> None:
+        if self._unreachable_since is not None:
+            self._unreachable_since = None
+            ir.async_delete_issue(self.hass, DOMAIN, self._unreachable_issue)
+
+    @property
+    def _unreachable_issue(self) -> str:
+        return f"service_unreachable_{self.service.value}_{self.entry.entry_id}"
 
     @abstractmethod
     async def _async_poll(self) -> timedelta:

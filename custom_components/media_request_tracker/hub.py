@@ -13,12 +13,20 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_JELLYFIN,
+    CONF_RADARR,
+    CONF_SONARR,
+    CONF_WEBHOOK_IDS,
     DEFAULT_BACKFILL_DAYS,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_RETENTION_DAYS,
@@ -35,6 +43,8 @@ from .const import (
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
     PROGRESS_INTERVAL,
+    SERVICE_NAMES,
+    SILENT_SOURCE_REPAIR_AFTER,
 )
 from .engine.evidence import Evidence
 from .engine.models import Episode, Request, State
@@ -115,6 +125,7 @@ class TrackerHub:
     ) -> None:
         """Wire the tracker to storage, entities and the event bus."""
         self.hass = hass
+        self.entry = entry
         self.entry_id = entry.entry_id
         self.tracker = tracker
         self.options = options
@@ -246,6 +257,37 @@ class TrackerHub:
             and self._should_show(request, now)
         )
         self._remove_stale_devices()
+        self._check_silent_sources(now)
+
+    @callback
+    def _check_silent_sources(self, now: datetime) -> None:
+        """A repair for a configured service that never sent a webhook, not even Test.
+
+        Jellyseerr is left out: its webhook slot has repairs of its own (wiring.py).
+        """
+        for source in (CONF_RADARR, CONF_SONARR, CONF_JELLYFIN):
+            issue_id = f"webhook_never_received_{source}_{self.entry_id}"
+            silent = (
+                source in self.entry.data
+                and source not in self.notes.sources_seen
+                and now - self.entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
+            )
+            if not silent:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                continue
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="webhook_never_received",
+                translation_placeholders={
+                    "service": SERVICE_NAMES[source],
+                    "entry": self.entry.title,
+                    "path": f"/api/webhook/{self.entry.data[CONF_WEBHOOK_IDS][source]}",
+                },
+            )
 
     def _should_show(self, request: Request, now: datetime) -> bool:
         """Active requests have entities; terminal ones for the retention period."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PureWindowsPath
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -167,6 +167,36 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookConnection:
+    """A Webhook connection of Radarr/Sonarr, and the events it sends."""
+
+    connection_id: int
+    name: str
+    url: str
+    events: frozenset[str]
+
+
+def _webhook_connection(item: dict[str, Any]) -> WebhookConnection:
+    record = Fields(item, "connection")
+    url = next(
+        (
+            field.text("value") or ""
+            for field in record.objects("fields")
+            if field.text("name") == "url"
+        ),
+        "",
+    )
+    return WebhookConnection(
+        connection_id=record.required_integer("id"),
+        name=record.text("name") or "",
+        url=url,
+        events=frozenset(
+            key for key, value in item.items() if key.startswith("on") and value is True
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryRecord:
     """One history event of a download (Sonarr: one per episode)."""
 
@@ -246,6 +276,57 @@ class ArrClient:
         await self._api.request(
             "POST", "/api/v3/command", json={"name": name, **fields}
         )
+
+    async def async_get_webhooks(self) -> list[WebhookConnection]:
+        """The app's Webhook connections (Settings → Connect)."""
+        body = await self._api.request("GET", "/api/v3/notification")
+        if not isinstance(body, list):
+            raise WrongService("/api/v3/notification is not a list of connections")
+        return [
+            _webhook_connection(item)
+            for item in body
+            if isinstance(item, dict) and item.get("implementation") == "Webhook"
+        ]
+
+    async def async_save_webhook(
+        self, name: str, url: str, events: Mapping[str, bool], password: str | None
+    ) -> None:
+        """Create a Webhook connection, or update the one with this URL.
+
+        The app tests an enabled connection on every save by posting `Test` to the
+        URL, so the webhook must already answer (reference §2.5).
+        """
+        fields = [
+            {"name": "url", "value": url},
+            {"name": "method", "value": 1},
+            {"name": "username", "value": "homeassistant" if password else ""},
+            {"name": "password", "value": password or ""},
+        ]
+        body: dict[str, Any] = {
+            "name": name,
+            "implementation": "Webhook",
+            "implementationName": "Webhook",
+            "configContract": "WebhookSettings",
+            "tags": [],
+            "fields": fields,
+            **events,
+        }
+        existing = next(
+            (c for c in await self.async_get_webhooks() if c.url == url), None
+        )
+        if existing is None:
+            await self._api.request("POST", "/api/v3/notification", json=body)
+        else:
+            await self._api.request(
+                "PUT",
+                f"/api/v3/notification/{existing.connection_id}",
+                params={"forceSave": "true"},
+                json={**body, "id": existing.connection_id},
+            )
+
+    async def async_delete_webhook(self, connection_id: int) -> None:
+        """Delete a connection."""
+        await self._api.request("DELETE", f"/api/v3/notification/{connection_id}")
 
     async def _get_all_pages(
         self, path: str, params: Mapping[str, str]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+import json
 import re
 from typing import Any
 
@@ -37,6 +38,32 @@ _REQUEST_STATUSES = {
     _COMPLETED: RequestStatus.APPROVED,
 }
 TMDB_POSTER = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+# Jellyseerr's default webhook template (reference §4.3): the parser reads its keys.
+DEFAULT_TEMPLATE = {
+    "notification_type": "{{notification_type}}",
+    "event": "{{event}}",
+    "subject": "{{subject}}",
+    "message": "{{message}}",
+    "image": "{{image}}",
+    "{{media}}": {
+        "media_type": "{{media_type}}",
+        "tmdbId": "{{media_tmdbid}}",
+        "tvdbId": "{{media_tvdbid}}",
+        "status": "{{media_status}}",
+        "status4k": "{{media_status4k}}",
+    },
+    "{{request}}": {
+        "request_id": "{{request_id}}",
+        "requestedBy_email": "{{requestedBy_email}}",
+        "requestedBy_username": "{{requestedBy_username}}",
+        "requestedBy_avatar": "{{requestedBy_avatar}}",
+    },
+    "{{extra}}": [],
+}
+# Every media notification (reference §4.6): pending, approved, available, failed,
+# declined, auto-approved.
+MEDIA_NOTIFICATION_TYPES = 222
+WEBHOOK_SETTINGS = "/api/v1/settings/notifications/webhook"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +153,37 @@ class JellyseerrClient:
             poster_url=f"{TMDB_POSTER}{poster}" if poster else None,
             overview=body.text("overview"),
             imdb_id=None if external is None else external.text("imdbId"),
+        )
+
+    async def async_get_webhook_url(self) -> str | None:
+        """Where Jellyseerr's one webhook agent posts; None when it is off."""
+        body = Fields(await self._api.request("GET", WEBHOOK_SETTINGS))
+        options = body.obj("options")
+        if not body.flag("enabled") or options is None:
+            return None
+        return options.text("webhookUrl")
+
+    async def async_set_webhook(
+        self, url: str | None, authorization: str | None
+    ) -> None:
+        """Point the webhook agent at `url` with the default template (None: off).
+
+        The API stores `jsonPayload` as a JSON string literal of the template text,
+        so the template is encoded twice (reference §4.6).
+        """
+        template_text = json.dumps(DEFAULT_TEMPLATE)
+        await self._api.request(
+            "POST",
+            WEBHOOK_SETTINGS,
+            json={
+                "enabled": url is not None,
+                "types": MEDIA_NOTIFICATION_TYPES if url else 0,
+                "options": {
+                    "webhookUrl": url or "",
+                    "jsonPayload": json.dumps(template_text),
+                    "authHeader": authorization or "",
+                },
+            },
         )
 
     async def async_request_exists(self, request_key: str) -> bool:
