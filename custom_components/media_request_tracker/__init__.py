@@ -46,7 +46,7 @@ from .hub import (
     MediaRequestTrackerConfigEntry,
     TrackerHub,
     TrackerOptions,
-    request_unique_id,
+    device_request,
 )
 from .services import async_setup_services
 from .shoko import async_setup_shoko
@@ -209,9 +209,8 @@ async def async_remove_config_entry_device(
     device_entry: dr.DeviceEntry,
 ) -> bool:
     """A user deleting a request's device forgets the request for good."""
-    prefix = request_unique_id(entry.entry_id, "")
-    for domain, identifier in device_entry.identifiers:
-        if domain == DOMAIN and identifier.startswith(prefix):
-            entry.runtime_data.forget(identifier.removeprefix(prefix))
-            return True
-    return False
+    request = device_request(device_entry.identifiers)
+    if request is None or request[0] != entry.entry_id:
+        return False
+    entry.runtime_data.forget(request[1])
+    return True

@@ -20,11 +20,10 @@ from .const import (
     CONF_SHOKO,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
-    DOMAIN,
     OPTION_REQUESTERS,
 )
 from .engine.models import Request
-from .hub import MediaRequestTrackerConfigEntry, TrackerHub, request_unique_id
+from .hub import MediaRequestTrackerConfigEntry, TrackerHub, device_request
 from .shoko import ShokoPoller
 
 # Anyone holding a webhook id can post to its endpoint: the ids are secrets too.
@@ -73,14 +72,11 @@ async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, device: dr.DeviceEntry
 ) -> dict[str, Any]:
     """A request device: that request; the service device: the whole entry."""
-    prefix = request_unique_id(entry.entry_id, "")
-    for domain, identifier in device.identifiers:
-        if domain == DOMAIN and identifier.startswith(prefix):
-            request = entry.runtime_data.tracker.requests.get(
-                identifier.removeprefix(prefix)
-            )
-            return {"request": None if request is None else _request(request)}
-    return await async_get_config_entry_diagnostics(hass, entry)
+    about = device_request(device.identifiers)
+    if about is None or about[0] != entry.entry_id:
+        return await async_get_config_entry_diagnostics(hass, entry)
+    request = entry.runtime_data.tracker.requests.get(about[1])
+    return {"request": None if request is None else _request(request)}
 
 
 def _redact_config(config: Mapping[str, Any]) -> dict[str, Any]:

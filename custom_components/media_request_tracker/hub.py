@@ -66,6 +66,16 @@ def request_unique_id(entry_id: str, request_key: str) -> str:
     return f"{entry_id}_request_{request_key}"
 
 
+def device_request(identifiers: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """(entry id, request key) of a request's device; None for any other device."""
+    marker = request_unique_id("", "")
+    for domain, identifier in identifiers:
+        entry_id, separator, key = identifier.partition(marker)
+        if domain == DOMAIN and separator:
+            return entry_id, key
+    return None
+
+
 def episode_unique_id(entry_id: str, request_key: str, episode: Episode) -> str:
     """Unique id of an episode status sensor (`…_s1e3`, numbers unpadded)."""
     return f"{entry_id}_episode_{request_key}_s{episode.season}e{episode.number}"

@@ -38,7 +38,7 @@ from .const import DOMAIN
 from .coordinator import ArrPoller, RadarrPoller, SonarrPoller
 from .engine.models import Episode, MediaType, Request, Service, State
 from .engine.views import episode_attributes, request_attributes
-from .hub import TrackerHub, request_unique_id
+from .hub import TrackerHub, device_request
 from .sources.errors import UpstreamError
 from .sources.radarr import RadarrClient
 from .sources.sonarr import SonarrClient
@@ -362,16 +362,9 @@ def _entity_request(hass: HomeAssistant, entity_id: str) -> tuple[str, str] | No
 
 
 def _device_request(hass: HomeAssistant, device_id: str) -> tuple[str, str] | None:
-    """(entry id, request key) of a request device (see `request_unique_id`)."""
+    """(entry id, request key) of a request device; None for any other."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is None:
-        return None
-    marker = request_unique_id("", "")
-    for domain, identifier in device.identifiers:
-        entry_id, separator, key = identifier.partition(marker)
-        if domain == DOMAIN and separator:
-            return entry_id, key
-    return None
+    return None if device is None else device_request(device.identifiers)
 
 
 def _tracked(hass: HomeAssistant, entry_id: str, key: str) -> _Targeted:
