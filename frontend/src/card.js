@@ -162,7 +162,7 @@ export class MediaRequestCard extends HTMLElement {
     /** @type {RowContext} */
     const context = {
       locale: hass.locale?.language ?? hass.language ?? navigator.language,
-      formatState: (stateObj) => formatState(stateObj, hass.formatEntityState),
+      formatState: (stateObj) => formatState(stateObj, hass.formatEntityState, hass.localize),
       stateName: (state) => stateName(state, hass.localize),
     };
 

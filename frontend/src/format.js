@@ -29,14 +29,20 @@ export const STATE_NAMES = Object.freeze({
 
 /**
  * A sensor's state as Home Assistant words it in the user's language, when
- * this version of the frontend offers `formatEntityState`.
+ * this version of the frontend offers `formatEntityState`. It answers the raw
+ * state for an entity it does not know yet (one added after the page loaded),
+ * so that falls back to the integration's own state names.
  *
  * @param {HassEntity} stateObj
  * @param {((stateObj: HassEntity) => string) | undefined} formatEntityState
+ * @param {((key: string) => string) | undefined} localize `hass.localize`.
  * @returns {string}
  */
-export function formatState(stateObj, formatEntityState) {
-  return formatEntityState?.(stateObj) ?? STATE_NAMES[stateObj.state] ?? stateObj.state;
+export function formatState(stateObj, formatEntityState, localize) {
+  const formatted = formatEntityState?.(stateObj);
+  return formatted && formatted !== stateObj.state
+    ? formatted
+    : stateName(stateObj.state, localize);
 }
 
 /**

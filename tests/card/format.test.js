@@ -84,9 +84,16 @@ describe("formatState", () => {
     );
   });
 
+  test("names the state itself when Home Assistant answers it raw", () => {
+    /** @param {string} key */
+    const localize = (key) => (key.endsWith(".anime_matching") ? "Abgleich in Shoko" : "");
+    assert.equal(formatState(stateObj, (s) => s.state, localize), "Abgleich in Shoko");
+    assert.equal(formatState(stateObj, (s) => s.state, undefined), "Matching in Shoko");
+  });
+
   test("falls back to English, then to the raw state", () => {
-    assert.equal(formatState(stateObj, undefined), "Matching in Shoko");
-    assert.equal(formatState({ ...stateObj, state: "unavailable" }, undefined), "unavailable");
+    assert.equal(formatState(stateObj, undefined, undefined), "Matching in Shoko");
+    assert.equal(formatState({ ...stateObj, state: "unavailable" }, undefined, undefined), "unavailable");
   });
 });
 

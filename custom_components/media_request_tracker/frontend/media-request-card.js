@@ -187,8 +187,9 @@ var STATE_NAMES = Object.freeze({
   declined: "Declined",
   removed: "Removed"
 });
-function formatState(stateObj, formatEntityState) {
-  return formatEntityState?.(stateObj) ?? STATE_NAMES[stateObj.state] ?? stateObj.state;
+function formatState(stateObj, formatEntityState, localize) {
+  const formatted = formatEntityState?.(stateObj);
+  return formatted && formatted !== stateObj.state ? formatted : stateName(stateObj.state, localize);
 }
 function stateName(state, localize) {
   return localize?.(`component.${DOMAIN}.entity.sensor.request_status.state.${state}`) || STATE_NAMES[state] || state;
@@ -954,7 +955,7 @@ var MediaRequestCard = class extends HTMLElement {
     const { shown, hidden } = selectRequests(requests, options);
     const context = {
       locale: hass.locale?.language ?? hass.language ?? navigator.language,
-      formatState: (stateObj) => formatState(stateObj, hass.formatEntityState),
+      formatState: (stateObj) => formatState(stateObj, hass.formatEntityState, hass.localize),
       stateName: (state) => stateName(state, hass.localize)
     };
     const rows = /* @__PURE__ */ new Map();
