@@ -2,7 +2,7 @@
 
 Jellyseerr, Radarr, Sonarr, qBittorrent, Jellyfin and Shoko Server run as real HTTP
 servers on loopback ports (Shoko with its SignalR hub), answer with the shapes and
-status codes in `/work/shared/reference/`, and push webhooks the way the real apps do.
+status codes in `../shared/reference/`, and push webhooks the way the real apps do.
 `SimulatedStack` runs them together; `SCENARIOS` are the stories it can play; `python -m
 tests.simulator` runs the whole stack for a demo.
 """
