@@ -235,10 +235,13 @@ async def test_connection_missing_events_is_completed(
     aioclient_mock: AiohttpClientMocker,
     jellyseerr_webhook: FakeJellyseerrWebhook,
 ) -> None:
-    """A connection to us without the import events is updated in place."""
+    """A connection to us without the import events is updated in place.
+
+    It still names Home Assistant's old address: the webhook id is what makes it ours.
+    """
     hass.config.internal_url = HA_URL
     partial = our_connection("radarr") | {"onDownload": False, "onUpgrade": False}
-    partial["fields"][0]["value"] = f"{HA_URL}/api/webhook/hook_radarr"
+    partial["fields"][0]["value"] = "http://old-ha:8123/api/webhook/hook_radarr"
     radarr = FakeRadarr([partial])
     radarr.serve(aioclient_mock)
     entry = await load(hass, radarr=RADARR_CONFIG)
@@ -253,6 +256,7 @@ async def test_connection_missing_events_is_completed(
     [updated] = radarr.connections
     assert updated["id"] == 1
     assert updated["onDownload"] is updated["onUpgrade"] is True
+    assert updated["fields"][0]["value"] == f"{HA_URL}/api/webhook/hook_radarr"
     assert issue_ids(hass) == set()
 
 

@@ -28,7 +28,7 @@ from .const import (
     SERVICE_NAMES,
 )
 from .hub import MediaRequestTrackerConfigEntry
-from .sources.arr import ArrClient
+from .sources.arr import ArrClient, WebhookConnection
 from .sources.errors import UpstreamError
 
 CONNECTION_NAME = "Home Assistant (Media Request Tracker)"
@@ -90,6 +90,14 @@ def _arr_client(
     )
 
 
+async def _async_our_connections(
+    client: ArrClient, entry: MediaRequestTrackerConfigEntry, service: str
+) -> list[WebhookConnection]:
+    """The service's connections that post to this entry, whatever the host."""
+    webhook_id = entry.data[CONF_WEBHOOK_IDS][service]
+    return [c for c in await client.async_get_webhooks() if webhook_id in c.url]
+
+
 def _issue(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
@@ -137,16 +145,17 @@ async def _async_check_arr(
 ) -> None:
     missing_key = ARR_MISSING.format(service=service)
     events_key = ARR_EVENTS_MISSING.format(service=service)
-    webhook_id = entry.data[CONF_WEBHOOK_IDS][service]
     try:
-        connections = await _arr_client(hass, entry, service).async_get_webhooks()
+        ours = await _async_our_connections(
+            _arr_client(hass, entry, service), entry, service
+        )
     except UpstreamError as err:
         LOGGER.debug("Could not check %s's connections: %s", service, err)
         return
-    ours = [c for c in connections if webhook_id in c.url]
     name = SERVICE_NAMES[service]
     if not ours:
         _clear(hass, entry, events_key)
+        webhook_id = entry.data[CONF_WEBHOOK_IDS][service]
         url = webhook_url(hass, entry, service) or f"/api/webhook/{webhook_id}"
         _issue(
             hass,
@@ -227,12 +236,17 @@ async def async_wire(
         raise NoURLAvailableError
     secret = entry.data[service].get(CONF_WEBHOOK_SECRET)
     if service == CONF_JELLYSEERR:
-        client = jellyseerr_client(hass, entry.data[CONF_JELLYSEERR])
-        await client.async_set_webhook(url, secret)
+        jellyseerr = jellyseerr_client(hass, entry.data[CONF_JELLYSEERR])
+        await jellyseerr.async_set_webhook(url, secret)
     else:
-        events = dict.fromkeys(ARR_EVENTS[service], True)
-        await _arr_client(hass, entry, service).async_save_webhook(
-            CONNECTION_NAME, url, events, secret
+        client = _arr_client(hass, entry, service)
+        ours = await _async_our_connections(client, entry, service)
+        await client.async_save_webhook(
+            CONNECTION_NAME,
+            url,
+            dict.fromkeys(ARR_EVENTS[service], True),
+            secret,
+            connection_id=ours[0].connection_id if ours else None,
         )
     await async_check_wiring(hass, entry)
 
@@ -258,11 +272,9 @@ async def _async_unwire_arr(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: str
 ) -> None:
     client = _arr_client(hass, entry, service)
-    webhook_id = entry.data[CONF_WEBHOOK_IDS][service]
     try:
-        for connection in await client.async_get_webhooks():
-            if webhook_id in connection.url:
-                await client.async_delete_webhook(connection.connection_id)
+        for connection in await _async_our_connections(client, entry, service):
+            await client.async_delete_webhook(connection.connection_id)
     except UpstreamError as err:
         LOGGER.warning(
             "Could not remove the connection from %s at %s: %s",

@@ -289,9 +289,14 @@ class ArrClient:
         ]
 
     async def async_save_webhook(
-        self, name: str, url: str, events: Mapping[str, bool], password: str | None
+        self,
+        name: str,
+        url: str,
+        events: Mapping[str, bool],
+        password: str | None,
+        connection_id: int | None = None,
     ) -> None:
-        """Create a Webhook connection, or update the one with this URL.
+        """Create a Webhook connection, or replace the one with `connection_id`.
 
         The app tests an enabled connection on every save by posting `Test` to the
         URL, so the webhook must already answer (reference §2.5).
@@ -311,17 +316,14 @@ class ArrClient:
             "fields": fields,
             **events,
         }
-        existing = next(
-            (c for c in await self.async_get_webhooks() if c.url == url), None
-        )
-        if existing is None:
+        if connection_id is None:
             await self._api.request("POST", "/api/v3/notification", json=body)
         else:
             await self._api.request(
                 "PUT",
-                f"/api/v3/notification/{existing.connection_id}",
+                f"/api/v3/notification/{connection_id}",
                 params={"forceSave": "true"},
-                json={**body, "id": existing.connection_id},
+                json={**body, "id": connection_id},
             )
 
     async def async_delete_webhook(self, connection_id: int) -> None:
