@@ -33,23 +33,23 @@ def connection_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
 
 
 async def test_setup_and_unload(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Setup opens the webhooks and adds the service entities; unload closes them."""
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert connection_state(hass, loaded_entry) == STATE_ON
     assert hass.states.get("sensor.jellyseerr_local_5055_active_requests") is not None
 
+    tracker = loaded_entry.runtime_data.tracker
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    assert (
-        er.async_get(hass).async_get_entity_id(
-            "sensor", DOMAIN, f"{loaded_entry.entry_id}_request_80"
-        )
-        is None
-    )
+    assert "Received message for unregistered webhook hook_jellyseerr" in caplog.text
+    assert "80" not in tracker.requests
 
 
 async def test_rejected_key_starts_reauth(

@@ -29,14 +29,9 @@ from tests.simulator.clock import SimClock
 from tests.simulator.shoko import ShokoServer
 
 from .conftest import (
-    JELLYSEERR_USER,
-    ME_URL,
-    NO_REQUESTS,
-    REQUESTS_URL,
     Post,
     entry_data,
     load_fixture,
-    serve_wiring,
 )
 
 KEY = "shoko-key"
@@ -70,19 +65,16 @@ async def server(socket_enabled: None) -> AsyncIterator[ShokoServer]:
 
 @pytest.fixture
 def rest(
-    aioclient_mock: AiohttpClientMocker, server: ShokoServer
+    jellyseerr_ok: AiohttpClientMocker, server: ShokoServer
 ) -> AiohttpClientMocker:
     """Jellyseerr, Jellyfin and Shoko's REST answers (the hub stays real)."""
-    aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
-    aioclient_mock.get(REQUESTS_URL, json=NO_REQUESTS)
-    serve_wiring(aioclient_mock)
-    aioclient_mock.get(
+    jellyseerr_ok.get(
         f"{server.url}/api/v3/ImportFolder/2",
         json=load_fixture(
             "shoko/rest_v3_ImportFolder_id_response.json", Path="/mnt/anime/movies/"
         ),
     )
-    return aioclient_mock
+    return jellyseerr_ok
 
 
 def remote_file(file_id: int, path: str, folder: int, **changes: Any) -> dict[str, Any]:

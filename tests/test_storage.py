@@ -122,25 +122,21 @@ async def test_restart_mid_season_pack_completes_without_duplicates(
 
 async def test_stored_requests_load_on_startup(
     hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    jellyseerr_ok: object,
+    loaded_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
     post: Post,
 ) -> None:
     """What a previous run stored shows as entities at once, and keeps working."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}"]["data"]
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}"]["data"]
     assert [request["key"] for request in stored["requests"]] == ["80"]
     assert "jellyseerr" in stored["sources_seen"]
 
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
     entity_id = er.async_get(hass).async_get_entity_id(
-        "sensor", DOMAIN, f"{config_entry.entry_id}_request_80"
+        "sensor", DOMAIN, f"{loaded_entry.entry_id}_request_80"
     )
     assert entity_id is not None
     state = hass.states.get(entity_id)

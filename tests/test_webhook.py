@@ -11,7 +11,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from homeassistant.core import HomeAssistant
 
 from custom_components.media_request_tracker.const import (
-    CONF_RADARR,
     CONF_WEBHOOK_SECRET,
     DOMAIN,
 )
@@ -26,9 +25,19 @@ def basic(user: str, password: str) -> str:
     return "Basic " + b64encode(f"{user}:{password}".encode("latin-1")).decode()
 
 
-def tracked(entry: MockConfigEntry) -> set[str]:
-    """The keys of the requests the entry tracks."""
-    return set(entry.runtime_data.tracker.requests)
+def snapshot(entry: MockConfigEntry) -> dict[str, object]:
+    """Every tracked request, as stored."""
+    return {
+        key: request.to_dict()
+        for key, request in entry.runtime_data.tracker.requests.items()
+    }
+
+
+async def track_one_request(entry: MockConfigEntry, post: Post) -> dict[str, object]:
+    """Track request 80 (Jellyseerr auto-approved it); the snapshot that follows."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    assert set(entry.runtime_data.tracker.requests) == {"80"}
+    return snapshot(entry)
 
 
 @pytest.mark.parametrize(
@@ -80,8 +89,7 @@ async def test_malformed_bodies_are_refused(
     reason: str,
 ) -> None:
     """Malformed JSON and wrong types: 4xx with a reason, one log line, no change."""
-    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    before = loaded_entry.runtime_data.tracker.requests["80"].to_dict()
+    before = await track_one_request(loaded_entry, post)
     caplog.clear()
 
     response = await post(source, body)
@@ -91,18 +99,18 @@ async def test_malformed_bodies_are_refused(
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1
     assert source in warnings[0].getMessage()
-    assert loaded_entry.runtime_data.tracker.requests["80"].to_dict() == before
-    assert tracked(loaded_entry) == {"80"}
+    assert snapshot(loaded_entry) == before
 
 
 async def test_body_over_one_mebibyte_is_refused(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
 ) -> None:
     """Too large bodies get 413 before being parsed."""
+    before = await track_one_request(loaded_entry, post)
     big = b'{"eventType": "Grab", "pad": "' + b"x" * (1024 * 1024) + b'"}'
     response = await post("radarr", big)
     assert response.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    assert tracked(loaded_entry) == set()
+    assert snapshot(loaded_entry) == before
 
 
 async def test_only_post_is_allowed(
@@ -131,11 +139,12 @@ async def test_test_events_mark_the_source_connected(
     source: str,
     name: str,
 ) -> None:
-    """A Test notification is acknowledged and recorded, and tracks nothing."""
+    """A Test notification is acknowledged and recorded, and changes no request."""
+    before = await track_one_request(loaded_entry, post)
     response = await post(source, name)
     assert response.status == HTTPStatus.OK
     assert source in loaded_entry.runtime_data.notes.sources_seen
-    assert tracked(loaded_entry) == set()
+    assert snapshot(loaded_entry) == before
 
 
 @pytest.mark.parametrize(
@@ -160,9 +169,10 @@ async def test_unknown_events_are_acknowledged_and_ignored(
     body: dict[str, object] | str,
 ) -> None:
     """Events we do not use answer 200 so that senders do not back off."""
+    before = await track_one_request(loaded_entry, post)
     response = await post(source, body)
     assert response.status == HTTPStatus.OK
-    assert tracked(loaded_entry) == set()
+    assert snapshot(loaded_entry) == before
 
 
 async def test_jellyfin_text_plain_template_body(
@@ -195,8 +205,7 @@ async def secured_entry(hass: HomeAssistant, jellyseerr_ok: object) -> MockConfi
     data["jellyseerr"][CONF_WEBHOOK_SECRET] = SECRET
     entry = MockConfigEntry(domain=DOMAIN, data=data)
     entry.add_to_hass(hass)
-    assert CONF_RADARR in entry.data
-    await hass.config_entries.async_setup(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
 
