@@ -298,44 +298,6 @@ def test_timespan_refused(text: str) -> None:
         parse_timespan(text)
 
 
-async def test_history_by_download_id(
-    radarr: RadarrClient, aioclient_mock: AiohttpClientMocker
-) -> None:
-    """The id goes out exactly as Radarr emitted it; events come back lower-cased."""
-    download_id = "C2C60F66C126652A86F7F2EE73DC83D4E255929E"
-    aioclient_mock.get(
-        f"{RADARR}/api/v3/history", json=fixture("radarr/api_history.json")
-    )
-
-    imported, grabbed = await radarr.async_get_history(download_id)
-
-    assert (imported.event_type, grabbed.event_type) == (
-        "downloadfolderimported",
-        "grabbed",
-    )
-    assert (grabbed.download_id, grabbed.arr_id, grabbed.episode_id) == (
-        download_id,
-        52,
-        None,
-    )
-    assert grabbed.date == datetime(2026, 1, 22, 4, 36, 40, 255182, tzinfo=UTC)
-    assert aioclient_mock.mock_calls[0][1].query["downloadId"] == download_id
-
-
-@pytest.mark.parametrize("date", ["yesterday", "2026-01-22T04:36:40"])
-async def test_history_date_refused(
-    sonarr: SonarrClient, aioclient_mock: AiohttpClientMocker, date: str
-) -> None:
-    """A date that is not ISO 8601 with a zone is an invalid payload."""
-    record = {"eventType": "grabbed", "seriesId": 23, "episodeId": 739, "date": date}
-    aioclient_mock.get(
-        f"{SONARR}/api/v3/history", json={"totalRecords": 1, "records": [record]}
-    )
-
-    with pytest.raises(InvalidPayload, match="date"):
-        await sonarr.async_get_history("ABC")
-
-
 async def test_command(
     radarr: RadarrClient, aioclient_mock: AiohttpClientMocker
 ) -> None:

@@ -185,3 +185,22 @@ async def test_finished_requests_leave_after_retention_then_history(
     await hass.async_block_till_done()
     assert "80" not in loaded_entry.runtime_data.tracker.requests
     assert "90" in loaded_entry.runtime_data.tracker.requests
+
+
+async def test_unreadable_answer_marks_the_service_down(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An answer of the wrong shape is a failed poll, not an unexpected error."""
+    aioclient_mock.get(ME_URL, json={"id": 1})
+    aioclient_mock.get(REQUESTS_URL, json={"pageInfo": {}, "results": [{"id": "x"}]})
+    aioclient_mock.get(WEBHOOK_SETTINGS_URL, json={"enabled": True, "options": []})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert connection_state(hass, config_entry) == STATE_OFF
+    assert "Error fetching Jellyseerr" in caplog.text
+    assert "Unexpected error" not in caplog.text

@@ -32,10 +32,11 @@ from .engine.evidence import (
 from .engine.models import MediaType, Request, Service, ShokoFile, State
 from .hub import MediaRequestTrackerConfigEntry, Origin, TrackerHub
 from .sources.errors import (
+    UNUSABLE_ANSWER,
     CannotConnect,
     InvalidAuth,
+    InvalidPayload,
     NotFound,
-    UpstreamError,
     WrongService,
 )
 from .sources.jellyfin import JellyfinClient, LibraryItem
@@ -68,7 +69,7 @@ BACKFILL_REQUESTS = 100
 # Shokofin's provider ids on Jellyfin items (reference §4.1).
 SHOKO_FILE = "Shoko File"
 SHOKO_SERIES = "Shoko Series"
-# Where a request waits for Jellyfin; `approved` too: its file may already exist.
+# Where a request waits for Jellyfin.
 AWAITING_LIBRARY = frozenset({State.IMPORTING, State.ANIME_MATCHING})
 FOLLOWED_BY_ARR = frozenset(
     {
@@ -124,7 +125,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
                 translation_key="service_invalid_auth",
                 translation_placeholders={"service": self.service.display_name},
             ) from err
-        except UpstreamError as err:
+        except UNUSABLE_ANSWER as err:
             self._note_unreachable()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -625,7 +626,7 @@ class JellyseerrPoller(ServicePoller):
                 details = await self.client.async_get_details(
                     remote.media_type, remote.tmdb_id
                 )
-            except (CannotConnect, WrongService, NotFound) as err:
+            except (CannotConnect, WrongService, NotFound, InvalidPayload) as err:
                 # Jellyseerr answers 500 when TMDB fails it; the next poll tries again.
                 LOGGER.debug(
                     "No details for request %s yet: %s", remote.request_key, err

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import (
@@ -196,12 +197,6 @@ class TrackerHub:
         self.notes.backfilled = True
         self._save()
 
-    def mark_backfilled(self) -> None:
-        """Jellyseerr's history was imported once; later polls are ordinary."""
-        if not self.notes.backfilled:
-            self.notes.backfilled = True
-            self._save()
-
     @property
     def backfilled(self) -> bool:
         """Whether Jellyseerr's history was imported already."""
@@ -209,9 +204,14 @@ class TrackerHub:
 
     @callback
     def record_source(self, source: str) -> None:
-        """A service proved it can reach us (any valid webhook, tests included)."""
+        """A service proved it can reach us (any valid webhook, tests included).
+
+        Only a first sighting is worth a save of its own; later times ride along.
+        """
+        first = source not in self.notes.sources_seen
         self.notes.sources_seen[source] = dt_util.utcnow()
-        self._save()
+        if first:
+            self._save()
 
     @callback
     def forget(self, request_key: str) -> None:
@@ -295,7 +295,9 @@ class TrackerHub:
                 translation_placeholders={
                     "service": SERVICE_NAMES[source],
                     "entry": self.entry.title,
-                    "path": f"/api/webhook/{self.entry.data[CONF_WEBHOOK_IDS][source]}",
+                    "path": webhook.async_generate_path(
+                        self.entry.data[CONF_WEBHOOK_IDS][source]
+                    ),
                 },
             )
 

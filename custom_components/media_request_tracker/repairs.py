@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
 
 from .const import DOMAIN
-from .sources.errors import UpstreamError
+from .sources.errors import UNUSABLE_ANSWER
 from .wiring import async_wire, issue_data
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class WiringRepairFlow(RepairsFlow):
                 await async_wire(self.hass, entry, self._service)
             except NoURLAvailableError:
                 errors["base"] = "no_url"
-            except UpstreamError:
+            except UNUSABLE_ANSWER:
                 errors["base"] = "cannot_connect"
             else:
                 return self.async_create_entry(data={})

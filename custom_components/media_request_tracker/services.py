@@ -39,7 +39,7 @@ from .coordinator import ArrPoller, RadarrPoller, SonarrPoller
 from .engine.models import Episode, MediaType, Request, Service, State
 from .engine.views import episode_attributes, request_attributes
 from .hub import TrackerHub, device_request
-from .sources.errors import UpstreamError
+from .sources.errors import UNUSABLE_ANSWER
 from .sources.radarr import RadarrClient
 from .sources.sonarr import SonarrClient
 
@@ -293,7 +293,7 @@ def _upstream_errors(arr: Service) -> Iterator[None]:
     """A failed Radarr/Sonarr call becomes a translated HomeAssistantError."""
     try:
         yield
-    except UpstreamError as err:
+    except UNUSABLE_ANSWER as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="service_unavailable",

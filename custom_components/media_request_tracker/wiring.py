@@ -29,7 +29,7 @@ from .const import (
 )
 from .hub import MediaRequestTrackerConfigEntry
 from .sources.arr import ArrClient, WebhookConnection
-from .sources.errors import UpstreamError
+from .sources.errors import UNUSABLE_ANSWER
 
 CONNECTION_NAME = "Home Assistant (Media Request Tracker)"
 # The connection events each *arr must send (DESIGN §3, reference §2.1 and §3.1).
@@ -149,14 +149,16 @@ async def _async_check_arr(
         ours = await _async_our_connections(
             _arr_client(hass, entry, service), entry, service
         )
-    except UpstreamError as err:
+    except UNUSABLE_ANSWER as err:
         LOGGER.debug("Could not check %s's connections: %s", service, err)
         return
     name = SERVICE_NAMES[service]
     if not ours:
         _clear(hass, entry, events_key)
         webhook_id = entry.data[CONF_WEBHOOK_IDS][service]
-        url = webhook_url(hass, entry, service) or f"/api/webhook/{webhook_id}"
+        url = webhook_url(hass, entry, service) or webhook.async_generate_path(
+            webhook_id
+        )
         _issue(
             hass,
             entry,
@@ -201,7 +203,7 @@ async def _async_check_jellyseerr(
         current = await jellyseerr_client(
             hass, entry.data[CONF_JELLYSEERR]
         ).async_get_webhook_url()
-    except UpstreamError as err:
+    except UNUSABLE_ANSWER as err:
         LOGGER.debug("Could not read Jellyseerr's webhook settings: %s", err)
         return
     _clear(hass, entry, *keys)
@@ -264,7 +266,7 @@ async def async_unwire(
             current = await client.async_get_webhook_url()
             if current and entry.data[CONF_WEBHOOK_IDS][CONF_JELLYSEERR] in current:
                 await client.async_set_webhook(None, None)
-        except UpstreamError as err:
+        except UNUSABLE_ANSWER as err:
             LOGGER.warning("Could not remove the webhook from Jellyseerr: %s", err)
 
 
@@ -275,7 +277,7 @@ async def _async_unwire_arr(
     try:
         for connection in await _async_our_connections(client, entry, service):
             await client.async_delete_webhook(connection.connection_id)
-    except UpstreamError as err:
+    except UNUSABLE_ANSWER as err:
         LOGGER.warning(
             "Could not remove the connection from %s at %s: %s",
             SERVICE_NAMES[service],

@@ -468,11 +468,6 @@ class Request:
         """What needs attention: the failure, else why it is stuck."""
         return self.problem_text or self.blocked_reason or self.stall_reason
 
-    @property
-    def latest_download(self) -> Download | None:
-        """The most recently grabbed release, which describes quality and size."""
-        return next(reversed(self.downloads.values()), None)
-
     def requests_season(self, season: int) -> bool:
         """Whether the request asked for this season (no list means all seasons)."""
         return not self.requested_seasons or season in self.requested_seasons

@@ -346,7 +346,7 @@ class Tracker:
         tombstones: Iterable[str] = (),
         sightings: Mapping[int, str] | None = None,
     ) -> None:
-        """Restore stored requests (states are derived again with today's rules)."""
+        """Restore stored requests as they were saved."""
         for request in requests:
             self.requests[request.key] = request
             self._index.add(request)
@@ -952,9 +952,10 @@ class Tracker:
                 self.shoko_sightings, shoko_file_id, evidence.item_id
             )
             return False
-        request = found[0][0]
+        same = _same_request(found)
+        request = same[0][0]
         changed = False
-        for _, track in _same_request(found):
+        for _, track in same:
             changed |= self._learn_item(request, track, evidence.item_id)
             changed |= _reach(track, Stage.AVAILABLE)
         self._settle(
@@ -963,7 +964,7 @@ class Tracker:
             source=Service.JELLYFIN,
             detail=f"Playable in Jellyfin as {evidence.name}",
             changed=changed,
-            episodes=_episodes_among(found),
+            episodes=_episodes_among(same),
         )
         return True
 

@@ -196,17 +196,6 @@ def _webhook_connection(item: dict[str, Any]) -> WebhookConnection:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRecord:
-    """One history event of a download (Sonarr: one per episode)."""
-
-    event_type: str
-    download_id: str | None
-    arr_id: int | None
-    episode_id: int | None
-    date: datetime
-
-
 class ArrClient:
     """The part of the Radarr/Sonarr v3 REST API both apps share (`X-Api-Key`)."""
 
@@ -254,22 +243,6 @@ class ArrClient:
         """
         records = await self._get_all_pages("/api/v3/queue", self._QUEUE_FLAGS)
         return [parse_queue_record(record, self._ID_KEY) for record in records]
-
-    async def async_get_history(self, download_id: str) -> list[HistoryRecord]:
-        """The history of one download; `download_id` must be exactly as emitted."""
-        records = await self._get_all_pages(
-            "/api/v3/history", {"downloadId": download_id}
-        )
-        return [
-            HistoryRecord(
-                event_type=record.required_text("eventType").lower(),
-                download_id=record.text("downloadId"),
-                arr_id=record.id_number(self._ID_KEY),
-                episode_id=record.id_number("episodeId"),
-                date=parse_datetime(record.required_text("date"), "date"),
-            )
-            for record in records
-        ]
 
     async def async_command(self, name: str, **fields: object) -> None:
         """Queue a command, such as a rescan, with its own fields."""

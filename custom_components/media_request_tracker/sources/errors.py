@@ -31,3 +31,7 @@ class WrongService(UpstreamError):
 
 class InvalidPayload(ValueError):
     """A webhook body or API answer does not have the shape we need."""
+
+
+# What a call to a service can fail with: no usable answer, or one we cannot read.
+UNUSABLE_ANSWER = (UpstreamError, InvalidPayload)

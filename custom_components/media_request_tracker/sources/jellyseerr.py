@@ -10,7 +10,7 @@ import aiohttp
 
 from ..engine.evidence import Evidence, Ping, RequestEvidence, RequestStatus
 from ..engine.models import MediaType, Service
-from .errors import InvalidPayload, NotFound, WrongService
+from .errors import InvalidPayload, WrongService
 from .fields import Fields
 from .http import JsonApi
 
@@ -185,14 +185,6 @@ class JellyseerrClient:
                 },
             },
         )
-
-    async def async_request_exists(self, request_key: str) -> bool:
-        """Whether the request still exists (Jellyseerr deletes some, e.g. no TVDB id)."""
-        try:
-            await self._api.request("GET", f"/api/v1/request/{request_key}")
-        except NotFound:
-            return False
-        return True
 
 
 def _remote_request(item: Fields) -> RemoteRequest:
