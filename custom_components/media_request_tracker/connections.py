@@ -53,6 +53,11 @@ def jellyseerr_client(hass: HomeAssistant, service: ServiceConfig) -> Jellyseerr
     )
 
 
+def shoko_client(hass: HomeAssistant, service: ServiceConfig) -> ShokoClient:
+    """A client for the configured Shoko Server."""
+    return ShokoClient(session(hass, service), service[CONF_URL], service[CONF_API_KEY])
+
+
 def radarr_client(hass: HomeAssistant, service: ServiceConfig) -> RadarrClient:
     """A client for the configured Radarr."""
     return RadarrClient(
@@ -133,9 +138,7 @@ async def _check_qbittorrent(hass: HomeAssistant, service: ServiceConfig) -> Non
 
 
 async def _check_shoko(hass: HomeAssistant, service: ServiceConfig) -> None:
-    await ShokoClient(
-        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
-    ).async_validate()
+    await shoko_client(hass, service).async_validate()
 
 
 async def async_shoko_api_key(hass: HomeAssistant, user_input: ServiceConfig) -> str:

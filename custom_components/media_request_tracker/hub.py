@@ -218,6 +218,7 @@ class TrackerHub:
         """Stop tracking a request; it leaves a tombstone so nothing brings it back."""
         self.tracker.forget(request_key)
         self._shown.discard(request_key)
+        self._published.pop(request_key, None)
         self._save()
         async_dispatcher_send(self.hass, self.summary_signal)
 
@@ -255,6 +256,8 @@ class TrackerHub:
         """Remove expired requests' devices, then expired history from storage."""
         now = dt_util.utcnow()
         pruned = self.tracker.prune(now - self.options.history)
+        for stale in pruned:
+            self._published.pop(stale.key, None)
         if pruned:
             LOGGER.debug(
                 "Removed %s requests older than the history period", len(pruned)

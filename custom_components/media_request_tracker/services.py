@@ -306,10 +306,13 @@ def _upstream_errors(arr: Service) -> Iterator[None]:
 
 async def _async_forget(call: ServiceCall) -> None:
     """Stop tracking the requests for good; their devices and entities go."""
+    hubs: dict[str, TrackerHub] = {}
     for target in _targeted(call):
         target.hub.forget(target.request.key)
+        hubs[target.hub.entry_id] = target.hub
+    for hub in hubs.values():
         # Housekeeping removes the devices of requests that no longer show.
-        target.hub.async_housekeeping()
+        hub.async_housekeeping()
 
 
 # Targets

@@ -21,14 +21,14 @@ from typing import Any
 from pysignalr.client import SignalRClient
 from pysignalr.exceptions import AuthorizationError
 
-from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import client_context, get_default_no_verify_context
 
+from .connections import shoko_client
 from .const import CONF_SHOKO, DOMAIN, LOGGER
 from .coordinator import ServicePoller
 from .engine.evidence import ShokoFileEvent, ShokoFileEvidence
@@ -71,11 +71,7 @@ def async_setup_shoko(
     """
     config = entry.data[CONF_SHOKO]
     verify_ssl: bool = config.get(CONF_VERIFY_SSL, True)
-    client = ShokoClient(
-        async_get_clientsession(hass, verify_ssl),
-        config[CONF_URL],
-        config[CONF_API_KEY],
-    )
+    client = shoko_client(hass, config)
     poller = ShokoPoller(hass, entry, hub, client, verify_ssl=verify_ssl)
     ir.async_delete_issue(hass, DOMAIN, poller.issue_id)
     entry.async_create_background_task(
