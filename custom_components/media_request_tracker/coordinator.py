@@ -218,7 +218,7 @@ class QBittorrentPoller(ServicePoller):
         return episodes
 
 
-class ArrPoller(ServicePoller):
+class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
     """The Radarr/Sonarr queue and library, while tracked requests need them.
 
     The queue shows grabs (with or without their webhook), progress, and blocked or
@@ -232,11 +232,13 @@ class ArrPoller(ServicePoller):
         hass: HomeAssistant,
         entry: MediaRequestTrackerConfigEntry,
         hub: TrackerHub,
+        client: ClientT,
         *,
         queue_progress: bool,
     ) -> None:
         """`queue_progress` is off when qBittorrent reports progress itself."""
         super().__init__(hass, entry, hub, QUEUE_IDLE)
+        self.client: ClientT = client
         self._queue_progress = queue_progress
         self._library_checked: dict[str, datetime] = {}
 
@@ -249,7 +251,7 @@ class ArrPoller(ServicePoller):
         ]
         if not followed:
             return QUEUE_IDLE
-        client = self._client
+        client = self.client
         for records in by_download(await client.async_get_queue()).values():
             if (grab := queue_grab(records, self.service)) is not None:
                 self._apply(grab)
@@ -280,38 +282,16 @@ class ArrPoller(ServicePoller):
             self._library_checked[request.key] = now
         return due
 
-    @property
-    @abstractmethod
-    def _client(self) -> RadarrClient | SonarrClient:
-        """The service's client."""
-
     @abstractmethod
     async def _async_check_library(self, request: Request) -> None:
         """Evidence of files that are already in the library."""
 
 
-class RadarrPoller(ArrPoller):
+class RadarrPoller(ArrPoller[RadarrClient]):
     """Radarr's queue, and movies whose file is already there."""
 
     service = Service.RADARR
     media_type = MediaType.MOVIE
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: MediaRequestTrackerConfigEntry,
-        hub: TrackerHub,
-        client: RadarrClient,
-        *,
-        queue_progress: bool,
-    ) -> None:
-        """Poll one Radarr."""
-        super().__init__(hass, entry, hub, queue_progress=queue_progress)
-        self.client = client
-
-    @property
-    def _client(self) -> RadarrClient:
-        return self.client
 
     async def _async_check_library(self, request: Request) -> None:
         """A movie Radarr already has (a re-request) sends no webhook at all."""
@@ -328,28 +308,11 @@ class RadarrPoller(ArrPoller):
         )
 
 
-class SonarrPoller(ArrPoller):
+class SonarrPoller(ArrPoller[SonarrClient]):
     """Sonarr's queue, and each show's aired episodes and their files."""
 
     service = Service.SONARR
     media_type = MediaType.TV
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: MediaRequestTrackerConfigEntry,
-        hub: TrackerHub,
-        client: SonarrClient,
-        *,
-        queue_progress: bool,
-    ) -> None:
-        """Poll one Sonarr."""
-        super().__init__(hass, entry, hub, queue_progress=queue_progress)
-        self.client = client
-
-    @property
-    def _client(self) -> SonarrClient:
-        return self.client
 
     async def _async_check_library(self, request: Request) -> None:
         """The aired, monitored episodes of the requested seasons, and their files."""

@@ -35,7 +35,7 @@ from homeassistant.helpers.target import (
 
 from .compat import vol
 from .const import DOMAIN
-from .coordinator import ArrPoller, RadarrPoller, SonarrPoller
+from .coordinator import RadarrPoller, SonarrPoller
 from .engine.models import Episode, MediaType, Request, Service, State
 from .engine.views import episode_attributes, request_attributes
 from .hub import TrackerHub, device_request
@@ -218,7 +218,9 @@ def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
     return partial(_async_search_series, sonarr, request)
 
 
-def _poller[P: ArrPoller](hub: TrackerHub, kind: type[P], request: Request) -> P:
+def _poller[P: (RadarrPoller, SonarrPoller)](
+    hub: TrackerHub, kind: type[P], request: Request
+) -> P:
     """The entry's Radarr or Sonarr poller; retrying needs the service configured."""
     poller = hub.pollers.get(kind.service.value)
     if isinstance(poller, kind):
