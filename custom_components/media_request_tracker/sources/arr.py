@@ -9,13 +9,13 @@ hand-written for the reasons given in `http.py`.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import PureWindowsPath
 import re
 from typing import Any, ClassVar
 
 import aiohttp
 
-from ..engine.evidence import ArrMedia, Ping, Release
+from ..engine.correlate import file_name
+from ..engine.evidence import ArrMedia, DeleteEvidence, EpisodeRef, Ping, Release
 from ..engine.models import EpisodeKey, Service
 from .errors import InvalidPayload, WrongService
 from .fields import Fields
@@ -111,22 +111,33 @@ def parse_release(payload: Fields) -> Release:
     )
 
 
-def status_problem(payload: Fields) -> str:
-    """The *arr's own words for why an import is blocked."""
-    messages = [
+def file_delete(
+    payload: Fields, media: ArrMedia, episodes: tuple[EpisodeRef, ...] = ()
+) -> DeleteEvidence | None:
+    """A deleted file; None for an upgrade, which replaces it (the title stays)."""
+    reason = payload.text("deleteReason") or "unknown"
+    return None if reason == "upgrade" else DeleteEvidence(media, reason, episodes)
+
+
+def status_messages(payload: Fields, key: str) -> list[str]:
+    """The messages of a `[{title, messages[]}]` list, in order."""
+    return [
         message
-        for status in payload.objects("downloadStatusMessages")
+        for status in payload.objects(key)
         for message in status.texts("messages")
     ]
-    if messages:
+
+
+def status_problem(payload: Fields) -> str:
+    """The *arr's own words for why an import is blocked."""
+    if messages := status_messages(payload, "downloadStatusMessages"):
         return " ".join(dict.fromkeys(messages))
     return "Manual interaction required in the download queue"
 
 
 def episode_keys_in_name(path: str) -> tuple[EpisodeKey, ...]:
     """(season, episode) pairs a file name carries, such as S01E03 or S01E03-E04."""
-    # PureWindowsPath splits on both separators: *arr may run on Windows.
-    match = _EPISODE_IN_NAME.search(PureWindowsPath(path).name)
+    match = _EPISODE_IN_NAME.search(file_name(path))
     if match is None:
         return ()
     season, first = int(match[1]), int(match[2])
@@ -336,11 +347,7 @@ def parse_queue_record(record: ApiFields, id_key: str) -> QueueItem:
         record.obj("episode"),
     )
     season = None if episode is None else episode.integer("seasonNumber")
-    messages = [
-        message
-        for status in record.objects("statusMessages")
-        for message in status.texts("messages")
-    ]
+    messages = status_messages(record, "statusMessages")
     if error := record.text("errorMessage"):
         messages.append(error)
     timeleft = record.text("timeleft")

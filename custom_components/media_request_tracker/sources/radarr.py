@@ -21,6 +21,7 @@ from .arr import (
     ArrClient,
     ArrEvent,
     blocked_media,
+    file_delete,
     parse_media,
     parse_release,
     read_event,
@@ -99,8 +100,6 @@ def parse_webhook(body: object) -> Evidence | None:
                 is_upgrade=payload.flag("isUpgrade"),
             )
         case "MovieFileDelete":
-            reason = payload.text("deleteReason") or "unknown"
-            # An upgrade replaces the file: the movie stays available.
-            return None if reason == "upgrade" else DeleteEvidence(media, reason)
+            return file_delete(payload, media)
         case _:
             return DeleteEvidence(media, "movie deleted")

@@ -29,6 +29,7 @@ from .arr import (
     ArrEvent,
     blocked_media,
     episode_keys_in_name,
+    file_delete,
     parse_datetime,
     parse_media,
     parse_release,
@@ -126,10 +127,7 @@ def parse_webhook(body: object) -> Evidence | None:
         case "Download":
             return _import(payload, media, download_id, episodes)
         case "EpisodeFileDelete":
-            reason = payload.text("deleteReason") or "unknown"
-            if reason == "upgrade":
-                return None
-            return DeleteEvidence(media, reason, episodes)
+            return file_delete(payload, media, episodes)
         case _:
             return DeleteEvidence(media, "series deleted")
 
