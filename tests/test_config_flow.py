@@ -422,6 +422,21 @@ async def test_reconfigure_adds_changes_and_removes_services(
     assert result["reason"] == "reconfigure_successful"
     assert config_entry.data[CONF_JELLYSEERR][CONF_API_KEY] == "other"
 
+    moved = "http://seerr.home:5055"
+    aioclient_mock.get(f"{moved}/api/v1/auth/me", json=JELLYSEERR_USER)
+    aioclient_mock.get(f"{moved}/api/v1/request", json=NO_REQUESTS)
+    aioclient_mock.get(f"{moved}/api/v1/settings/notifications/webhook", json={})
+    result = await reconfigure(CONF_JELLYSEERR, {CONF_URL: moved, CONF_API_KEY: "k"})
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.unique_id == moved
+
+    MockConfigEntry(domain=DOMAIN, unique_id=JELLYSEERR_URL).add_to_hass(hass)
+    result = await reconfigure(
+        CONF_JELLYSEERR, {CONF_URL: JELLYSEERR_URL, CONF_API_KEY: "k"}
+    )
+    assert result["reason"] == "already_configured"
+    assert config_entry.unique_id == moved
+
 
 async def test_options_are_saved_and_applied(
     hass: HomeAssistant, loaded_entry: MockConfigEntry

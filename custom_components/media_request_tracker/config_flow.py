@@ -349,6 +349,13 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Add, change or remove Shoko Server."""
         return await self._async_reconfigure(CONF_SHOKO, user_input)
 
+    def _jellyseerr_taken(self, url: str, entry_id: str) -> bool:
+        """Whether another entry already tracks the Jellyseerr at `url`."""
+        return any(
+            other.unique_id == url and other.entry_id != entry_id
+            for other in self._async_current_entries(include_ignore=False)
+        )
+
     async def _async_reconfigure(
         self, name: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -365,6 +372,13 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
                 **user_input,
             }
             config, errors = await async_try_service(self.hass, name, user_input)
+            if config is not None and name == CONF_JELLYSEERR:
+                # The entry is this Jellyseerr (DESIGN §4): a new URL is its new id.
+                if self._jellyseerr_taken(config[CONF_URL], entry.entry_id):
+                    return self.async_abort(reason="already_configured")
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=config[CONF_URL], data_updates={name: config}
+                )
             if config is not None:
                 return self.async_update_reload_and_abort(
                     entry, data_updates={name: config}
