@@ -482,7 +482,7 @@ async def test_qbittorrent_sync_merges_updates(
         0.4217,
         395,
     )
-    assert (movie.download_speed, movie.num_seeds) == (12582912, 23)
+    assert movie.download_speed == 12582912
     assert (anime.state, anime.progress, anime.eta, anime.amount_left) == (
         "stalledUP",
         1.0,

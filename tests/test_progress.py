@@ -2,23 +2,31 @@
 
 import pytest
 
+from custom_components.media_request_tracker.engine.codes import (
+    Problem,
+    ProblemCode,
+    Waiting,
+    WaitingCode,
+    params,
+)
 from custom_components.media_request_tracker.engine.models import Service, Stage
-from custom_components.media_request_tracker.sources.arr import QueueItem
-from custom_components.media_request_tracker.sources.progress import (
-    episode_progress,
+from custom_components.media_request_tracker.sources.arr import (
+    QueueItem,
     queue_grab,
     queue_status,
-    torrent_status,
 )
 from custom_components.media_request_tracker.sources.qbittorrent import (
     Torrent,
     TorrentFile,
+    episode_progress,
+    torrent_status,
 )
 
+STALLED = Waiting(WaitingCode.DOWNLOAD_STALLED)
+PAUSED = Waiting(WaitingCode.DOWNLOAD_PAUSED)
 
-def torrent(
-    state: str, *, progress: float = 0.5, amount_left: int = 50, seeds: int = 3
-) -> Torrent:
+
+def torrent(state: str, *, progress: float = 0.5, amount_left: int = 50) -> Torrent:
     return Torrent(
         hash="abc",
         name="x",
@@ -28,7 +36,6 @@ def torrent(
         eta=60,
         size=100,
         amount_left=amount_left,
-        num_seeds=seeds,
         content_path=None,
     )
 
@@ -38,32 +45,25 @@ def torrent(
     [
         ("downloading", 0.5, 50, Stage.DOWNLOADING, None, None),
         ("forcedDL", 0.5, 50, Stage.DOWNLOADING, None, None),
-        (
-            "stalledDL",
-            0.5,
-            50,
-            Stage.DOWNLOADING,
-            None,
-            "Download stalled: no data is arriving",
-        ),
+        ("stalledDL", 0.5, 50, Stage.DOWNLOADING, None, STALLED),
         (
             "metaDL",
             0.0,
             100,
             Stage.GRABBED,
             None,
-            "Waiting for the torrent's metadata (magnet link)",
+            Waiting(WaitingCode.DOWNLOAD_METADATA),
         ),
-        ("queuedDL", 0.0, 100, Stage.GRABBED, None, "Queued in qBittorrent"),
-        ("stoppedDL", 0.3, 70, Stage.DOWNLOADING, None, "Stopped in qBittorrent"),
-        ("pausedDL", 0.0, 100, Stage.GRABBED, None, "Paused in qBittorrent"),
+        ("queuedDL", 0.0, 100, Stage.GRABBED, None, Waiting(WaitingCode.QUEUED)),
+        ("stoppedDL", 0.3, 70, Stage.DOWNLOADING, None, PAUSED),
+        ("pausedDL", 0.0, 100, Stage.GRABBED, None, PAUSED),
         (
             "checkingResumeData",
             0.0,
             100,
             Stage.GRABBED,
             None,
-            "qBittorrent is starting up",
+            Waiting(WaitingCode.DOWNLOAD_CHECKING),
         ),
         ("checkingUP", 1.0, 0, Stage.DOWNLOADING, None, None),
         ("uploading", 1.0, 0, Stage.DOWNLOADED, None, None),
@@ -77,7 +77,7 @@ def torrent(
             0.4,
             60,
             Stage.DOWNLOADING,
-            "qBittorrent reports an error for this torrent",
+            Problem(ProblemCode.DOWNLOAD_ERROR),
             None,
         ),
         (
@@ -85,7 +85,7 @@ def torrent(
             0.0,
             100,
             Stage.GRABBED,
-            "qBittorrent cannot find the torrent's files",
+            Problem(ProblemCode.MISSING_FILES),
             None,
         ),
     ],
@@ -95,25 +95,17 @@ def test_torrent_states(
     progress: float,
     amount_left: int,
     stage: Stage,
-    problem: str | None,
-    stall: str | None,
+    problem: Problem | None,
+    stall: Waiting | None,
 ) -> None:
     """Every qBittorrent 4.x and 5.x state has its stage, problem and stall."""
     status = torrent_status(torrent(state, progress=progress, amount_left=amount_left))
     assert status.source is Service.QBITTORRENT
-    assert (status.stage, status.problem, status.stall or None) == (
-        stage,
-        problem,
-        stall or None,
-    )
+    assert (status.stage, status.problem, status.stall) == (stage, problem, stall)
 
 
-def test_stalled_without_seeds_and_finished_progress() -> None:
-    """No seeds is said plainly; a finished torrent reports 100 % and no ETA."""
-    assert (
-        torrent_status(torrent("stalledDL", seeds=0)).stall
-        == "Download stalled: no seeds"
-    )
+def test_finished_progress() -> None:
+    """A finished torrent reports 100 % and no ETA."""
     finished = torrent_status(torrent("uploading", progress=0.9, amount_left=0))
     assert (finished.progress, finished.eta) == (1.0, None)
 
@@ -162,7 +154,7 @@ def record(**changes: object) -> QueueItem:
             {"status": "completed", "tracked_state": "importpending"},
             Stage.DOWNLOADED,
             None,
-            "Waiting to import",
+            Waiting(WaitingCode.IMPORT_PENDING),
         ),
         (
             {
@@ -171,39 +163,50 @@ def record(**changes: object) -> QueueItem:
             },
             Stage.DOWNLOADED,
             None,
-            "Waiting to import: No files found are eligible",
+            Waiting(
+                WaitingCode.IMPORT_PENDING,
+                params(message="No files found are eligible"),
+            ),
         ),
         ({"tracked_state": "importing"}, Stage.DOWNLOADED, None, None),
         ({"tracked_state": "imported"}, Stage.IMPORTED, None, None),
         (
             {"tracked_state": "importblocked"},
             Stage.DOWNLOADED,
-            "Import blocked: a manual import is needed",
+            Problem(ProblemCode.IMPORT_BLOCKED),
             None,
         ),
         (
             {"tracked_state": "failedpending", "messages": ("Unpacking failed",)},
             Stage.DOWNLOADING,
-            "The download failed: Unpacking failed",
+            Problem(ProblemCode.DOWNLOAD_FAILED, params(message="Unpacking failed")),
             None,
         ),
-        ({"tracked_state": "failed"}, Stage.DOWNLOADING, "The download failed", None),
+        (
+            {"tracked_state": "failed"},
+            Stage.DOWNLOADING,
+            Problem(ProblemCode.DOWNLOAD_FAILED),
+            None,
+        ),
         (
             {"status": "failed", "tracked_state": None},
             Stage.DOWNLOADING,
-            "The download failed",
+            Problem(ProblemCode.DOWNLOAD_FAILED),
             None,
         ),
         (
             {"tracked_status": "warning", "messages": ("Stalled",)},
             Stage.DOWNLOADING,
             None,
-            "Stalled",
+            STALLED,
         ),
     ],
 )
 def test_queue_states(
-    changes: dict[str, object], stage: Stage, problem: str | None, stall: str | None
+    changes: dict[str, object],
+    stage: Stage,
+    problem: Problem | None,
+    stall: Waiting | None,
 ) -> None:
     """TrackedDownloadState and status map to our stages, problems and stalls."""
     status = queue_status([record(**changes)], Service.SONARR, with_progress=True)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from custom_components.media_request_tracker.engine.codes import Problem, ProblemCode
 from custom_components.media_request_tracker.engine.evidence import (
     DeleteEvidence,
     GrabEvidence,
@@ -147,7 +148,8 @@ def test_radarr_events() -> None:
         load_fixture("radarr/manual_interaction_required.json")
     )
     assert isinstance(blocked, ImportBlockedEvidence)
-    assert "Manual Import required" in blocked.problem
+    assert blocked.problem.code is ProblemCode.MANUAL_INTERACTION
+    assert "Manual Import required" in dict(blocked.problem.params)["message"]
 
     unknown_movie = load_fixture(
         "radarr/manual_interaction_required.json", downloadStatusMessages=[]
@@ -156,7 +158,7 @@ def test_radarr_events() -> None:
     blocked = radarr.parse_webhook(unknown_movie)
     assert isinstance(blocked, ImportBlockedEvidence)
     assert blocked.media.arr_id is None
-    assert blocked.problem == "Manual interaction required in the download queue"
+    assert blocked.problem == Problem(ProblemCode.MANUAL_INTERACTION)
 
     deleted = radarr.parse_webhook(load_fixture("radarr/movie_file_delete.json"))
     assert isinstance(deleted, DeleteEvidence)

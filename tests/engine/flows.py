@@ -1,5 +1,10 @@
 """Evidence sequences for the four media paths, built as the parsers would build them."""
 
+from custom_components.media_request_tracker.engine.codes import (
+    Problem,
+    ProblemCode,
+    params,
+)
 from custom_components.media_request_tracker.engine.evidence import (
     ArrMedia,
     EpisodeRef,
@@ -24,6 +29,11 @@ SERIES = ArrMedia(Service.SONARR, 31, "Andor", 2022, tmdb_id=83867, tvdb_id=3931
 ANIME_SERIES = ArrMedia(
     Service.SONARR, 23, "Lycoris Recoil", 2022, tvdb_id=414057, is_anime=True
 )
+
+
+def manual(message: str) -> Problem:
+    """Radarr/Sonarr's Manual Interaction Required, in its own words."""
+    return Problem(ProblemCode.MANUAL_INTERACTION, params(message=message))
 
 
 def request(
@@ -136,7 +146,7 @@ def tv_pack_flow(
 def blocked_then_imported_flow() -> list[Evidence]:
     """Import blocked (manual interaction), then imported after all."""
     flow = movie_flow()
-    blocked = ImportBlockedEvidence(MOVIE, "ABC1", "Movie title mismatch")
+    blocked = ImportBlockedEvidence(MOVIE, "ABC1", manual("Movie title mismatch"))
     return [flow[0], flow[1], blocked, flow[2]]
 
 
@@ -145,7 +155,7 @@ def retried_download_flow() -> list[Evidence]:
     return [
         request("80"),
         GrabEvidence(MOVIE, "FIRST", Release(title="bad")),
-        ImportBlockedEvidence(MOVIE, "FIRST", "Unable to parse download"),
+        ImportBlockedEvidence(MOVIE, "FIRST", manual("Unable to parse download")),
         GrabEvidence(MOVIE, "SECOND", Release(title="good")),
         ImportEvidence(
             MOVIE, "SECOND", (ImportedFile("/movies/good.mkv"),), complete=True

@@ -5,6 +5,13 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
+from custom_components.media_request_tracker.engine.codes import (
+    Problem,
+    ProblemCode,
+    Waiting,
+    WaitingCode,
+    params,
+)
 from custom_components.media_request_tracker.engine.evidence import (
     AnimeLink,
     AnimeMovieEvidence,
@@ -28,11 +35,13 @@ from custom_components.media_request_tracker.engine.models import (
     Service,
     State,
 )
-from custom_components.media_request_tracker.engine.tracker import (
-    SHOKOFIN_HIDES_MOVIE,
-    Tracker,
+from custom_components.media_request_tracker.engine.stored import (
+    request_from_dict,
+    request_to_dict,
 )
+from custom_components.media_request_tracker.engine.tracker import Tracker
 from custom_components.media_request_tracker.engine.views import (
+    code_of,
     episode_attributes,
     request_attributes,
 )
@@ -50,6 +59,13 @@ LINK = AnimeLink(anidb_anime_id=9603, anidb_episode_id=147025, series_id=29)
 SHOW = ArrMedia(
     Service.SONARR, 23, "Lycoris Recoil", 2022, tvdb_id=414057, is_anime=True
 )
+
+
+def stalled_waiting(tracked: Request) -> WaitingCode | None:
+    """What a stalled request has waited for so long."""
+    stall = tracked.stall
+    waiting: Waiting | None = None if stall is None else stall.waiting
+    return None if waiting is None else waiting.code
 
 
 def shoko(
@@ -165,7 +181,7 @@ def test_unmatched_file_is_stalled_at_once_and_the_match_clears_it() -> None:
     tracker = run(movie_flow()[:3])
     outcome = tracker.apply(shoko(ShokoFileEvent.NOT_MATCHED), NOW)
     movie = only(tracker)
-    problem = f"Shoko could not match this file (AniDB): {RELATIVE.split('/')[1]}"
+    problem = Problem(ProblemCode.FILE_NOT_MATCHED, params(file=RELATIVE.split("/")[1]))
     assert (movie.state, movie.stalled, movie.current_problem) == (
         State.ANIME_MATCHING,
         True,
@@ -177,7 +193,11 @@ def test_unmatched_file_is_stalled_at_once_and_the_match_clears_it() -> None:
     # Stalled already and saying why: the time threshold adds nothing.
     thresholds = {State.ANIME_MATCHING: timedelta(0)}
     assert not tracker.check_stalls(NOW + timedelta(days=1), thresholds).touched
-    assert request_attributes(movie)["problem"] == problem
+    attributes = request_attributes(movie, code_of)
+    assert (attributes["problem"], attributes["problem_code"]) == (
+        "file_not_matched",
+        "file_not_matched",
+    )
     cleared = tracker.apply(MATCHED, NOW)
     assert (movie.state, movie.stalled) == (State.IMPORTING, False)
     assert [(c.stalled, c.problem) for c in cleared.problem_changes] == [(False, None)]
@@ -187,9 +207,9 @@ def test_anidb_ban_is_the_stall_reason() -> None:
     """A file left unmatched during a UDP ban says so."""
     tracker = run(movie_flow()[:3])
     tracker.apply(shoko(ShokoFileEvent.NOT_MATCHED, anidb_banned=True), NOW)
-    assert only(tracker).current_problem == (
-        "AniDB has banned Shoko Server for now (UDP ban): "
-        "[Group] Kotonoha no Niwa (2013) [BD 1080p].mkv waits for it"
+    assert only(tracker).current_problem == Problem(
+        ProblemCode.ANIDB_BAN,
+        params(file="[Group] Kotonoha no Niwa (2013) [BD 1080p].mkv"),
     )
 
 
@@ -280,14 +300,12 @@ def test_shokofin_filter_is_named_when_shoko_has_no_tmdb_link() -> None:
     tracker = run(movie_flow()[:3])
     tracker.apply(shoko(ShokoFileEvent.MATCHED, links=(LINK,), tmdb_linked=False), NOW)
     tracker.check_stalls(NOW + timedelta(hours=3), thresholds)
-    assert only(tracker).current_problem == SHOKOFIN_HIDES_MOVIE
+    assert stalled_waiting(only(tracker)) == WaitingCode.SHOKOFIN_FILTER
     # Shoko links the TMDB movie later: the usual reason again.
     assert tracker.apply(AnimeMovieEvidence(198375), NOW).touched
     assert not tracker.apply(AnimeMovieEvidence(198375), NOW).touched
     tracker.check_stalls(NOW + timedelta(hours=4), thresholds)
-    assert only(tracker).current_problem == (
-        "Imported, but Jellyfin has not added it to the library yet"
-    )
+    assert stalled_waiting(only(tracker)) == WaitingCode.JELLYFIN
 
 
 def test_movie_shown_as_an_episode_is_available() -> None:
@@ -333,9 +351,11 @@ def test_each_episode_is_matched_and_available_on_its_own() -> None:
         NOW,
     )
     second = show.episodes[(1, 2)]
-    assert episode_attributes(show, second)["stalled"] is True
-    assert show.current_problem == (
-        "S01E02: Shoko could not match this file (AniDB): Lycoris Recoil - S01E02.mkv"
+    assert episode_attributes(show, second, code_of)["stalled"] is True
+    assert show.current_problem == Problem(
+        ProblemCode.FILE_NOT_MATCHED,
+        params(file="Lycoris Recoil - S01E02.mkv"),
+        episode=(1, 2),
     )
     tracker.apply(flow[4], NOW)  # S01E01 playable
     assert show.episodes[(1, 1)].state is State.AVAILABLE
@@ -350,10 +370,10 @@ def test_stored_form_round_trips() -> None:
     tracker = run(show_flow()[:4] + movie_flow()[:5])
     restored = Tracker(anime_matching=True)
     restored.load(
-        Request.from_dict(_json(r.to_dict())) for r in tracker.requests.values()
+        request_from_dict(_json(request_to_dict(r))) for r in tracker.requests.values()
     )
-    assert [_json(r.to_dict()) for r in restored.requests.values()] == [
-        _json(r.to_dict()) for r in tracker.requests.values()
+    assert [_json(request_to_dict(r)) for r in restored.requests.values()] == [
+        _json(request_to_dict(r)) for r in tracker.requests.values()
     ]
     restored.apply(PLAYABLE, NOW)
     assert restored.requests["50"].state is State.AVAILABLE
@@ -403,5 +423,7 @@ def test_duplicated_anime_evidence_changes_nothing(
     """Repeated Shoko and Jellyfin evidence leaves the stored form unchanged."""
     flow = FLOWS[name]
     repeats = data.draw(st.lists(st.sampled_from(flow), max_size=len(flow)))
-    stored = [_json(r.to_dict()) for r in run([*flow, *repeats]).requests.values()]
-    assert stored == [_json(r.to_dict()) for r in run(flow).requests.values()]
+    stored = [
+        _json(request_to_dict(r)) for r in run([*flow, *repeats]).requests.values()
+    ]
+    assert stored == [_json(request_to_dict(r)) for r in run(flow).requests.values()]

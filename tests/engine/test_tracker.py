@@ -6,7 +6,14 @@ import json
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.media_request_tracker.engine import tracker as tracker_module
+from custom_components.media_request_tracker.engine import facts
+from custom_components.media_request_tracker.engine.codes import (
+    Problem,
+    ProblemCode,
+    Waiting,
+    WaitingCode,
+    params,
+)
 from custom_components.media_request_tracker.engine.evidence import (
     DeleteEvidence,
     DownloadStatus,
@@ -28,8 +35,13 @@ from custom_components.media_request_tracker.engine.models import (
     Stage,
     State,
 )
+from custom_components.media_request_tracker.engine.stored import (
+    request_from_dict,
+    request_to_dict,
+)
 from custom_components.media_request_tracker.engine.tracker import Tracker
 from custom_components.media_request_tracker.engine.views import (
+    code_of,
     episode_attributes,
     request_attributes,
 )
@@ -41,6 +53,7 @@ from .flows import (
     SERIES,
     blocked_then_imported_flow,
     episodes,
+    manual,
     movie_flow,
     request,
     retried_download_flow,
@@ -48,6 +61,8 @@ from .flows import (
 )
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+DISK_FULL = Problem(ProblemCode.DOWNLOAD_ERROR)
+NO_SEEDS = Waiting(WaitingCode.DOWNLOAD_STALLED)
 
 FLOWS = {
     "movie": movie_flow(),
@@ -72,8 +87,8 @@ def states(tracker: Tracker) -> dict[str, object]:
     return {
         key: (
             request.state,
-            request.problem_text,
-            {ep.key: (ep.state, ep.problem_text) for ep in request.episodes.values()},
+            request.failure,
+            {ep.key: (ep.state, ep.failure) for ep in request.episodes.values()},
         )
         for key, request in tracker.requests.items()
     }
@@ -149,10 +164,10 @@ def test_blocked_import_fails_with_the_arr_words_then_recovers() -> None:
     flow = blocked_then_imported_flow()
     tracker = run(flow[:3])
     assert only(tracker).state is State.FAILED
-    assert only(tracker).problem_text == "Movie title mismatch"
+    assert only(tracker).failure == manual("Movie title mismatch")
     tracker.apply(flow[3], NOW)
     assert only(tracker).state is State.IMPORTING
-    assert only(tracker).problem_text is None
+    assert only(tracker).failure is None
 
 
 def test_retry_supersedes_a_failed_download() -> None:
@@ -203,7 +218,8 @@ def _stored(tracker: Tracker) -> list[dict[str, object]]:
     """The stored forms, as they read back from disk."""
     return json.loads(
         json.dumps(
-            [r.to_dict() for r in tracker.requests.values()], default=datetime.isoformat
+            [request_to_dict(r) for r in tracker.requests.values()],
+            default=datetime.isoformat,
         )
     )
 
@@ -286,7 +302,7 @@ def test_jellyseerr_statuses() -> None:
     assert tracker.requests["2"].state is State.DECLINED
     tracker.apply(request("3", RequestStatus.FAILED, tmdb_id=3), NOW)
     assert tracker.requests["3"].state is State.FAILED
-    assert tracker.requests["3"].problem_text is not None
+    assert tracker.requests["3"].failure == Problem(ProblemCode.JELLYSEERR_FAILED)
 
 
 def test_delete_moves_available_to_removed() -> None:
@@ -333,7 +349,7 @@ def test_serialisation_round_trip_and_prune() -> None:
     tracker = run(tv_pack_flow()[:5] + movie_flow())
     restored = Tracker()
     restored.load(
-        (Request.from_dict(stored) for stored in _stored(tracker)),
+        (request_from_dict(stored) for stored in _stored(tracker)),
         tracker.tombstones,
         tracker.sightings,
     )
@@ -362,22 +378,24 @@ def test_blocked_season_pack_names_the_episode() -> None:
     tracker = run(flow[:2])
     refs = episodes(1, 2)
     tracker.apply(
-        ImportBlockedEvidence(SERIES, "PACK1", "Series title mismatch", refs), NOW
+        ImportBlockedEvidence(SERIES, "PACK1", manual("Series title mismatch"), refs),
+        NOW,
     )
     show = only(tracker)
     assert show.state is State.FAILED
-    assert show.problem_text == "S01E01: Series title mismatch"
+    assert show.failure == manual("Series title mismatch").about((1, 1))
 
 
 def test_blocked_without_download_id_fails_the_track() -> None:
     """Without a download id the problem sits on the movie, or on the episodes."""
     tracker = run([request("80")])
-    tracker.apply(ImportBlockedEvidence(MOVIE, None, "Unable to parse"), NOW)
+    tracker.apply(ImportBlockedEvidence(MOVIE, None, manual("Unable to parse")), NOW)
     assert only(tracker).state is State.FAILED
 
     shows = run(tv_pack_flow(count=2)[:1])
     shows.apply(
-        ImportBlockedEvidence(SERIES, None, "Unable to parse", episodes(1, 1)), NOW
+        ImportBlockedEvidence(SERIES, None, manual("Unable to parse"), episodes(1, 1)),
+        NOW,
     )
     show = only(shows)
     assert show.episodes[(1, 1)].state is State.FAILED
@@ -400,7 +418,7 @@ def test_episode_found_through_the_series_item() -> None:
 
 def test_sightings_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Unmatched Jellyfin episodes are remembered, oldest forgotten first."""
-    monkeypatch.setattr(tracker_module, "MAX_SIGHTINGS", 2)
+    monkeypatch.setattr(facts, "MAX_SIGHTINGS", 2)
     tracker = Tracker()
     for tvdb in (1, 2, 3):
         tracker.apply(
@@ -447,7 +465,7 @@ def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
     movie = only(tracker)
     assert movie.state is State.DOWNLOADING
     assert [c.to_state for c in outcome.state_changes] == [State.DOWNLOADING]
-    attributes = request_attributes(movie)
+    attributes = request_attributes(movie, code_of)
     assert (
         attributes["progress"],
         attributes["download_speed"],
@@ -461,17 +479,15 @@ def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
     assert set(again.progressed) == {"80"}
     tracker.apply(status("abc1", Stage.DOWNLOADED, progress=1.0), NOW)
     assert movie.state is State.DOWNLOADED
-    assert request_attributes(movie)["progress"] == 100
+    assert request_attributes(movie, code_of)["progress"] == 100
 
 
 def test_polled_problem_clears_when_the_same_service_no_longer_sees_it() -> None:
     """A torrent error fails the request; the next healthy poll clears it."""
     tracker = run(movie_flow()[:2])
-    tracker.apply(
-        status("ABC1", Stage.DOWNLOADING, problem="qBittorrent error: disk full"), NOW
-    )
+    tracker.apply(status("ABC1", Stage.DOWNLOADING, problem=DISK_FULL), NOW)
     assert only(tracker).state is State.FAILED
-    assert only(tracker).current_problem == "qBittorrent error: disk full"
+    assert only(tracker).current_problem == DISK_FULL
     tracker.apply(status("ABC1", Stage.DOWNLOADING, source=Service.RADARR), NOW)
     assert only(tracker).state is State.FAILED
     tracker.apply(status("ABC1", Stage.DOWNLOADING, progress=0.5), NOW)
@@ -486,9 +502,10 @@ def test_season_pack_episodes_progress_separately() -> None:
     tracker.apply(status("PACK1", Stage.DOWNLOADING, progress=0.5, episodes=files), NOW)
     show = only(tracker)
     assert [
-        episode_attributes(show, ep)["progress"] for ep in show.episodes.values()
+        episode_attributes(show, ep, code_of)["progress"]
+        for ep in show.episodes.values()
     ] == [100, 50, 0]
-    assert request_attributes(show)["progress"] == 50
+    assert request_attributes(show, code_of)["progress"] == 50
 
 
 def test_stalls_are_flagged_after_their_threshold_and_cleared_by_progress() -> None:
@@ -506,7 +523,14 @@ def test_stalls_are_flagged_after_their_threshold_and_cleared_by_progress() -> N
     assert movie.stalled
     assert movie.state is State.APPROVED
     assert [(c.stalled, c.problem) for c in outcome.problem_changes] == [
-        (True, "Radarr/Sonarr has not found a release to grab yet")
+        (
+            True,
+            Problem(
+                ProblemCode.STALLED,
+                params(state="approved", hours=24),
+                waiting=Waiting(WaitingCode.SEARCHING),
+            ),
+        )
     ]
     assert not tracker.check_stalls(
         NOW + timedelta(hours=26), thresholds
@@ -529,19 +553,17 @@ def test_no_seeds_stalls_a_download_from_when_it_began() -> None:
     )
     start = NOW + timedelta(days=3)
     tracker.apply(
-        status(
-            "ABC1", Stage.DOWNLOADING, progress=0.1, stall="Download stalled: no seeds"
-        ),
+        status("ABC1", Stage.DOWNLOADING, progress=0.1, stall=NO_SEEDS),
         start,
     )
     tracker.apply(
-        status(
-            "ABC1", Stage.DOWNLOADING, progress=0.1, stall="Download stalled: no seeds"
-        ),
+        status("ABC1", Stage.DOWNLOADING, progress=0.1, stall=NO_SEEDS),
         start + timedelta(hours=5),
     )
     assert not tracker.check_stalls(
         start + timedelta(hours=5), thresholds
     ).problem_changes
     tracker.check_stalls(start + timedelta(hours=7), thresholds)
-    assert only(tracker).current_problem == "Download stalled: no seeds"
+    assert only(tracker).current_problem == Problem(
+        ProblemCode.STALLED, params(state="downloading", hours=6), waiting=NO_SEEDS
+    )

@@ -1,27 +1,42 @@
 """Correlation: which tracked request a piece of evidence is about (DESIGN §2.2).
 
 Every lookup goes through an index, so matching costs the same with ten requests or ten
-thousand. Index entries are only ever added while a request lives; a lookup re-checks the
-candidate's fields, so an id that changed later can never cause a wrong match.
+thousand. The tracker re-indexes a request whenever evidence changed it; entries are
+never removed while it lives, and a lookup re-checks the candidate's fields, so an id
+that changed later can never cause a wrong match.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 
 from .evidence import ArrMedia
 from .models import Episode, EpisodeKey, MediaType, Request, Service, Track
 
-type Key = tuple[str, object]
 type Accept = Callable[[Request], bool]
 # A track by request key and episode key (None for a movie request itself).
 type TrackRef = tuple[str, EpisodeKey | None]
 
-# Track index kinds: an episode's TVDB id, a Shoko file id, an AniDB anime id, and
-# the (case-folded) name of an imported file.
-EPISODE_TVDB = "episode_tvdb"
-SHOKO_FILE = "shoko_file"
-ANIDB_ANIME = "anidb_anime"
-FILE_NAME = "file_name"
+
+class IndexKind(StrEnum):
+    """The ids a request (first group) or a movie/episode (second) is found by."""
+
+    TMDB = "tmdb"
+    TVDB = "tvdb"
+    IMDB = "imdb"
+    RADARR = "radarr"
+    SONARR = "sonarr"
+    DOWNLOAD = "download"
+    JELLYFIN = "jellyfin"
+    EPISODE_TVDB = "episode_tvdb"
+    SHOKO_FILE = "shoko_file"
+    ANIDB_ANIME = "anidb_anime"
+    FILE_NAME = "file_name"
+
+
+type Key = tuple[IndexKind, object]
+
+ARR_KINDS = {Service.RADARR: IndexKind.RADARR, Service.SONARR: IndexKind.SONARR}
 
 
 def newest_first(requests: Iterable[Request]) -> list[Request]:
@@ -39,8 +54,13 @@ def can_reopen(request: Request) -> bool:
     return not (request.declined or request.removed)
 
 
+def file_name(path: str) -> str:
+    """The case-folded name of a file, whichever separator its host uses."""
+    return path.replace("\\", "/").rpartition("/")[2].casefold()
+
+
 class RequestIndex:
-    """Ids → request keys, for every id a request can be recognised by."""
+    """Ids → request keys, for every id a request or its tracks can be found by."""
 
     def __init__(self, requests: dict[str, Request]) -> None:
         """Index the tracker's requests (the mapping is shared, not copied)."""
@@ -49,37 +69,27 @@ class RequestIndex:
         self._tracks: defaultdict[Key, set[TrackRef]] = defaultdict(set)
 
     def add(self, request: Request) -> None:
-        """(Re-)index every id the request currently has."""
-        for index_key in _index_keys(request):
+        """(Re-)index every id the request and its tracks currently have."""
+        for index_key in _request_keys(request):
             self._keys[index_key].add(request.key)
         for track in _tracks_of(request):
             ref = _ref(request, track)
             for index_key in _track_keys(track):
                 self._tracks[index_key].add(ref)
 
-    def note(self, kind: str, value: object, request: Request) -> None:
-        """Index one id a request just learned (cheaper than indexing it all again)."""
-        self._keys[(kind, value)].add(request.key)
-
-    def note_track(
-        self, kind: str, value: object, request: Request, track: Track
-    ) -> None:
-        """Index one id a movie or an episode just learned."""
-        self._tracks[(kind, value)].add(_ref(request, track))
-
     def discard(self, request: Request) -> None:
         """Forget a request that leaves the tracker."""
-        for index_key in _index_keys(request):
+        for index_key in _request_keys(request):
             _discard(self._keys, index_key, request.key)
         for track in _tracks_of(request):
             ref = _ref(request, track)
             for index_key in _track_keys(track):
                 _discard(self._tracks, index_key, ref)
 
-    def candidates(self, kind: str, value: object) -> list[Request]:
+    def candidates(self, kind: IndexKind, value: object) -> list[Request]:
         """Requests that have this id now, newest first."""
         keys = self._keys.get((kind, value), ())
-        still_has = _HOLDS[kind]
+        still_has = _REQUEST_HOLDS[kind]
         found = [
             request
             for key in keys
@@ -88,7 +98,7 @@ class RequestIndex:
         ]
         return newest_first(found) if len(found) > 1 else found
 
-    def tracks(self, kind: str, value: object) -> list[tuple[Request, Track]]:
+    def tracks(self, kind: IndexKind, value: object) -> list[tuple[Request, Track]]:
         """Movies and episodes that have this id now, newest request first."""
         still_has = _TRACK_HOLDS[kind]
         found: list[tuple[Request, Track]] = []
@@ -108,7 +118,7 @@ class RequestIndex:
         """Episodes with this TVDB id, newest request first."""
         return [
             (request, track)
-            for request, track in self.tracks(EPISODE_TVDB, tvdb_id)
+            for request, track in self.tracks(IndexKind.EPISODE_TVDB, tvdb_id)
             if isinstance(track, Episode)
         ]
 
@@ -117,28 +127,28 @@ class RequestIndex:
     ) -> Request | None:
         """The request an *arr event is about: downloadId, *arr id, then media ids."""
         if download_id:
-            for request in self.candidates("download", download_id.casefold()):
+            for request in self.candidates(IndexKind.DOWNLOAD, download_id.casefold()):
                 if accept(request):
                     return request
         return self.by_media(
             media.media_type,
             {
-                media.service.value: media.arr_id,
-                "tmdb": media.tmdb_id,
-                "tvdb": media.tvdb_id,
-                "imdb": media.imdb_id,
+                ARR_KINDS[media.service]: media.arr_id,
+                IndexKind.TMDB: media.tmdb_id,
+                IndexKind.TVDB: media.tvdb_id,
+                IndexKind.IMDB: media.imdb_id,
             },
             accept,
         )
 
     def by_media(
-        self, media_type: MediaType, ids: dict[str, object], accept: Accept
+        self, media_type: MediaType, ids: dict[IndexKind, object], accept: Accept
     ) -> Request | None:
         """The newest accepted request matching the first id (in order) that finds one."""
         for kind, value in ids.items():
             if value is None:
                 continue
-            index_value = (media_type, value) if kind == "tmdb" else value
+            index_value = (media_type, value) if kind is IndexKind.TMDB else value
             found = prefer_hd(
                 request
                 for request in self.candidates(kind, index_value)
@@ -159,48 +169,32 @@ def prefer_hd(requests: Iterable[Request]) -> Request | None:
     return fallback
 
 
-_HOLDS: dict[str, Callable[[Request, object], bool]] = {
-    "tmdb": lambda r, value: (r.media_type, r.tmdb_id) == value,
-    "tvdb": lambda r, value: r.tvdb_id == value,
-    "imdb": lambda r, value: r.imdb_id == value,
-    Service.RADARR.value: lambda r, value: r.radarr_id == value,
-    Service.SONARR.value: lambda r, value: r.sonarr_id == value,
-    "download": lambda r, value: value in r.downloads,
-    "jellyfin": lambda r, value: r.jellyfin_item_id == value,
+_REQUEST_HOLDS: dict[IndexKind, Callable[[Request, object], bool]] = {
+    IndexKind.TMDB: lambda r, value: (r.media_type, r.tmdb_id) == value,
+    IndexKind.TVDB: lambda r, value: r.tvdb_id == value,
+    IndexKind.IMDB: lambda r, value: r.imdb_id == value,
+    IndexKind.RADARR: lambda r, value: r.radarr_id == value,
+    IndexKind.SONARR: lambda r, value: r.sonarr_id == value,
+    IndexKind.DOWNLOAD: lambda r, value: value in r.downloads,
+    IndexKind.JELLYFIN: lambda r, value: r.jellyfin_item_id == value,
 }
 
 
-def file_name(path: str) -> str:
-    """The case-folded name of a file, whichever separator its host uses."""
-    return path.replace("\\", "/").rpartition("/")[2].casefold()
-
-
-def _ref(request: Request, track: Track) -> TrackRef:
-    return (request.key, track.key if isinstance(track, Episode) else None)
-
-
-def _tracks_of(request: Request) -> Iterable[Track]:
-    yield request
-    yield from request.episodes.values()
-
-
-def _discard[T](index: defaultdict[Key, set[T]], index_key: Key, entry: T) -> None:
-    entries = index.get(index_key)
-    if entries is not None:
-        entries.discard(entry)
-        if not entries:
-            del index[index_key]
-
-
-def _track_keys(track: Track) -> Iterable[Key]:
-    if isinstance(track, Episode) and track.tvdb_id is not None:
-        yield (EPISODE_TVDB, track.tvdb_id)
-    if track.shoko is not None:
-        yield (SHOKO_FILE, track.shoko.file_id)
-        if track.shoko.anidb_anime_id is not None:
-            yield (ANIDB_ANIME, track.shoko.anidb_anime_id)
-    for path in track.paths:
-        yield (FILE_NAME, file_name(path))
+def _request_keys(request: Request) -> Iterable[Key]:
+    if request.tmdb_id is not None:
+        yield (IndexKind.TMDB, (request.media_type, request.tmdb_id))
+    if request.tvdb_id is not None:
+        yield (IndexKind.TVDB, request.tvdb_id)
+    if request.imdb_id is not None:
+        yield (IndexKind.IMDB, request.imdb_id)
+    if request.radarr_id is not None:
+        yield (IndexKind.RADARR, request.radarr_id)
+    if request.sonarr_id is not None:
+        yield (IndexKind.SONARR, request.sonarr_id)
+    if request.jellyfin_item_id is not None:
+        yield (IndexKind.JELLYFIN, request.jellyfin_item_id)
+    for folded in request.downloads:
+        yield (IndexKind.DOWNLOAD, folded)
 
 
 def _episode_tvdb(track: Track, value: object) -> bool:
@@ -219,26 +213,37 @@ def _named(track: Track, value: object) -> bool:
     return any(file_name(path) == value for path in track.paths)
 
 
-_TRACK_HOLDS: dict[str, Callable[[Track, object], bool]] = {
-    EPISODE_TVDB: _episode_tvdb,
-    SHOKO_FILE: _shoko_file,
-    ANIDB_ANIME: _anidb_anime,
-    FILE_NAME: _named,
+_TRACK_HOLDS: dict[IndexKind, Callable[[Track, object], bool]] = {
+    IndexKind.EPISODE_TVDB: _episode_tvdb,
+    IndexKind.SHOKO_FILE: _shoko_file,
+    IndexKind.ANIDB_ANIME: _anidb_anime,
+    IndexKind.FILE_NAME: _named,
 }
 
 
-def _index_keys(request: Request) -> Iterable[Key]:
-    if request.tmdb_id is not None:
-        yield ("tmdb", (request.media_type, request.tmdb_id))
-    if request.tvdb_id is not None:
-        yield ("tvdb", request.tvdb_id)
-    if request.imdb_id is not None:
-        yield ("imdb", request.imdb_id)
-    if request.radarr_id is not None:
-        yield (Service.RADARR.value, request.radarr_id)
-    if request.sonarr_id is not None:
-        yield (Service.SONARR.value, request.sonarr_id)
-    if request.jellyfin_item_id is not None:
-        yield ("jellyfin", request.jellyfin_item_id)
-    for folded in request.downloads:
-        yield ("download", folded)
+def _track_keys(track: Track) -> Iterable[Key]:
+    if isinstance(track, Episode) and track.tvdb_id is not None:
+        yield (IndexKind.EPISODE_TVDB, track.tvdb_id)
+    if track.shoko is not None:
+        yield (IndexKind.SHOKO_FILE, track.shoko.file_id)
+        if track.shoko.anidb_anime_id is not None:
+            yield (IndexKind.ANIDB_ANIME, track.shoko.anidb_anime_id)
+    for path in track.paths:
+        yield (IndexKind.FILE_NAME, file_name(path))
+
+
+def _ref(request: Request, track: Track) -> TrackRef:
+    return (request.key, track.key if isinstance(track, Episode) else None)
+
+
+def _tracks_of(request: Request) -> Iterable[Track]:
+    yield request
+    yield from request.episodes.values()
+
+
+def _discard[T](index: defaultdict[Key, set[T]], index_key: Key, entry: T) -> None:
+    entries = index.get(index_key)
+    if entries is not None:
+        entries.discard(entry)
+        if not entries:
+            del index[index_key]

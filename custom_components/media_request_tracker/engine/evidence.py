@@ -7,6 +7,7 @@ these frozen records; the tracker never sees raw JSON.
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .codes import Problem, Waiting
 from .models import EpisodeKey, MediaType, Service, Stage
 
 
@@ -34,7 +35,7 @@ class RequestEvidence:
     request_key: str
     status: RequestStatus
     media_type: MediaType
-    title: str
+    title: str | None
     detail: str
     year: int | None = None
     tmdb_id: int | None = None
@@ -134,7 +135,7 @@ class ImportBlockedEvidence:
 
     media: ArrMedia
     download_id: str | None
-    problem: str
+    problem: Problem
     episodes: tuple[EpisodeRef, ...] = ()
 
 
@@ -169,8 +170,10 @@ class LibraryItemEvidence:
     season: int | None = None
     number: int | None = None
     series_item_id: str | None = None
-    # Shokofin's `Shoko File` provider id: anime items rarely carry TMDB/TVDB ids.
+    # Shokofin's `Shoko File` and `Shoko Series` provider ids: anime items rarely
+    # carry TMDB/TVDB ids.
     shoko_file_id: int | None = None
+    shoko_series_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +192,8 @@ class DownloadStatus:
     progress: float | None = None
     speed: int | None = None
     eta: int | None = None
-    problem: str | None = None
-    stall: str | None = None
+    problem: Problem | None = None
+    stall: Waiting | None = None
     episodes: tuple[tuple[EpisodeKey, float], ...] = ()
 
 

@@ -2,17 +2,17 @@
 
 from collections.abc import Iterable
 
+from .codes import Problem
 from .models import (
     STAGE_STATES,
+    Blocker,
     Download,
     Episode,
     MediaType,
-    Problem,
     Request,
     Stage,
     State,
     Track,
-    episode_label,
 )
 
 # The order in which a TV request shows its most advanced in-progress episode.
@@ -26,7 +26,7 @@ IN_PROGRESS_ORDER: dict[State, int] = {
     State.ANIME_MATCHING: 6,
 }
 
-type Derived = tuple[State, str | None]
+type Derived = tuple[State, Problem | None]
 
 
 def advance(current: Stage, proven: Stage) -> Stage:
@@ -36,32 +36,32 @@ def advance(current: Stage, proven: Stage) -> Stage:
 
 def track_state(
     stage: Stage,
-    problem: Problem | None,
+    blocker: Blocker | None,
     downloads: Iterable[Download],
     imported: State,
 ) -> Derived:
-    """The state of one track (a movie request or one episode) and its problem text.
+    """The state of one track (a movie request or one episode) and its problem.
 
     A failed download counts only while no other download of the track is healthy (a
-    retry supersedes it); a track-level problem only while nothing got past its stage.
+    retry supersedes it); a track-level blocker only while nothing got past its stage.
     """
     if stage is Stage.AVAILABLE:
         return State.AVAILABLE, None
     furthest: Stage = stage
-    failures: list[Problem] = []
+    failures: list[Blocker] = []
     healthy = False
     for download in downloads:
-        if download.problem is None:
+        if download.blocker is None:
             healthy = True
             furthest = advance(furthest, download.stage)
         else:
-            failures.append(download.problem)
+            failures.append(download.blocker)
     if failures and not healthy:
         worst = max(failures, key=lambda failure: failure.stage)
         if worst.stage >= stage:
-            return State.FAILED, worst.text
-    if problem is not None and problem.stage >= furthest:
-        return State.FAILED, problem.text
+            return State.FAILED, worst.problem
+    if blocker is not None and blocker.stage >= furthest:
+        return State.FAILED, blocker.problem
     if furthest is Stage.IMPORTED:
         return imported, None
     return STAGE_STATES[furthest], None
@@ -94,7 +94,7 @@ def episode_state(request: Request, episode: Episode, anime_matching: bool) -> D
     )
     imported = imported_state(request, episode, anime_matching)
     return track_state(
-        advance(episode.stage, floor), episode.problem, downloads, imported
+        advance(episode.stage, floor), episode.blocker, downloads, imported
     )
 
 
@@ -107,29 +107,33 @@ def request_state(request: Request, anime_matching: bool) -> Derived:
     imported = imported_state(request, request, anime_matching)
     if request.media_type is MediaType.MOVIE:
         return track_state(
-            request.stage, request.problem, request.downloads.values(), imported
+            request.stage, request.blocker, request.downloads.values(), imported
         )
     if not request.episodes:
-        return track_state(request.stage, request.problem, (), imported)
+        return track_state(request.stage, request.blocker, (), imported)
     return _aggregate_episodes(request)
 
 
-def blocked_reason(track: Track, state: State) -> str | None:
+def blocked_by(track: Track, state: State) -> Problem | None:
     """Why a track waiting for Shoko cannot get matched (None: nothing known)."""
     if state is not State.ANIME_MATCHING or track.shoko is None:
         return None
     return track.shoko.unmatched
 
 
-def request_blocked_reason(request: Request) -> str | None:
+def request_blocked_by(request: Request) -> Problem | None:
     """What blocks a request: its movie's file, or its first blocked episode."""
     if request.media_type is MediaType.MOVIE or not request.episodes:
-        return blocked_reason(request, request.state)
-    blocked = [ep for ep in request.episodes.values() if ep.blocked_reason is not None]
+        return blocked_by(request, request.state)
+    blocked = [
+        (episode.key, episode.blocked)
+        for episode in request.episodes.values()
+        if episode.blocked is not None
+    ]
     if not blocked:
         return None
-    first = min(blocked, key=lambda episode: episode.key)
-    return f"{episode_label(first.key)}: {first.blocked_reason}"
+    key, problem = min(blocked, key=lambda pair: pair[0])
+    return problem.about(key)
 
 
 def hidden_by_shokofin(request: Request) -> bool:
@@ -169,13 +173,13 @@ def _aggregate_episodes(request: Request) -> Derived:
     if not live:
         return State.REMOVED, None
     if first_failed is not None:
-        label = episode_label(first_failed.key)
-        return State.FAILED, f"{label}: {first_failed.problem_text}"
+        failure = first_failed.failure
+        return State.FAILED, failure and failure.about(first_failed.key)
     if furthest is None:
         return State.AVAILABLE, None
-    problem = request.problem
-    if problem is not None and problem.stage >= _stage_of(furthest):
-        return State.FAILED, problem.text
+    blocker = request.blocker
+    if blocker is not None and blocker.stage >= _stage_of(furthest):
+        return State.FAILED, blocker.problem
     return furthest, None
 
 

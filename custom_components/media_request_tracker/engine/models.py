@@ -1,14 +1,17 @@
 """What the tracker knows: requests, their episodes and downloads, and their states.
 
 State is never stored as the result of a transition; it is derived from facts that only
-accumulate (the furthest stage each piece of evidence proved, problems tied to the stage
+accumulate (the furthest stage each piece of evidence proved, blockers tied to the stage
 they concern). That is what makes duplicate and out-of-order evidence harmless.
+Serialisation lives in `stored.py`.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
+
+from .codes import Problem, Waiting
 
 
 class State(StrEnum):
@@ -63,7 +66,7 @@ class MediaType(StrEnum):
 
 
 class Service(StrEnum):
-    """The upstream service a piece of evidence comes from."""
+    """An upstream service; its value is also its key in the config entry's data."""
 
     JELLYSEERR = "jellyseerr"
     RADARR = "radarr"
@@ -96,61 +99,18 @@ def episode_label(key: EpisodeKey) -> str:
     return f"S{key[0]:02d}E{key[1]:02d}"
 
 
-def _without_defaults(data: dict[str, Any]) -> dict[str, Any]:
-    """The stored form leaves out None, False and empty values: they are the defaults.
-
-    Thousands of episodes are saved at once, so this halves what is encoded and written.
-    Zero is kept (season 0 holds the specials); `type(...) is int` excludes False.
-    """
-    return {key: value for key, value in data.items() if value or type(value) is int}
-
-
-def _time(value: datetime | str) -> datetime:
-    """A stored time: a datetime in memory, ISO text once read back from disk.
-
-    Stored forms keep datetimes, which the JSON encoder writes natively and much
-    faster than `isoformat()` would.
-    """
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-def _optional_time(value: datetime | str | None) -> datetime | None:
-    return None if value is None else _time(value)
-
-
-def _times(data: dict[str, Any]) -> dict[State, datetime]:
-    return {State(state): _time(at) for state, at in data.get("reached", {}).items()}
-
-
-@dataclass(slots=True)
-class Problem:
-    """Something that needs attention, and the stage it blocks.
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A problem, and the stage it blocks.
 
     Evidence of a later stage supersedes it: an import after "import blocked" clears it.
-    A problem a poll saw (`polled_by` names the service) also clears when the next
+    A blocker a poll saw (`polled_by` names the service) also clears when the next
     poll of that service no longer sees it.
     """
 
-    text: str
+    problem: Problem
     stage: Stage
-    polled_by: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage."""
-        return _without_defaults(
-            {"text": self.text, "stage": int(self.stage), "polled_by": self.polled_by}
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Problem | None:
-        """Restore from storage."""
-        if data is None:
-            return None
-        return cls(
-            text=data["text"],
-            stage=Stage(data["stage"]),
-            polled_by=data.get("polled_by"),
-        )
+    polled_by: Service | None = None
 
 
 @dataclass(slots=True)
@@ -161,25 +121,6 @@ class TimelineEntry:
     state: State
     source: Service
     detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage and for `get_requests`."""
-        return {
-            "time": self.time,
-            "state": self.state.value,
-            "source": self.source.value,
-            "detail": self.detail,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TimelineEntry:
-        """Restore from storage."""
-        return cls(
-            time=_time(data["time"]),
-            state=State(data["state"]),
-            source=Service(data["source"]),
-            detail=data["detail"],
-        )
 
 
 @dataclass(slots=True)
@@ -193,7 +134,7 @@ class LiveProgress:
     progress: float | None = None
     speed: int | None = None
     eta: int | None = None
-    stall: str | None = None
+    stall: Waiting | None = None
     stall_since: datetime | None = None
     episodes: dict[EpisodeKey, float] = field(default_factory=dict)
 
@@ -204,7 +145,7 @@ class Download:
 
     download_id: str
     stage: Stage = Stage.GRABBED
-    problem: Problem | None = None
+    blocker: Blocker | None = None
     client: str | None = None
     release_title: str | None = None
     quality: str | None = None
@@ -213,44 +154,6 @@ class Download:
     size: int | None = None
     episodes: set[EpisodeKey] = field(default_factory=set)
     live: LiveProgress | None = field(default=None, compare=False)
-
-    @property
-    def failed(self) -> bool:
-        """Whether the download has a problem that nothing later superseded."""
-        return self.problem is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage."""
-        return _without_defaults(
-            {
-                "download_id": self.download_id,
-                "stage": int(self.stage),
-                "problem": None if self.problem is None else self.problem.to_dict(),
-                "client": self.client,
-                "release_title": self.release_title,
-                "quality": self.quality,
-                "indexer": self.indexer,
-                "release_group": self.release_group,
-                "size": self.size,
-                "episodes": [list(key) for key in sorted(self.episodes)],
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Download:
-        """Restore from storage."""
-        return cls(
-            download_id=data["download_id"],
-            stage=Stage(data["stage"]),
-            problem=Problem.from_dict(data.get("problem")),
-            client=data.get("client"),
-            release_title=data.get("release_title"),
-            quality=data.get("quality"),
-            indexer=data.get("indexer"),
-            release_group=data.get("release_group"),
-            size=data.get("size"),
-            episodes={(season, number) for season, number in data.get("episodes", ())},
-        )
 
 
 @dataclass(slots=True)
@@ -268,43 +171,8 @@ class ShokoFile:
     anidb_episode_id: int | None = None
     series_id: int | None = None
     episode_id: int | None = None
-    unmatched: str | None = None
+    unmatched: Problem | None = None
     no_tmdb_link: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage."""
-        return _without_defaults(
-            {
-                "file_id": self.file_id,
-                "matched": self.matched,
-                "anidb_anime_id": self.anidb_anime_id,
-                "anidb_episode_id": self.anidb_episode_id,
-                "series_id": self.series_id,
-                "episode_id": self.episode_id,
-                "unmatched": self.unmatched,
-                "no_tmdb_link": self.no_tmdb_link,
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> ShokoFile | None:
-        """Restore from storage."""
-        if data is None:
-            return None
-        return cls(
-            file_id=data["file_id"],
-            matched=data.get("matched", False),
-            anidb_anime_id=data.get("anidb_anime_id"),
-            anidb_episode_id=data.get("anidb_episode_id"),
-            series_id=data.get("series_id"),
-            episode_id=data.get("episode_id"),
-            unmatched=data.get("unmatched"),
-            no_tmdb_link=data.get("no_tmdb_link", False),
-        )
-
-
-def _shoko_dict(shoko: ShokoFile | None) -> dict[str, Any] | None:
-    return None if shoko is None else shoko.to_dict()
 
 
 @dataclass(slots=True)
@@ -319,14 +187,15 @@ class Episode:
     download_id: str | None = None
     stage: Stage = Stage.NONE
     removed: bool = False
-    problem: Problem | None = None
+    blocker: Blocker | None = None
     file_path: str | None = None
     file_size: int | None = None
     shoko: ShokoFile | None = None
     jellyfin_item_id: str | None = None
+    # Derived by the tracker from the facts above.
     state: State = State.REQUESTED
-    problem_text: str | None = None
-    blocked_reason: str | None = None
+    failure: Problem | None = None
+    blocked: Problem | None = None
     reached: dict[State, datetime] = field(default_factory=dict)
 
     @property
@@ -342,59 +211,12 @@ class Episode:
     @property
     def stalled(self) -> bool:
         """Whether the episode is stuck on something that does not pass by itself."""
-        return self.blocked_reason is not None
+        return self.blocked is not None
 
     @property
-    def current_problem(self) -> str | None:
+    def current_problem(self) -> Problem | None:
         """What needs attention: the failure, else why it is stuck."""
-        return self.problem_text or self.blocked_reason
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage."""
-        return _without_defaults(
-            {
-                "season": self.season,
-                "number": self.number,
-                "title": self.title,
-                "sonarr_episode_id": self.sonarr_episode_id,
-                "tvdb_id": self.tvdb_id,
-                "download_id": self.download_id,
-                "stage": int(self.stage),
-                "removed": self.removed,
-                "problem": None if self.problem is None else self.problem.to_dict(),
-                "file_path": self.file_path,
-                "file_size": self.file_size,
-                "shoko": _shoko_dict(self.shoko),
-                "jellyfin_item_id": self.jellyfin_item_id,
-                "state": self.state.value,
-                "problem_text": self.problem_text,
-                "blocked_reason": self.blocked_reason,
-                "reached": {state.value: at for state, at in self.reached.items()},
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Episode:
-        """Restore from storage."""
-        return cls(
-            season=data["season"],
-            number=data["number"],
-            title=data.get("title"),
-            sonarr_episode_id=data.get("sonarr_episode_id"),
-            tvdb_id=data.get("tvdb_id"),
-            download_id=data.get("download_id"),
-            stage=Stage(data["stage"]),
-            removed=data.get("removed", False),
-            problem=Problem.from_dict(data.get("problem")),
-            file_path=data.get("file_path"),
-            file_size=data.get("file_size"),
-            shoko=ShokoFile.from_dict(data.get("shoko")),
-            jellyfin_item_id=data.get("jellyfin_item_id"),
-            state=State(data["state"]),
-            problem_text=data.get("problem_text"),
-            blocked_reason=data.get("blocked_reason"),
-            reached=_times(data),
-        )
+        return self.failure or self.blocked
 
 
 @dataclass(slots=True)
@@ -425,18 +247,20 @@ class Request:
     stage: Stage = Stage.NONE
     declined: bool = False
     removed: bool = False
-    problem: Problem | None = None
+    blocker: Blocker | None = None
     downloads: dict[str, Download] = field(default_factory=dict)
     episodes: dict[EpisodeKey, Episode] = field(default_factory=dict)
+    # Derived by the tracker from the facts above.
     state: State = State.REQUESTED
-    problem_text: str | None = None
-    blocked_reason: str | None = None
-    stall_reason: str | None = None
+    failure: Problem | None = None
+    blocked: Problem | None = None
+    stall: Problem | None = None
     reached: dict[State, datetime] = field(default_factory=dict)
     state_since: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     updated_at: datetime | None = None
-    _stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The stored form, cached until the request changes (stored.py).
+    stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def jellyseerr_request_id(self) -> int:
@@ -457,16 +281,16 @@ class Request:
     def stalled(self) -> bool:
         """Whether the request is stuck (DESIGN §3).
 
-        Either its stage lasted past its threshold (`stall_reason`), or something that
-        does not pass by itself blocks it, known at once (`blocked_reason`: Shoko could
-        not match a file).
+        Either its stage lasted past its threshold (`stall`), or something that does
+        not pass by itself blocks it, known at once (`blocked`: Shoko could not match
+        a file).
         """
-        return self.blocked_reason is not None or self.stall_reason is not None
+        return self.blocked is not None or self.stall is not None
 
     @property
-    def current_problem(self) -> str | None:
+    def current_problem(self) -> Problem | None:
         """What needs attention: the failure, else why it is stuck."""
-        return self.problem_text or self.blocked_reason or self.stall_reason
+        return self.failure or self.blocked or self.stall
 
     def requests_season(self, season: int) -> bool:
         """Whether the request asked for this season (no list means all seasons)."""
@@ -475,103 +299,7 @@ class Request:
     def touch(self, now: datetime) -> None:
         """Record a change: the cached stored form is rebuilt on the next save."""
         self.updated_at = now
-        self._stored = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise for storage; cached until the request changes again."""
-        if self._stored is None:
-            self._stored = self._build_dict()
-        return self._stored
-
-    def _build_dict(self) -> dict[str, Any]:
-        return _without_defaults(
-            {
-                "key": self.key,
-                "media_type": self.media_type.value,
-                "title": self.title,
-                "created_at": self.created_at,
-                "year": self.year,
-                "overview": self.overview,
-                "poster_url": self.poster_url,
-                "tmdb_id": self.tmdb_id,
-                "tvdb_id": self.tvdb_id,
-                "imdb_id": self.imdb_id,
-                "radarr_id": self.radarr_id,
-                "sonarr_id": self.sonarr_id,
-                "requested_by": self.requested_by,
-                "requested_seasons": sorted(self.requested_seasons),
-                "is_4k": self.is_4k,
-                "is_anime": self.is_anime,
-                "file_paths": list(self.file_paths),
-                "file_size": self.file_size,
-                "shoko": _shoko_dict(self.shoko),
-                "shoko_tmdb_link": self.shoko_tmdb_link,
-                "jellyfin_item_id": self.jellyfin_item_id,
-                "stage": int(self.stage),
-                "declined": self.declined,
-                "removed": self.removed,
-                "problem": None if self.problem is None else self.problem.to_dict(),
-                "downloads": [
-                    download.to_dict() for download in self.downloads.values()
-                ],
-                "episodes": [episode.to_dict() for episode in self.episodes.values()],
-                "state": self.state.value,
-                "problem_text": self.problem_text,
-                "blocked_reason": self.blocked_reason,
-                "stall_reason": self.stall_reason,
-                "reached": {state.value: at for state, at in self.reached.items()},
-                "state_since": self.state_since,
-                "timeline": [entry.to_dict() for entry in self.timeline],
-                "updated_at": self.updated_at,
-            }
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Request:
-        """Restore from storage."""
-        downloads = [Download.from_dict(item) for item in data.get("downloads", ())]
-        episodes = [Episode.from_dict(item) for item in data.get("episodes", ())]
-        request = cls(
-            key=data["key"],
-            media_type=MediaType(data["media_type"]),
-            title=data["title"],
-            created_at=_time(data["created_at"]),
-            year=data.get("year"),
-            overview=data.get("overview"),
-            poster_url=data.get("poster_url"),
-            tmdb_id=data.get("tmdb_id"),
-            tvdb_id=data.get("tvdb_id"),
-            imdb_id=data.get("imdb_id"),
-            radarr_id=data.get("radarr_id"),
-            sonarr_id=data.get("sonarr_id"),
-            requested_by=data.get("requested_by"),
-            requested_seasons=frozenset(data.get("requested_seasons", ())),
-            is_4k=data.get("is_4k", False),
-            is_anime=data.get("is_anime", False),
-            file_paths=list(data.get("file_paths", ())),
-            file_size=data.get("file_size"),
-            shoko=ShokoFile.from_dict(data.get("shoko")),
-            shoko_tmdb_link=data.get("shoko_tmdb_link", False),
-            jellyfin_item_id=data.get("jellyfin_item_id"),
-            stage=Stage(data["stage"]),
-            declined=data.get("declined", False),
-            removed=data.get("removed", False),
-            problem=Problem.from_dict(data.get("problem")),
-            downloads={item.download_id.casefold(): item for item in downloads},
-            episodes={item.key: item for item in episodes},
-            state=State(data["state"]),
-            problem_text=data.get("problem_text"),
-            blocked_reason=data.get("blocked_reason"),
-            stall_reason=data.get("stall_reason"),
-            reached=_times(data),
-            timeline=[
-                TimelineEntry.from_dict(item) for item in data.get("timeline", ())
-            ],
-            state_since=_optional_time(data.get("state_since")),
-            updated_at=_optional_time(data.get("updated_at")),
-        )
-        request._stored = data
-        return request
+        self.stored = None
 
 
 # A movie request or an episode: what moves through the pipeline on its own.

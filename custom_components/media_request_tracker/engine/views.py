@@ -1,8 +1,16 @@
-"""What users see of a request: sensor attributes and the `get_requests` answer."""
+"""What users see of a request: sensor attributes and the `get_requests` answer.
 
+Problems are codes here; the shell passes the function that renders them as text in
+Home Assistant's language.
+"""
+
+from collections.abc import Callable
 from typing import Any
 
+from .codes import Problem
 from .models import Episode, LiveProgress, MediaType, Request, Stage, State
+
+type Render = Callable[[Problem | None], str | None]
 
 _NOTHING_YET = frozenset({State.REQUESTED, State.APPROVED, State.GRABBING})
 _ALL_THERE = frozenset(
@@ -10,9 +18,10 @@ _ALL_THERE = frozenset(
 )
 
 
-def request_attributes(request: Request) -> dict[str, Any]:
+def request_attributes(request: Request, render: Render) -> dict[str, Any]:
     """The request status sensor's attributes (DESIGN §4)."""
     live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
+    problem = request.current_problem
     return {
         "request_key": request.key,
         "title": request.title,
@@ -29,7 +38,8 @@ def request_attributes(request: Request) -> dict[str, Any]:
         "download_speed": _total_speed(request),
         "eta": _eta(request),
         "stalled": request.stalled,
-        "problem": request.current_problem,
+        "problem": render(problem),
+        "problem_code": code_of(problem),
         "episodes_total": len(live),
         "episodes_available": sum(ep.state is State.AVAILABLE for ep in live),
         "jellyfin_item_id": request.jellyfin_item_id,
@@ -37,16 +47,25 @@ def request_attributes(request: Request) -> dict[str, Any]:
     }
 
 
-def episode_attributes(request: Request, episode: Episode) -> dict[str, Any]:
+def episode_attributes(
+    request: Request, episode: Episode, render: Render
+) -> dict[str, Any]:
     """An episode status sensor's attributes."""
+    problem = episode.current_problem
     return {
         "season": episode.season,
         "episode": episode.number,
         "title": episode.title,
         "progress": episode_progress(request, episode),
         "stalled": episode.stalled,
-        "problem": episode.current_problem,
+        "problem": render(problem),
+        "problem_code": code_of(problem),
     }
+
+
+def code_of(problem: Problem | None) -> str | None:
+    """The stable code automations match on."""
+    return None if problem is None else problem.code.value
 
 
 def request_progress(request: Request) -> int | None:

@@ -6,7 +6,7 @@ code base too (§2.4, §3.4), so `ArrClient` holds everything but the media look
 hand-written for the reasons given in `http.py`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import re
@@ -14,9 +14,24 @@ from typing import Any, ClassVar
 
 import aiohttp
 
+from ..engine.codes import (
+    Problem,
+    ProblemCode,
+    Waiting,
+    WaitingCode,
+    params,
+)
 from ..engine.correlate import file_name
-from ..engine.evidence import ArrMedia, DeleteEvidence, EpisodeRef, Ping, Release
-from ..engine.models import EpisodeKey, Service
+from ..engine.evidence import (
+    ArrMedia,
+    DeleteEvidence,
+    DownloadStatus,
+    EpisodeRef,
+    GrabEvidence,
+    Ping,
+    Release,
+)
+from ..engine.models import EpisodeKey, Service, Stage
 from .errors import InvalidPayload, WrongService
 from .fields import Fields
 from .http import ApiFields, JsonApi
@@ -29,6 +44,18 @@ _TIMESPAN = re.compile(
 )
 # The queue and history default to 10 records a page; fewer, larger pages are cheaper.
 PAGE_SIZE = 200
+# Queue `trackedDownloadState` (lower-cased) → stage.
+TRACKED_STAGES = {
+    "downloading": Stage.DOWNLOADING,
+    "importpending": Stage.DOWNLOADED,
+    "importing": Stage.DOWNLOADED,
+    "importblocked": Stage.DOWNLOADED,
+    "imported": Stage.IMPORTED,
+    "failedpending": Stage.DOWNLOADING,
+    "failed": Stage.DOWNLOADING,
+}
+# Queue `status` of records still waiting in the client (or before it).
+QUEUED_STATUSES = frozenset({"queued", "paused", "delay", "downloadclientunavailable"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +155,13 @@ def status_messages(payload: Fields, key: str) -> list[str]:
     ]
 
 
-def status_problem(payload: Fields) -> str:
-    """The *arr's own words for why an import is blocked."""
-    if messages := status_messages(payload, "downloadStatusMessages"):
-        return " ".join(dict.fromkeys(messages))
-    return "Manual interaction required in the download queue"
+def status_problem(payload: Fields) -> Problem:
+    """Manual Interaction Required, in the *arr's own words when it gave some."""
+    messages = status_messages(payload, "downloadStatusMessages")
+    return Problem(
+        ProblemCode.MANUAL_INTERACTION,
+        params(message=" ".join(dict.fromkeys(messages)) or None),
+    )
 
 
 def episode_keys_in_name(path: str) -> tuple[EpisodeKey, ...]:
@@ -405,3 +434,80 @@ def _lower(value: str | None) -> str | None:
 
 def _whole(value: float | None) -> int | None:
     return None if value is None else round(value)
+
+
+def queue_status(
+    items: list[QueueItem], service: Service, *, with_progress: bool
+) -> DownloadStatus | None:
+    """The *arr's view of one download (Sonarr lists a record per episode).
+
+    `with_progress` is off when qBittorrent is polled too: its numbers are fresher,
+    and two sources of progress would make the attributes flicker.
+    """
+    item = items[0]
+    if item.download_id is None:
+        return None
+    tracked = item.tracked_state or "downloading"
+    stage = TRACKED_STAGES.get(tracked, Stage.DOWNLOADING)
+    if tracked == "downloading" and item.status in QUEUED_STATUSES:
+        stage = Stage.GRABBED
+    if item.status == "completed" and stage < Stage.DOWNLOADED:
+        stage = Stage.DOWNLOADED
+    message = params(message=" ".join(item.messages) or None)
+    problem = stall = None
+    if tracked == "importblocked":
+        problem = Problem(ProblemCode.IMPORT_BLOCKED, message)
+    elif tracked in ("failedpending", "failed") or item.status == "failed":
+        problem = Problem(ProblemCode.DOWNLOAD_FAILED, message)
+    elif tracked == "importpending":
+        stall = Waiting(WaitingCode.IMPORT_PENDING, message)
+    elif item.tracked_status == "warning" and message:
+        # While downloading, the client's warnings are about a stalled download.
+        stall = Waiting(WaitingCode.DOWNLOAD_STALLED)
+    progress = eta = None
+    if with_progress and item.size:
+        progress = max(0.0, 1 - (item.size_left or 0) / item.size)
+        eta = None if item.time_left is None else round(item.time_left)
+    return DownloadStatus(
+        source=service,
+        download_id=item.download_id,
+        stage=stage,
+        progress=progress,
+        eta=eta,
+        problem=problem,
+        stall=stall,
+    )
+
+
+def queue_grab(items: list[QueueItem], service: Service) -> GrabEvidence | None:
+    """A queued download proves a grab, whether or not its webhook arrived."""
+    item = items[0]
+    if item.download_id is None:
+        return None
+    media = ArrMedia(
+        service=service,
+        arr_id=item.arr_id,
+        title="",
+        tmdb_id=item.media_tmdb_id,
+        tvdb_id=item.media_tvdb_id,
+    )
+    episodes = tuple(
+        EpisodeRef(
+            season=record.season,
+            number=record.episode,
+            sonarr_episode_id=record.episode_id,
+            tvdb_id=record.episode_tvdb_id,
+        )
+        for record in items
+        if record.season is not None and record.episode is not None
+    )
+    return GrabEvidence(media, item.download_id, Release(title=item.title), episodes)
+
+
+def by_download(items: Iterable[QueueItem]) -> dict[str, list[QueueItem]]:
+    """Queue records grouped by download id (ids compared case-insensitively)."""
+    grouped: dict[str, list[QueueItem]] = {}
+    for item in items:
+        if item.download_id is not None:
+            grouped.setdefault(item.download_id.casefold(), []).append(item)
+    return grouped

@@ -22,6 +22,9 @@ from .errors import InvalidPayload, WrongService
 from .fields import Fields
 from .http import ApiFields, JsonApi
 
+# Shokofin's provider ids on Jellyfin items (reference §4.1).
+PROVIDER_SHOKO_FILE = "Shoko File"
+PROVIDER_SHOKO_SERIES = "Shoko Series"
 ITEM_KINDS = {
     "movie": ItemKind.MOVIE,
     "series": ItemKind.SERIES,
@@ -161,6 +164,30 @@ class JellyfinClient:
                 return items
 
 
+def library_evidence(item: LibraryItem, kind: ItemKind) -> LibraryItemEvidence:
+    """A library item as evidence, with the provider ids the engine matches on."""
+    ids = item.provider_ids
+
+    def number(name: str) -> int | None:
+        value = ids.get(name)
+        return int(value) if value is not None and value.isdecimal() else None
+
+    return LibraryItemEvidence(
+        item_id=item.item_id,
+        kind=kind,
+        name=item.name,
+        year=item.year,
+        tmdb_id=number("Tmdb"),
+        tvdb_id=number("Tvdb"),
+        imdb_id=ids.get("Imdb"),
+        season=item.season,
+        number=item.number,
+        series_item_id=item.series_id,
+        shoko_file_id=number(PROVIDER_SHOKO_FILE),
+        shoko_series_id=number(PROVIDER_SHOKO_SERIES),
+    )
+
+
 def item_id(value: str) -> str:
     """Jellyfin's REST form of an item id: 32 lower-case hex digits, no dashes."""
     return value.replace("-", "").lower()
@@ -186,6 +213,7 @@ def parse_webhook(body: object) -> Evidence | None:
         number=payload.number_text("episodenumber"),
         series_item_id=_optional_item_id(payload.text("seriesid")),
         shoko_file_id=payload.number_text("provider_shoko file"),
+        shoko_series_id=payload.number_text("provider_shoko series"),
     )
 
 

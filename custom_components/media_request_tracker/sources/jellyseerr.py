@@ -187,6 +187,31 @@ class JellyseerrClient:
         )
 
 
+def request_evidence(
+    remote: RemoteRequest, details: MediaDetails | None
+) -> RequestEvidence:
+    """A request as the REST API lists it; `details` only for a new request.
+
+    A request already tracked keeps what it knows: its title is not asked again.
+    """
+    return RequestEvidence(
+        request_key=remote.request_key,
+        status=remote.status,
+        media_type=remote.media_type,
+        title=None if details is None else details.title,
+        detail=f"Jellyseerr: {remote.status.value}",
+        year=None if details is None else details.year,
+        tmdb_id=remote.tmdb_id,
+        tvdb_id=remote.tvdb_id,
+        imdb_id=None if details is None else details.imdb_id,
+        poster_url=None if details is None else details.poster_url,
+        overview=None if details is None else details.overview,
+        requested_by=remote.requested_by,
+        requested_seasons=remote.seasons,
+        is_4k=remote.is_4k,
+    )
+
+
 def _remote_request(item: Fields) -> RemoteRequest:
     """One MediaRequest of the REST API: ints and numeric ids, unlike the webhook."""
     media = item.required_obj("media")

@@ -1,12 +1,16 @@
-"""qBittorrent WebUI API v2 client (reference `qbittorrent-jellyfin-shoko.md` §1).
+"""qBittorrent: the WebUI API v2 client, and torrents as evidence (reference §1).
 
-Hand-written for the reasons given in `http.py`, and because the protocol has quirks a
+The mapping of `state` follows `TorrentImpl::updateState()` (§1.5): finished means a
+finished state or nothing left to download, never `progress == 1` (deselected files
+never complete).
+
+The client is hand-written for the reasons given in `http.py`, and because the protocol has quirks a
 generic client gets wrong: the login answers `200 Fails.` (≤ 5.1) or 401 (5.2+) for a
 bad password, a 403 means "session expired" on data endpoints but "IP banned" at login,
 and `sync/maindata` is an incremental protocol whose state lives in the server session.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 import json
@@ -15,6 +19,10 @@ from typing import Any
 
 import aiohttp
 
+from ..engine.codes import Problem, ProblemCode, Waiting, WaitingCode
+from ..engine.evidence import DownloadStatus
+from ..engine.models import EpisodeKey, Service, Stage
+from .arr import episode_keys_in_name
 from .errors import InvalidAuth, InvalidPayload, WrongService
 from .http import ApiFields, JsonApi
 
@@ -25,6 +33,25 @@ LOGIN_FAILED = "Fails."  # ≤ 5.1 answers a bad password with 200 and this body
 MAINDATA = "/api/v2/sync/maindata"
 
 type Params = Mapping[str, str | int]
+
+FINISHED_STATES = frozenset(
+    {"uploading", "stalledUP", "queuedUP", "forcedUP", "stoppedUP", "pausedUP"}
+)
+ACTIVE_STATES = frozenset({"downloading", "forcedDL", "moving", "checkingUP"})
+# States in which nothing arrives, and what the download waits for in them.
+WAITING_STATES = {
+    "metaDL": WaitingCode.DOWNLOAD_METADATA,
+    "forcedMetaDL": WaitingCode.DOWNLOAD_METADATA,
+    "queuedDL": WaitingCode.QUEUED,
+    "stoppedDL": WaitingCode.DOWNLOAD_PAUSED,
+    "pausedDL": WaitingCode.DOWNLOAD_PAUSED,
+    "checkingDL": WaitingCode.DOWNLOAD_CHECKING,
+    "checkingResumeData": WaitingCode.DOWNLOAD_CHECKING,
+}
+PROBLEM_STATES = {
+    "error": ProblemCode.DOWNLOAD_ERROR,
+    "missingFiles": ProblemCode.MISSING_FILES,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +66,6 @@ class Torrent:
     eta: int | None
     size: int
     amount_left: int
-    num_seeds: int
     content_path: str | None
 
 
@@ -222,6 +248,49 @@ def _torrent(torrent_hash: str, item: ApiFields) -> Torrent:
         eta=None if eta is None or eta < 0 or eta >= UNKNOWN_ETA else eta,
         size=item.required_integer("size"),
         amount_left=item.required_integer("amount_left"),
-        num_seeds=item.required_integer("num_seeds"),
         content_path=item.text("content_path"),
     )
+
+
+def torrent_status(
+    torrent: Torrent, episodes: Mapping[EpisodeKey, float] | None = None
+) -> DownloadStatus:
+    """What qBittorrent says of one torrent."""
+    state = torrent.state
+    finished = state in FINISHED_STATES or (
+        torrent.amount_left == 0 and torrent.size > 0 and state != "checkingUP"
+    )
+    if finished:
+        stage = Stage.DOWNLOADED
+    elif state in ACTIVE_STATES or torrent.progress > 0:
+        stage = Stage.DOWNLOADING
+    else:
+        stage = Stage.GRABBED
+    code = None if finished else WAITING_STATES.get(state)
+    waiting = None if code is None else Waiting(code)
+    if state == "stalledDL":
+        # No seeds, or seeds that send nothing: the same wait for a household.
+        waiting = Waiting(WaitingCode.DOWNLOAD_STALLED)
+    problem = PROBLEM_STATES.get(state)
+    return DownloadStatus(
+        source=Service.QBITTORRENT,
+        download_id=torrent.hash,
+        stage=stage,
+        progress=1.0 if finished else torrent.progress,
+        speed=torrent.download_speed,
+        eta=None if finished else torrent.eta,
+        problem=None if problem is None else Problem(problem),
+        stall=waiting,
+        episodes=tuple((episodes or {}).items()),
+    )
+
+
+def episode_progress(files: Iterable[TorrentFile]) -> dict[EpisodeKey, float]:
+    """Progress of each episode in a season pack, matched by file name."""
+    progress: dict[EpisodeKey, float] = {}
+    for file in files:
+        if file.priority == 0:
+            continue
+        for key in episode_keys_in_name(file.name):
+            progress[key] = file.progress
+    return progress

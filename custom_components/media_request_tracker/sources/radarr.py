@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..engine.evidence import (
+    ArrMedia,
     DeleteEvidence,
     Evidence,
     GrabEvidence,
@@ -74,6 +75,19 @@ class RadarrClient(ArrClient):
             file_path=None if movie_file is None else movie_file.text("path"),
             monitored=movie.flag("monitored"),
         )
+
+
+def library_evidence(movie: Movie) -> ImportEvidence | None:
+    """A movie whose file is in the library proves its import (None: no file yet).
+
+    A re-request that Radarr satisfies with a file it already has sends no webhook.
+    """
+    if not movie.has_file or movie.file_path is None:
+        return None
+    media = ArrMedia(
+        Service.RADARR, movie.arr_id, movie.title, movie.year, tmdb_id=movie.tmdb_id
+    )
+    return ImportEvidence(media, None, (ImportedFile(movie.file_path),), complete=True)
 
 
 def parse_webhook(body: object) -> Evidence | None:

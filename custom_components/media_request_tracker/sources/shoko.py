@@ -8,7 +8,7 @@ backslashes on Windows hosts: they are normalised here, once.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 import aiohttp
@@ -110,6 +110,18 @@ class RemoteFile:
             size=self.size,
             tmdb_linked=self.tmdb_linked if self.links else None,
         )
+
+
+def completed(evidence: ShokoFileEvidence, remote: RemoteFile) -> ShokoFileEvidence:
+    """An event with what REST adds: size, location, Shoko's ids, TMDB links."""
+    matched = evidence.event is ShokoFileEvent.MATCHED
+    return replace(
+        evidence,
+        location=evidence.location or next(iter(remote.locations), None),
+        links=(remote.links or evidence.links) if matched else evidence.links,
+        size=remote.size,
+        tmdb_linked=remote.tmdb_linked if matched and remote.links else None,
+    )
 
 
 type ShokoEvent = (

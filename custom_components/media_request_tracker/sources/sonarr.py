@@ -8,7 +8,7 @@ The client is hand-written for the reasons given in `http.py`; what it shares wi
 Radarr's lives in `arr.py`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -17,6 +17,7 @@ from ..engine.evidence import (
     ArrMedia,
     DeleteEvidence,
     EpisodeRef,
+    EpisodesListed,
     Evidence,
     GrabEvidence,
     ImportBlockedEvidence,
@@ -107,6 +108,26 @@ class SonarrClient(ArrClient):
         """Every episode of a series; `aired` is judged against `now` (aware)."""
         episodes = await self._get_list("/api/v3/episode", {"seriesId": series_id})
         return [_series_episode(episode, now) for episode in episodes]
+
+
+def library_evidence(
+    series: Series, episodes: Iterable[SeriesEpisode]
+) -> EpisodesListed:
+    """The aired, monitored episodes of a series, and which have their file."""
+    listed = [episode for episode in episodes if episode.aired and episode.monitored]
+    media = ArrMedia(
+        Service.SONARR,
+        series.arr_id,
+        series.title,
+        series.year,
+        tvdb_id=series.tvdb_id,
+        is_anime=series.is_anime,
+    )
+    refs = tuple(
+        EpisodeRef(e.season, e.number, e.title, e.episode_id, e.tvdb_id) for e in listed
+    )
+    with_file = frozenset((e.season, e.number) for e in listed if e.has_file)
+    return EpisodesListed(media, refs, with_file)
 
 
 def parse_webhook(body: object) -> Evidence | None:

@@ -1,0 +1,33 @@
+"""The tracker's books: what every rule reads and adds to."""
+
+from dataclasses import dataclass, field
+
+from .correlate import RequestIndex
+from .models import Request
+
+
+@dataclass(slots=True)
+class Ledger:
+    """Tracked requests and their index, and what was seen before it could be placed.
+
+    `anime_matching` is on when Shoko is configured; `requesters` (case-folded) limits
+    new requests to those people, everyone when empty.
+    """
+
+    anime_matching: bool = False
+    requesters: frozenset[str] = frozenset()
+    requests: dict[str, Request] = field(default_factory=dict)
+    # Forgotten or skipped requests: polling never brings them back.
+    tombstones: set[str] = field(default_factory=set)
+    # Jellyfin episodes seen before the grab that names them, by episode TVDB id.
+    sightings: dict[int, str] = field(default_factory=dict)
+    # Shoko import folder id → the same folder as Radarr/Sonarr see it, learned from
+    # the first file found by its path there (their mounts differ).
+    shoko_folders: dict[int, str] = field(default_factory=dict)
+    # Jellyfin items of Shoko files no track had yet, by Shoko file id.
+    shoko_sightings: dict[int, str] = field(default_factory=dict)
+    index: RequestIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Index the requests this ledger holds."""
+        self.index = RequestIndex(self.requests)

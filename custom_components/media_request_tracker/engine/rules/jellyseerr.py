@@ -1,0 +1,71 @@
+"""Jellyseerr: requests are made, approved, declined, failed or become available."""
+
+from datetime import datetime
+
+from ..changes import Finding
+from ..codes import Problem, ProblemCode
+from ..evidence import RequestEvidence, RequestStatus
+from ..facts import merge, reach
+from ..ledger import Ledger
+from ..models import Blocker, Request, Service, Stage
+
+STAGES = {
+    RequestStatus.PENDING: Stage.REQUESTED,
+    RequestStatus.APPROVED: Stage.APPROVED,
+    RequestStatus.FAILED: Stage.APPROVED,
+    RequestStatus.DECLINED: Stage.NONE,
+    RequestStatus.AVAILABLE: Stage.AVAILABLE,
+}
+FAILED = Blocker(Problem(ProblemCode.JELLYSEERR_FAILED), Stage.APPROVED)
+
+
+def apply_request(
+    ledger: Ledger, evidence: RequestEvidence, now: datetime
+) -> list[Finding]:
+    """Create the request (never a forgotten one) or update a live one."""
+    request = ledger.requests.get(evidence.request_key)
+    changed = False
+    if request is None:
+        if not _wanted(ledger, evidence):
+            return []
+        request = Request(
+            key=evidence.request_key,
+            media_type=evidence.media_type,
+            title=evidence.title or f"TMDB {evidence.tmdb_id}",
+            created_at=now,
+        )
+        ledger.requests[request.key] = request
+        changed = True
+    elif request.is_terminal:
+        return []
+    changed |= merge(
+        request,
+        title=evidence.title,
+        year=evidence.year,
+        tmdb_id=evidence.tmdb_id,
+        tvdb_id=evidence.tvdb_id,
+        imdb_id=evidence.imdb_id,
+        poster_url=evidence.poster_url,
+        overview=evidence.overview,
+        requested_by=evidence.requested_by,
+        requested_seasons=evidence.requested_seasons or None,
+        is_4k=evidence.is_4k or None,
+    )
+    changed |= reach(request, STAGES[evidence.status])
+    if evidence.status is RequestStatus.DECLINED and not request.declined:
+        request.declined = changed = True
+    elif evidence.status is RequestStatus.FAILED:
+        changed |= merge(request, blocker=FAILED)
+    elif evidence.status is RequestStatus.AVAILABLE:
+        for episode in request.episodes.values():
+            changed |= reach(episode, Stage.AVAILABLE)
+    return [Finding(request, Service.JELLYSEERR, evidence.detail, changed)]
+
+
+def _wanted(ledger: Ledger, evidence: RequestEvidence) -> bool:
+    """New requests: never a forgotten one, and only from the chosen requesters."""
+    if evidence.request_key in ledger.tombstones:
+        return False
+    if not ledger.requesters:
+        return True
+    return (evidence.requested_by or "").casefold() in ledger.requesters

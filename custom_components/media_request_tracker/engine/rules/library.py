@@ -1,0 +1,147 @@
+"""Jellyfin: playable movies and episodes, series folders, and Shokofin's items.
+
+Also what the Jellyfin poller asks of the engine: whether an item it found is the
+request it looked for (matching is engine logic; the poller only fetches).
+"""
+
+from ..changes import Finding
+from ..correlate import IndexKind, can_reopen, is_active
+from ..evidence import ItemKind, LibraryItemEvidence
+from ..facts import learn_item, reach, remember
+from ..ledger import Ledger
+from ..models import Episode, EpisodeKey, MediaType, Request, Service, Stage, Track
+
+
+def apply_library_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
+    """Shokofin's file id first (anime items carry no TMDB/TVDB ids), then the kind."""
+    if evidence.shoko_file_id is not None and (
+        found := _shoko_item(ledger, evidence, evidence.shoko_file_id)
+    ):
+        return found
+    match evidence.kind:
+        case ItemKind.MOVIE:
+            return _movie_item(ledger, evidence)
+        case ItemKind.SERIES:
+            return _series_item(ledger, evidence)
+        case ItemKind.EPISODE:
+            return _episode_item(ledger, evidence)
+
+
+def is_request_item(request: Request, item: LibraryItemEvidence) -> bool:
+    """The item is the request's title: the same TMDB, TVDB or IMDb id."""
+    return any(
+        mine is not None and mine == theirs
+        for mine, theirs in (
+            (request.tmdb_id, item.tmdb_id),
+            (request.tvdb_id, item.tvdb_id),
+            (request.imdb_id, item.imdb_id),
+        )
+    )
+
+
+def is_named_like(request: Request, item: LibraryItemEvidence) -> bool:
+    """The item has the request's title and year (for items without known ids)."""
+    return item.name.casefold() == request.title.casefold() and (
+        request.year is None or item.year == request.year
+    )
+
+
+def shoko_series_ids(request: Request) -> set[int]:
+    """The Shoko series of a show's matched episodes (Shokofin's `Shoko Series`)."""
+    return {
+        episode.shoko.series_id
+        for episode in request.episodes.values()
+        if episode.shoko is not None and episode.shoko.series_id is not None
+    }
+
+
+def _movie_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
+    request = ledger.index.by_media(
+        MediaType.MOVIE,
+        {IndexKind.TMDB: evidence.tmdb_id, IndexKind.IMDB: evidence.imdb_id},
+        is_active,
+    )
+    if request is None:
+        return []
+    changed = learn_item(request, evidence.item_id) | reach(request, Stage.AVAILABLE)
+    detail = f"Playable in Jellyfin as {evidence.name}"
+    return [Finding(request, Service.JELLYFIN, detail, changed, [])]
+
+
+def _series_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
+    """A series folder is not playable, but its id finds the episodes later."""
+    request = ledger.index.by_media(
+        MediaType.TV,
+        {IndexKind.TVDB: evidence.tvdb_id, IndexKind.TMDB: evidence.tmdb_id},
+        can_reopen,
+    )
+    if request is None or request.jellyfin_item_id is not None:
+        return []
+    learn_item(request, evidence.item_id)
+    return [Finding(request, Service.JELLYFIN, "", True, [])]
+
+
+def _episode_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
+    found = _find_episode(ledger, evidence)
+    if found is None:
+        if evidence.tvdb_id is not None:
+            remember(ledger.sightings, evidence.tvdb_id, evidence.item_id)
+        return []
+    request, episode = found
+    changed = learn_item(episode, evidence.item_id) | reach(episode, Stage.AVAILABLE)
+    detail = f"{episode.season}x{episode.number:02d} playable in Jellyfin"
+    return [Finding(request, Service.JELLYFIN, detail, changed, [episode])]
+
+
+def _find_episode(
+    ledger: Ledger, evidence: LibraryItemEvidence
+) -> tuple[Request, Episode] | None:
+    """By the episode's TVDB id, else by series item id and season/episode."""
+    if evidence.tvdb_id is not None:
+        for request, episode in ledger.index.episodes_by_tvdb(evidence.tvdb_id):
+            if can_reopen(request):
+                return request, episode
+    if evidence.series_item_id and evidence.season is not None:
+        key: EpisodeKey = (evidence.season, evidence.number or 0)
+        for request in ledger.index.candidates(
+            IndexKind.JELLYFIN, evidence.series_item_id
+        ):
+            numbered = request.episodes.get(key)
+            if numbered is not None and can_reopen(request):
+                return request, numbered
+    return None
+
+
+def _shoko_item(
+    ledger: Ledger, evidence: LibraryItemEvidence, shoko_file_id: int
+) -> list[Finding]:
+    """An item Shokofin made for a file Shoko matched: its tracks are available.
+
+    Shokofin may show an anime movie as a series episode; the file is what counts.
+    """
+    found = [
+        pair
+        for pair in ledger.index.tracks(IndexKind.SHOKO_FILE, shoko_file_id)
+        if can_reopen(pair[0])
+    ]
+    if not found:
+        remember(ledger.shoko_sightings, shoko_file_id, evidence.item_id)
+        return []
+    same = same_request(found)
+    request = same[0][0]
+    changed = False
+    for _, track in same:
+        changed |= learn_item(track, evidence.item_id)
+        changed |= reach(track, Stage.AVAILABLE)
+    detail = f"Playable in Jellyfin as {evidence.name}"
+    return [Finding(request, Service.JELLYFIN, detail, changed, episodes_among(same))]
+
+
+def same_request(pairs: list[tuple[Request, Track]]) -> list[tuple[Request, Track]]:
+    """The tracks of the first (newest) request among `pairs`."""
+    return [pair for pair in pairs if pair[0] is pairs[0][0]] if pairs else []
+
+
+def episodes_among(tracks: list[tuple[Request, Track]]) -> list[Episode]:
+    """The episodes among some tracks (a movie request is not one)."""
+    return [track for _, track in tracks if isinstance(track, Episode)]

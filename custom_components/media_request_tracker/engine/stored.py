@@ -1,0 +1,363 @@
+"""The stored form of requests: compact dicts, cached per request, and their migration.
+
+The stored form leaves out None, False and empty values (they are the defaults):
+thousands of episodes are saved at once, so this halves what is encoded and written.
+Times stay datetimes, which Home Assistant's JSON encoder writes natively and much
+faster than `isoformat()` would; they come back as ISO text.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from .codes import Problem, ProblemCode, params
+from .models import (
+    Blocker,
+    Download,
+    Episode,
+    MediaType,
+    Request,
+    Service,
+    ShokoFile,
+    Stage,
+    State,
+    TimelineEntry,
+)
+
+
+def request_to_dict(request: Request) -> dict[str, Any]:
+    """The request's stored form; cached until the request changes again."""
+    if request.stored is None:
+        request.stored = _compact(
+            {
+                "key": request.key,
+                "media_type": request.media_type.value,
+                "title": request.title,
+                "created_at": request.created_at,
+                "year": request.year,
+                "overview": request.overview,
+                "poster_url": request.poster_url,
+                "tmdb_id": request.tmdb_id,
+                "tvdb_id": request.tvdb_id,
+                "imdb_id": request.imdb_id,
+                "radarr_id": request.radarr_id,
+                "sonarr_id": request.sonarr_id,
+                "requested_by": request.requested_by,
+                "requested_seasons": sorted(request.requested_seasons),
+                "is_4k": request.is_4k,
+                "is_anime": request.is_anime,
+                "file_paths": list(request.file_paths),
+                "file_size": request.file_size,
+                "shoko": _shoko_dict(request.shoko),
+                "shoko_tmdb_link": request.shoko_tmdb_link,
+                "jellyfin_item_id": request.jellyfin_item_id,
+                "stage": int(request.stage),
+                "declined": request.declined,
+                "removed": request.removed,
+                "blocker": _blocker_dict(request.blocker),
+                "downloads": [_download_dict(d) for d in request.downloads.values()],
+                "episodes": [_episode_dict(e) for e in request.episodes.values()],
+                "state": request.state.value,
+                "failure": _problem_dict(request.failure),
+                "blocked": _problem_dict(request.blocked),
+                "stall": _problem_dict(request.stall),
+                "reached": {state.value: at for state, at in request.reached.items()},
+                "state_since": request.state_since,
+                "timeline": [timeline_dict(entry) for entry in request.timeline],
+                "updated_at": request.updated_at,
+            }
+        )
+    return request.stored
+
+
+def request_from_dict(data: dict[str, Any]) -> Request:
+    """Restore a request from its stored form."""
+    downloads = [_download(item) for item in data.get("downloads", ())]
+    episodes = [_episode(item) for item in data.get("episodes", ())]
+    request = Request(
+        key=data["key"],
+        media_type=MediaType(data["media_type"]),
+        title=data["title"],
+        created_at=_time(data["created_at"]),
+        year=data.get("year"),
+        overview=data.get("overview"),
+        poster_url=data.get("poster_url"),
+        tmdb_id=data.get("tmdb_id"),
+        tvdb_id=data.get("tvdb_id"),
+        imdb_id=data.get("imdb_id"),
+        radarr_id=data.get("radarr_id"),
+        sonarr_id=data.get("sonarr_id"),
+        requested_by=data.get("requested_by"),
+        requested_seasons=frozenset(data.get("requested_seasons", ())),
+        is_4k=data.get("is_4k", False),
+        is_anime=data.get("is_anime", False),
+        file_paths=list(data.get("file_paths", ())),
+        file_size=data.get("file_size"),
+        shoko=_shoko(data.get("shoko")),
+        shoko_tmdb_link=data.get("shoko_tmdb_link", False),
+        jellyfin_item_id=data.get("jellyfin_item_id"),
+        stage=Stage(data["stage"]),
+        declined=data.get("declined", False),
+        removed=data.get("removed", False),
+        blocker=_blocker(data.get("blocker")),
+        downloads={item.download_id.casefold(): item for item in downloads},
+        episodes={item.key: item for item in episodes},
+        state=State(data["state"]),
+        failure=_problem(data.get("failure")),
+        blocked=_problem(data.get("blocked")),
+        stall=_problem(data.get("stall")),
+        reached=_times(data),
+        timeline=[_timeline(item) for item in data.get("timeline", ())],
+        state_since=_optional_time(data.get("state_since")),
+        updated_at=_optional_time(data.get("updated_at")),
+    )
+    request.stored = data
+    return request
+
+
+def timeline_dict(entry: TimelineEntry) -> dict[str, Any]:
+    """One timeline entry, for storage and for `get_requests`."""
+    return {
+        "time": entry.time,
+        "state": entry.state.value,
+        "source": entry.source.value,
+        "detail": entry.detail,
+    }
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    """Leave out None, False and empty values; zero stays (season 0: specials)."""
+    return {key: value for key, value in data.items() if value or type(value) is int}
+
+
+def _time(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _optional_time(value: datetime | str | None) -> datetime | None:
+    return None if value is None else _time(value)
+
+
+def _times(data: dict[str, Any]) -> dict[State, datetime]:
+    return {State(state): _time(at) for state, at in data.get("reached", {}).items()}
+
+
+def _problem_dict(problem: Problem | None) -> dict[str, Any] | None:
+    return None if problem is None else problem.to_dict()
+
+
+def _problem(data: dict[str, Any] | None) -> Problem | None:
+    return None if data is None else Problem.from_dict(data)
+
+
+def _blocker_dict(blocker: Blocker | None) -> dict[str, Any] | None:
+    if blocker is None:
+        return None
+    return _compact(
+        {
+            "problem": blocker.problem.to_dict(),
+            "stage": int(blocker.stage),
+            "polled_by": blocker.polled_by,
+        }
+    )
+
+
+def _blocker(data: dict[str, Any] | None) -> Blocker | None:
+    if data is None:
+        return None
+    polled_by = data.get("polled_by")
+    return Blocker(
+        Problem.from_dict(data["problem"]),
+        Stage(data["stage"]),
+        None if polled_by is None else Service(polled_by),
+    )
+
+
+def _timeline(data: dict[str, Any]) -> TimelineEntry:
+    return TimelineEntry(
+        time=_time(data["time"]),
+        state=State(data["state"]),
+        source=Service(data["source"]),
+        detail=data["detail"],
+    )
+
+
+def _download_dict(download: Download) -> dict[str, Any]:
+    return _compact(
+        {
+            "download_id": download.download_id,
+            "stage": int(download.stage),
+            "blocker": _blocker_dict(download.blocker),
+            "client": download.client,
+            "release_title": download.release_title,
+            "quality": download.quality,
+            "indexer": download.indexer,
+            "release_group": download.release_group,
+            "size": download.size,
+            "episodes": [list(key) for key in sorted(download.episodes)],
+        }
+    )
+
+
+def _download(data: dict[str, Any]) -> Download:
+    return Download(
+        download_id=data["download_id"],
+        stage=Stage(data["stage"]),
+        blocker=_blocker(data.get("blocker")),
+        client=data.get("client"),
+        release_title=data.get("release_title"),
+        quality=data.get("quality"),
+        indexer=data.get("indexer"),
+        release_group=data.get("release_group"),
+        size=data.get("size"),
+        episodes={(season, number) for season, number in data.get("episodes", ())},
+    )
+
+
+def _shoko_dict(shoko: ShokoFile | None) -> dict[str, Any] | None:
+    if shoko is None:
+        return None
+    return _compact(
+        {
+            "file_id": shoko.file_id,
+            "matched": shoko.matched,
+            "anidb_anime_id": shoko.anidb_anime_id,
+            "anidb_episode_id": shoko.anidb_episode_id,
+            "series_id": shoko.series_id,
+            "episode_id": shoko.episode_id,
+            "unmatched": _problem_dict(shoko.unmatched),
+            "no_tmdb_link": shoko.no_tmdb_link,
+        }
+    )
+
+
+def _shoko(data: dict[str, Any] | None) -> ShokoFile | None:
+    if data is None:
+        return None
+    return ShokoFile(
+        file_id=data["file_id"],
+        matched=data.get("matched", False),
+        anidb_anime_id=data.get("anidb_anime_id"),
+        anidb_episode_id=data.get("anidb_episode_id"),
+        series_id=data.get("series_id"),
+        episode_id=data.get("episode_id"),
+        unmatched=_problem(data.get("unmatched")),
+        no_tmdb_link=data.get("no_tmdb_link", False),
+    )
+
+
+def _episode_dict(episode: Episode) -> dict[str, Any]:
+    return _compact(
+        {
+            "season": episode.season,
+            "number": episode.number,
+            "title": episode.title,
+            "sonarr_episode_id": episode.sonarr_episode_id,
+            "tvdb_id": episode.tvdb_id,
+            "download_id": episode.download_id,
+            "stage": int(episode.stage),
+            "removed": episode.removed,
+            "blocker": _blocker_dict(episode.blocker),
+            "file_path": episode.file_path,
+            "file_size": episode.file_size,
+            "shoko": _shoko_dict(episode.shoko),
+            "jellyfin_item_id": episode.jellyfin_item_id,
+            "state": episode.state.value,
+            "failure": _problem_dict(episode.failure),
+            "blocked": _problem_dict(episode.blocked),
+            "reached": {state.value: at for state, at in episode.reached.items()},
+        }
+    )
+
+
+def _episode(data: dict[str, Any]) -> Episode:
+    return Episode(
+        season=data["season"],
+        number=data["number"],
+        title=data.get("title"),
+        sonarr_episode_id=data.get("sonarr_episode_id"),
+        tvdb_id=data.get("tvdb_id"),
+        download_id=data.get("download_id"),
+        stage=Stage(data["stage"]),
+        removed=data.get("removed", False),
+        blocker=_blocker(data.get("blocker")),
+        file_path=data.get("file_path"),
+        file_size=data.get("file_size"),
+        shoko=_shoko(data.get("shoko")),
+        jellyfin_item_id=data.get("jellyfin_item_id"),
+        state=State(data["state"]),
+        failure=_problem(data.get("failure")),
+        blocked=_problem(data.get("blocked")),
+        reached=_times(data),
+    )
+
+
+# Storage 1.1 kept English text; 1.2 keeps codes. The texts version 1.1 wrote itself:
+_OLD_TEXTS = {
+    "Jellyseerr could not hand the request to Radarr/Sonarr": (
+        ProblemCode.JELLYSEERR_FAILED
+    ),
+    "qBittorrent reports an error for this torrent": ProblemCode.DOWNLOAD_ERROR,
+    "qBittorrent cannot find the torrent's files": ProblemCode.MISSING_FILES,
+}
+_OLD_FAILED = "The download failed"
+_OLD_DERIVED = ("problem_text", "blocked_reason", "stall_reason")
+
+
+def migrate_request(data: dict[str, Any]) -> dict[str, Any]:
+    """A request stored as text (1.1) in the coded form of 1.2.
+
+    Blockers keep their stage with the code their text meant; Radarr/Sonarr's own
+    words become the `message` of theirs. Derived problems are left out: the tracker
+    derives them again once loaded (`Tracker.load(..., derive=True)`).
+    """
+    migrated = {key: value for key, value in data.items() if key not in _OLD_DERIVED}
+    _migrate_blocker(migrated, ProblemCode.MANUAL_INTERACTION)
+    migrated["downloads"] = [
+        _migrate_blocker(dict(item), ProblemCode.IMPORT_BLOCKED)
+        for item in data.get("downloads", ())
+    ]
+    migrated["episodes"] = [
+        _migrate_blocker(
+            {key: value for key, value in item.items() if key not in _OLD_DERIVED},
+            ProblemCode.MANUAL_INTERACTION,
+        )
+        for item in data.get("episodes", ())
+    ]
+    for track in (migrated, *migrated["episodes"]):
+        shoko = track.get("shoko")
+        if shoko and (text := shoko.pop("unmatched", None)):
+            shoko["unmatched"] = _problem_dict(_old_unmatched(text))
+    return migrated
+
+
+def _migrate_blocker(data: dict[str, Any], words: ProblemCode) -> dict[str, Any]:
+    """Turn a 1.1 `problem` {text, stage, polled_by} into a 1.2 `blocker`."""
+    old = data.pop("problem", None)
+    if old is not None:
+        data["blocker"] = _compact(
+            {
+                "problem": _old_problem(old["text"], words).to_dict(),
+                "stage": old["stage"],
+                "polled_by": old.get("polled_by"),
+            }
+        )
+    return data
+
+
+def _old_problem(text: str, words: ProblemCode) -> Problem:
+    """The code a 1.1 text meant; other text was the *arr's own words."""
+    if (code := _OLD_TEXTS.get(text)) is not None:
+        return Problem(code)
+    if text.startswith(_OLD_FAILED):
+        message = text.removeprefix(_OLD_FAILED).removeprefix(":").strip()
+        return Problem(ProblemCode.DOWNLOAD_FAILED, params(message=message or None))
+    return Problem(words, params(message=text))
+
+
+def _old_unmatched(text: str) -> Problem:
+    """`Shoko could not match this file (AniDB): name` or the AniDB ban text."""
+    name = text.rpartition(": ")[2]
+    if text.startswith("AniDB has banned"):
+        name = text.partition("(UDP ban): ")[2].removesuffix(" waits for it")
+        return Problem(ProblemCode.ANIDB_BAN, params(file=name))
+    return Problem(ProblemCode.FILE_NOT_MATCHED, params(file=name))
