@@ -21,7 +21,6 @@ from homeassistant.helpers import device_registry as dr
 # found instead of the harness's own example `custom_components` (ENVIRONMENT.md).
 import custom_components.media_request_tracker  # noqa: F401
 from custom_components.media_request_tracker.const import (
-    CONF_JELLYSEERR,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
     DOMAIN,
@@ -79,7 +78,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def entry_data(**services: Any) -> dict[str, Any]:
     """Config entry data as DESIGN §4 lays it out."""
     return {
-        CONF_JELLYSEERR: {
+        "jellyseerr": {
             CONF_URL: JELLYSEERR_URL,
             CONF_API_KEY: "jellyseerr-secret-key",
             CONF_VERIFY_SSL: True,
@@ -96,10 +95,9 @@ def config_entry() -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="jellyseerr.local:5055",
-        unique_id=JELLYSEERR_URL,
         data=entry_data(),
         version=1,
-        minor_version=1,
+        minor_version=2,
     )
 
 

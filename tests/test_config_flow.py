@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -24,7 +24,6 @@ from homeassistant.helpers.network import NoURLAvailableError
 
 from custom_components.media_request_tracker.config_flow import webhook_urls
 from custom_components.media_request_tracker.const import (
-    CONF_JELLYSEERR,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
     DOMAIN,
@@ -36,6 +35,7 @@ from .conftest import (
     ME_URL,
     NO_REQUESTS,
     REQUESTS_URL,
+    entry_data,
     serve_wiring,
 )
 
@@ -112,16 +112,17 @@ async def test_jellyseerr_alone_creates_the_entry(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "jellyseerr.local:5055"
-    assert result["result"].unique_id == JELLYSEERR_URL
+    # No URL as the unique id (quality scale): the server is compared instead.
+    assert result["result"].unique_id is None
     data = result["data"]
-    assert data[CONF_JELLYSEERR] == {
+    assert data["jellyseerr"] == {
         CONF_URL: JELLYSEERR_URL,
         CONF_API_KEY: "new-key",
         CONF_VERIFY_SSL: True,
         CONF_WEBHOOK_SECRET: None,
     }
     webhook_ids = data[CONF_WEBHOOK_IDS]
-    assert set(data) == {CONF_JELLYSEERR, CONF_WEBHOOK_IDS}
+    assert set(data) == {"jellyseerr", CONF_WEBHOOK_IDS}
     assert set(webhook_ids) == {"jellyseerr", "radarr", "sonarr", "jellyfin"}
     assert len(set(webhook_ids.values())) == 4
     assert aioclient_mock.mock_calls[0][3]["X-Api-Key"] == "new-key"
@@ -285,19 +286,66 @@ async def test_user_flow_invalid_url(
     assert aioclient_mock.call_count == 0
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["HTTP://Jellyseerr.Local:5055/", "http://jellyseerr.local:5055/seerr"],
+)
 async def test_user_flow_already_configured(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    url: str,
 ) -> None:
-    """The same Jellyseerr, typed differently, is not set up twice."""
+    """The same Jellyseerr host and port, typed differently, is not set up twice."""
     config_entry.add_to_hass(hass)
 
-    result = await _start(hass, USER_INPUT)
+    result = await _start(hass, {**USER_INPUT, CONF_URL: url})
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert aioclient_mock.call_count == 0
+
+
+async def test_default_ports_name_the_same_server(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """`http://host` and `http://host:80` are one server; another port is another."""
+    data = entry_data()
+    data["jellyseerr"] = {**data["jellyseerr"], CONF_URL: "http://seerr.lan"}
+    MockConfigEntry(domain=DOMAIN, data=data, minor_version=2).add_to_hass(hass)
+    result = await _start(hass, {**USER_INPUT, CONF_URL: "http://seerr.lan:80"})
+    assert result["reason"] == "already_configured"
+    aioclient_mock.get("http://seerr.lan:5055/api/v1/auth/me", json=JELLYSEERR_USER)
+    result = await _start(hass, {**USER_INPUT, CONF_URL: "http://seerr.lan:5055"})
+    assert result["type"] is FlowResultType.MENU
+
+
+async def test_entries_with_a_url_unique_id_are_migrated(
+    hass: HomeAssistant, jellyseerr_ok: AiohttpClientMocker
+) -> None:
+    """Entries made before 1.2 lose their URL unique id and keep working."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=entry_data(),
+        unique_id=JELLYSEERR_URL,
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.minor_version, entry.unique_id) == (2, None)
+
+
+async def test_entries_from_a_newer_version_are_refused(
+    hass: HomeAssistant, jellyseerr_ok: AiohttpClientMocker
+) -> None:
+    """A downgrade does not guess at data it does not know."""
+    entry = MockConfigEntry(domain=DOMAIN, data=entry_data(), version=2)
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 async def test_webhook_urls_without_a_known_home_assistant_url(
@@ -320,7 +368,7 @@ async def test_reauth_replaces_the_jellyseerr_key(
     aioclient_mock.get(ME_URL, status=403)
     result = await config_entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
-    assert result["description_placeholders"]["service"] == "jellyseerr"
+    assert result["description_placeholders"]["service"] == "Jellyseerr"
     assert result["description_placeholders"]["url"] == JELLYSEERR_URL
 
     result = await _submit(hass, result["flow_id"], {CONF_API_KEY: "still-wrong"})
@@ -333,8 +381,8 @@ async def test_reauth_replaces_the_jellyseerr_key(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert config_entry.data[CONF_JELLYSEERR][CONF_API_KEY] == "fresh-key"
-    assert config_entry.data[CONF_JELLYSEERR][CONF_URL] == JELLYSEERR_URL
+    assert config_entry.data["jellyseerr"][CONF_API_KEY] == "fresh-key"
+    assert config_entry.data["jellyseerr"][CONF_URL] == JELLYSEERR_URL
     assert config_entry.data[CONF_WEBHOOK_IDS]["radarr"] == "hook_radarr"
 
 
@@ -344,7 +392,7 @@ async def test_reauth_of_another_service(
     """A poller names its service; the flow asks for that service's credentials."""
     serve_services(aioclient_mock)
     data = {
-        CONF_JELLYSEERR: {
+        "jellyseerr": {
             CONF_URL: JELLYSEERR_URL,
             CONF_API_KEY: "k",
             CONF_VERIFY_SSL: True,
@@ -364,10 +412,10 @@ async def test_reauth_of_another_service(
             "jellyfin": "d",
         },
     }
-    entry = MockConfigEntry(domain=DOMAIN, data=data, unique_id=JELLYSEERR_URL)
+    entry = MockConfigEntry(domain=DOMAIN, data=data, minor_version=2)
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass, data={"service": "qbittorrent"})
-    assert result["description_placeholders"]["service"] == "qbittorrent"
+    assert result["description_placeholders"]["service"] == "qBittorrent"
     assert result["description_placeholders"]["url"] == QBITTORRENT
 
     result = await _submit(
@@ -417,25 +465,25 @@ async def test_reconfigure_adds_changes_and_removes_services(
     assert config_entry.data[CONF_WEBHOOK_IDS]["radarr"] == "hook_radarr"
 
     result = await reconfigure(
-        CONF_JELLYSEERR, {CONF_URL: JELLYSEERR_URL, CONF_API_KEY: "other"}
+        "jellyseerr", {CONF_URL: JELLYSEERR_URL, CONF_API_KEY: "other"}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert config_entry.data[CONF_JELLYSEERR][CONF_API_KEY] == "other"
+    assert config_entry.data["jellyseerr"][CONF_API_KEY] == "other"
 
     moved = "http://seerr.home:5055"
     aioclient_mock.get(f"{moved}/api/v1/auth/me", json=JELLYSEERR_USER)
     aioclient_mock.get(f"{moved}/api/v1/request", json=NO_REQUESTS)
     aioclient_mock.get(f"{moved}/api/v1/settings/notifications/webhook", json={})
-    result = await reconfigure(CONF_JELLYSEERR, {CONF_URL: moved, CONF_API_KEY: "k"})
+    result = await reconfigure("jellyseerr", {CONF_URL: moved, CONF_API_KEY: "k"})
     assert result["reason"] == "reconfigure_successful"
-    assert config_entry.unique_id == moved
+    assert config_entry.data["jellyseerr"][CONF_URL] == moved
 
-    MockConfigEntry(domain=DOMAIN, unique_id=JELLYSEERR_URL).add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, data=entry_data(), minor_version=2).add_to_hass(hass)
     result = await reconfigure(
-        CONF_JELLYSEERR, {CONF_URL: JELLYSEERR_URL, CONF_API_KEY: "k"}
+        "jellyseerr", {CONF_URL: JELLYSEERR_URL, CONF_API_KEY: "k"}
     )
     assert result["reason"] == "already_configured"
-    assert config_entry.unique_id == moved
+    assert config_entry.data["jellyseerr"][CONF_URL] == moved
 
 
 async def test_options_are_saved_and_applied(
@@ -458,7 +506,7 @@ async def test_options_are_saved_and_applied(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    options = loaded_entry.runtime_data.options
+    options = loaded_entry.runtime_data.tracking.options
     assert options.retention.days == 3
     assert options.requesters == ("alice",)
     assert options.episode_entities is False

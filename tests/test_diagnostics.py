@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
 from custom_components.media_request_tracker.const import DOMAIN
-from custom_components.media_request_tracker.shoko import ShokoLink
+from custom_components.media_request_tracker.pollers.signalr import SignalRLink
 
 from .conftest import JELLYSEERR_URL, WEBHOOK_IDS, Post, entry_data, find_device
 
@@ -78,7 +78,7 @@ async def secret_entry(
     )
     entry.add_to_hass(hass)
     # No live SignalR link: this Shoko does not exist (tests/test_shoko.py has one).
-    with patch.object(ShokoLink, "async_run", AsyncMock()):
+    with patch.object(SignalRLink, "async_run", AsyncMock()):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
     return entry
@@ -101,7 +101,7 @@ async def test_entry_diagnostics(
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
     await post("sonarr", "sonarr/grab_season_pack_regular.json")
-    secret_entry.runtime_data.forget("80")
+    secret_entry.runtime_data.tracking.forget(["80"])
 
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, secret_entry
@@ -167,7 +167,7 @@ async def test_request_device_diagnostics(
     assert request["title"] == "Dune: Part Two"
     assert request["requested_by"] == "**REDACTED**"
 
-    secret_entry.runtime_data.forget("80")
+    secret_entry.runtime_data.tracking.forget(["80"])
     diagnostics = await get_diagnostics_for_device(
         hass, hass_client, secret_entry, device
     )

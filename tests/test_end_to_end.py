@@ -151,8 +151,8 @@ async def test_every_scenario(
 
     client = await hass_client()
     registry = er.async_get(hass)
-    hub = entry.runtime_data
-    by_title = {request.title: request for request in hub.tracker.requests.values()}
+    data = entry.runtime_data
+    by_title = {request.title: request for request in data.tracker.requests.values()}
     for title, state in (
         ("Dune: Part Two", "available"),
         ("Oppenheimer", "downloading"),
@@ -168,7 +168,7 @@ async def test_every_scenario(
     }
 
     # The torrent without seeds is flagged once it has been stuck a day.
-    hub.check_stalls(dt_util.utcnow() + timedelta(days=2))
+    data.tracking.check_stalls(dt_util.utcnow() + timedelta(days=2))
     oppenheimer = await client.get(
         "/api/states/"
         + (
@@ -182,4 +182,7 @@ async def test_every_scenario(
     )
     attributes = (await oppenheimer.json())["attributes"]
     assert attributes["stalled"] is True
-    assert attributes["problem"] == "Download stalled: no seeds"
+    assert attributes["problem_code"] == "stalled"
+    assert attributes["problem"] == (
+        "The download has stalled: no seed is sending data (for more than 24 hours)"
+    )

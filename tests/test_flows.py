@@ -98,6 +98,7 @@ async def test_regular_movie(
         "from_state": "importing",
         "to_state": "available",
         "problem": None,
+        "problem_code": None,
         "requested_by": "bob",
         "poster_url": "https://image.tmdb.org/t/p/w600_and_h900_bestv2/1pdfLvkbY9ohJlCjQH2CZjjYVvJ.jpg",
         "source": "webhook",

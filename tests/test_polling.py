@@ -347,8 +347,9 @@ async def test_torrent_error_fails_and_recovery_clears_it(
     await poll(hass, full_entry, "qbittorrent")
     state = request_state(hass, full_entry, "80")
     assert state.state == "failed"
-    assert (
-        state.attributes["problem"] == "qBittorrent reports an error for this torrent"
+    assert state.attributes["problem_code"] == "download_error"
+    assert state.attributes["problem"] == (
+        "The download client reports an error for this download."
     )
 
     stack.torrents = {DUNE_HASH.lower(): torrent()}
@@ -383,9 +384,10 @@ async def test_import_blocked_then_fixed(
     await poll(hass, full_entry, "radarr")
     state = request_state(hass, full_entry, "80")
     assert state.state == "failed"
-    assert (
-        state.attributes["problem"]
-        == "Movie title mismatch, automatic import is not possible."
+    assert state.attributes["problem_code"] == "import_blocked"
+    assert state.attributes["problem"] == (
+        "Radarr/Sonarr cannot import the download. "
+        "Movie title mismatch, automatic import is not possible."
     )
 
     stack.queue = [queue_record(status="completed", trackedDownloadState="imported")]
@@ -584,7 +586,10 @@ async def test_stalled_download_is_flagged_once_and_cleared(
     state = request_state(hass, full_entry, "80")
     assert state.state == "downloading"
     assert state.attributes["stalled"] is True
-    assert state.attributes["problem"] == "Download stalled: no seeds"
+    assert state.attributes["problem_code"] == "stalled"
+    assert state.attributes["problem"] == (
+        "The download has stalled: no seed is sending data (for more than 24 hours)"
+    )
     stalled = [d for d in events.of(EVENT_PROBLEM_CHANGED) if d["stalled"]]
     assert len(stalled) == 1
 

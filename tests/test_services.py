@@ -210,6 +210,7 @@ async def test_get_requests_answers_everything_newest_first(
         "title": "Chapter 1",
         "progress": 0,
         "problem": None,
+        "problem_code": None,
         "state": "grabbing",
     }
     assert [entry["state"] for entry in show["timeline"]] == ["approved", "grabbing"]
@@ -660,7 +661,7 @@ async def test_request_no_longer_tracked(
     """An entity whose request left the tracker (before housekeeping) is refused."""
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     entity_id = request_entity(hass, loaded_entry, "80")
-    loaded_entry.runtime_data.forget("80")
+    loaded_entry.runtime_data.tracking.forget(["80"])
 
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, SERVICE_FORGET, entity_id=entity_id)

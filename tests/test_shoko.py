@@ -16,13 +16,17 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from custom_components.media_request_tracker import shoko as shoko_module
-from custom_components.media_request_tracker.const import CONF_SHOKO, DOMAIN
+from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import Request, State
-from custom_components.media_request_tracker.shoko import (
+from custom_components.media_request_tracker.pollers import (
+    shoko as shoko_module,
+    signalr,
+)
+from custom_components.media_request_tracker.pollers.shoko import (
     ShokoPoller,
 )
 from tests.simulator.clock import SimClock
@@ -48,8 +52,8 @@ LYCORIS_TITLES = {1: "Easy does it", 2: "The more the merrier"}
 @pytest.fixture(autouse=True)
 def fast_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seconds become fractions: our backoff, and pysignalr's first retry delay."""
-    monkeypatch.setattr(shoko_module, "RECONNECT_MIN", 0.05)
-    monkeypatch.setattr(shoko_module, "RECONNECT_MAX", 0.2)
+    monkeypatch.setattr(signalr, "RECONNECT_MIN", 0.05)
+    monkeypatch.setattr(signalr, "RECONNECT_MAX", 0.2)
     monkeypatch.setattr(pysignalr, "BACKOFF_INITIAL", 0.2)
     monkeypatch.setattr(pysignalr, "BACKOFF_MIN", 1.0)
 
@@ -112,7 +116,8 @@ async def setup(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    poller = entry.runtime_data.pollers[CONF_SHOKO]
+    poller = entry.runtime_data.shoko
+    assert poller is not None
     assert isinstance(poller, ShokoPoller)
     return entry, poller
 
@@ -244,8 +249,11 @@ async def test_survives_drops_refusals_and_malformed_frames(
     await send(server, "FileHashed", {"FileID": "still not"})
     await send(server, "FileNotMatched", file_event("FileNotMatched", 222, VIOLET_FILE))
     await until(hass, lambda: violet(entry).stalled)
-    assert violet(entry).current_problem == (
-        f"Shoko could not match this file (AniDB): {VIOLET} Bluray-1080p.mkv"
+    state = hass.states.get("sensor.violet_evergarden_the_movie_2020")
+    assert state is not None
+    assert state.attributes["problem_code"] == "file_not_matched"
+    assert state.attributes["problem"] == (
+        f"Shoko Server could not match {VIOLET} Bluray-1080p.mkv with AniDB."
     )
     assert caplog.text.count("Ignored a malformed Shoko Server") == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -253,13 +261,23 @@ async def test_survives_drops_refusals_and_malformed_frames(
     assert no_shoko_tasks()
 
 
-async def test_rejected_key_raises_a_repair_and_stops(
+async def reauth_services(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """The service each reauthentication flow in progress asks credentials for."""
+    services = []
+    for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH}):
+        form = await hass.config_entries.flow.async_configure(flow["flow_id"])
+        services.append(form["description_placeholders"]["service"])
+    return services
+
+
+async def test_rejected_key_asks_for_a_new_one_and_stops(
     hass: HomeAssistant, server: ShokoServer, rest: AiohttpClientMocker
 ) -> None:
-    """A 401 is a configuration error: one repair issue, no retrying."""
+    """A 401 is a configuration error: reauthentication only, no retrying."""
     entry, poller = await setup(hass, server, key="wrong")
-    issue_id = f"shoko_invalid_auth_{entry.entry_id}"
-    await until(hass, lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id))
+    await until(hass, lambda: list(entry.async_get_active_flows(hass, {SOURCE_REAUTH})))
+    assert await reauth_services(hass, entry) == ["Shoko Server"]
+    assert not [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
     await asyncio.sleep(0.3)
     assert server.hub.negotiations == 0
     await poller.async_refresh()
@@ -345,12 +363,12 @@ async def test_events_about_other_files_and_metadata(
 
 def test_hub_tls() -> None:
     """An https hub gets a verifying or a non-verifying context; ws:// none."""
-    assert shoko_module._hub_ssl("http://shoko:8111", True) is None
-    assert shoko_module._hub_ssl("https://shoko", True) is not None
-    assert shoko_module._hub_ssl("https://shoko", False) is not None
+    assert signalr.hub_ssl("http://shoko:8111", True) is None
+    assert signalr.hub_ssl("https://shoko", True) is not None
+    assert signalr.hub_ssl("https://shoko", False) is not None
 
 
-async def test_rest_rejecting_the_key_raises_the_repair(
+async def test_rest_rejecting_the_key_asks_for_a_new_one(
     hass: HomeAssistant,
     server: ShokoServer,
     rest: AiohttpClientMocker,
@@ -365,8 +383,8 @@ async def test_rest_rejecting_the_key_raises_the_repair(
     rest.get(f"{server.url}/api/v3/File/PathEndsWith", status=401)
     await poller.async_refresh()
     assert not poller.last_update_success
-    issue_id = f"shoko_invalid_auth_{entry.entry_id}"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await reauth_services(hass, entry) == ["Shoko Server"]
+    assert not [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
     await hass.config_entries.async_unload(entry.entry_id)
 
 

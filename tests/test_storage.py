@@ -2,12 +2,14 @@
 
 import json
 from typing import Any
+from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -15,6 +17,10 @@ from homeassistant.helpers.json import json_bytes
 
 from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import Request
+from custom_components.media_request_tracker.engine.stored import (
+    request_to_dict,
+)
+from custom_components.media_request_tracker.pollers.signalr import SignalRLink
 from custom_components.media_request_tracker.storage import (
     MAX_SAVE_WAIT,
     STORAGE_MINOR_VERSION,
@@ -28,7 +34,7 @@ PACK = "sonarr/import_complete_season_pack_regular.json"
 
 def stored_json(request: Request) -> Any:
     """A request's stored form as it reads back from disk."""
-    return json.loads(json_bytes(request.to_dict()))
+    return json.loads(json_bytes(request_to_dict(request)))
 
 
 async def test_saves_are_debounced_into_one_write(
@@ -169,3 +175,114 @@ async def test_steady_traffic_cannot_postpone_saves_forever(
             break
     assert key in hass_storage
     assert second <= MAX_SAVE_WAIT + 1
+
+
+def version_1_1_store() -> dict[str, Any]:
+    """What version 1.1 wrote: problems as English text, derived text stored too."""
+    created = "2026-11-20T08:00:00+00:00"
+    problem = {"text": "Movie title mismatch", "stage": 5, "polled_by": "radarr"}
+    return {
+        "version": 1,
+        "minor_version": 1,
+        "key": "media_request_tracker.old",
+        "data": {
+            "requests": [
+                {
+                    "key": "80",
+                    "media_type": "movie",
+                    "title": "Dune: Part Two",
+                    "created_at": created,
+                    "tmdb_id": 693134,
+                    "stage": 2,
+                    "downloads": [
+                        {"download_id": "ABC", "stage": 5, "problem": problem}
+                    ],
+                    "state": "failed",
+                    "problem_text": "Movie title mismatch",
+                    "reached": {"approved": created, "failed": created},
+                    "timeline": [],
+                },
+                {
+                    "key": "81",
+                    "media_type": "movie",
+                    "title": "Perfect Blue",
+                    "created_at": created,
+                    "stage": 2,
+                    "problem": {
+                        "text": "Jellyseerr could not hand the request to "
+                        "Radarr/Sonarr",
+                        "stage": 2,
+                    },
+                    "state": "failed",
+                    "problem_text": "Jellyseerr could not hand the request to "
+                    "Radarr/Sonarr",
+                    "reached": {"failed": created},
+                },
+                {
+                    "key": "82",
+                    "media_type": "movie",
+                    "title": "Akira",
+                    "created_at": created,
+                    "stage": 6,
+                    "is_anime": True,
+                    "file_paths": ["/anime/Akira (1988).mkv"],
+                    "shoko": {
+                        "file_id": 7,
+                        "unmatched": "Shoko could not match this file (AniDB): "
+                        "Akira (1988).mkv",
+                    },
+                    "state": "anime_matching",
+                    "blocked_reason": "Shoko could not match this file (AniDB): "
+                    "Akira (1988).mkv",
+                    "reached": {"anime_matching": created},
+                },
+            ],
+            "tombstones": ["12"],
+            "sightings": {},
+        },
+    }
+
+
+async def test_text_problems_of_version_1_1_become_codes(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Stored English text is migrated to codes, and shown in HA's language again."""
+    shoko = {"url": "http://shoko.local:8111", "api_key": "k", "verify_ssl": True}
+    jellyseerr_ok.get(f"{shoko['url']}/api/v3/File/PathEndsWith", json=[])
+    entry = MockConfigEntry(
+        domain=DOMAIN, data=config_entry.data | {"shoko": shoko}, minor_version=2
+    )
+    hass_storage[f"{DOMAIN}.{entry.entry_id}"] = version_1_1_store()
+    entry.add_to_hass(hass)
+    # No live SignalR link: this Shoko does not exist (tests/test_shoko.py has one).
+    with patch.object(SignalRLink, "async_run", AsyncMock()):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    tracker = entry.runtime_data.tracker
+    assert set(tracker.requests) == {"80", "81", "82"}
+    assert tracker.tombstones == {"12"}
+
+    def attributes(key: str) -> dict[str, Any]:
+        entity_id = er.async_get(hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{entry.entry_id}_request_{key}"
+        )
+        assert entity_id is not None
+        state = hass.states.get(entity_id)
+        assert state is not None
+        return dict(state.attributes)
+
+    assert (attributes("80")["problem_code"], attributes("80")["problem"]) == (
+        "import_blocked",
+        "Radarr/Sonarr cannot import the download. Movie title mismatch",
+    )
+    assert attributes("81")["problem_code"] == "jellyseerr_failed"
+    assert (attributes("82")["problem_code"], attributes("82")["stalled"]) == (
+        "file_not_matched",
+        True,
+    )
+    assert attributes("82")["problem"] == (
+        "Shoko Server could not match Akira (1988).mkv with AniDB."
+    )

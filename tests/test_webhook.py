@@ -14,6 +14,9 @@ from custom_components.media_request_tracker.const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
 )
+from custom_components.media_request_tracker.engine.stored import (
+    request_to_dict,
+)
 
 from .conftest import Post, entry_data, load_fixture
 
@@ -28,7 +31,7 @@ def basic(user: str, password: str) -> str:
 def snapshot(entry: MockConfigEntry) -> dict[str, object]:
     """Every tracked request, as stored."""
     return {
-        key: request.to_dict()
+        key: request_to_dict(request)
         for key, request in entry.runtime_data.tracker.requests.items()
     }
 
@@ -143,7 +146,7 @@ async def test_test_events_mark_the_source_connected(
     before = await track_one_request(loaded_entry, post)
     response = await post(source, name)
     assert response.status == HTTPStatus.OK
-    assert source in loaded_entry.runtime_data.notes.sources_seen
+    assert source in loaded_entry.runtime_data.tracking.notes.sources_seen
     assert snapshot(loaded_entry) == before
 
 
@@ -246,7 +249,7 @@ async def test_webhook_secret(
     )
     response = await post(source, name, headers=headers)
     assert response.status == status
-    assert (source in secured_entry.runtime_data.notes.sources_seen) is (
+    assert (source in secured_entry.runtime_data.tracking.notes.sources_seen) is (
         status == HTTPStatus.OK
     )
     assert SECRET not in caplog.text

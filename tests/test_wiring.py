@@ -398,7 +398,7 @@ async def test_service_that_never_posted_gets_a_repair(
     await hass.async_block_till_done(wait_background_tasks=True)
     never = issue(hass, entry, "webhook_never_received_radarr")
     assert never.translation_placeholders is not None
-    assert never.translation_placeholders["path"] == "/api/webhook/hook_radarr"
+    assert never.translation_placeholders["url"].endswith("/api/webhook/hook_radarr")
 
     assert (await post("radarr", "radarr/test.json")).status == HTTPStatus.OK
     freezer.tick(timedelta(hours=1))

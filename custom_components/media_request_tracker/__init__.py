@@ -13,50 +13,47 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_when_setup
+from homeassistant.util import dt as dt_util
 
-from .connections import (
+from .clients import (
     jellyfin_client,
     jellyseerr_client,
     qbittorrent_client,
     radarr_client,
     sonarr_client,
 )
-from .const import (
-    CONF_JELLYFIN,
-    CONF_JELLYSEERR,
-    CONF_QBITTORRENT,
-    CONF_RADARR,
-    CONF_SHOKO,
-    CONF_SONARR,
-    DOMAIN,
-    HOUSEKEEPING_INTERVAL,
-    LOGGER,
-    STALL_CHECK_INTERVAL,
+from .const import DOMAIN, HOUSEKEEPING_INTERVAL, LOGGER, STALL_CHECK_INTERVAL
+from .data import (
+    MediaRequestTrackerConfigEntry,
+    MediaRequestTrackerData,
+    TrackerOptions,
 )
-from .coordinator import (
+from .engine.models import Service
+from .engine.tracker import Tracker
+from .entity import device_request
+from .events import RequestEvents
+from .pollers import (
     JellyfinPoller,
     JellyseerrPoller,
     QBittorrentPoller,
     RadarrPoller,
-    ServicePoller,
     SonarrPoller,
+    async_setup_shoko,
 )
-from .engine.tracker import Tracker
-from .hub import (
-    MediaRequestTrackerConfigEntry,
-    TrackerHub,
-    TrackerOptions,
-    device_request,
-)
+from .publish import EntityPublisher
+from .repairs import async_check_silent_sources, async_check_wiring
 from .services import async_setup_services
-from .shoko import async_setup_shoko
 from .sources.errors import InvalidAuth, UpstreamError
 from .sources.jellyseerr import JellyseerrClient
 from .storage import TrackerStorage
+from .texts import Texts
+from .tracking import RequestTracking
 from .webhook import async_register_webhooks
-from .wiring import async_check_wiring, async_unwire
+from .wiring import async_unwire
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+# Config entry 1.2: no unique id (it was Jellyseerr's URL).
+NO_URL_UNIQUE_ID = 2
 CARD_URL = f"/{DOMAIN}/media-request-card.js"
 CARD_PATH = Path(__file__).parent / "frontend" / "media-request-card.js"
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -84,6 +81,22 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
+) -> bool:
+    """1.2: the entry no longer uses Jellyseerr's URL as its unique id.
+
+    The quality scale forbids URLs as unique ids; a second entry for the same
+    Jellyseerr host and port is refused by the config flow instead.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < NO_URL_UNIQUE_ID:
+        hass.config_entries.async_update_entry(entry, unique_id=None, minor_version=2)
+        LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
+    return True
+
+
 async def async_setup_entry(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> bool:
@@ -93,33 +106,38 @@ async def async_setup_entry(
     the webhooks of the other services must keep being received meanwhile, or Radarr
     and Sonarr would count failures and silently drop events (reference §1).
     """
-    jellyseerr = jellyseerr_client(hass, entry.data[CONF_JELLYSEERR])
+    jellyseerr = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
     await _async_check_jellyseerr_key(jellyseerr)
     options = TrackerOptions.from_entry(entry)
-    tracker = Tracker(
-        anime_matching=CONF_SHOKO in entry.data, requesters=options.requesters
-    )
-    hub = TrackerHub(
-        hass, entry, tracker, TrackerStorage(hass, entry.entry_id), options
-    )
-    await hub.async_load()
-    hub.pollers = _pollers(hass, entry, hub, jellyseerr)
-    entry.runtime_data = hub
-    entry.async_on_unload(async_register_webhooks(hass, entry.data, entry.title, hub))
+    texts = Texts(hass)
+    await texts.async_load()
+    entry.async_on_unload(texts.async_follow_language())
+    tracking = _tracking(hass, entry, options, texts)
+    await tracking.async_load()
+    entry.runtime_data = data = _runtime_data(hass, entry, tracking, texts, jellyseerr)
+    entry.async_on_unload(async_register_webhooks(hass, entry, tracking))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    for service, poller in hub.pollers.items():
+    for service, poller in data.pollers.items():
         # Coordinators poll only while something listens, and the connectivity
         # sensors may be disabled: the tracker itself always listens.
         entry.async_on_unload(poller.async_add_listener(_keep_polling))
         entry.async_create_background_task(
             hass, poller.async_refresh(), f"{DOMAIN} first poll of {service}"
         )
-    hub.async_housekeeping()
+
+    @callback
+    def housekeeping(_now: datetime | None = None) -> None:
+        tracking.async_housekeeping()
+        async_check_silent_sources(
+            hass, entry, tracking.notes.sources_seen, dt_util.utcnow()
+        )
+
+    housekeeping()
     entry.async_on_unload(
-        async_track_time_interval(hass, hub.async_housekeeping, HOUSEKEEPING_INTERVAL)
+        async_track_time_interval(hass, housekeeping, HOUSEKEEPING_INTERVAL)
     )
     entry.async_on_unload(
-        async_track_time_interval(hass, hub.check_stalls, STALL_CHECK_INTERVAL)
+        async_track_time_interval(hass, tracking.check_stalls, STALL_CHECK_INTERVAL)
     )
 
     async def check_wiring(_now: datetime | None = None) -> None:
@@ -130,6 +148,73 @@ async def async_setup_entry(
         async_track_time_interval(hass, check_wiring, HOUSEKEEPING_INTERVAL)
     )
     return True
+
+
+def _tracking(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    options: TrackerOptions,
+    texts: Texts,
+) -> RequestTracking:
+    """The tracker with its storage, entities and events."""
+    tracker = Tracker(
+        anime_matching=Service.SHOKO in entry.data, requesters=options.requesters
+    )
+    publisher = EntityPublisher(hass, entry.entry_id, tracker, options)
+    return RequestTracking(
+        tracker,
+        TrackerStorage(hass, entry.entry_id),
+        options,
+        publisher,
+        RequestEvents(hass, publisher, texts),
+    )
+
+
+def _runtime_data(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    tracking: RequestTracking,
+    texts: Texts,
+    jellyseerr: JellyseerrClient,
+) -> MediaRequestTrackerData:
+    """A poller for every configured service."""
+    config = entry.data
+    data = MediaRequestTrackerData(
+        tracking,
+        texts,
+        JellyseerrPoller(hass, entry, tracking, jellyseerr, tracking.options.backfill),
+    )
+    # Without qBittorrent (e.g. a usenet client) the queue reports progress.
+    queue_progress = Service.QBITTORRENT not in config
+    if (radarr := config.get(Service.RADARR)) is not None:
+        data.radarr = RadarrPoller(
+            hass,
+            entry,
+            tracking,
+            radarr_client(hass, radarr),
+            queue_progress=queue_progress,
+        )
+    if (sonarr := config.get(Service.SONARR)) is not None:
+        data.sonarr = SonarrPoller(
+            hass,
+            entry,
+            tracking,
+            sonarr_client(hass, sonarr),
+            queue_progress=queue_progress,
+        )
+    if (qbittorrent := config.get(Service.QBITTORRENT)) is not None:
+        data.qbittorrent = QBittorrentPoller(
+            hass, entry, tracking, qbittorrent_client(hass, qbittorrent)
+        )
+    if (jellyfin := config.get(Service.JELLYFIN)) is not None:
+        data.jellyfin = JellyfinPoller(
+            hass, entry, tracking, jellyfin_client(hass, jellyfin)
+        )
+    if Service.SHOKO in config:
+        data.shoko = async_setup_shoko(hass, entry, tracking)
+        if data.jellyfin is not None:
+            data.shoko.events.on_match.append(data.jellyfin)
+    return data
 
 
 @callback
@@ -149,49 +234,13 @@ async def _async_check_jellyseerr_key(client: JellyseerrClient) -> None:
         LOGGER.debug("Jellyseerr did not answer during setup: %s", err)
 
 
-def _pollers(
-    hass: HomeAssistant,
-    entry: MediaRequestTrackerConfigEntry,
-    hub: TrackerHub,
-    jellyseerr: JellyseerrClient,
-) -> dict[str, ServicePoller]:
-    """A poller for every configured service."""
-    data = entry.data
-    pollers: dict[str, ServicePoller] = {
-        CONF_JELLYSEERR: JellyseerrPoller(
-            hass, entry, hub, jellyseerr, hub.options.backfill
-        )
-    }
-    # Without qBittorrent (e.g. a usenet client) the queue reports progress.
-    queue_progress = CONF_QBITTORRENT not in data
-    if (radarr := data.get(CONF_RADARR)) is not None:
-        pollers[CONF_RADARR] = RadarrPoller(
-            hass, entry, hub, radarr_client(hass, radarr), queue_progress=queue_progress
-        )
-    if (sonarr := data.get(CONF_SONARR)) is not None:
-        pollers[CONF_SONARR] = SonarrPoller(
-            hass, entry, hub, sonarr_client(hass, sonarr), queue_progress=queue_progress
-        )
-    if (qbittorrent := data.get(CONF_QBITTORRENT)) is not None:
-        pollers[CONF_QBITTORRENT] = QBittorrentPoller(
-            hass, entry, hub, qbittorrent_client(hass, qbittorrent)
-        )
-    if (jellyfin := data.get(CONF_JELLYFIN)) is not None:
-        pollers[CONF_JELLYFIN] = JellyfinPoller(
-            hass, entry, hub, jellyfin_client(hass, jellyfin)
-        )
-    if CONF_SHOKO in data:
-        pollers[CONF_SHOKO] = async_setup_shoko(hass, entry, hub)
-    return pollers
-
-
 async def async_unload_entry(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> bool:
     """Close the webhooks and entities, and write pending changes now."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.async_flush()
+        await entry.runtime_data.tracking.async_flush()
     return unloaded
 
 
@@ -212,5 +261,5 @@ async def async_remove_config_entry_device(
     request = device_request(device_entry.identifiers)
     if request is None or request[0] != entry.entry_id:
         return False
-    entry.runtime_data.forget(request[1])
+    entry.runtime_data.tracking.forget([request[1]])
     return True

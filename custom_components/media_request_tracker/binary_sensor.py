@@ -12,9 +12,9 @@ from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
 )
 
-from .const import SERVICE_NAMES
+from .data import MediaRequestTrackerConfigEntry
+from .engine.models import Service
 from .entity import service_device
-from .hub import MediaRequestTrackerConfigEntry, TrackerHub
 
 PARALLEL_UPDATES = 0
 
@@ -25,10 +25,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a connectivity sensor for each service the entry polls."""
-    hub = entry.runtime_data
     async_add_entities(
-        ServiceConnectivitySensor(hub, entry.title, service, poller)
-        for service, poller in hub.pollers.items()
+        ServiceConnectivitySensor(entry.entry_id, entry.title, service, poller)
+        for service, poller in entry.runtime_data.pollers.items()
     )
 
 
@@ -44,16 +43,16 @@ class ServiceConnectivitySensor(
 
     def __init__(
         self,
-        hub: TrackerHub,
+        entry_id: str,
         title: str,
-        service: str,
+        service: Service,
         poller: DataUpdateCoordinator[None],
     ) -> None:
         """Attach the sensor to the service device."""
         super().__init__(poller)
-        self._attr_unique_id = f"{hub.entry_id}_connected_{service}"
-        self._attr_translation_placeholders = {"service": SERVICE_NAMES[service]}
-        self._attr_device_info = service_device(hub, title)
+        self._attr_unique_id = f"{entry_id}_connected_{service}"
+        self._attr_translation_placeholders = {"service": service.display_name}
+        self._attr_device_info = service_device(entry_id, title)
 
     @property
     def available(self) -> bool:

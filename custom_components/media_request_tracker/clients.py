@@ -1,4 +1,4 @@
-"""How to reach each configured service, and how to check that it works.
+"""The API clients of the configured services, and how to check that one works.
 
 Setup builds its pollers' clients here and the config flow checks what users type
 here, so both always talk to a service the same way.
@@ -22,14 +22,7 @@ from homeassistant.helpers.aiohttp_client import (
     async_get_clientsession,
 )
 
-from .const import (
-    CONF_JELLYFIN,
-    CONF_JELLYSEERR,
-    CONF_QBITTORRENT,
-    CONF_RADARR,
-    CONF_SHOKO,
-    CONF_SONARR,
-)
+from .engine.models import Service
 from .sources.http import normalize_url
 from .sources.jellyfin import JellyfinClient
 from .sources.jellyseerr import JellyseerrClient
@@ -41,46 +34,40 @@ from .sources.sonarr import SonarrClient
 type ServiceConfig = Mapping[str, Any]
 
 
-def session(hass: HomeAssistant, service: ServiceConfig) -> ClientSession:
+def session(hass: HomeAssistant, config: ServiceConfig) -> ClientSession:
     """Home Assistant's shared session, verifying certificates unless told not to."""
-    return async_get_clientsession(hass, service.get(CONF_VERIFY_SSL, True))
+    return async_get_clientsession(hass, config.get(CONF_VERIFY_SSL, True))
 
 
-def jellyseerr_client(hass: HomeAssistant, service: ServiceConfig) -> JellyseerrClient:
+def jellyseerr_client(hass: HomeAssistant, config: ServiceConfig) -> JellyseerrClient:
     """A client for the configured Jellyseerr."""
     return JellyseerrClient(
-        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
+        session(hass, config), config[CONF_URL], config[CONF_API_KEY]
     )
 
 
-def shoko_client(hass: HomeAssistant, service: ServiceConfig) -> ShokoClient:
+def shoko_client(hass: HomeAssistant, config: ServiceConfig) -> ShokoClient:
     """A client for the configured Shoko Server."""
-    return ShokoClient(session(hass, service), service[CONF_URL], service[CONF_API_KEY])
+    return ShokoClient(session(hass, config), config[CONF_URL], config[CONF_API_KEY])
 
 
-def radarr_client(hass: HomeAssistant, service: ServiceConfig) -> RadarrClient:
+def radarr_client(hass: HomeAssistant, config: ServiceConfig) -> RadarrClient:
     """A client for the configured Radarr."""
-    return RadarrClient(
-        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
-    )
+    return RadarrClient(session(hass, config), config[CONF_URL], config[CONF_API_KEY])
 
 
-def sonarr_client(hass: HomeAssistant, service: ServiceConfig) -> SonarrClient:
+def sonarr_client(hass: HomeAssistant, config: ServiceConfig) -> SonarrClient:
     """A client for the configured Sonarr."""
-    return SonarrClient(
-        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
-    )
+    return SonarrClient(session(hass, config), config[CONF_URL], config[CONF_API_KEY])
 
 
-def jellyfin_client(hass: HomeAssistant, service: ServiceConfig) -> JellyfinClient:
+def jellyfin_client(hass: HomeAssistant, config: ServiceConfig) -> JellyfinClient:
     """A client for the configured Jellyfin."""
-    return JellyfinClient(
-        session(hass, service), service[CONF_URL], service[CONF_API_KEY]
-    )
+    return JellyfinClient(session(hass, config), config[CONF_URL], config[CONF_API_KEY])
 
 
 def qbittorrent_client(
-    hass: HomeAssistant, service: ServiceConfig, session: ClientSession | None = None
+    hass: HomeAssistant, config: ServiceConfig, session: ClientSession | None = None
 ) -> QBittorrentClient:
     """A qBittorrent client with a session of its own.
 
@@ -89,56 +76,56 @@ def qbittorrent_client(
     Made during setup, Home Assistant detaches it when the entry unloads.
     """
     return QBittorrentClient(
-        session or _qbittorrent_session(hass, service, auto_cleanup=True),
-        service[CONF_URL],
-        username=service.get(CONF_USERNAME),
-        password=service.get(CONF_PASSWORD),
-        api_key=service.get(CONF_API_KEY),
+        session or _qbittorrent_session(hass, config, auto_cleanup=True),
+        config[CONF_URL],
+        username=config.get(CONF_USERNAME),
+        password=config.get(CONF_PASSWORD),
+        api_key=config.get(CONF_API_KEY),
     )
 
 
 def _qbittorrent_session(
-    hass: HomeAssistant, service: ServiceConfig, *, auto_cleanup: bool
+    hass: HomeAssistant, config: ServiceConfig, *, auto_cleanup: bool
 ) -> ClientSession:
     return async_create_clientsession(
         hass,
-        service.get(CONF_VERIFY_SSL, True),
+        config.get(CONF_VERIFY_SSL, True),
         auto_cleanup=auto_cleanup,
         cookie_jar=CookieJar(unsafe=True),
     )
 
 
-async def _check_jellyseerr(hass: HomeAssistant, service: ServiceConfig) -> None:
-    await jellyseerr_client(hass, service).async_get_current_user()
+async def _check_jellyseerr(hass: HomeAssistant, config: ServiceConfig) -> None:
+    await jellyseerr_client(hass, config).async_get_current_user()
 
 
-async def _check_radarr(hass: HomeAssistant, service: ServiceConfig) -> None:
-    await radarr_client(hass, service).async_get_status()
+async def _check_radarr(hass: HomeAssistant, config: ServiceConfig) -> None:
+    await radarr_client(hass, config).async_get_status()
 
 
-async def _check_sonarr(hass: HomeAssistant, service: ServiceConfig) -> None:
-    await sonarr_client(hass, service).async_get_status()
+async def _check_sonarr(hass: HomeAssistant, config: ServiceConfig) -> None:
+    await sonarr_client(hass, config).async_get_status()
 
 
-async def _check_jellyfin(hass: HomeAssistant, service: ServiceConfig) -> None:
-    client = jellyfin_client(hass, service)
+async def _check_jellyfin(hass: HomeAssistant, config: ServiceConfig) -> None:
+    client = jellyfin_client(hass, config)
     await client.async_get_public_info()
     await client.async_validate()
 
 
-async def _check_qbittorrent(hass: HomeAssistant, service: ServiceConfig) -> None:
+async def _check_qbittorrent(hass: HomeAssistant, config: ServiceConfig) -> None:
     # A session for this one check, released as Home Assistant asks: detach().
-    session = _qbittorrent_session(hass, service, auto_cleanup=False)
+    session = _qbittorrent_session(hass, config, auto_cleanup=False)
     try:
-        client = qbittorrent_client(hass, service, session)
+        client = qbittorrent_client(hass, config, session)
         await client.async_login()
         await client.async_get_version()
     finally:
         session.detach()
 
 
-async def _check_shoko(hass: HomeAssistant, service: ServiceConfig) -> None:
-    await shoko_client(hass, service).async_validate()
+async def _check_shoko(hass: HomeAssistant, config: ServiceConfig) -> None:
+    await shoko_client(hass, config).async_validate()
 
 
 async def async_shoko_api_key(hass: HomeAssistant, user_input: ServiceConfig) -> str:
@@ -156,16 +143,18 @@ async def async_shoko_api_key(hass: HomeAssistant, user_input: ServiceConfig) ->
     )
 
 
-CHECKS: dict[str, Callable[[HomeAssistant, ServiceConfig], Awaitable[None]]] = {
-    CONF_JELLYSEERR: _check_jellyseerr,
-    CONF_RADARR: _check_radarr,
-    CONF_SONARR: _check_sonarr,
-    CONF_QBITTORRENT: _check_qbittorrent,
-    CONF_JELLYFIN: _check_jellyfin,
-    CONF_SHOKO: _check_shoko,
+CHECKS: dict[Service, Callable[[HomeAssistant, ServiceConfig], Awaitable[None]]] = {
+    Service.JELLYSEERR: _check_jellyseerr,
+    Service.RADARR: _check_radarr,
+    Service.SONARR: _check_sonarr,
+    Service.QBITTORRENT: _check_qbittorrent,
+    Service.JELLYFIN: _check_jellyfin,
+    Service.SHOKO: _check_shoko,
 }
 
 
-async def async_check(hass: HomeAssistant, name: str, service: ServiceConfig) -> None:
+async def async_check(
+    hass: HomeAssistant, service: Service, config: ServiceConfig
+) -> None:
     """Raise the client's error when the service cannot be used as configured."""
-    await CHECKS[name](hass, service)
+    await CHECKS[service](hass, config)

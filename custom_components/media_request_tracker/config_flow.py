@@ -36,15 +36,9 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .clients import async_check, async_shoko_api_key
 from .compat import vol
-from .connections import async_check, async_shoko_api_key
 from .const import (
-    CONF_JELLYFIN,
-    CONF_JELLYSEERR,
-    CONF_QBITTORRENT,
-    CONF_RADARR,
-    CONF_SHOKO,
-    CONF_SONARR,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BACKFILL_DAYS,
@@ -59,9 +53,10 @@ from .const import (
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
+    PUSH_SERVICES,
     REAUTH_SERVICE,
-    PushSource,
 )
+from .engine.models import Service
 from .sources.errors import (
     CannotConnect,
     InvalidAuth,
@@ -75,14 +70,14 @@ from .sources.http import normalize_url
 
 # Services offered after Jellyseerr, in the order of a request's journey.
 OPTIONAL_SERVICES = (
-    CONF_RADARR,
-    CONF_SONARR,
-    CONF_QBITTORRENT,
-    CONF_JELLYFIN,
-    CONF_SHOKO,
+    Service.RADARR,
+    Service.SONARR,
+    Service.QBITTORRENT,
+    Service.JELLYFIN,
+    Service.SHOKO,
 )
 # Services that take a username and password, or an API key.
-LOGIN_SERVICES = (CONF_QBITTORRENT, CONF_SHOKO)
+LOGIN_SERVICES = (Service.QBITTORRENT, Service.SHOKO)
 FINISH = "finish"
 
 ERROR_KEYS: dict[type[UpstreamError], str] = {
@@ -107,9 +102,9 @@ def error_key(err: UpstreamError) -> str:
     return "unknown"
 
 
-def credentials_schema(name: str) -> vol.Schema:
+def credentials_schema(service: Service) -> vol.Schema:
     """The fields that authenticate with a service."""
-    if name in LOGIN_SERVICES:
+    if service in LOGIN_SERVICES:
         return vol.Schema(
             {
                 vol.Optional(CONF_USERNAME): _TEXT,
@@ -120,53 +115,63 @@ def credentials_schema(name: str) -> vol.Schema:
     return vol.Schema({vol.Required(CONF_API_KEY): _SECRET})
 
 
-def service_schema(name: str, *, url_required: bool) -> vol.Schema:
+def service_schema(service: Service, *, url_required: bool) -> vol.Schema:
     """URL, credentials and certificate checking of one service."""
     url = vol.Required(CONF_URL) if url_required else vol.Optional(CONF_URL)
     return (
         vol.Schema({url: _URL})
-        .extend(credentials_schema(name).schema)
+        .extend(credentials_schema(service).schema)
         .extend({vol.Optional(CONF_VERIFY_SSL, default=True): bool})
     )
 
 
-def service_config(name: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
+def service_config(service: Service, user_input: Mapping[str, Any]) -> dict[str, Any]:
     """The stored form of a service (DESIGN §4): absent optional keys take defaults."""
     config: dict[str, Any] = {
         CONF_URL: normalize_url(user_input[CONF_URL]),
         CONF_VERIFY_SSL: user_input.get(CONF_VERIFY_SSL, True),
     }
-    if name == CONF_QBITTORRENT:
+    if service is Service.QBITTORRENT:
         for key in (CONF_USERNAME, CONF_PASSWORD, CONF_API_KEY):
             config[key] = user_input.get(key) or None
     else:
         # Shoko may get its key from a login instead (async_try_service).
         config[CONF_API_KEY] = user_input.get(CONF_API_KEY)
-    if name in (CONF_JELLYSEERR, CONF_RADARR, CONF_SONARR, CONF_JELLYFIN):
+    if service in PUSH_SERVICES:
         config[CONF_WEBHOOK_SECRET] = user_input.get(CONF_WEBHOOK_SECRET)
     return config
 
 
 async def async_try_service(
-    hass: HomeAssistant, name: str, user_input: Mapping[str, Any]
+    hass: HomeAssistant, service: Service, user_input: Mapping[str, Any]
 ) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """Check a service as typed: its stored form, or the form errors."""
     try:
-        config = service_config(name, user_input)
+        config = service_config(service, user_input)
     except InvalidUrl:
         return None, {CONF_URL: "invalid_url"}
-    if name in LOGIN_SERVICES and not (
+    if service in LOGIN_SERVICES and not (
         user_input.get(CONF_API_KEY) or user_input.get(CONF_USERNAME)
     ):
         return None, {"base": "credentials_missing"}
     try:
-        if name == CONF_SHOKO:
+        if service is Service.SHOKO:
             config[CONF_API_KEY] = await async_shoko_api_key(hass, user_input)
-        await async_check(hass, name, config)
+        await async_check(hass, service, config)
     except UpstreamError as err:
-        LOGGER.debug("%s at %s failed its check: %r", name, config[CONF_URL], err)
+        LOGGER.debug("%s at %s failed its check: %r", service, config[CONF_URL], err)
         return None, {"base": error_key(err)}
     return config, {}
+
+
+def host_and_port(url: str) -> tuple[str | None, int | None]:
+    """The server a URL names: what tells two Jellyseerr entries apart.
+
+    The port defaults by scheme, so `http://host` and `http://host:80` are one server.
+    """
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.hostname, parts.port or default
 
 
 def webhook_urls(hass: HomeAssistant, webhook_ids: Mapping[str, str]) -> dict[str, str]:
@@ -187,15 +192,15 @@ def _configured(data: Mapping[str, Any]) -> str:
 
 
 class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up one media stack, identified by its Jellyseerr URL."""
+    """Set up one media stack, identified by its Jellyseerr server (host and port)."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing configured."""
         self._data: dict[str, Any] = {}
-        self._reauth_service = CONF_JELLYSEERR
+        self._reauth_service = Service.JELLYSEERR
 
     @staticmethod
     @callback
@@ -210,21 +215,22 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                await self.async_set_unique_id(normalize_url(user_input[CONF_URL]))
+                url = normalize_url(user_input[CONF_URL])
             except InvalidUrl:
                 errors[CONF_URL] = "invalid_url"
             else:
-                self._abort_if_unique_id_configured()
+                if self._jellyseerr_taken(url):
+                    return self.async_abort(reason="already_configured")
                 config, errors = await async_try_service(
-                    self.hass, CONF_JELLYSEERR, user_input
+                    self.hass, Service.JELLYSEERR, user_input
                 )
                 if config is not None:
-                    self._data[CONF_JELLYSEERR] = config
+                    self._data[Service.JELLYSEERR] = config
                     return await self.async_step_services()
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                service_schema(CONF_JELLYSEERR, url_required=True), user_input
+                service_schema(Service.JELLYSEERR, url_required=True), user_input
             ),
             errors=errors,
         )
@@ -243,46 +249,46 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Radarr: grabs, imports and the download queue of movies."""
-        return await self._async_service_step(CONF_RADARR, user_input)
+        return await self._async_service_step(Service.RADARR, user_input)
 
     async def async_step_sonarr(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sonarr: grabs, imports and the download queue of shows."""
-        return await self._async_service_step(CONF_SONARR, user_input)
+        return await self._async_service_step(Service.SONARR, user_input)
 
     async def async_step_qbittorrent(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """QBittorrent: live download progress."""
-        return await self._async_service_step(CONF_QBITTORRENT, user_input)
+        return await self._async_service_step(Service.QBITTORRENT, user_input)
 
     async def async_step_jellyfin(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Jellyfin: whether a request is playable yet."""
-        return await self._async_service_step(CONF_JELLYFIN, user_input)
+        return await self._async_service_step(Service.JELLYFIN, user_input)
 
     async def async_step_shoko(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Shoko Server: anime matching (AniDB) before Shokofin shows it."""
-        return await self._async_service_step(CONF_SHOKO, user_input)
+        return await self._async_service_step(Service.SHOKO, user_input)
 
     async def _async_service_step(
-        self, name: str, user_input: dict[str, Any] | None
+        self, service: Service, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """One service's form: back to the menu once it checks out."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            config, errors = await async_try_service(self.hass, name, user_input)
+            config, errors = await async_try_service(self.hass, service, user_input)
             if config is not None:
-                self._data[name] = config
+                self._data[service] = config
                 return await self.async_step_services()
         return self.async_show_form(
-            step_id=name,
+            step_id=service,
             data_schema=self.add_suggested_values_to_schema(
-                service_schema(name, url_required=True), user_input
+                service_schema(service, url_required=True), user_input
             ),
             errors=errors,
         )
@@ -292,10 +298,10 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Create the entry and show where each service must send its webhooks."""
         webhook_ids = {
-            source.value: webhook.async_generate_id() for source in PushSource
+            service.value: webhook.async_generate_id() for service in PUSH_SERVICES
         }
         return self.async_create_entry(
-            title=urlsplit(self._data[CONF_JELLYSEERR][CONF_URL]).netloc,
+            title=urlsplit(self._data[Service.JELLYSEERR][CONF_URL]).netloc,
             data={**self._data, CONF_WEBHOOK_IDS: webhook_ids},
             description_placeholders=webhook_urls(self.hass, webhook_ids),
         )
@@ -308,7 +314,8 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(
             step_id="reconfigure",
             menu_options=[
-                f"reconfigure_{name}" for name in (CONF_JELLYSEERR, *OPTIONAL_SERVICES)
+                f"reconfigure_{service}"
+                for service in (Service.JELLYSEERR, *OPTIONAL_SERVICES)
             ],
             description_placeholders={"configured": _configured(entry.data)},
         )
@@ -317,76 +324,78 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the Jellyseerr connection (it cannot be removed)."""
-        return await self._async_reconfigure(CONF_JELLYSEERR, user_input)
+        return await self._async_reconfigure(Service.JELLYSEERR, user_input)
 
     async def async_step_reconfigure_radarr(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add, change or remove Radarr."""
-        return await self._async_reconfigure(CONF_RADARR, user_input)
+        return await self._async_reconfigure(Service.RADARR, user_input)
 
     async def async_step_reconfigure_sonarr(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add, change or remove Sonarr."""
-        return await self._async_reconfigure(CONF_SONARR, user_input)
+        return await self._async_reconfigure(Service.SONARR, user_input)
 
     async def async_step_reconfigure_qbittorrent(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add, change or remove qBittorrent."""
-        return await self._async_reconfigure(CONF_QBITTORRENT, user_input)
+        return await self._async_reconfigure(Service.QBITTORRENT, user_input)
 
     async def async_step_reconfigure_jellyfin(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add, change or remove Jellyfin."""
-        return await self._async_reconfigure(CONF_JELLYFIN, user_input)
+        return await self._async_reconfigure(Service.JELLYFIN, user_input)
 
     async def async_step_reconfigure_shoko(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Add, change or remove Shoko Server."""
-        return await self._async_reconfigure(CONF_SHOKO, user_input)
+        return await self._async_reconfigure(Service.SHOKO, user_input)
 
-    def _jellyseerr_taken(self, url: str, entry_id: str) -> bool:
-        """Whether another entry already tracks the Jellyseerr at `url`."""
+    def _jellyseerr_taken(self, url: str, entry_id: str | None = None) -> bool:
+        """Whether another entry already tracks the Jellyseerr server at `url`."""
+        server = host_and_port(url)
         return any(
-            other.unique_id == url and other.entry_id != entry_id
+            host_and_port(other.data[Service.JELLYSEERR][CONF_URL]) == server
+            and other.entry_id != entry_id
             for other in self._async_current_entries(include_ignore=False)
         )
 
     async def _async_reconfigure(
-        self, name: str, user_input: dict[str, Any] | None
+        self, service: Service, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Save one service's new settings (an empty URL removes it) and reload."""
         entry = self._get_reconfigure_entry()
-        current: Mapping[str, Any] = entry.data.get(name, {})
+        current: Mapping[str, Any] = entry.data.get(service, {})
+        required = service is Service.JELLYSEERR
         errors: dict[str, str] = {}
         if user_input is not None:
-            if not user_input.get(CONF_URL) and name != CONF_JELLYSEERR:
-                data = {key: value for key, value in entry.data.items() if key != name}
+            if not user_input.get(CONF_URL) and not required:
+                data = {
+                    key: value for key, value in entry.data.items() if key != service
+                }
                 return self.async_update_reload_and_abort(entry, data=data)
             user_input = {
                 CONF_WEBHOOK_SECRET: current.get(CONF_WEBHOOK_SECRET),
                 **user_input,
             }
-            config, errors = await async_try_service(self.hass, name, user_input)
-            if config is not None and name == CONF_JELLYSEERR:
-                # The entry is this Jellyseerr (DESIGN §4): a new URL is its new id.
-                if self._jellyseerr_taken(config[CONF_URL], entry.entry_id):
+            config, errors = await async_try_service(self.hass, service, user_input)
+            if config is not None:
+                if required and self._jellyseerr_taken(
+                    config[CONF_URL], entry.entry_id
+                ):
                     return self.async_abort(reason="already_configured")
                 return self.async_update_reload_and_abort(
-                    entry, unique_id=config[CONF_URL], data_updates={name: config}
-                )
-            if config is not None:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={name: config}
+                    entry, data_updates={service: config}
                 )
         return self.async_show_form(
-            step_id=f"reconfigure_{name}",
+            step_id=f"reconfigure_{service}",
             data_schema=self.add_suggested_values_to_schema(
-                service_schema(name, url_required=name == CONF_JELLYSEERR),
+                service_schema(service, url_required=required),
                 user_input or current,
             ),
             errors=errors,
@@ -396,7 +405,9 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """A service rejected its stored credentials (Jellyseerr unless named)."""
-        self._reauth_service = entry_data.get(REAUTH_SERVICE, CONF_JELLYSEERR)
+        self._reauth_service = Service(
+            entry_data.get(REAUTH_SERVICE, Service.JELLYSEERR)
+        )
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -404,21 +415,24 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the service's new credentials and check them."""
         entry = self._get_reauth_entry()
-        name = self._reauth_service
-        current = dict(entry.data[name])
+        service = self._reauth_service
+        current = dict(entry.data[service])
         errors: dict[str, str] = {}
         if user_input is not None:
             config, errors = await async_try_service(
-                self.hass, name, {**current, **user_input}
+                self.hass, service, {**current, **user_input}
             )
             if config is not None:
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={name: config}
+                    entry, data_updates={service: config}
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=credentials_schema(name),
-            description_placeholders={"service": name, "url": current[CONF_URL]},
+            data_schema=credentials_schema(service),
+            description_placeholders={
+                "service": service.display_name,
+                "url": current[CONF_URL],
+            },
             errors=errors,
         )
 
@@ -446,12 +460,10 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 min=1, max=720, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
             )
         )
-        hub = getattr(self.config_entry, "runtime_data", None)
-        known = sorted(
-            {r.requested_by for r in hub.tracker.requests.values() if r.requested_by}
-            if hub is not None
-            else set()
-        )
+        # The requesters tracked so far, when the entry is loaded.
+        data = getattr(self.config_entry, "runtime_data", None)
+        requests = data.tracker.requests.values() if data is not None else ()
+        known = sorted({r.requested_by for r in requests if r.requested_by})
         schema = vol.Schema(
             {
                 vol.Optional(

@@ -1,7 +1,9 @@
-"""Constants of the Media Request Tracker integration."""
+"""Constants of the Media Request Tracker integration.
+
+A service is always `engine.models.Service`: its value is its key in the entry's data.
+"""
 
 from datetime import timedelta
-from enum import StrEnum
 import logging
 from typing import Final
 
@@ -10,18 +12,17 @@ from .engine.models import Service
 DOMAIN: Final = "media_request_tracker"
 LOGGER: Final = logging.getLogger(__package__)
 
-CONF_JELLYSEERR: Final = "jellyseerr"
-CONF_RADARR: Final = "radarr"
-CONF_SONARR: Final = "sonarr"
-CONF_QBITTORRENT: Final = "qbittorrent"
-CONF_JELLYFIN: Final = "jellyfin"
-CONF_SHOKO: Final = "shoko"
 CONF_WEBHOOK_IDS: Final = "webhook_ids"
-# Every service an entry may configure, with the name users know it by.
-SERVICE_NAMES: Final = {service.value: service.display_name for service in Service}
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 (a key name)
 # What a poller passes to reauthentication to name the service whose key failed.
 REAUTH_SERVICE: Final = "service"
+# The services that push webhooks to us; each has its own endpoint.
+PUSH_SERVICES: Final = (
+    Service.JELLYSEERR,
+    Service.RADARR,
+    Service.SONARR,
+    Service.JELLYFIN,
+)
 
 OPTION_RETENTION_DAYS: Final = "retention_days"
 OPTION_HISTORY_DAYS: Final = "history_days"
@@ -38,6 +39,8 @@ DEFAULT_BACKFILL_DAYS: Final = 30
 HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
 # A configured service that has sent no webhook this long after setup gets a repair.
 SILENT_SOURCE_REPAIR_AFTER: Final = timedelta(hours=1)
+# A service failing this long gets a repair (a restart of it is not worth one).
+UNREACHABLE_REPAIR_AFTER: Final = timedelta(hours=1)
 # How often requests are checked for stages that last too long.
 STALL_CHECK_INTERVAL: Final = timedelta(minutes=1)
 # Live progress reaches entities at most this often (or on a 1-point change).
@@ -61,12 +64,3 @@ EVENT_PROBLEM_CHANGED: Final = f"{DOMAIN}_problem_changed"
 
 # Webhook bodies larger than this are refused before parsing.
 MAX_WEBHOOK_BYTES: Final = 1024 * 1024
-
-
-class PushSource(StrEnum):
-    """Upstream services that push webhooks to us; each has its own endpoint."""
-
-    JELLYSEERR = "jellyseerr"
-    RADARR = "radarr"
-    SONARR = "sonarr"
-    JELLYFIN = "jellyfin"

@@ -16,15 +16,11 @@ from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL, CONF_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import (
-    CONF_SHOKO,
-    CONF_WEBHOOK_IDS,
-    CONF_WEBHOOK_SECRET,
-    OPTION_REQUESTERS,
-)
+from .const import CONF_WEBHOOK_IDS, CONF_WEBHOOK_SECRET, OPTION_REQUESTERS
+from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Request
-from .hub import MediaRequestTrackerConfigEntry, TrackerHub, device_request
-from .shoko import ShokoPoller
+from .engine.stored import request_to_dict
+from .entity import device_request
 
 # Anyone holding a webhook id can post to its endpoint: the ids are secrets too.
 CONFIG_TO_REDACT = frozenset(
@@ -44,27 +40,28 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> dict[str, Any]:
     """The entry's configuration, connectivity, counters and tracked requests."""
-    hub = entry.runtime_data
-    requests = hub.tracker.requests.values()
-    shoko = hub.pollers.get(CONF_SHOKO)
+    data = entry.runtime_data
+    tracking = data.tracking
+    requests = data.tracker.requests.values()
     return {
         "config": {
             "data": _redact_config(entry.data),
             "options": _redact_config(entry.options),
         },
-        "pollers": _pollers(hub),
+        "pollers": _pollers(data),
         "sources_seen": {
-            source: seen.isoformat() for source, seen in hub.notes.sources_seen.items()
+            source: seen.isoformat()
+            for source, seen in tracking.notes.sources_seen.items()
         },
-        "backfilled": hub.backfilled,
+        "backfilled": tracking.backfilled,
         "counters": {
             "requests_by_state": dict(Counter(r.state.value for r in requests)),
             "episodes": sum(len(r.episodes) for r in requests),
-            "tombstones": len(hub.tracker.tombstones),
+            "tombstones": len(data.tracker.tombstones),
         },
         "requests": [_request(request) for request in requests],
         # Shoko's import folders and the library mounts learned for them.
-        "shoko": shoko.diagnostics() if isinstance(shoko, ShokoPoller) else None,
+        "shoko": None if data.shoko is None else data.shoko.diagnostics(),
     }
 
 
@@ -97,7 +94,7 @@ def _redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
 
 
-def _pollers(hub: TrackerHub) -> dict[str, dict[str, Any]]:
+def _pollers(data: MediaRequestTrackerData) -> dict[str, dict[str, Any]]:
     """Whether each service answered its last poll, and why not."""
     return {
         service: {
@@ -106,10 +103,10 @@ def _pollers(hub: TrackerHub) -> dict[str, dict[str, Any]]:
             if poller.last_exception is None
             else str(poller.last_exception),
         }
-        for service, poller in hub.pollers.items()
+        for service, poller in data.pollers.items()
     }
 
 
 def _request(request: Request) -> dict[str, Any]:
     """Everything stored about a request (timeline included), requester redacted."""
-    return async_redact_data(request.to_dict(), REQUEST_TO_REDACT)
+    return async_redact_data(request_to_dict(request), REQUEST_TO_REDACT)

@@ -1,12 +1,37 @@
-"""Base entities: one device per request, one service device per config entry."""
+"""Base entities and unique ids: one device per request, one service device per entry."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
-from .engine.models import MediaType, Request
-from .hub import TrackerHub, request_unique_id
+from .engine.models import Episode, MediaType, Request
+
+if TYPE_CHECKING:
+    from .data import MediaRequestTrackerData
+
+
+def request_unique_id(entry_id: str, request_key: str) -> str:
+    """Unique id of a request status sensor, and identifier of its device."""
+    return f"{entry_id}_request_{request_key}"
+
+
+def episode_unique_id(entry_id: str, request_key: str, episode: Episode) -> str:
+    """Unique id of an episode status sensor (`…_s1e3`, numbers unpadded)."""
+    return f"{entry_id}_episode_{request_key}_s{episode.season}e{episode.number}"
+
+
+def device_request(identifiers: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """(entry id, request key) of a request's device; None for any other device."""
+    marker = request_unique_id("", "")
+    for domain, identifier in identifiers:
+        entry_id, separator, key = identifier.partition(marker)
+        if domain == DOMAIN and separator:
+            return entry_id, key
+    return None
 
 
 def device_name(request: Request) -> str:
@@ -17,10 +42,10 @@ def device_name(request: Request) -> str:
     return f"{name} 4K" if request.is_4k else name
 
 
-def service_device(hub: TrackerHub, title: str) -> DeviceInfo:
+def service_device(entry_id: str, title: str) -> DeviceInfo:
     """The device that holds the entry's summary and connectivity entities."""
     return DeviceInfo(
-        identifiers={(DOMAIN, hub.entry_id)},
+        identifiers={(DOMAIN, entry_id)},
         name=title,
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Media Request Tracker",
@@ -33,13 +58,17 @@ class RequestEntity(Entity):
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, hub: TrackerHub, request: Request, unique_id: str) -> None:
+    def __init__(
+        self, data: MediaRequestTrackerData, request: Request, unique_id: str
+    ) -> None:
         """Attach the entity to the request's device."""
-        self._hub = hub
+        self._data = data
         self._request_key = request.key
         self._attr_unique_id: str = unique_id
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, request_unique_id(hub.entry_id, request.key))},
+            identifiers={
+                (DOMAIN, request_unique_id(data.publisher.entry_id, request.key))
+            },
             name=device_name(request),
             entry_type=DeviceEntryType.SERVICE,
             manufacturer="Jellyseerr request",
@@ -49,7 +78,7 @@ class RequestEntity(Entity):
     @property
     def request(self) -> Request | None:
         """The request as the tracker knows it now."""
-        return self._hub.tracker.requests.get(self._request_key)
+        return self._data.tracker.requests.get(self._request_key)
 
     @property
     def available(self) -> bool:
@@ -57,12 +86,13 @@ class RequestEntity(Entity):
         return self.request is not None
 
     async def async_added_to_hass(self) -> None:
-        """Follow the request's changes; tell the hub this entity now exists."""
+        """Follow the request's changes; tell the publisher this entity now exists."""
+        publisher = self._data.publisher
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
-                self._hub.request_signal(self._request_key),
+                publisher.request_signal(self._request_key),
                 self.async_write_ha_state,
             )
         )
-        self._hub.entity_added(self._request_key, self._attr_unique_id)
+        publisher.entity_added(self._request_key, self._attr_unique_id)

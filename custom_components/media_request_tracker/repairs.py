@@ -1,25 +1,188 @@
-"""Repair flows: the webhook connections the user lets us create or fix."""
+"""Every repair issue of the integration, and the flows that fix them.
 
+This module alone creates and deletes issues, so each id is formed in one place and
+each fault has one remedy: a rejected key starts reauthentication (no issue), an
+unreachable or silent service and webhook wiring get the issues below.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components import webhook
 from homeassistant.components.repairs import RepairsFlow
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .const import DOMAIN
+from .const import CONF_WEBHOOK_IDS, DOMAIN, SILENT_SOURCE_REPAIR_AFTER
+from .engine.models import Service
 from .sources.errors import UNUSABLE_ANSWER
-from .wiring import async_wire, issue_data
+from .wiring import ArrWiring, JellyseerrWiring, async_inspect, async_wire, webhook_url
 
 if TYPE_CHECKING:
     # Newer than the oldest supported Home Assistant; annotations are not evaluated
     # at run time (Python 3.14), so only the type checker needs it.
     from homeassistant.components.repairs import RepairsFlowResult
 
+    from .data import MediaRequestTrackerConfigEntry
+
+
+class Repair(StrEnum):
+    """The kinds of issue; fixable ones are about webhook wiring."""
+
+    SERVICE_UNREACHABLE = "service_unreachable"
+    WEBHOOK_NEVER_RECEIVED = "webhook_never_received"
+    WEBHOOK_MISSING = "webhook_missing"
+    WEBHOOK_EVENTS = "webhook_events"
+    WEBHOOK_FREE = "webhook_free"
+    WEBHOOK_TAKEN = "webhook_taken"
+    POLLING = "polling"
+
+
+# Issues whose text names the service through a placeholder; the others have a
+# text per service (`<service>_<repair>`), because what they say differs.
+_SHARED_TEXT = frozenset({Repair.SERVICE_UNREACHABLE, Repair.WEBHOOK_NEVER_RECEIVED})
+_FIXABLE = frozenset(
+    {
+        Repair.WEBHOOK_MISSING,
+        Repair.WEBHOOK_EVENTS,
+        Repair.WEBHOOK_FREE,
+        Repair.WEBHOOK_TAKEN,
+    }
+)
+# Services that must have sent at least one webhook an hour after setup.
+_PUSHING = (Service.RADARR, Service.SONARR, Service.JELLYFIN)
+
+
+def issue_id(entry_id: str, repair: Repair, service: Service) -> str:
+    """The id of an entry's issue about one service."""
+    if repair in _SHARED_TEXT:
+        return f"{repair}_{service}_{entry_id}"
+    return f"{_translation_key(repair, service)}_{entry_id}"
+
+
+def _translation_key(repair: Repair, service: Service) -> str:
+    return repair.value if repair in _SHARED_TEXT else f"{service}_{repair}"
+
+
+@callback
+def async_raise(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    repair: Repair,
+    service: Service,
+    **placeholders: str,
+) -> None:
+    """Create (or update) an issue; every text may name the entry and the service."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(entry.entry_id, repair, service),
+        is_fixable=repair in _FIXABLE,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=_translation_key(repair, service),
+        translation_placeholders={
+            "entry": entry.title,
+            "service": service.display_name,
+            **placeholders,
+        },
+        data={"entry_id": entry.entry_id, "service": service.value},
+    )
+
+
+@callback
+def async_clear(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    service: Service,
+    *repairs: Repair,
+) -> None:
+    """Delete issues that no longer hold."""
+    for repair in repairs:
+        ir.async_delete_issue(hass, DOMAIN, issue_id(entry.entry_id, repair, service))
+
+
+@callback
+def async_check_silent_sources(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    sources_seen: Mapping[str, datetime],
+    now: datetime,
+) -> None:
+    """An issue for a configured service that never sent a webhook, not even Test.
+
+    Jellyseerr is left out: its webhook slot has issues of its own.
+    """
+    for service in _PUSHING:
+        silent = (
+            service in entry.data
+            and service not in sources_seen
+            and now - entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
+        )
+        if not silent:
+            async_clear(hass, entry, service, Repair.WEBHOOK_NEVER_RECEIVED)
+            continue
+        url = webhook_url(hass, entry, service) or webhook.async_generate_path(
+            entry.data[CONF_WEBHOOK_IDS][service]
+        )
+        async_raise(hass, entry, Repair.WEBHOOK_NEVER_RECEIVED, service, url=url)
+
+
+async def async_check_wiring(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
+) -> None:
+    """Raise or clear the issues about webhook wiring (after setup, then hourly).
+
+    A service that does not answer is left as it was: its connectivity covers it.
+    """
+    for service, state in (await async_inspect(hass, entry)).items():
+        match state:
+            case ArrWiring():
+                _show_arr_wiring(hass, entry, service, state)
+            case JellyseerrWiring():
+                _show_jellyseerr_wiring(hass, entry, state)
+
+
+def _show_arr_wiring(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    service: Service,
+    state: ArrWiring,
+) -> None:
+    if not state.connected:
+        async_clear(hass, entry, service, Repair.WEBHOOK_EVENTS)
+        async_raise(hass, entry, Repair.WEBHOOK_MISSING, service, url=state.url)
+        return
+    async_clear(hass, entry, service, Repair.WEBHOOK_MISSING)
+    if state.missing_events:
+        events = ", ".join(sorted(state.missing_events))
+        async_raise(hass, entry, Repair.WEBHOOK_EVENTS, service, events=events)
+    else:
+        async_clear(hass, entry, service, Repair.WEBHOOK_EVENTS)
+
+
+def _show_jellyseerr_wiring(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, state: JellyseerrWiring
+) -> None:
+    service = Service.JELLYSEERR
+    async_clear(
+        hass, entry, service, Repair.WEBHOOK_FREE, Repair.WEBHOOK_TAKEN, Repair.POLLING
+    )
+    if state.seerr_owns_it:
+        async_raise(hass, entry, Repair.POLLING, service)
+    elif state.other_url:
+        async_raise(hass, entry, Repair.WEBHOOK_TAKEN, service, url=state.other_url)
+    elif not state.ours:
+        async_raise(hass, entry, Repair.WEBHOOK_FREE, service)
+
 
 class WiringRepairFlow(RepairsFlow):
     """Confirm, then create (or complete) the service's webhook connection."""
 
-    def __init__(self, entry_id: str, service: str) -> None:
+    def __init__(self, entry_id: str, service: Service) -> None:
         """Remember what the issue is about."""
         self._entry_id = entry_id
         self._service = service
@@ -46,6 +209,7 @@ class WiringRepairFlow(RepairsFlow):
             except UNUSABLE_ANSWER:
                 errors["base"] = "cannot_connect"
             else:
+                await async_check_wiring(self.hass, entry)
                 return self.async_create_entry(data={})
         return self.async_show_form(step_id="confirm", errors=errors)
 
@@ -54,5 +218,5 @@ async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
     """Every fixable issue of this integration is a wiring issue."""
-    entry_id, service = issue_data(data)
-    return WiringRepairFlow(entry_id, service)
+    data = data or {}
+    return WiringRepairFlow(str(data.get("entry_id", "")), Service(data["service"]))

@@ -15,14 +15,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Episode, Request, State, episode_label
 from .engine.views import episode_attributes, request_attributes
-from .entity import RequestEntity, service_device
-from .hub import (
-    MediaRequestTrackerConfigEntry,
-    TrackerHub,
+from .entity import (
+    RequestEntity,
     episode_unique_id,
     request_unique_id,
+    service_device,
 )
 
 PARALLEL_UPDATES = 0
@@ -60,9 +60,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the summary sensors now, request and episode sensors as they appear."""
-    hub = entry.runtime_data
+    data = entry.runtime_data
     async_add_entities(
-        SummarySensor(hub, entry.title, description) for description in SUMMARY_SENSORS
+        SummarySensor(data, entry.title, description) for description in SUMMARY_SENSORS
     )
 
     @callback
@@ -70,14 +70,14 @@ async def async_setup_entry(
         requests: list[Request], episodes: list[tuple[Request, Episode]]
     ) -> None:
         entities: list[SensorEntity] = [
-            RequestStatusSensor(hub, request) for request in requests
+            RequestStatusSensor(data, request) for request in requests
         ]
         entities += [
-            EpisodeStatusSensor(hub, request, episode) for request, episode in episodes
+            EpisodeStatusSensor(data, request, episode) for request, episode in episodes
         ]
         async_add_entities(entities)
 
-    entry.async_on_unload(hub.async_set_entity_factory(add_request_entities))
+    entry.async_on_unload(data.publisher.async_set_entity_factory(add_request_entities))
 
 
 class RequestStatusSensor(RequestEntity, SensorEntity):
@@ -89,9 +89,11 @@ class RequestStatusSensor(RequestEntity, SensorEntity):
     _attr_name = None
     _unrecorded_attributes = UNRECORDED_REQUEST_ATTRIBUTES
 
-    def __init__(self, hub: TrackerHub, request: Request) -> None:
+    def __init__(self, data: MediaRequestTrackerData, request: Request) -> None:
         """Create the sensor for one request."""
-        super().__init__(hub, request, request_unique_id(hub.entry_id, request.key))
+        super().__init__(
+            data, request, request_unique_id(data.publisher.entry_id, request.key)
+        )
 
     @property
     def native_value(self) -> str | None:
@@ -109,7 +111,9 @@ class RequestStatusSensor(RequestEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Ids, requester, progress and problem (DESIGN §4)."""
         request = self.request
-        return None if request is None else request_attributes(request)
+        if request is None:
+            return None
+        return request_attributes(request, self._data.texts.problem)
 
 
 class EpisodeStatusSensor(RequestEntity, SensorEntity):
@@ -120,10 +124,14 @@ class EpisodeStatusSensor(RequestEntity, SensorEntity):
     _attr_translation_key = "episode_status"
     _unrecorded_attributes = UNRECORDED_EPISODE_ATTRIBUTES
 
-    def __init__(self, hub: TrackerHub, request: Request, episode: Episode) -> None:
+    def __init__(
+        self, data: MediaRequestTrackerData, request: Request, episode: Episode
+    ) -> None:
         """Create the sensor for one episode."""
         super().__init__(
-            hub, request, episode_unique_id(hub.entry_id, request.key, episode)
+            data,
+            request,
+            episode_unique_id(data.publisher.entry_id, request.key, episode),
         )
         self._episode_key = episode.key
 
@@ -160,7 +168,7 @@ class EpisodeStatusSensor(RequestEntity, SensorEntity):
         episode = self.episode
         if request is None or episode is None:
             return None
-        return episode_attributes(request, episode)
+        return episode_attributes(request, episode, self._data.texts.problem)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,23 +210,29 @@ class SummarySensor(SensorEntity):
     entity_description: SummarySensorDescription
 
     def __init__(
-        self, hub: TrackerHub, title: str, description: SummarySensorDescription
+        self,
+        data: MediaRequestTrackerData,
+        title: str,
+        description: SummarySensorDescription,
     ) -> None:
         """Attach the count to the service device."""
-        self._hub = hub
+        self._data = data
         self.entity_description = description
-        self._attr_unique_id = f"{hub.entry_id}_{description.key}"
-        self._attr_device_info = service_device(hub, title)
+        entry_id = data.publisher.entry_id
+        self._attr_unique_id = f"{entry_id}_{description.key}"
+        self._attr_device_info = service_device(entry_id, title)
 
     @property
     def native_value(self) -> int:
         """The current count."""
-        return self.entity_description.count(self._hub.tracker.requests.values())
+        return self.entity_description.count(self._data.tracker.requests.values())
 
     async def async_added_to_hass(self) -> None:
         """Recount whenever any request changes."""
         self.async_on_remove(
             async_dispatcher_connect(
-                self.hass, self._hub.summary_signal, self.async_write_ha_state
+                self.hass,
+                self._data.publisher.summary_signal,
+                self.async_write_ha_state,
             )
         )

@@ -35,10 +35,11 @@ from homeassistant.helpers.target import (
 
 from .compat import vol
 from .const import DOMAIN
-from .coordinator import RadarrPoller, SonarrPoller
+from .data import MediaRequestTrackerData
 from .engine.models import Episode, MediaType, Request, Service, State
+from .engine.stored import timeline_dict
 from .engine.views import episode_attributes, request_attributes
-from .hub import TrackerHub, device_request
+from .entity import device_request
 from .sources.errors import UNUSABLE_ANSWER
 from .sources.radarr import RadarrClient
 from .sources.sonarr import SonarrClient
@@ -80,9 +81,9 @@ _SETTLED_EPISODES = frozenset({State.AVAILABLE, State.REMOVED})
 
 @dataclass(frozen=True, slots=True)
 class _Targeted:
-    """A request an action targets, with the hub that tracks it."""
+    """A request an action targets, with the entry's data that tracks it."""
 
-    hub: TrackerHub
+    data: MediaRequestTrackerData
     request: Request
 
 
@@ -114,22 +115,29 @@ async def _async_get_requests(call: ServiceCall) -> ServiceResponse:
     """The full data of the matching requests, newest first, across entries."""
     data = call.data
     matching = [
-        request
-        for hub in _entry_hubs(call.hass, data.get(ATTR_CONFIG_ENTRY_ID))
-        for request in hub.tracker.requests.values()
+        (entry_data, request)
+        for entry_data in _entries(call.hass, data.get(ATTR_CONFIG_ENTRY_ID))
+        for request in entry_data.tracker.requests.values()
         if _matches(request, data)
     ]
-    matching.sort(key=lambda request: request.jellyseerr_request_id, reverse=True)
-    return {"requests": [_request_view(r) for r in matching[: data[ATTR_LIMIT]]]}
+    matching.sort(key=lambda found: found[1].jellyseerr_request_id, reverse=True)
+    return {
+        "requests": [
+            _request_view(entry_data, request)
+            for entry_data, request in matching[: data[ATTR_LIMIT]]
+        ]
+    }
 
 
-def _entry_hubs(hass: HomeAssistant, entry_id: str | None) -> list[TrackerHub]:
-    """The hub of the given entry (which must be a loaded one of ours), else all."""
+def _entries(
+    hass: HomeAssistant, entry_id: str | None
+) -> list[MediaRequestTrackerData]:
+    """The given entry (which must be a loaded one of ours), else all loaded ones."""
     if entry_id is None:
-        return _loaded_hubs(hass)
+        return _loaded(hass)
     entry = service.async_get_config_entry(hass, DOMAIN, entry_id)
-    hub: TrackerHub = entry.runtime_data
-    return [hub]
+    entry_data: MediaRequestTrackerData = entry.runtime_data
+    return [entry_data]
 
 
 def _matches(request: Request, data: Mapping[str, Any]) -> bool:
@@ -146,24 +154,29 @@ def _matches(request: Request, data: Mapping[str, Any]) -> bool:
     return not search or search.casefold() in request.title.casefold()
 
 
-def _request_view(request: Request) -> dict[str, Any]:
+def _request_view(
+    entry_data: MediaRequestTrackerData, request: Request
+) -> dict[str, Any]:
     """The status sensor's attributes, plus the state, episodes and timeline (JSON)."""
+    render = entry_data.texts.problem
     return {
-        **request_attributes(request),
+        **request_attributes(request, render),
         "state": request.state.value,
         "episodes": [
-            _episode_view(request, request.episodes[key])
+            _episode_view(entry_data, request, request.episodes[key])
             for key in sorted(request.episodes)
         ],
         "timeline": [
-            {**entry.to_dict(), "time": entry.time.isoformat()}
+            {**timeline_dict(entry), "time": entry.time.isoformat()}
             for entry in request.timeline
         ],
     }
 
 
-def _episode_view(request: Request, episode: Episode) -> dict[str, Any]:
-    attributes = episode_attributes(request, episode)
+def _episode_view(
+    entry_data: MediaRequestTrackerData, request: Request, episode: Episode
+) -> dict[str, Any]:
+    attributes = episode_attributes(request, episode, entry_data.texts.problem)
     # Stalls are flagged on the request; the episode's flag is always false.
     del attributes["stalled"]
     return {**attributes, "state": episode.state.value}
@@ -175,15 +188,15 @@ def _episode_view(request: Request, episode: Episode) -> dict[str, Any]:
 async def _async_refresh(call: ServiceCall) -> None:
     """Poll the entries' services now; without a target, every loaded entry."""
     if TargetSelection(call.data).has_any_target:
-        hubs = list({t.hub.entry_id: t.hub for t in _targeted(call)}.values())
+        entries = _entries_of(_targeted(call))
     else:
-        hubs = _loaded_hubs(call.hass)
+        entries = _loaded(call.hass)
     # Each poller handles its own failures (its connectivity sensor shows them).
     await asyncio.gather(
         *(
             poller.async_request_refresh()
-            for hub in hubs
-            for poller in hub.pollers.values()
+            for entry_data in entries
+            for poller in entry_data.pollers.values()
         )
     )
 
@@ -212,26 +225,20 @@ def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
             },
         )
     if request.media_type is MediaType.MOVIE:
-        radarr = _poller(target.hub, RadarrPoller, request).client
-        return partial(_async_search_movie, radarr, request)
-    sonarr = _poller(target.hub, SonarrPoller, request).client
-    return partial(_async_search_series, sonarr, request)
+        if (radarr := target.data.radarr) is None:
+            raise _not_configured(Service.RADARR, request)
+        return partial(_async_search_movie, radarr.client, request)
+    if (sonarr := target.data.sonarr) is None:
+        raise _not_configured(Service.SONARR, request)
+    return partial(_async_search_series, sonarr.client, request)
 
 
-def _poller[P: (RadarrPoller, SonarrPoller)](
-    hub: TrackerHub, kind: type[P], request: Request
-) -> P:
-    """The entry's Radarr or Sonarr poller; retrying needs the service configured."""
-    poller = hub.pollers.get(kind.service.value)
-    if isinstance(poller, kind):
-        return poller
-    raise ServiceValidationError(
+def _not_configured(arr: Service, request: Request) -> ServiceValidationError:
+    """Retrying needs the service configured."""
+    return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="service_not_configured",
-        translation_placeholders={
-            "service": kind.service.display_name,
-            "title": request.title,
-        },
+        translation_placeholders={"service": arr.display_name, "title": request.title},
     )
 
 
@@ -308,19 +315,24 @@ def _upstream_errors(arr: Service) -> Iterator[None]:
 
 async def _async_forget(call: ServiceCall) -> None:
     """Stop tracking the requests for good; their devices and entities go."""
-    hubs: dict[str, TrackerHub] = {}
-    for target in _targeted(call):
-        target.hub.forget(target.request.key)
-        hubs[target.hub.entry_id] = target.hub
-    for hub in hubs.values():
+    targets = _targeted(call)
+    for entry_data in _entries_of(targets):
+        entry_data.tracking.forget(
+            target.request.key for target in targets if target.data is entry_data
+        )
         # Housekeeping removes the devices of requests that no longer show.
-        hub.async_housekeeping()
+        entry_data.tracking.async_housekeeping()
 
 
 # Targets
 
 
-def _loaded_hubs(hass: HomeAssistant) -> list[TrackerHub]:
+def _entries_of(targets: list[_Targeted]) -> list[MediaRequestTrackerData]:
+    """The entries of some targets, each once."""
+    return list({target.data.entry_id: target.data for target in targets}.values())
+
+
+def _loaded(hass: HomeAssistant) -> list[MediaRequestTrackerData]:
     return [
         entry.runtime_data for entry in hass.config_entries.async_loaded_entries(DOMAIN)
     ]
@@ -375,12 +387,12 @@ def _device_request(hass: HomeAssistant, device_id: str) -> tuple[str, str] | No
 def _tracked(hass: HomeAssistant, entry_id: str, key: str) -> _Targeted:
     """The request in its (loaded) entry; a pruned or forgotten one is an error."""
     entry = service.async_get_config_entry(hass, DOMAIN, entry_id)
-    hub: TrackerHub = entry.runtime_data
-    request = hub.tracker.requests.get(key)
+    entry_data: MediaRequestTrackerData = entry.runtime_data
+    request = entry_data.tracker.requests.get(key)
     if request is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="unknown_request",
             translation_placeholders={"request_key": key},
         )
-    return _Targeted(hub, request)
+    return _Targeted(entry_data, request)

@@ -15,11 +15,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
-from .engine.models import Request
+from .engine.stored import migrate_request, request_from_dict, request_to_dict
 from .engine.tracker import Tracker
 
 STORAGE_VERSION = 1
-STORAGE_MINOR_VERSION = 1
+# 1.2: problems are codes with placeholders, no longer English text.
+CODED_PROBLEMS = 2
+STORAGE_MINOR_VERSION = CODED_PROBLEMS
 SAVE_DELAY = 2.0
 MAX_SAVE_WAIT = 30.0
 
@@ -32,6 +34,8 @@ class StoredTracker(TypedDict):
     sightings: dict[str, str]
     sources_seen: NotRequired[dict[str, str]]
     backfilled: NotRequired[bool]
+    # Set by a migration: the loaded requests' problems must be derived again.
+    derive: NotRequired[bool]
 
 
 @dataclass(slots=True)
@@ -53,10 +57,13 @@ class _TrackerStore(Store[StoredTracker]):
         old_minor_version: int,
         old_data: dict[str, Any],
     ) -> dict[str, Any]:
-        """Bring data written by an older version of the integration up to date.
-
-        Version 1.1 is the first format; later versions add their steps here.
-        """
+        """Bring data written by an older version of the integration up to date."""
+        if old_major_version == 1 and old_minor_version < CODED_PROBLEMS:
+            old_data = {
+                **old_data,
+                "requests": [migrate_request(item) for item in old_data["requests"]],
+                "derive": True,
+            }
         return old_data
 
 
@@ -80,9 +87,10 @@ class TrackerStorage:
         if data is None:
             return
         tracker.load(
-            (Request.from_dict(item) for item in data["requests"]),
+            (request_from_dict(item) for item in data["requests"]),
             data["tombstones"],
             {int(tvdb): item for tvdb, item in data["sightings"].items()},
+            derive=data.get("derive", False),
         )
         notes.sources_seen.update(
             (source, datetime.fromisoformat(at))
@@ -118,7 +126,7 @@ class TrackerStorage:
 def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
     """The stored form: cached per-request dicts, so cheap even for thousands."""
     return {
-        "requests": [request.to_dict() for request in tracker.requests.values()],
+        "requests": [request_to_dict(request) for request in tracker.requests.values()],
         "tombstones": sorted(tracker.tombstones),
         "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
         "sources_seen": {

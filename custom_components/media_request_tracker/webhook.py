@@ -2,11 +2,11 @@
 
 A handler does little: refuse what is too big, unauthorised or malformed (4xx, one log
 line, nothing changed), parse the body into evidence with the source's own parser, and
-give it to the hub. Upstream apps do not retry, so valid bodies always get a fast 200.
+give it to the tracking. Upstream apps do not retry, so valid bodies always get a fast 200.
 """
 
 from base64 import b64decode
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 import hmac
 from http import HTTPStatus
 from typing import Any
@@ -23,23 +23,26 @@ from .const import (
     DOMAIN,
     LOGGER,
     MAX_WEBHOOK_BYTES,
-    PushSource,
+    PUSH_SERVICES,
 )
+from .data import MediaRequestTrackerConfigEntry
 from .engine.evidence import Evidence
-from .hub import Origin, TrackerHub
+from .engine.models import Service
+from .events import Origin
 from .sources import jellyfin, jellyseerr, radarr, sonarr
 from .sources.errors import InvalidPayload
+from .tracking import RequestTracking
 
 type Parser = Callable[[object], Evidence | None]
 
-PARSERS: dict[PushSource, Parser] = {
-    PushSource.JELLYSEERR: jellyseerr.parse_webhook,
-    PushSource.RADARR: radarr.parse_webhook,
-    PushSource.SONARR: sonarr.parse_webhook,
-    PushSource.JELLYFIN: jellyfin.parse_webhook,
+PARSERS: dict[Service, Parser] = {
+    Service.JELLYSEERR: jellyseerr.parse_webhook,
+    Service.RADARR: radarr.parse_webhook,
+    Service.SONARR: sonarr.parse_webhook,
+    Service.JELLYFIN: jellyfin.parse_webhook,
 }
 # Radarr and Sonarr authenticate with Basic auth; the others send a header verbatim.
-BASIC_AUTH_SOURCES = frozenset({PushSource.RADARR, PushSource.SONARR})
+BASIC_AUTH_SOURCES = frozenset({Service.RADARR, Service.SONARR})
 
 
 class Rejected(Exception):
@@ -54,18 +57,20 @@ class Rejected(Exception):
 
 @callback
 def async_register_webhooks(
-    hass: HomeAssistant, entry_data: Mapping[str, Any], title: str, hub: TrackerHub
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    tracking: RequestTracking,
 ) -> Callable[[], None]:
     """Register the four endpoints; returns the function that unregisters them."""
-    webhook_ids: dict[str, str] = entry_data[CONF_WEBHOOK_IDS]
-    for source in PushSource:
-        secret = (entry_data.get(source.value) or {}).get(CONF_WEBHOOK_SECRET)
+    webhook_ids: dict[str, str] = entry.data[CONF_WEBHOOK_IDS]
+    for service in PUSH_SERVICES:
+        secret = (entry.data.get(service) or {}).get(CONF_WEBHOOK_SECRET)
         webhook.async_register(
             hass,
             DOMAIN,
-            f"{title} ({source.value})",
-            webhook_ids[source.value],
-            _handler(hub, source, secret),
+            f"{entry.title} ({service})",
+            webhook_ids[service],
+            _handler(tracking, service, secret),
             allowed_methods=[hdrs.METH_POST],
         )
 
@@ -78,7 +83,7 @@ def async_register_webhooks(
 
 
 def _handler(
-    hub: TrackerHub, source: PushSource, secret: str | None
+    tracking: RequestTracking, source: Service, secret: str | None
 ) -> Callable[[HomeAssistant, str, web.Request], Any]:
     parse = PARSERS[source]
 
@@ -92,15 +97,15 @@ def _handler(
         except Rejected as err:
             LOGGER.warning("Refused a %s webhook: %s", source.value, err.reason)
             return web.Response(status=err.status, text=err.reason)
-        hub.record_source(source.value)
+        tracking.record_source(source)
         if evidence is not None:
-            hub.apply(evidence, Origin.WEBHOOK)
+            tracking.apply(evidence, Origin.WEBHOOK)
         return web.Response(status=HTTPStatus.OK)
 
     return handle
 
 
-def _check_secret(source: PushSource, secret: str, request: web.Request) -> None:
+def _check_secret(source: Service, secret: str, request: web.Request) -> None:
     """Compare the sender's secret in constant time."""
     header = request.headers.get(hdrs.AUTHORIZATION, "")
     if source in BASIC_AUTH_SOURCES:

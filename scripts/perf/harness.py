@@ -34,11 +34,13 @@ from homeassistant.helpers.json import json_bytes
 
 from custom_components.media_request_tracker import storage
 from custom_components.media_request_tracker.const import (
-    CONF_JELLYSEERR,
     CONF_WEBHOOK_IDS,
     DOMAIN,
 )
+from custom_components.media_request_tracker.data import MediaRequestTrackerData
+from custom_components.media_request_tracker.engine.models import Service
 from custom_components.media_request_tracker.engine.tracker import Tracker
+from custom_components.media_request_tracker.pollers import ServicePoller
 
 from .report import Result
 
@@ -108,10 +110,10 @@ class Integration:
         )
 
     @property
-    def pollers(self) -> Mapping[str, Any]:
+    def pollers(self) -> dict[Service, ServicePoller]:
         """The entry's pollers, by service."""
-        pollers: Mapping[str, Any] = self.entry.runtime_data.pollers
-        return pollers
+        data: MediaRequestTrackerData = self.entry.runtime_data
+        return data.pollers
 
 
 @asynccontextmanager
@@ -141,7 +143,7 @@ async def running_integration(
     ):
         async with async_test_home_assistant(config_dir=str(directory)) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            data = dict(services or {CONF_JELLYSEERR: UNREACHABLE_JELLYSEERR})
+            data = dict(services or {"jellyseerr": UNREACHABLE_JELLYSEERR})
             entry = MockConfigEntry(
                 domain=DOMAIN,
                 data={**data, CONF_WEBHOOK_IDS: HOOKS},

@@ -11,10 +11,7 @@ from dataclasses import dataclass
 import gc
 import time
 
-from custom_components.media_request_tracker.const import (
-    CONF_JELLYSEERR,
-    CONF_QBITTORRENT,
-)
+from custom_components.media_request_tracker.engine.models import Service as Configured
 from tests.simulator import Service
 
 from .remote import Traffic, traffic_between
@@ -44,7 +41,7 @@ class Cycle:
         return self.traffic[service].bytes / 1024
 
 
-async def poll_cycle(sim: Simulation, pollers: Mapping[str, object]) -> Cycle:
+async def poll_cycle(sim: Simulation, pollers: Mapping[Configured, object]) -> Cycle:
     """Refresh each poller once, one after the other, and count what it cost.
 
     A full garbage collection runs first, so that a cycle does not pay for the
@@ -71,14 +68,16 @@ async def bench_qbittorrent_sync(torrents: int, active: int) -> list[Result]:
     and the full update. Steady cycles follow 5 simulated seconds apart (the active
     poll interval) and ask only for what changed since the last one.
     """
-    async with simulated_integration((CONF_JELLYSEERR, CONF_QBITTORRENT)) as sim:
+    async with simulated_integration(
+        (Configured.JELLYSEERR, Configured.QBITTORRENT)
+    ) as sim:
         titles = await sim.stack.add_titles(
             "qbt", active, episodes=0, movies_only=True, stages=[Stage.DOWNLOADING]
         )
         await sim.stack.add_idle_torrents(torrents - active)
         await sim.stack.advance(60)  # the idle ones are seeding by now
         await sim.play(request_steps(titles) + grab_steps(titles))
-        pollers = {CONF_QBITTORRENT: sim.pollers[CONF_QBITTORRENT]}
+        pollers = {Configured.QBITTORRENT: sim.pollers[Configured.QBITTORRENT]}
         await sim.stack.forget_qbittorrent_sessions()
         first = await poll_cycle(sim, pollers)
         steady = []

@@ -13,25 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from custom_components.media_request_tracker.config_flow import service_config
-from custom_components.media_request_tracker.const import (
-    CONF_JELLYFIN,
-    CONF_JELLYSEERR,
-    CONF_QBITTORRENT,
-    CONF_RADARR,
-    CONF_SONARR,
-)
+from custom_components.media_request_tracker.engine.models import Service as Configured
 from tests.simulator import Service
 from tests.simulator.scenarios import Action
 
 from .harness import Integration, StateWatch, running_integration
 from .remote import RemoteStack, Sent
 
+# The integration's services, and the simulator's fake of each.
 POLLED_SERVICES = {
-    CONF_JELLYSEERR: Service.JELLYSEERR,
-    CONF_RADARR: Service.RADARR,
-    CONF_SONARR: Service.SONARR,
-    CONF_QBITTORRENT: Service.QBITTORRENT,
-    CONF_JELLYFIN: Service.JELLYFIN,
+    Configured.JELLYSEERR: Service.JELLYSEERR,
+    Configured.RADARR: Service.RADARR,
+    Configured.SONARR: Service.SONARR,
+    Configured.QBITTORRENT: Service.QBITTORRENT,
+    Configured.JELLYFIN: Service.JELLYFIN,
 }
 PUSHING_SERVICES = (
     Service.JELLYSEERR,
@@ -65,7 +60,7 @@ class Simulation:
         return f"{len(requests):,} req., {episodes:,} ep."
 
     @property
-    def pollers(self) -> dict[str, Any]:
+    def pollers(self) -> dict[Configured, Any]:
         """The pollers of the simulated services, by service."""
         return {
             name: poller
@@ -101,13 +96,13 @@ class Simulation:
 
 @asynccontextmanager
 async def simulated_integration(
-    services: Iterable[str] = tuple(POLLED_SERVICES), *, seed: int = 7
+    services: Iterable[Configured] = tuple(POLLED_SERVICES), *, seed: int = 7
 ) -> AsyncIterator[Simulation]:
     """The stack in its own process, and the integration polling it by hand."""
     stack = RemoteStack(seed)
     try:
         credentials = await stack.credentials()
-        configured = {
+        configured: dict[str, dict[str, Any]] = {
             name: service_config(name, credentials[POLLED_SERVICES[name]])
             for name in services
         }

@@ -17,7 +17,10 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.media_request_tracker import storage
 from custom_components.media_request_tracker.const import DOMAIN
-from custom_components.media_request_tracker.coordinator import VERIFY_ACTIVE
+from custom_components.media_request_tracker.engine.models import Service
+from custom_components.media_request_tracker.pollers.jellyfin import (
+    ACTIVE as VERIFY_ACTIVE,
+)
 
 from .harness import StateWatch, counted_store_writes, running_integration
 from .report import (
@@ -222,7 +225,7 @@ async def measure_playable_to_available(
         webhooks=False,
     )
     start = time.perf_counter()
-    await sim.pollers["jellyfin"].async_refresh()
+    await sim.pollers[Service.JELLYFIN].async_refresh()
     flips = [
         change[0]
         for entity_id in entities
@@ -263,13 +266,13 @@ async def measure_playable_to_available(
 
 def _request_entities(sim: Simulation, titles: Sequence[Title]) -> list[str]:
     """The request sensors of some titles (found by their title)."""
-    hub = sim.integration.entry.runtime_data
+    data = sim.integration.entry.runtime_data
     registry = er.async_get(sim.integration.hass)
     names = {title.name for title in titles}
     found = []
-    for request in hub.tracker.requests.values():
+    for request in data.tracker.requests.values():
         if request.title in names:
-            unique_id = f"{hub.entry_id}_request_{request.key}"
+            unique_id = f"{data.entry_id}_request_{request.key}"
             if entity_id := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
                 found.append(entity_id)
     return found
@@ -352,11 +355,11 @@ async def measure_steady_traffic(
 async def _poll_on_schedule(sim: Simulation, start: float, seconds: float) -> None:
     """Run each poller on its real interval until `seconds` have passed."""
     intervals = {
-        "qbittorrent": 5.0,
-        "radarr": 30.0,
-        "sonarr": 30.0,
-        "jellyfin": 30.0,
-        "jellyseerr": 60.0,
+        Service.QBITTORRENT: 5.0,
+        Service.RADARR: 30.0,
+        Service.SONARR: 30.0,
+        Service.JELLYFIN: 30.0,
+        Service.JELLYSEERR: 60.0,
     }
     due = dict.fromkeys(intervals, start)
     pollers = sim.pollers

@@ -1,0 +1,122 @@
+"""What a loaded config entry holds (`entry.runtime_data`), and its options."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import (
+    DEFAULT_BACKFILL_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_STALL_HOURS,
+    OPTION_BACKFILL_DAYS,
+    OPTION_EPISODE_ENTITIES,
+    OPTION_HISTORY_DAYS,
+    OPTION_REQUESTERS,
+    OPTION_RETENTION_DAYS,
+    OPTION_STALL_HOURS,
+)
+from .engine.models import Service, State
+
+if TYPE_CHECKING:
+    from .engine.tracker import Tracker
+    from .pollers import (
+        JellyfinPoller,
+        JellyseerrPoller,
+        QBittorrentPoller,
+        RadarrPoller,
+        ServicePoller,
+        ShokoPoller,
+        SonarrPoller,
+    )
+    from .publish import EntityPublisher
+    from .texts import Texts
+    from .tracking import RequestTracking
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerOptions:
+    """The entry's options (DESIGN §4), with their documented defaults."""
+
+    retention: timedelta
+    history: timedelta
+    episode_entities: bool
+    requesters: tuple[str, ...]
+    backfill: timedelta
+    stall_thresholds: dict[State, timedelta]
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> TrackerOptions:
+        """Read the options of an entry."""
+        options = entry.options
+        return cls(
+            retention=timedelta(
+                days=options.get(OPTION_RETENTION_DAYS, DEFAULT_RETENTION_DAYS)
+            ),
+            history=timedelta(
+                days=options.get(OPTION_HISTORY_DAYS, DEFAULT_HISTORY_DAYS)
+            ),
+            episode_entities=options.get(OPTION_EPISODE_ENTITIES, True),
+            requesters=tuple(options.get(OPTION_REQUESTERS, ())),
+            backfill=timedelta(
+                days=options.get(OPTION_BACKFILL_DAYS, DEFAULT_BACKFILL_DAYS)
+            ),
+            stall_thresholds={
+                State(state): timedelta(hours=hours)
+                for state, hours in {
+                    **DEFAULT_STALL_HOURS,
+                    **options.get(OPTION_STALL_HOURS, {}),
+                }.items()
+            },
+        )
+
+
+@dataclass(slots=True)
+class MediaRequestTrackerData:
+    """The entry's tracking, its texts, and a poller for each configured service."""
+
+    tracking: RequestTracking
+    texts: Texts
+    jellyseerr: JellyseerrPoller
+    radarr: RadarrPoller | None = None
+    sonarr: SonarrPoller | None = None
+    qbittorrent: QBittorrentPoller | None = None
+    jellyfin: JellyfinPoller | None = None
+    shoko: ShokoPoller | None = None
+
+    @property
+    def entry_id(self) -> str:
+        """The config entry this data belongs to."""
+        return self.tracking.publisher.entry_id
+
+    @property
+    def tracker(self) -> Tracker:
+        """The engine holding the entry's requests."""
+        return self.tracking.tracker
+
+    @property
+    def publisher(self) -> EntityPublisher:
+        """What keeps the entry's request entities current."""
+        return self.tracking.publisher
+
+    @property
+    def pollers(self) -> dict[Service, ServicePoller]:
+        """The pollers of the configured services, by service."""
+        configured: dict[Service, ServicePoller | None] = {
+            Service.JELLYSEERR: self.jellyseerr,
+            Service.RADARR: self.radarr,
+            Service.SONARR: self.sonarr,
+            Service.QBITTORRENT: self.qbittorrent,
+            Service.JELLYFIN: self.jellyfin,
+            Service.SHOKO: self.shoko,
+        }
+        return {
+            service: poller
+            for service, poller in configured.items()
+            if poller is not None
+        }
+
+
+type MediaRequestTrackerConfigEntry = ConfigEntry[MediaRequestTrackerData]

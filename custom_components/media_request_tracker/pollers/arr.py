@@ -1,0 +1,124 @@
+"""Radarr and Sonarr: their queues, and their libraries, while requests need them.
+
+The queue shows grabs (with or without their webhook), progress, and blocked or failed
+imports; the library shows files that are already there (a re-request Radarr satisfies
+with a file it has sends no webhook at all).
+"""
+
+from abc import abstractmethod
+from datetime import datetime, timedelta
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from ..data import MediaRequestTrackerConfigEntry
+from ..engine.models import MediaType, Request, Service, State
+from ..sources import radarr, sonarr
+from ..sources.arr import by_download, queue_grab, queue_status
+from ..sources.radarr import RadarrClient
+from ..sources.sonarr import SonarrClient
+from ..tracking import RequestTracking
+from .base import ServicePoller
+
+ACTIVE = timedelta(seconds=30)
+IDLE = timedelta(minutes=5)
+# Each tracked request's files are looked up at most this often.
+LIBRARY_CHECK_INTERVAL = timedelta(minutes=5)
+FOLLOWED = frozenset(
+    {
+        State.APPROVED,
+        State.GRABBING,
+        State.DOWNLOADING,
+        State.DOWNLOADED,
+        State.FAILED,
+    }
+)
+
+
+class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
+    """The queue and library of Radarr or Sonarr."""
+
+    media_type: MediaType
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MediaRequestTrackerConfigEntry,
+        tracking: RequestTracking,
+        client: ClientT,
+        *,
+        queue_progress: bool,
+    ) -> None:
+        """`queue_progress` is off when qBittorrent reports progress itself."""
+        super().__init__(hass, entry, tracking, IDLE)
+        self.client: ClientT = client
+        self._queue_progress = queue_progress
+        self._library_checked: dict[str, datetime] = {}
+
+    async def _async_poll(self) -> timedelta:
+        followed = [
+            request
+            for request in self.tracking.tracker.requests.values()
+            if request.media_type is self.media_type and request.state in FOLLOWED
+        ]
+        if not followed:
+            return IDLE
+        for records in by_download(await self.client.async_get_queue()).values():
+            self._apply(queue_grab(records, self.service))
+            with_progress = self._queue_progress or records[0].protocol != "torrent"
+            self._apply(
+                queue_status(records, self.service, with_progress=with_progress)
+            )
+        for request in self._due_for_library_check(followed):
+            await self._async_check_library(request)
+        return ACTIVE
+
+    def _due_for_library_check(self, followed: list[Request]) -> list[Request]:
+        """Requests not looked up for LIBRARY_CHECK_INTERVAL (a few API calls each)."""
+        now = dt_util.utcnow()
+        due = [
+            request
+            for request in followed
+            if (checked := self._library_checked.get(request.key)) is None
+            or now - checked >= LIBRARY_CHECK_INTERVAL
+        ]
+        self._library_checked = {
+            r.key: self._library_checked.get(r.key, now) for r in followed
+        }
+        for request in due:
+            self._library_checked[request.key] = now
+        return due
+
+    @abstractmethod
+    async def _async_check_library(self, request: Request) -> None:
+        """Evidence of files that are already in the library."""
+
+
+class RadarrPoller(ArrPoller[RadarrClient]):
+    """Radarr's queue, and movies whose file is already there."""
+
+    service = Service.RADARR
+    media_type = MediaType.MOVIE
+
+    async def _async_check_library(self, request: Request) -> None:
+        if request.tmdb_id is None:
+            return
+        movie = await self.client.async_get_movie(request.tmdb_id)
+        if movie is not None:
+            self._apply(radarr.library_evidence(movie))
+
+
+class SonarrPoller(ArrPoller[SonarrClient]):
+    """Sonarr's queue, and each show's aired episodes and their files."""
+
+    service = Service.SONARR
+    media_type = MediaType.TV
+
+    async def _async_check_library(self, request: Request) -> None:
+        if request.tvdb_id is None:
+            return
+        series = await self.client.async_get_series(request.tvdb_id)
+        if series is None:
+            return
+        episodes = await self.client.async_get_episodes(series.arr_id, dt_util.utcnow())
+        self._apply(sonarr.library_evidence(series, episodes))

@@ -1,0 +1,152 @@
+"""Jellyfin: whether an imported request is playable yet (verification).
+
+Jellyfin has no provider-id filter, so the poller narrows by title and year and lets
+the engine tell which items are the request's (`rules.library`).
+"""
+
+from dataclasses import replace
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+
+from ..data import MediaRequestTrackerConfigEntry
+from ..engine.evidence import ItemKind, LibraryItemEvidence
+from ..engine.models import MediaType, Request, Service, ShokoFile, State
+from ..engine.rules.library import is_named_like, is_request_item, shoko_series_ids
+from ..sources.jellyfin import JellyfinClient, LibraryItem, library_evidence
+from ..tracking import RequestTracking
+from .base import ServicePoller
+
+ACTIVE = timedelta(seconds=30)
+IDLE = timedelta(minutes=5)
+# Where a request waits for Jellyfin.
+AWAITING_LIBRARY = frozenset({State.IMPORTING, State.ANIME_MATCHING})
+
+
+class JellyfinPoller(ServicePoller):
+    """Movies and episodes of requests waiting to become playable."""
+
+    service = Service.JELLYFIN
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MediaRequestTrackerConfigEntry,
+        tracking: RequestTracking,
+        client: JellyfinClient,
+    ) -> None:
+        """Poll one Jellyfin."""
+        super().__init__(hass, entry, tracking, IDLE)
+        self.client = client
+
+    async def _async_poll(self) -> timedelta:
+        waiting = [
+            request
+            for request in self.tracking.tracker.requests.values()
+            if request.state in AWAITING_LIBRARY
+        ]
+        for request in waiting:
+            if request.media_type is MediaType.MOVIE:
+                await self._async_verify_movie(request)
+            else:
+                await self._async_verify_show(request)
+        return ACTIVE if waiting else IDLE
+
+    async def _async_verify_movie(self, request: Request) -> None:
+        """Shokofin's file id (anime), then TMDB/TVDB/IMDb ids, then title and year.
+
+        Shokofin gives anime no TMDB id by default, so its name is the last resort.
+        """
+        shoko = request.shoko
+        if (
+            shoko is not None
+            and shoko.matched
+            and await self._async_verify_shoko_movie(request, shoko)
+        ):
+            return
+        items = await self._async_movies(request.year, request.title)
+        if not any(is_request_item(request, item) for item in items):
+            items = await self._async_movies(None, request.title)
+        if found := next((i for i in items if is_request_item(request, i)), None):
+            self._apply(found)
+        elif request.is_anime and (
+            named := next((i for i in items if is_named_like(request, i)), None)
+        ):
+            # Found by name: the request's TMDB id tells the tracker which it is.
+            self._apply(replace(named, tmdb_id=request.tmdb_id))
+
+    async def _async_verify_shoko_movie(
+        self, request: Request, shoko: ShokoFile
+    ) -> bool:
+        """Find the movie by Shokofin's `Shoko File` id.
+
+        As a movie of its year, or as an episode of its Shoko series: Shokofin files
+        some anime movies as series.
+        """
+        for item in await self._async_movies(request.year, None):
+            if item.shoko_file_id == shoko.file_id:
+                self._apply(item)
+                return True
+        if shoko.series_id is None:
+            return False
+        for series in await self._async_find_series(request, {shoko.series_id}):
+            for episode in await self._async_episodes(series):
+                if episode.shoko_file_id == shoko.file_id:
+                    self._apply(episode)
+                    return True
+        return False
+
+    async def _async_verify_show(self, request: Request) -> None:
+        """The show's series (Shokofin's by their Shoko series), then its episodes."""
+        for series in await self._async_find_series(request, shoko_series_ids(request)):
+            self._apply(series)
+            for episode in await self._async_episodes(series):
+                self._apply(episode)
+
+    async def _async_movies(
+        self, year: int | None, title: str | None
+    ) -> list[LibraryItemEvidence]:
+        """Playable movies of that year and/or title."""
+        found = await self.client.async_find_movies(year=year, search_term=title)
+        return _playable(found, ItemKind.MOVIE)
+
+    async def _async_episodes(
+        self, series: LibraryItemEvidence
+    ) -> list[LibraryItemEvidence]:
+        """Playable episodes of a series."""
+        found = await self.client.async_get_episodes(series.item_id)
+        return _playable(found, ItemKind.EPISODE)
+
+    async def _async_find_series(
+        self, request: Request, shoko_series: set[int]
+    ) -> list[LibraryItemEvidence]:
+        """Series with the request's ids or one of these Shoko series ids.
+
+        Searched by title; Shokofin names anime after AniDB, so Shoko series are
+        looked for among all series of the request's year too.
+        """
+
+        def ours(item: LibraryItemEvidence) -> bool:
+            return (
+                is_request_item(request, item) or item.shoko_series_id in shoko_series
+            )
+
+        by_title = await self.client.async_find_series(
+            search_term=request.title, year=None
+        )
+        found = [item for item in _evidence(by_title, ItemKind.SERIES) if ours(item)]
+        if found or not shoko_series:
+            return found
+        by_year = await self.client.async_find_series(
+            search_term=None, year=request.year
+        )
+        return [item for item in _evidence(by_year, ItemKind.SERIES) if ours(item)]
+
+
+def _evidence(items: list[LibraryItem], kind: ItemKind) -> list[LibraryItemEvidence]:
+    return [library_evidence(item, kind) for item in items]
+
+
+def _playable(items: list[LibraryItem], kind: ItemKind) -> list[LibraryItemEvidence]:
+    """Items with a real file: metadata stubs carry ids but are not playable."""
+    return _evidence([item for item in items if item.playable], kind)

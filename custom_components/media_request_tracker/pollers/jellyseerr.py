@@ -1,0 +1,91 @@
+"""Jellyseerr: its requests, newest first; cheap, and nothing is missed.
+
+This finds requests made while Home Assistant was down, or while another tool owns
+Jellyseerr's one webhook. The first poll imports recent history (the backfill).
+"""
+
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from ..const import LOGGER
+from ..data import MediaRequestTrackerConfigEntry
+from ..engine.evidence import RequestStatus
+from ..engine.models import Service
+from ..events import Origin
+from ..sources.errors import CannotConnect, InvalidPayload, NotFound, WrongService
+from ..sources.jellyseerr import (
+    JellyseerrClient,
+    MediaDetails,
+    RemoteRequest,
+    request_evidence,
+)
+from ..tracking import RequestTracking
+from .base import ServicePoller
+
+INTERVAL = timedelta(seconds=60)
+NEW_REQUESTS_PER_POLL = 20
+BACKFILL_REQUESTS = 100
+
+
+class JellyseerrPoller(ServicePoller):
+    """The most recently changed requests, every minute."""
+
+    service = Service.JELLYSEERR
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MediaRequestTrackerConfigEntry,
+        tracking: RequestTracking,
+        client: JellyseerrClient,
+        backfill: timedelta,
+    ) -> None:
+        """Poll one Jellyseerr; `backfill` limits the very first import."""
+        super().__init__(hass, entry, tracking, INTERVAL)
+        self.client = client
+        self._backfill = backfill
+
+    async def _async_poll(self) -> timedelta:
+        tracking = self.tracking
+        first = not tracking.backfilled
+        since = dt_util.utcnow() - self._backfill
+        skipped: list[str] = []
+        take = BACKFILL_REQUESTS if first else NEW_REQUESTS_PER_POLL
+        for remote in await self.client.async_get_requests(take):
+            known = remote.request_key in tracking.tracker.requests
+            if not known and remote.request_key in tracking.tracker.tombstones:
+                continue
+            if (
+                not known
+                and first
+                and (
+                    remote.updated_at < since
+                    or remote.status is RequestStatus.AVAILABLE
+                )
+            ):
+                # Years of old, finished requests must not flood devices and events,
+                # now or when a later poll lists them again.
+                skipped.append(remote.request_key)
+                continue
+            details = None if known else await self._async_details(remote)
+            if known or details is not None:
+                self._apply(
+                    request_evidence(remote, details),
+                    Origin.BACKFILL if first else Origin.POLL,
+                )
+        if first:
+            tracking.finish_backfill(skipped)
+        return INTERVAL
+
+    async def _async_details(self, remote: RemoteRequest) -> MediaDetails | None:
+        """Title, year and poster of a new request's title."""
+        try:
+            return await self.client.async_get_details(
+                remote.media_type, remote.tmdb_id
+            )
+        except (CannotConnect, WrongService, NotFound, InvalidPayload) as err:
+            # Jellyseerr answers 500 when TMDB fails it; the next poll tries again.
+            LOGGER.debug("No details for request %s yet: %s", remote.request_key, err)
+            return None

@@ -1,0 +1,190 @@
+"""Entities of the tracked requests: made as requests appear, refreshed as they change.
+
+Entities never hold their own copy of the truth: they read the tracker when their
+request's signal says it changed. Signals are per request, so a webhook about one
+request touches only that request's entities, however many are tracked. Requests show
+while active and for the retention period after; then their devices are removed.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, PROGRESS_INTERVAL
+from .data import TrackerOptions
+from .engine.changes import Outcome
+from .engine.models import Episode, Request
+from .engine.tracker import Tracker
+from .engine.views import request_progress
+from .entity import episode_unique_id, request_unique_id
+
+type EntityFactory = Callable[[list[Request], list[tuple[Request, Episode]]], None]
+
+
+class EntityPublisher:
+    """Creates, refreshes and expires one entry's request entities."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        tracker: Tracker,
+        options: TrackerOptions,
+    ) -> None:
+        """Publish the tracker's requests; nothing shows until a factory is set."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self._tracker = tracker
+        self._options = options
+        self._factory: EntityFactory | None = None
+        self._shown: set[str] = set()
+        # Unique ids of new entities not registered yet, by request, and who wants
+        # to know once a request's are (its events wait for their ids).
+        self._awaiting: dict[str, set[str]] = {}
+        self._on_ready: Callable[[str], None] = lambda _key: None
+        # Live progress last written to each request's entities, and when.
+        self._published: dict[str, tuple[int | None, datetime]] = {}
+
+    @property
+    def summary_signal(self) -> str:
+        """Dispatcher signal sent after any change (for the summary sensors)."""
+        return f"{DOMAIN}_{self.entry_id}_summary"
+
+    def request_signal(self, request_key: str) -> str:
+        """Dispatcher signal sent when one request changes."""
+        return f"{DOMAIN}_{self.entry_id}_request_{request_key}"
+
+    @callback
+    def async_set_entity_factory(self, factory: EntityFactory) -> CALLBACK_TYPE:
+        """Let the sensor platform create entities for requests, now and later."""
+        self._factory = factory
+        now = dt_util.utcnow()
+        shown = [r for r in self._tracker.requests.values() if self._shows(r, now)]
+        self._create(shown, [(r, ep) for r in shown for ep in r.episodes.values()])
+
+        @callback
+        def remove_factory() -> None:
+            self._factory = None
+            self._shown.clear()
+
+        return remove_factory
+
+    @callback
+    def notify_when_ready(self, on_ready: Callable[[str], None]) -> None:
+        """Call `on_ready(request_key)` once a request's new entities are registered."""
+        self._on_ready = on_ready
+
+    def awaiting(self, request_key: str) -> bool:
+        """Whether some of the request's new entities are not registered yet."""
+        return request_key in self._awaiting
+
+    @callback
+    def entity_added(self, request_key: str, unique_id: str) -> None:
+        """A request's entity is registered: once all are, say it is ready."""
+        waiting = self._awaiting.get(request_key)
+        if waiting is None:
+            return
+        waiting.discard(unique_id)
+        if not waiting:
+            del self._awaiting[request_key]
+            self._on_ready(request_key)
+
+    @callback
+    def publish(self, outcome: Outcome) -> None:
+        """New requests and episodes get entities; changed ones refresh."""
+        now = dt_util.utcnow()
+        newly_shown = [
+            request
+            for request in outcome.touched.values()
+            if request.key not in self._shown and self._shows(request, now)
+        ]
+        new_episodes = [
+            (request, episode)
+            for request, episode in outcome.new_episodes
+            if request.key in self._shown
+        ]
+        new_episodes += [(r, ep) for r in newly_shown for ep in r.episodes.values()]
+        self._create(newly_shown, new_episodes)
+        for key in outcome.touched:
+            async_dispatcher_send(self.hass, self.request_signal(key))
+        async_dispatcher_send(self.hass, self.summary_signal)
+
+    @callback
+    def publish_progress(self, requests: Iterable[Request], now: datetime) -> None:
+        """Let live numbers reach entities at most every 30 s, or on a 1-point change.
+
+        The recorder and the event bus stay quiet during downloads (DESIGN §2.6).
+        """
+        for request in requests:
+            progress = request_progress(request)
+            published = self._published.get(request.key)
+            if published is not None:
+                last_progress, last_time = published
+                moved = (
+                    progress is not None
+                    and last_progress is not None
+                    and abs(progress - last_progress) >= 1
+                )
+                if not moved and now - last_time < PROGRESS_INTERVAL:
+                    continue
+            self._published[request.key] = (progress, now)
+            async_dispatcher_send(self.hass, self.request_signal(request.key))
+
+    @callback
+    def withdraw(self, request_keys: Iterable[str]) -> None:
+        """Requests that left the tracker (forgotten, pruned) show no more."""
+        for key in request_keys:
+            self._shown.discard(key)
+            self._published.pop(key, None)
+        async_dispatcher_send(self.hass, self.summary_signal)
+
+    @callback
+    def remove_expired(self, now: datetime) -> None:
+        """Devices of requests that no longer show (expired, forgotten) are removed."""
+        requests = self._tracker.requests
+        self._shown.intersection_update(
+            key
+            for key in self._shown
+            if (request := requests.get(key)) is not None and self._shows(request, now)
+        )
+        device_registry = dr.async_get(self.hass)
+        wanted = {request_unique_id(self.entry_id, key) for key in self._shown}
+        wanted.add(self.entry_id)
+        for device in dr.async_entries_for_config_entry(device_registry, self.entry_id):
+            if not any(
+                domain == DOMAIN and identifier in wanted
+                for domain, identifier in device.identifiers
+            ):
+                device_registry.async_remove_device(device.id)
+
+    def _shows(self, request: Request, now: datetime) -> bool:
+        """Active requests have entities; terminal ones for the retention period."""
+        if not request.is_terminal:
+            return True
+        changed = request.updated_at or request.created_at
+        return now - changed < self._options.retention
+
+    @callback
+    def _create(
+        self, requests: list[Request], episodes: Iterable[tuple[Request, Episode]]
+    ) -> None:
+        if self._factory is None:
+            return
+        episodes = list(episodes) if self._options.episode_entities else []
+        if not requests and not episodes:
+            return
+        for request in requests:
+            self._shown.add(request.key)
+            self._expect(request.key, request_unique_id(self.entry_id, request.key))
+        for request, episode in episodes:
+            self._expect(
+                request.key, episode_unique_id(self.entry_id, request.key, episode)
+            )
+        self._factory(requests, episodes)
+
+    def _expect(self, request_key: str, unique_id: str) -> None:
+        self._awaiting.setdefault(request_key, set()).add(unique_id)

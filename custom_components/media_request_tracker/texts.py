@@ -1,0 +1,82 @@
+"""Problems and waiting reasons as text, in Home Assistant's configured language.
+
+The engine names codes with placeholders; their sentences live in `strings.json`
+under `common` (`problem_<code>`, `waiting_<code>`), so they are translated like
+every other string, and a `state` placeholder reads as the translated state name.
+The texts are loaded once and again whenever the language changes.
+"""
+
+from collections import defaultdict
+
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.translation import async_get_translations
+
+from .const import DOMAIN
+from .engine.codes import Params, Problem, Waiting
+from .engine.models import episode_label
+
+_COMMON = f"component.{DOMAIN}.common."
+_STATES = f"component.{DOMAIN}.entity.sensor.request_status.state."
+
+
+class Texts:
+    """Renders codes with the translations of the configured language."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Nothing is loaded until `async_load`."""
+        self._hass = hass
+        self._common: dict[str, str] = {}
+        self._states: dict[str, str] = {}
+
+    async def async_load(self) -> None:
+        """Load (again) the texts of Home Assistant's current language."""
+        language = self._hass.config.language
+        common = await async_get_translations(self._hass, language, "common", [DOMAIN])
+        entity = await async_get_translations(self._hass, language, "entity", [DOMAIN])
+        self._common = {
+            key.removeprefix(_COMMON): text
+            for key, text in common.items()
+            if key.startswith(_COMMON)
+        }
+        self._states = {
+            key.removeprefix(_STATES): text
+            for key, text in entity.items()
+            if key.startswith(_STATES)
+        }
+
+    @callback
+    def async_follow_language(self) -> CALLBACK_TYPE:
+        """Reload whenever the core configuration (and so the language) changes."""
+
+        async def reload(_event: Event) -> None:
+            await self.async_load()
+
+        return self._hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, reload)
+
+    def problem(self, problem: Problem | None) -> str | None:
+        """A problem's sentence: the episode it concerns first, the wait last."""
+        if problem is None:
+            return None
+        extra = (
+            {}
+            if problem.waiting is None
+            else {"waiting": self.waiting(problem.waiting)}
+        )
+        text = self._format(f"problem_{problem.code}", problem.params, extra)
+        if problem.episode is not None:
+            return f"{episode_label(problem.episode)}: {text}"
+        return text
+
+    def waiting(self, waiting: Waiting) -> str:
+        """What something waits for, as a sentence."""
+        return self._format(f"waiting_{waiting.code}", waiting.params, {})
+
+    def _format(self, key: str, params: Params, extra: dict[str, str]) -> str:
+        """Fill a text's placeholders; a missing one is left empty, not an error."""
+        values: defaultdict[str, str] = defaultdict(str, params)
+        values.update(extra)
+        if state := values.get("state"):
+            values["state"] = self._states.get(state, state)
+        template = self._common.get(key, key)
+        return template.format_map(values).strip()
