@@ -171,6 +171,12 @@ def record(**changes: object) -> QueueItem:
         ({"tracked_state": "importing"}, Stage.DOWNLOADED, None, None),
         ({"tracked_state": "imported"}, Stage.IMPORTED, None, None),
         (
+            {"tracked_state": "ignored", "messages": ("Manually ignored",)},
+            Stage.DOWNLOADING,
+            Problem(ProblemCode.IGNORED, params(message="Manually ignored")),
+            None,
+        ),
+        (
             {"tracked_state": "importblocked"},
             Stage.DOWNLOADED,
             Problem(ProblemCode.IMPORT_BLOCKED),
@@ -198,7 +204,7 @@ def record(**changes: object) -> QueueItem:
             {"tracked_status": "warning", "messages": ("Stalled",)},
             Stage.DOWNLOADING,
             None,
-            STALLED,
+            Waiting(WaitingCode.ARR_HEALTH, params(message="Stalled")),
         ),
     ],
 )
@@ -209,24 +215,21 @@ def test_queue_states(
     stall: Waiting | None,
 ) -> None:
     """TrackedDownloadState and status map to our stages, problems and stalls."""
-    status = queue_status([record(**changes)], Service.SONARR, with_progress=True)
+    status = queue_status([record(**changes)], Service.SONARR)
     assert status is not None
     assert (status.stage, status.problem, status.stall) == (stage, problem, stall)
 
 
 def test_queue_progress_and_grab() -> None:
-    """Progress from size/sizeleft when asked; a grab names every episode of it."""
+    """Progress from size/sizeleft; a grab names every episode of it."""
     items = [record(), record(episode=3, episode_id=71, episode_tvdb_id=56)]
-    with_progress = queue_status(items, Service.SONARR, with_progress=True)
-    without = queue_status(items, Service.SONARR, with_progress=False)
-    assert with_progress is not None
-    assert without is not None
-    assert (with_progress.progress, with_progress.eta) == (0.75, 90)
-    assert (without.progress, without.eta) == (None, None)
+    status = queue_status(items, Service.SONARR)
+    assert status is not None
+    assert (status.progress, status.eta) == (0.75, 90)
     grab = queue_grab(items, Service.SONARR)
     assert grab is not None
     assert [(ref.season, ref.number) for ref in grab.episodes] == [(1, 2), (1, 3)]
     assert grab.media.tvdb_id == 5
     pending = record(download_id=None)
-    assert queue_status([pending], Service.SONARR, with_progress=True) is None
+    assert queue_status([pending], Service.SONARR) is None
     assert queue_grab([pending], Service.SONARR) is None

@@ -21,7 +21,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
 from custom_components.media_request_tracker.const import DOMAIN
-from custom_components.media_request_tracker.engine.models import Request, State
+from custom_components.media_request_tracker.engine.models import (
+    Episode,
+    Request,
+    State,
+)
 from custom_components.media_request_tracker.pollers import (
     shoko as shoko_module,
     signalr,
@@ -144,6 +148,11 @@ def file_event(name: str, file_id: int, path: str, folder: int = 2, **more: Any)
         ImportFolderID=folder,
         **more,
     )
+
+
+def is_matched(track: Request | Episode) -> bool:
+    """Whether Shoko matched the track's file."""
+    return track.shoko is not None and track.shoko.matched
 
 
 def violet(entry: MockConfigEntry) -> Request:
@@ -304,7 +313,8 @@ async def test_missed_events_are_found_by_path(
     entry.runtime_data.tracker.shoko_folders[2] = "/data/anime/movies/"
     await poller.folders.async_get(2)
     await poller.async_refresh()
-    assert violet(entry).state is State.IMPORTING
+    assert is_matched(violet(entry))
+    assert violet(entry).state is State.ANIME_MATCHING
     (lookup,) = [call[1] for call in rest.mock_calls if "PathEndsWith" in str(call[1])]
     assert lookup.query["path"] == f"/mnt/anime/movies/{VIOLET_FILE}"
     await hass.config_entries.async_unload(entry.entry_id)
@@ -414,9 +424,10 @@ async def test_anime_episodes_are_matched_and_available_one_by_one(
             "FileMatched",
             file_event("FileMatched", 300 + n, path, 1, CrossReferences=[xref]),
         )
-    await until(hass, lambda: show.episodes[(1, 2)].state is State.IMPORTING)
-    assert show.episodes[(1, 3)].state is State.ANIME_MATCHING
-    assert show.state is State.ANIME_MATCHING
+    await until(hass, lambda: is_matched(show.episodes[(1, 2)]))
+    assert not is_matched(show.episodes[(1, 3)])
+    # Matched or not, each episode stays anime_matching until Jellyfin shows it.
+    assert {ep.state for ep in show.episodes.values()} == {State.ANIME_MATCHING}
 
     series = {
         "Id": "f" * 32,
@@ -460,8 +471,7 @@ async def test_movie_filed_as_a_series_and_by_name(
     await import_violet(post)
     rest.get(f"{server.url}/api/v3/File/220", status=404)
     await send(server, "FileMatched", file_event("FileMatched", 220, VIOLET_FILE))
-    await until(hass, lambda: violet(entry).state is State.IMPORTING)
-    assert violet(entry).shoko is not None
+    await until(hass, lambda: is_matched(violet(entry)))
 
     series = {
         "Id": "e" * 32,

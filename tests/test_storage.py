@@ -11,9 +11,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.storage import Store
+from homeassistant.util.file import WriteError
 
 from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import Request
@@ -23,6 +26,7 @@ from custom_components.media_request_tracker.engine.stored import (
 from custom_components.media_request_tracker.pollers.signalr import SignalRLink
 from custom_components.media_request_tracker.storage import (
     MAX_SAVE_WAIT,
+    SAVE_RETRY,
     STORAGE_MINOR_VERSION,
     STORAGE_VERSION,
 )
@@ -97,7 +101,8 @@ async def test_restart_mid_season_pack_completes_without_duplicates(
 
     restored = loaded_entry.runtime_data.tracker.requests["90"]
     assert stored_json(restored) == before
-    assert restored.state == "importing"
+    # Half the files are in: the pack waits on the episodes still to import.
+    assert restored.state == "downloaded"
     entities_after = er.async_entries_for_config_entry(
         er.async_get(hass), loaded_entry.entry_id
     )
@@ -119,7 +124,10 @@ async def test_restart_mid_season_pack_completes_without_duplicates(
     final = loaded_entry.runtime_data.tracker.requests["90"]
     assert final.state == "available"
     assert len(final.episodes) == 12
-    assert events.transitions("90") == [("importing", "available")]
+    assert events.transitions("90") == [
+        ("downloaded", "importing"),
+        ("importing", "available"),
+    ]
     assert all(
         data["from_state"] is not None
         for data in events.of("media_request_tracker_episode_state_changed")
@@ -203,6 +211,25 @@ def version_1_1_store() -> dict[str, Any]:
                     "timeline": [],
                 },
                 {
+                    "key": "83",
+                    "media_type": "movie",
+                    "title": "Paprika",
+                    "created_at": created,
+                    "tmdb_id": 4977,
+                    "stage": 2,
+                    "downloads": [
+                        {
+                            "download_id": "MIR",
+                            "stage": 5,
+                            "problem": {"text": "Unable to parse", "stage": 5},
+                        }
+                    ],
+                    "state": "failed",
+                    "problem_text": "Unable to parse",
+                    "stall_reason": "Downloaded, but Radarr/Sonarr has not imported",
+                    "reached": {"failed": created},
+                },
+                {
                     "key": "81",
                     "media_type": "movie",
                     "title": "Perfect Blue",
@@ -262,7 +289,7 @@ async def test_text_problems_of_version_1_1_become_codes(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     tracker = entry.runtime_data.tracker
-    assert set(tracker.requests) == {"80", "81", "82"}
+    assert set(tracker.requests) == {"80", "81", "82", "83"}
     assert tracker.tombstones == {"12"}
 
     def attributes(key: str) -> dict[str, Any]:
@@ -279,6 +306,11 @@ async def test_text_problems_of_version_1_1_become_codes(
         "Radarr/Sonarr cannot import the download. Movie title mismatch",
     )
     assert attributes("81")["problem_code"] == "jellyseerr_failed"
+    # Words a webhook brought (no poller named) were Manual Interaction Required.
+    assert attributes("83")["problem_code"] == "manual_interaction"
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}"]
+    assert (stored["version"], stored["minor_version"]) == (1, 2)
+    assert "stall_reason" not in json.dumps(stored)
     assert (attributes("82")["problem_code"], attributes("82")["stalled"]) == (
         "file_not_matched",
         True,
@@ -286,3 +318,58 @@ async def test_text_problems_of_version_1_1_become_codes(
     assert attributes("82")["problem"] == (
         "Shoko Server could not match Akira (1988).mkv with AniDB."
     )
+
+
+async def test_unreadable_store_is_kept_aside_and_tracking_starts_afresh(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Data we cannot read is kept, a repair says so, and the entry still starts."""
+    key = f"{DOMAIN}.{config_entry.entry_id}"
+    damaged = {"requests": [{"key": "80", "state": "teleporting"}], "tombstones": []}
+    hass_storage[key] = {"version": 1, "minor_version": 2, "key": key, "data": damaged}
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data.tracker.requests == {}
+    (kept,) = [k for k in hass_storage if k.startswith(f"{key}.damaged.")]
+    assert hass_storage[kept]["data"] == damaged
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"storage_damaged_{config_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["kept"] == f".storage/{kept}"
+    # Jellyseerr's history is imported again (the backfill's larger page).
+    (listing,) = [
+        call for call in jellyseerr_ok.mock_calls if "request" in str(call[1])
+    ]
+    assert listing[1].query["take"] == "100"
+
+
+async def test_a_failed_write_is_tried_again(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A full disk loses nothing: the same truth is written once it has room."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}"
+    full = AsyncMock(side_effect=WriteError("No space left on device"))
+    with patch.object(Store, "_async_write_data", full):
+        await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+        freezer.tick(5)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert full.await_count
+    assert key not in hass_storage
+    for wait in (SAVE_RETRY, 5):  # the retry, then the save it schedules
+        freezer.tick(wait)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    (request,) = hass_storage[key]["data"]["requests"]
+    assert request["key"] == "80"

@@ -1,12 +1,16 @@
 """Problems and waiting reasons, rendered in Home Assistant's language."""
 
+from typing import Any
 from unittest.mock import patch
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
+from custom_components.media_request_tracker import texts
+from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.codes import (
     Problem,
     ProblemCode,
@@ -14,6 +18,8 @@ from custom_components.media_request_tracker.engine.codes import (
     WaitingCode,
     params,
 )
+
+from .conftest import Post
 
 
 async def test_placeholders_episode_and_wait_are_filled(
@@ -37,12 +43,26 @@ async def test_placeholders_episode_and_wait_are_filled(
 
 
 async def test_texts_follow_the_language(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
 ) -> None:
-    """A change of Home Assistant's language loads its texts again."""
-    texts = loaded_entry.runtime_data.texts
-    with patch.object(texts, "async_load") as load:
+    """A change of Home Assistant's language redraws the problems in it."""
+    await post("jellyseerr", "jellyseerr/media_failed_movie.json")
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{loaded_entry.entry_id}_request_72"
+    )
+    assert entity_id is not None
+    assert hass.states.get(entity_id).attributes["problem_code"] == "jellyseerr_failed"
+    key = f"component.{DOMAIN}.common.problem_jellyseerr_failed"
+    german = {key: "Jellyseerr konnte die Anfrage nicht weitergeben."}
+
+    async def translations(*args: Any, **kwargs: Any) -> dict[str, str]:
+        return german if hass.config.language == "de" else {}
+
+    with patch(f"{texts.__name__}.async_get_translations", translations):
+        hass.bus.async_fire(EVENT_CORE_CONFIG_UPDATE, {})
+        await hass.async_block_till_done()
+        assert hass.states.get(entity_id).attributes["problem"] != german[key]
         hass.config.language = "de"
         hass.bus.async_fire(EVENT_CORE_CONFIG_UPDATE, {"language": "de"})
         await hass.async_block_till_done()
-    load.assert_awaited_once()
+    assert hass.states.get(entity_id).attributes["problem"] == german[key]

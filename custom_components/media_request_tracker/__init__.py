@@ -22,7 +22,13 @@ from .clients import (
     radarr_client,
     sonarr_client,
 )
-from .const import DOMAIN, HOUSEKEEPING_INTERVAL, LOGGER, STALL_CHECK_INTERVAL
+from .const import (
+    DOMAIN,
+    HOUSEKEEPING_INTERVAL,
+    LOGGER,
+    NO_URL_UNIQUE_ID,
+    STALL_CHECK_INTERVAL,
+)
 from .data import (
     MediaRequestTrackerConfigEntry,
     MediaRequestTrackerData,
@@ -41,19 +47,22 @@ from .pollers import (
     async_setup_shoko,
 )
 from .publish import EntityPublisher
-from .repairs import async_check_silent_sources, async_check_wiring
+from .repairs import (
+    Repair,
+    async_check_silent_sources,
+    async_check_wiring,
+    async_raise,
+)
 from .services import async_setup_services
 from .sources.errors import InvalidAuth, UpstreamError
 from .sources.jellyseerr import JellyseerrClient
-from .storage import TrackerStorage
+from .storage import EntryNotes, Loaded, TrackerStorage, async_remove_storage
 from .texts import Texts
 from .tracking import RequestTracking
 from .webhook import async_register_webhooks
 from .wiring import async_unwire
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
-# Config entry 1.2: no unique id (it was Jellyseerr's URL).
-NO_URL_UNIQUE_ID = 2
 CARD_URL = f"/{DOMAIN}/media-request-card.js"
 CARD_PATH = Path(__file__).parent / "frontend" / "media-request-card.js"
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -92,7 +101,9 @@ async def async_migrate_entry(
     if entry.version > 1:
         return False
     if entry.minor_version < NO_URL_UNIQUE_ID:
-        hass.config_entries.async_update_entry(entry, unique_id=None, minor_version=2)
+        hass.config_entries.async_update_entry(
+            entry, unique_id=None, minor_version=NO_URL_UNIQUE_ID
+        )
         LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
     return True
 
@@ -111,9 +122,11 @@ async def async_setup_entry(
     options = TrackerOptions.from_entry(entry)
     texts = Texts(hass)
     await texts.async_load()
-    entry.async_on_unload(texts.async_follow_language())
     tracking = _tracking(hass, entry, options, texts)
-    await tracking.async_load()
+    entry.async_on_unload(texts.async_follow_language(tracking.publisher.refresh_all))
+    if await tracking.async_load() is Loaded.DAMAGED:
+        kept = f".storage/{tracking.storage.damaged_key}"
+        async_raise(hass, entry, Repair.STORAGE_DAMAGED, kept=kept)
     entry.runtime_data = data = _runtime_data(hass, entry, tracking, texts, jellyseerr)
     entry.async_on_unload(async_register_webhooks(hass, entry, tracking))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -163,7 +176,7 @@ def _tracking(
     publisher = EntityPublisher(hass, entry.entry_id, tracker, options)
     return RequestTracking(
         tracker,
-        TrackerStorage(hass, entry.entry_id),
+        TrackerStorage(hass, entry.entry_id, tracker, EntryNotes()),
         options,
         publisher,
         RequestEvents(hass, publisher, texts),
@@ -184,24 +197,10 @@ def _runtime_data(
         texts,
         JellyseerrPoller(hass, entry, tracking, jellyseerr, tracking.options.backfill),
     )
-    # Without qBittorrent (e.g. a usenet client) the queue reports progress.
-    queue_progress = Service.QBITTORRENT not in config
     if (radarr := config.get(Service.RADARR)) is not None:
-        data.radarr = RadarrPoller(
-            hass,
-            entry,
-            tracking,
-            radarr_client(hass, radarr),
-            queue_progress=queue_progress,
-        )
+        data.radarr = RadarrPoller(hass, entry, tracking, radarr_client(hass, radarr))
     if (sonarr := config.get(Service.SONARR)) is not None:
-        data.sonarr = SonarrPoller(
-            hass,
-            entry,
-            tracking,
-            sonarr_client(hass, sonarr),
-            queue_progress=queue_progress,
-        )
+        data.sonarr = SonarrPoller(hass, entry, tracking, sonarr_client(hass, sonarr))
     if (qbittorrent := config.get(Service.QBITTORRENT)) is not None:
         data.qbittorrent = QBittorrentPoller(
             hass, entry, tracking, qbittorrent_client(hass, qbittorrent)
@@ -211,9 +210,8 @@ def _runtime_data(
             hass, entry, tracking, jellyfin_client(hass, jellyfin)
         )
     if Service.SHOKO in config:
-        data.shoko = async_setup_shoko(hass, entry, tracking)
-        if data.jellyfin is not None:
-            data.shoko.events.on_match.append(data.jellyfin)
+        on_match = () if data.jellyfin is None else (data.jellyfin,)
+        data.shoko = async_setup_shoko(hass, entry, tracking, on_match)
     return data
 
 
@@ -249,7 +247,7 @@ async def async_remove_entry(
 ) -> None:
     """Remove our webhooks from the services, and the stored requests."""
     await async_unwire(hass, entry)
-    await TrackerStorage(hass, entry.entry_id).async_remove()
+    await async_remove_storage(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -47,6 +48,7 @@ from .const import (
     DEFAULT_STALL_HOURS,
     DOMAIN,
     LOGGER,
+    NO_URL_UNIQUE_ID,
     OPTION_BACKFILL_DAYS,
     OPTION_EPISODE_ENTITIES,
     OPTION_HISTORY_DAYS,
@@ -56,6 +58,7 @@ from .const import (
     PUSH_SERVICES,
     REAUTH_SERVICE,
 )
+from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
 from .sources.errors import (
     CannotConnect,
@@ -195,7 +198,7 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one media stack, identified by its Jellyseerr server (host and port)."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = NO_URL_UNIQUE_ID
 
     def __init__(self) -> None:
         """Start with nothing configured."""
@@ -461,8 +464,12 @@ class OptionsFlowHandler(OptionsFlowWithReload):
             )
         )
         # The requesters tracked so far, when the entry is loaded.
-        data = getattr(self.config_entry, "runtime_data", None)
-        requests = data.tracker.requests.values() if data is not None else ()
+        entry: MediaRequestTrackerConfigEntry = self.config_entry
+        requests = (
+            entry.runtime_data.tracker.requests.values()
+            if entry.state is ConfigEntryState.LOADED
+            else ()
+        )
         known = sorted({r.requested_by for r in requests if r.requested_by})
         schema = vol.Schema(
             {

@@ -12,6 +12,10 @@ from .engine.models import Service
 DOMAIN: Final = "media_request_tracker"
 LOGGER: Final = logging.getLogger(__package__)
 
+# Config entry 1.2: no unique id (1.1 used Jellyseerr's URL, which the quality
+# scale forbids); `async_migrate_entry` moves older entries.
+NO_URL_UNIQUE_ID: Final = 2
+
 CONF_WEBHOOK_IDS: Final = "webhook_ids"
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 (a key name)
 # What a poller passes to reauthentication to name the service whose key failed.

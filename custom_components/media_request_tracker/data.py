@@ -19,9 +19,12 @@ from .const import (
     OPTION_STALL_HOURS,
 )
 from .engine.models import Service, State
+from .engine.tracker import Tracker
+from .texts import Texts
 
 if TYPE_CHECKING:
-    from .engine.tracker import Tracker
+    # These take the entry type from here: importing them at run time would be
+    # circular, and annotations are not evaluated at run time (Python 3.14).
     from .pollers import (
         JellyfinPoller,
         JellyseerrPoller,
@@ -32,7 +35,6 @@ if TYPE_CHECKING:
         SonarrPoller,
     )
     from .publish import EntityPublisher
-    from .texts import Texts
     from .tracking import RequestTracking
 
 

@@ -1,17 +1,14 @@
 """Base entities and unique ids: one device per request, one service device per entry."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
+from .data import MediaRequestTrackerData
 from .engine.models import Episode, MediaType, Request
-
-if TYPE_CHECKING:
-    from .data import MediaRequestTrackerData
 
 
 def request_unique_id(entry_id: str, request_key: str) -> str:

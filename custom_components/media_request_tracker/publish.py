@@ -135,6 +135,12 @@ class EntityPublisher:
             async_dispatcher_send(self.hass, self.request_signal(request.key))
 
     @callback
+    def refresh_all(self) -> None:
+        """Every shown request's entities write their state again (new texts)."""
+        for key in self._shown:
+            async_dispatcher_send(self.hass, self.request_signal(key))
+
+    @callback
     def withdraw(self, request_keys: Iterable[str]) -> None:
         """Requests that left the tracker (forgotten, pruned) show no more."""
         for key in request_keys:

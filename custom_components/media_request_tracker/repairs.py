@@ -17,6 +17,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 
 from .const import CONF_WEBHOOK_IDS, DOMAIN, SILENT_SOURCE_REPAIR_AFTER
+from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
 from .sources.errors import UNUSABLE_ANSWER
 from .wiring import ArrWiring, JellyseerrWiring, async_inspect, async_wire, webhook_url
@@ -26,12 +27,11 @@ if TYPE_CHECKING:
     # at run time (Python 3.14), so only the type checker needs it.
     from homeassistant.components.repairs import RepairsFlowResult
 
-    from .data import MediaRequestTrackerConfigEntry
-
 
 class Repair(StrEnum):
     """The kinds of issue; fixable ones are about webhook wiring."""
 
+    STORAGE_DAMAGED = "storage_damaged"
     SERVICE_UNREACHABLE = "service_unreachable"
     WEBHOOK_NEVER_RECEIVED = "webhook_never_received"
     WEBHOOK_MISSING = "webhook_missing"
@@ -56,15 +56,19 @@ _FIXABLE = frozenset(
 _PUSHING = (Service.RADARR, Service.SONARR, Service.JELLYFIN)
 
 
-def issue_id(entry_id: str, repair: Repair, service: Service) -> str:
-    """The id of an entry's issue about one service."""
+def issue_id(entry_id: str, repair: Repair, service: Service | None = None) -> str:
+    """The id of an entry's issue, about one service or the entry itself."""
+    if service is None:
+        return f"{repair}_{entry_id}"
     if repair in _SHARED_TEXT:
         return f"{repair}_{service}_{entry_id}"
     return f"{_translation_key(repair, service)}_{entry_id}"
 
 
-def _translation_key(repair: Repair, service: Service) -> str:
-    return repair.value if repair in _SHARED_TEXT else f"{service}_{repair}"
+def _translation_key(repair: Repair, service: Service | None) -> str:
+    if service is None or repair in _SHARED_TEXT:
+        return repair.value
+    return f"{service}_{repair}"
 
 
 @callback
@@ -72,10 +76,11 @@ def async_raise(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
     repair: Repair,
-    service: Service,
+    service: Service | None = None,
     **placeholders: str,
 ) -> None:
     """Create (or update) an issue; every text may name the entry and the service."""
+    named = {} if service is None else {"service": service.display_name}
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -84,12 +89,8 @@ def async_raise(
         is_persistent=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key=_translation_key(repair, service),
-        translation_placeholders={
-            "entry": entry.title,
-            "service": service.display_name,
-            **placeholders,
-        },
-        data={"entry_id": entry.entry_id, "service": service.value},
+        translation_placeholders={"entry": entry.title, **named, **placeholders},
+        data={"entry_id": entry.entry_id, "service": service and service.value},
     )
 
 
@@ -109,7 +110,7 @@ def async_clear(
 def async_check_silent_sources(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
-    sources_seen: Mapping[str, datetime],
+    sources_seen: Mapping[Service, datetime],
     now: datetime,
 ) -> None:
     """An issue for a configured service that never sent a webhook, not even Test.

@@ -3,18 +3,30 @@
 Saves are debounced so that a burst of webhooks costs one write, and flushed by the
 Store itself when Home Assistant stops. The Store postpones a delayed write on every
 new change, so under steady traffic a pending change would never be written: after
-MAX_SAVE_WAIT the write is no longer postponed. The stored form is cheap to build: each request caches
-its serialised dict until it changes again.
+MAX_SAVE_WAIT the write is no longer postponed. The stored form is cheap to build:
+each request caches its serialised dict until it changes again.
+
+Nothing on disk may stop the entry from starting: a file that does not decode is
+set aside by the Store itself, one whose content we cannot read is kept here under a
+timestamped name, and the entry starts empty and imports again what Jellyseerr still
+has. A write that fails (a full disk) is tried again; the truth stays in memory.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.json import SerializationError
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.file import WriteError
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
+from .engine.models import Service
 from .engine.stored import migrate_request, request_from_dict, request_to_dict
 from .engine.tracker import Tracker
 
@@ -24,6 +36,8 @@ CODED_PROBLEMS = 2
 STORAGE_MINOR_VERSION = CODED_PROBLEMS
 SAVE_DELAY = 2.0
 MAX_SAVE_WAIT = 30.0
+# A failed write is tried again this many seconds later.
+SAVE_RETRY = 60.0
 
 
 class StoredTracker(TypedDict):
@@ -34,8 +48,15 @@ class StoredTracker(TypedDict):
     sightings: dict[str, str]
     sources_seen: NotRequired[dict[str, str]]
     backfilled: NotRequired[bool]
-    # Set by a migration: the loaded requests' problems must be derived again.
-    derive: NotRequired[bool]
+
+
+class Loaded(StrEnum):
+    """What loading found on disk."""
+
+    NOTHING = "nothing"
+    LOADED = "loaded"
+    MIGRATED = "migrated"
+    DAMAGED = "damaged"
 
 
 @dataclass(slots=True)
@@ -43,13 +64,16 @@ class EntryNotes:
     """What an entry keeps besides its requests."""
 
     # When each service last proved it can reach us (any valid webhook).
-    sources_seen: dict[str, datetime] = field(default_factory=dict)
+    sources_seen: dict[Service, datetime] = field(default_factory=dict)
     # Whether Jellyseerr's history was imported once (DESIGN §6: backfill_days).
     backfilled: bool = False
 
 
 class _TrackerStore(Store[StoredTracker]):
-    """The Store, with the hook where future storage versions are migrated."""
+    """The Store, with our migrations, and told when a write fails."""
+
+    migrated = False
+    on_write_failed: Callable[[], None] = staticmethod(lambda: None)
 
     async def _async_migrate_func(
         self,
@@ -58,49 +82,84 @@ class _TrackerStore(Store[StoredTracker]):
         old_data: dict[str, Any],
     ) -> dict[str, Any]:
         """Bring data written by an older version of the integration up to date."""
+        self.migrated = True
         if old_major_version == 1 and old_minor_version < CODED_PROBLEMS:
             old_data = {
                 **old_data,
                 "requests": [migrate_request(item) for item in old_data["requests"]],
-                "derive": True,
             }
         return old_data
 
+    async def _async_write_data(self, data: dict[str, Any]) -> None:
+        """Write, and say so when it fails (the Store only logs it)."""
+        try:
+            await super()._async_write_data(data)
+        except SerializationError, WriteError:
+            self.on_write_failed()
+            raise
+
 
 class TrackerStorage:
-    """Load and save one config entry's tracker."""
+    """Load and save one config entry's tracker and notes."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, tracker: Tracker, notes: EntryNotes
+    ) -> None:
         """Use `.storage/media_request_tracker.<entry_id>`."""
+        self._hass = hass
+        self._tracker = tracker
+        self.notes = notes
+        self._key = f"{DOMAIN}.{entry_id}"
         self._store = _TrackerStore(
-            hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}",
-            minor_version=STORAGE_MINOR_VERSION,
+            hass, STORAGE_VERSION, self._key, minor_version=STORAGE_MINOR_VERSION
         )
-        self._loop = hass.loop
+        self._store.on_write_failed = self._retry_later
         self._unsaved_since: float | None = None
+        self._cancel_retry: CALLBACK_TYPE | None = None
+        # Where unreadable stored data was kept (Loaded.DAMAGED).
+        self.damaged_key: str | None = None
 
-    async def async_load_into(self, tracker: Tracker, notes: EntryNotes) -> None:
-        """Fill an empty tracker with what was stored (nothing on first setup)."""
+    async def async_load(self) -> Loaded:
+        """Fill the empty tracker with what was stored (nothing on first setup)."""
         data = await self._store.async_load()
         if data is None:
-            return
-        tracker.load(
-            (request_from_dict(item) for item in data["requests"]),
-            data["tombstones"],
-            {int(tvdb): item for tvdb, item in data["sightings"].items()},
-            derive=data.get("derive", False),
-        )
-        notes.sources_seen.update(
-            (source, datetime.fromisoformat(at))
-            for source, at in data.get("sources_seen", {}).items()
-        )
-        notes.backfilled = data.get("backfilled", False)
+            return Loaded.NOTHING
+        try:
+            self._fill(data)
+        except (KeyError, TypeError, ValueError) as err:
+            self.damaged_key = await self._async_set_aside(data, err)
+            return Loaded.DAMAGED
+        return Loaded.MIGRATED if self._store.migrated else Loaded.LOADED
 
-    def schedule_save(self, tracker: Tracker, notes: EntryNotes) -> None:
+    def _fill(self, data: StoredTracker) -> None:
+        requests = [request_from_dict(item) for item in data["requests"]]
+        sightings = {int(tvdb): item for tvdb, item in data["sightings"].items()}
+        sources_seen = {
+            Service(source): datetime.fromisoformat(at)
+            for source, at in data.get("sources_seen", {}).items()
+        }
+        self._tracker.load(
+            requests, data["tombstones"], sightings, derive=self._store.migrated
+        )
+        self.notes.sources_seen.update(sources_seen)
+        self.notes.backfilled = data.get("backfilled", False)
+
+    async def _async_set_aside(self, data: StoredTracker, err: Exception) -> str:
+        """Keep what we cannot read, for a backup or a bug report; start afresh."""
+        key = f"{self._key}.damaged.{dt_util.utcnow():%Y%m%dT%H%M%S}"
+        LOGGER.error(
+            "Could not read the stored requests (%r); kept them as .storage/%s and "
+            "starting afresh",
+            err,
+            key,
+        )
+        await Store[StoredTracker](self._hass, STORAGE_VERSION, key).async_save(data)
+        return key
+
+    @callback
+    def schedule_save(self) -> None:
         """Save soon; further calls before then are folded into the same write."""
-        now = self._loop.time()  # the clock the Store schedules its writes with
+        now = self._hass.loop.time()  # the clock the Store schedules writes with
         if self._unsaved_since is None:
             self._unsaved_since = now
         waited = now - self._unsaved_since
@@ -110,17 +169,35 @@ class TrackerStorage:
 
         def stored_form() -> StoredTracker:
             self._unsaved_since = None
-            return serialize(tracker, notes)
+            return serialize(self._tracker, self.notes)
 
         self._store.async_delay_save(stored_form, delay)
 
-    async def async_save_now(self, tracker: Tracker, notes: EntryNotes) -> None:
-        """Write at once (on unload), replacing any pending delayed write."""
-        await self._store.async_save(serialize(tracker, notes))
+    @callback
+    def _retry_later(self) -> None:
+        if self._cancel_retry is not None:
+            return
 
-    async def async_remove(self) -> None:
-        """Delete the file (the config entry is being removed)."""
-        await self._store.async_remove()
+        @callback
+        def retry(_now: datetime) -> None:
+            self._cancel_retry = None
+            self.schedule_save()
+
+        self._cancel_retry = async_call_later(self._hass, SAVE_RETRY, retry)
+
+    async def async_save_now(self) -> None:
+        """Write at once (on unload), replacing any pending delayed or retried write."""
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+        await self._store.async_save(serialize(self._tracker, self.notes))
+
+
+async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete an entry's file (the config entry is being removed)."""
+    await Store[StoredTracker](
+        hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}"
+    ).async_remove()
 
 
 def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
@@ -130,7 +207,7 @@ def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
         "tombstones": sorted(tracker.tombstones),
         "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
         "sources_seen": {
-            source: at.isoformat() for source, at in notes.sources_seen.items()
+            source.value: at.isoformat() for source, at in notes.sources_seen.items()
         },
         "backfilled": notes.backfilled,
     }

@@ -7,6 +7,7 @@ The texts are loaded once and again whenever the language changes.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -26,12 +27,13 @@ class Texts:
     def __init__(self, hass: HomeAssistant) -> None:
         """Nothing is loaded until `async_load`."""
         self._hass = hass
+        self._language = ""
         self._common: dict[str, str] = {}
         self._states: dict[str, str] = {}
 
     async def async_load(self) -> None:
         """Load (again) the texts of Home Assistant's current language."""
-        language = self._hass.config.language
+        self._language = language = self._hass.config.language
         common = await async_get_translations(self._hass, language, "common", [DOMAIN])
         entity = await async_get_translations(self._hass, language, "entity", [DOMAIN])
         self._common = {
@@ -46,11 +48,14 @@ class Texts:
         }
 
     @callback
-    def async_follow_language(self) -> CALLBACK_TYPE:
-        """Reload whenever the core configuration (and so the language) changes."""
+    def async_follow_language(self, reloaded: Callable[[], None]) -> CALLBACK_TYPE:
+        """Reload when the language changes, then call `reloaded` (entities redraw)."""
 
         async def reload(_event: Event) -> None:
+            language = self._language
             await self.async_load()
+            if self._language != language:
+                reloaded()
 
         return self._hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, reload)
 
@@ -64,9 +69,10 @@ class Texts:
             else {"waiting": self.waiting(problem.waiting)}
         )
         text = self._format(f"problem_{problem.code}", problem.params, extra)
-        if problem.episode is not None:
-            return f"{episode_label(problem.episode)}: {text}"
-        return text
+        if problem.episode is None:
+            return text
+        label = (("episode", episode_label(problem.episode)),)
+        return self._format("episode_problem", label, {"problem": text})
 
     def waiting(self, waiting: Waiting) -> str:
         """What something waits for, as a sentence."""

@@ -15,10 +15,11 @@ from .const import LOGGER
 from .data import TrackerOptions
 from .engine.changes import Outcome
 from .engine.evidence import Evidence
+from .engine.models import Service
 from .engine.tracker import Tracker
 from .events import Origin, RequestEvents
 from .publish import EntityPublisher
-from .storage import EntryNotes, TrackerStorage
+from .storage import Loaded, TrackerStorage
 
 
 class RequestTracking:
@@ -36,17 +37,24 @@ class RequestTracking:
         self.tracker = tracker
         self.options = options
         self.publisher = publisher
-        self.notes = EntryNotes()
-        self._storage = storage
+        self.notes = storage.notes
+        self.storage = storage
         self._events = events
 
-    async def async_load(self) -> None:
-        """Restore the stored requests."""
-        await self._storage.async_load_into(self.tracker, self.notes)
+    async def async_load(self) -> Loaded:
+        """Restore the stored requests.
+
+        After a migration their stalls are worked out again quietly: they were
+        flagged (and announced) before.
+        """
+        loaded = await self.storage.async_load()
+        if loaded is Loaded.MIGRATED:
+            self.tracker.check_stalls(dt_util.utcnow(), self.options.stall_thresholds)
+        return loaded
 
     async def async_flush(self) -> None:
         """Write pending changes now (the entry is unloading)."""
-        await self._storage.async_save_now(self.tracker, self.notes)
+        await self.storage.async_save_now()
 
     @callback
     def apply(self, evidence: Evidence, origin: Origin) -> Outcome:
@@ -78,7 +86,7 @@ class RequestTracking:
         self._save()
 
     @callback
-    def record_source(self, source: str) -> None:
+    def record_source(self, source: Service) -> None:
         """A service proved it can reach us (any valid webhook, tests included).
 
         Only a first sighting is worth a save of its own; later times ride along.
@@ -120,4 +128,4 @@ class RequestTracking:
 
     @callback
     def _save(self) -> None:
-        self._storage.schedule_save(self.tracker, self.notes)
+        self.storage.schedule_save()

@@ -9,7 +9,6 @@ told about it is `repairs.py`'s business.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from homeassistant.components import webhook
 from homeassistant.const import CONF_URL
@@ -18,12 +17,10 @@ from homeassistant.helpers.network import NoURLAvailableError
 
 from .clients import jellyseerr_client, radarr_client, sonarr_client
 from .const import CONF_WEBHOOK_IDS, CONF_WEBHOOK_SECRET, LOGGER
+from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
 from .sources.arr import ArrClient, WebhookConnection
 from .sources.errors import UNUSABLE_ANSWER
-
-if TYPE_CHECKING:
-    from .data import MediaRequestTrackerConfigEntry
 
 CONNECTION_NAME = "Home Assistant (Media Request Tracker)"
 # The connection events each *arr must send (DESIGN §3, reference §2.1 and §3.1).

@@ -30,6 +30,7 @@ from custom_components.media_request_tracker.engine.evidence import (
     ShokoLocation,
 )
 from custom_components.media_request_tracker.engine.models import (
+    Episode,
     MediaType,
     Request,
     Service,
@@ -59,6 +60,11 @@ LINK = AnimeLink(anidb_anime_id=9603, anidb_episode_id=147025, series_id=29)
 SHOW = ArrMedia(
     Service.SONARR, 23, "Lycoris Recoil", 2022, tvdb_id=414057, is_anime=True
 )
+
+
+def is_matched(track: Request | Episode) -> bool:
+    """Whether Shoko matched the track's file."""
+    return track.shoko is not None and track.shoko.matched
 
 
 def stalled_waiting(tracked: Request) -> WaitingCode | None:
@@ -149,7 +155,7 @@ def only(tracker: Tracker) -> Request:
 
 
 def test_movie_waits_for_the_match_then_for_jellyfin() -> None:
-    """anime_matching until Shoko matches, importing until Jellyfin shows the file."""
+    """anime_matching until Jellyfin shows the file, matched or not (forward only)."""
     tracker = Tracker(anime_matching=True)
     seen = []
     for evidence in movie_flow():
@@ -160,7 +166,7 @@ def test_movie_waits_for_the_match_then_for_jellyfin() -> None:
         State.GRABBING,
         State.ANIME_MATCHING,
         State.ANIME_MATCHING,
-        State.IMPORTING,
+        State.ANIME_MATCHING,
         State.AVAILABLE,
     ]
     movie = only(tracker)
@@ -171,8 +177,13 @@ def test_movie_waits_for_the_match_then_for_jellyfin() -> None:
         9603,
     )
     assert movie.jellyfin_item_id == "b2c3d4"
-    assert movie.timeline[-2].source is Service.SHOKO
-    assert movie.timeline[-2].detail == "Matched by Shoko Server"
+    # The timeline keeps state changes: the match changed what it waits for only.
+    assert [entry.source for entry in movie.timeline] == [
+        Service.JELLYSEERR,
+        Service.RADARR,
+        Service.RADARR,
+        Service.JELLYFIN,
+    ]
     assert tracker.shoko_folders == {2: "/media/anime/movies/"}
 
 
@@ -199,7 +210,11 @@ def test_unmatched_file_is_stalled_at_once_and_the_match_clears_it() -> None:
         "file_not_matched",
     )
     cleared = tracker.apply(MATCHED, NOW)
-    assert (movie.state, movie.stalled) == (State.IMPORTING, False)
+    assert (movie.state, movie.stalled, is_matched(movie)) == (
+        State.ANIME_MATCHING,
+        False,
+        True,
+    )
     assert [(c.stalled, c.problem) for c in cleared.problem_changes] == [(False, None)]
 
 
@@ -230,7 +245,7 @@ def test_path_correlation_needs_the_suffix_and_the_size() -> None:
     # Sizes unknown on the *arr side still match by the path (a leading slash too).
     unsized = run(movie_flow(size=None)[:3])
     unsized.apply(shoko(ShokoFileEvent.MATCHED, path=RELATIVE, size=SIZE), NOW)
-    assert only(unsized).state is State.IMPORTING
+    assert is_matched(only(unsized))
     finished = run(movie_flow())
     assert not finished.wants_shoko_file(shoko(ShokoFileEvent.MATCHED, file_id=999))
 
@@ -249,7 +264,7 @@ def test_moved_file_is_found_where_it_was() -> None:
     # From now on the id finds it, wherever the file is.
     renamed = shoko(ShokoFileEvent.MATCHED, path="elsewhere.mkv", links=(LINK,))
     tracker.apply(renamed, NOW)
-    assert only(tracker).state is State.IMPORTING
+    assert is_matched(only(tracker))
 
 
 def test_learned_folder_prefers_the_exact_path() -> None:
@@ -266,7 +281,7 @@ def test_learned_folder_prefers_the_exact_path() -> None:
     )
     tracker.apply(shoko(ShokoFileEvent.MATCHED, file_id=400, links=(LINK,)), NOW)
     assert tracker.requests["51"].shoko is None
-    assert tracker.requests["50"].state is State.IMPORTING
+    assert is_matched(tracker.requests["50"])
 
 
 def test_newer_file_replaces_and_older_events_are_ignored() -> None:
@@ -296,7 +311,7 @@ def test_shoko_ids_arrive_with_the_series() -> None:
 
 def test_shokofin_filter_is_named_when_shoko_has_no_tmdb_link() -> None:
     """Matched without a TMDB movie and not in Jellyfin: FilterMovieLibraries."""
-    thresholds = {State.IMPORTING: timedelta(hours=2)}
+    thresholds = {State.ANIME_MATCHING: timedelta(hours=2)}
     tracker = run(movie_flow()[:3])
     tracker.apply(shoko(ShokoFileEvent.MATCHED, links=(LINK,), tmdb_linked=False), NOW)
     tracker.check_stalls(NOW + timedelta(hours=3), thresholds)
@@ -325,17 +340,14 @@ def test_movie_shown_as_an_episode_is_available() -> None:
 
 
 def test_each_episode_is_matched_and_available_on_its_own() -> None:
-    """Imported episodes wait in anime_matching; matched ones wait for Jellyfin."""
+    """Imported episodes stay in anime_matching until Jellyfin shows each of them."""
     flow = show_flow()
     tracker = run(flow[:3])
     show = only(tracker)
     assert show.state is State.ANIME_MATCHING
     tracker.apply(flow[3], NOW)  # S01E01 matched
-    assert [ep.state for ep in show.episodes.values()] == [
-        State.IMPORTING,
-        State.ANIME_MATCHING,
-        State.ANIME_MATCHING,
-    ]
+    assert [ep.state for ep in show.episodes.values()] == [State.ANIME_MATCHING] * 3
+    assert [is_matched(ep) for ep in show.episodes.values()] == [True, False, False]
     assert show.state is State.ANIME_MATCHING
     tracker.apply(
         ShokoFileEvidence(

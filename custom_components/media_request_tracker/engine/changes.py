@@ -63,7 +63,6 @@ class Outcome:
     """What one piece of evidence changed, and when it was applied."""
 
     now: datetime
-    created: list[Request] = field(default_factory=list)
     new_episodes: list[tuple[Request, Episode]] = field(default_factory=list)
     touched: dict[str, Request] = field(default_factory=dict)
     state_changes: list[StateChange] = field(default_factory=list)

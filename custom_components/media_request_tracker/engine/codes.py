@@ -2,7 +2,8 @@
 
 The engine never writes a sentence: it names a code and the values its text needs.
 Home Assistant renders them in its configured language from `strings.json`, and
-automations match on the code itself.
+automations match on the code itself. The lists are DESIGN's; a code keeps its
+meaning once published.
 """
 
 from dataclasses import dataclass
@@ -90,6 +91,11 @@ class Problem:
     params: Params = ()
     episode: tuple[int, int] | None = None
     waiting: Waiting | None = None
+
+    @property
+    def words(self) -> str:
+        """The upstream's own words for it when it gave some, else the code."""
+        return dict(self.params).get("message") or self.code.value
 
     def about(self, episode: tuple[int, int]) -> Problem:
         """The same problem, said of one episode of a request."""

@@ -87,3 +87,13 @@ def covered(request: Request, download: Download) -> list[Episode]:
         for key in download.episodes
         if (episode := request.episodes.get(key)) is not None
     ]
+
+
+def same_request(pairs: list[tuple[Request, Track]]) -> list[tuple[Request, Track]]:
+    """The tracks of the first (newest) request among `pairs`."""
+    return [pair for pair in pairs if pair[0] is pairs[0][0]] if pairs else []
+
+
+def episodes_among(tracks: list[tuple[Request, Track]]) -> list[Episode]:
+    """The episodes among some tracks (a movie request is not one)."""
+    return [track for _, track in tracks if isinstance(track, Episode)]

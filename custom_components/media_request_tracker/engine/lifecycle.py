@@ -15,8 +15,9 @@ from .models import (
     Track,
 )
 
-# The order in which a TV request shows its most advanced in-progress episode.
-IN_PROGRESS_ORDER: dict[State, int] = {
+# The forward order of states (DESIGN §3): a request or an episode never moves back
+# in it, except into and out of `failed` and when airing episodes join a request.
+FORWARD_ORDER: dict[State, int] = {
     State.REQUESTED: 0,
     State.APPROVED: 1,
     State.GRABBING: 2,
@@ -24,7 +25,10 @@ IN_PROGRESS_ORDER: dict[State, int] = {
     State.DOWNLOADED: 4,
     State.IMPORTING: 5,
     State.ANIME_MATCHING: 6,
+    State.AVAILABLE: 7,
 }
+# Episodes of a TV request that no release named yet.
+_NOT_GRABBED = frozenset({State.REQUESTED, State.APPROVED})
 
 type Derived = tuple[State, Problem | None]
 
@@ -67,12 +71,13 @@ def track_state(
     return STAGE_STATES[furthest], None
 
 
-def imported_state(request: Request, track: Track, anime_matching: bool) -> State:
-    """Imported anime waits for Shoko to match it when Shoko is configured.
+def imported_state(request: Request, anime_matching: bool) -> State:
+    """Imported anime is `anime_matching` until available, when Shoko is configured.
 
-    Once Shoko matched the file it waits for Jellyfin, as any import does.
+    Whether it still waits for Shoko's match or, once matched, for Shokofin and
+    Jellyfin is a waiting reason, never a step back to `importing` (DESIGN §3).
     """
-    if request.is_anime and anime_matching and not matched(track):
+    if request.is_anime and anime_matching:
         return State.ANIME_MATCHING
     return State.IMPORTING
 
@@ -92,7 +97,7 @@ def episode_state(request: Request, episode: Episode, anime_matching: bool) -> D
         for download in request.downloads.values()
         if episode.key in download.episodes
     )
-    imported = imported_state(request, episode, anime_matching)
+    imported = imported_state(request, anime_matching)
     return track_state(
         advance(episode.stage, floor), episode.blocker, downloads, imported
     )
@@ -104,7 +109,7 @@ def request_state(request: Request, anime_matching: bool) -> Derived:
         return State.REMOVED, None
     if request.declined:
         return State.DECLINED, None
-    imported = imported_state(request, request, anime_matching)
+    imported = imported_state(request, anime_matching)
     if request.media_type is MediaType.MOVIE:
         return track_state(
             request.stage, request.blocker, request.downloads.values(), imported
@@ -116,7 +121,7 @@ def request_state(request: Request, anime_matching: bool) -> Derived:
 
 def blocked_by(track: Track, state: State) -> Problem | None:
     """Why a track waiting for Shoko cannot get matched (None: nothing known)."""
-    if state is not State.ANIME_MATCHING or track.shoko is None:
+    if state is not State.ANIME_MATCHING or track.shoko is None or matched(track):
         return None
     return track.shoko.unmatched
 
@@ -154,33 +159,33 @@ def hidden_by_shokofin(request: Request) -> bool:
 
 
 def _aggregate_episodes(request: Request) -> Derived:
-    """All available → available; one failed → failed; else the furthest state."""
-    first_failed: Episode | None = None
-    furthest: State | None = None
-    live = False
-    for episode in request.episodes.values():
-        state = episode.state
-        if state is State.REMOVED:
-            continue
-        live = True
-        if state is State.FAILED:
-            if first_failed is None or episode.key < first_failed.key:
-                first_failed = episode
-        elif state is not State.AVAILABLE and (
-            furthest is None or IN_PROGRESS_ORDER[state] > IN_PROGRESS_ORDER[furthest]
-        ):
-            furthest = state
+    """All available → available; one failed → failed; else the bottleneck.
+
+    The bottleneck is the least advanced episode that is not available yet, where
+    an episode no release named counts as `grabbing` once any episode was grabbed:
+    "3 of 10 ready, the rest downloading" is `downloading`. So the request only
+    moves forward as its episodes do (DESIGN §3).
+    """
+    live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
     if not live:
         return State.REMOVED, None
-    if first_failed is not None:
-        failure = first_failed.failure
-        return State.FAILED, failure and failure.about(first_failed.key)
-    if furthest is None:
+    failed = [ep for ep in live if ep.state is State.FAILED]
+    if failed:
+        first = min(failed, key=lambda episode: episode.key)
+        return State.FAILED, first.failure and first.failure.about(first.key)
+    grabbed = any(ep.state not in _NOT_GRABBED for ep in live)
+    waiting = [
+        State.GRABBING if grabbed and ep.state in _NOT_GRABBED else ep.state
+        for ep in live
+        if ep.state is not State.AVAILABLE
+    ]
+    if not waiting:
         return State.AVAILABLE, None
+    bottleneck = min(waiting, key=FORWARD_ORDER.__getitem__)
     blocker = request.blocker
-    if blocker is not None and blocker.stage >= _stage_of(furthest):
+    if blocker is not None and blocker.stage >= _stage_of(bottleneck):
         return State.FAILED, blocker.problem
-    return furthest, None
+    return bottleneck, None
 
 
 def _stage_of(state: State) -> Stage:

@@ -153,7 +153,18 @@ class Download:
     release_group: str | None = None
     size: int | None = None
     episodes: set[EpisodeKey] = field(default_factory=set)
-    live: LiveProgress | None = field(default=None, compare=False)
+    # The latest live numbers, by the service that polled them.
+    live_by: dict[Service, LiveProgress] = field(default_factory=dict, compare=False)
+
+    @property
+    def live(self) -> LiveProgress | None:
+        """How it goes now: the download client's view, else the *arr queue's.
+
+        qBittorrent is polled more often and knows each file of a pack; the queue
+        stands in until it has answered, or for clients without live progress.
+        """
+        live_by = self.live_by
+        return live_by.get(Service.QBITTORRENT) or next(iter(live_by.values()), None)
 
 
 @dataclass(slots=True)

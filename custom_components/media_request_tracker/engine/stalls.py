@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from .codes import Problem, ProblemCode, Waiting, WaitingCode, params
-from .lifecycle import hidden_by_shokofin
+from .lifecycle import hidden_by_shokofin, matched
 from .models import Request, Stage, State
 
 # What a request in a state waits for. Downloading has none: slow is not stuck; only
@@ -54,21 +54,37 @@ def _reported_stall(
 ) -> Waiting | None:
     """A condition the download client reports, counted from when it began."""
     for download in request.downloads.values():
-        live = download.live
-        if (
-            live is not None
-            and live.stall is not None
-            and live.stall_since is not None
-            and download.stage < Stage.IMPORTED
-            and now - live.stall_since >= limit
-        ):
-            return live.stall
+        if download.stage >= Stage.IMPORTED:
+            continue
+        for live in download.live_by.values():
+            if (
+                live.stall is not None
+                and live.stall_since is not None
+                and now - live.stall_since >= limit
+            ):
+                return live.stall
     return None
 
 
 def _waiting_in_state(request: Request) -> Waiting | None:
-    """What a request in its state waits for; Shokofin's filter when it is the cause."""
-    if request.state is State.IMPORTING and hidden_by_shokofin(request):
-        return Waiting(WaitingCode.SHOKOFIN_FILTER)
+    """What a request in its state waits for.
+
+    Matched anime waits for Jellyfin, or for Shokofin's filter to let it through.
+    """
+    if request.state is State.ANIME_MATCHING and _all_matched(request):
+        if hidden_by_shokofin(request):
+            return Waiting(WaitingCode.SHOKOFIN_FILTER)
+        return Waiting(WaitingCode.JELLYFIN)
     code = WAITING_IN_STATE.get(request.state)
     return None if code is None else Waiting(code)
+
+
+def _all_matched(request: Request) -> bool:
+    """Whether Shoko matched the movie's file, or every episode waiting on it."""
+    if not request.episodes:
+        return matched(request)
+    return all(
+        matched(episode)
+        for episode in request.episodes.values()
+        if episode.state is State.ANIME_MATCHING
+    )

@@ -6,6 +6,7 @@ Times stay datetimes, which Home Assistant's JSON encoder writes natively and mu
 faster than `isoformat()` would; they come back as ISO text.
 """
 
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
 
@@ -298,66 +299,80 @@ _OLD_TEXTS = {
     ),
     "qBittorrent reports an error for this torrent": ProblemCode.DOWNLOAD_ERROR,
     "qBittorrent cannot find the torrent's files": ProblemCode.MISSING_FILES,
+    "Manual interaction required in the download queue": (
+        ProblemCode.MANUAL_INTERACTION
+    ),
+    "Import blocked: a manual import is needed": ProblemCode.IMPORT_BLOCKED,
 }
 _OLD_FAILED = "The download failed"
+_OLD_UNMATCHED = "Shoko could not match this file (AniDB): "
+_OLD_BANNED = ("AniDB has banned Shoko Server for now (UDP ban): ", " waits for it")
 _OLD_DERIVED = ("problem_text", "blocked_reason", "stall_reason")
 
 
 def migrate_request(data: dict[str, Any]) -> dict[str, Any]:
     """A request stored as text (1.1) in the coded form of 1.2.
 
-    Blockers keep their stage with the code their text meant; Radarr/Sonarr's own
-    words become the `message` of theirs. Derived problems are left out: the tracker
+    Blockers keep their stage with the code their text meant, and Radarr/Sonarr's
+    own words become its `message`. Derived problems are left out: the tracker
     derives them again once loaded (`Tracker.load(..., derive=True)`).
     """
-    migrated = {key: value for key, value in data.items() if key not in _OLD_DERIVED}
-    _migrate_blocker(migrated, ProblemCode.MANUAL_INTERACTION)
-    migrated["downloads"] = [
-        _migrate_blocker(dict(item), ProblemCode.IMPORT_BLOCKED)
-        for item in data.get("downloads", ())
-    ]
-    migrated["episodes"] = [
-        _migrate_blocker(
-            {key: value for key, value in item.items() if key not in _OLD_DERIVED},
-            ProblemCode.MANUAL_INTERACTION,
-        )
-        for item in data.get("episodes", ())
-    ]
-    for track in (migrated, *migrated["episodes"]):
+    migrated = {
+        key: deepcopy(value) for key, value in data.items() if key not in _OLD_DERIVED
+    }
+    _migrate_blocker(migrated)
+    for download in migrated.get("downloads", ()):
+        _migrate_blocker(download)
+    episodes = migrated.get("episodes", [])
+    for episode in episodes:
+        for key in _OLD_DERIVED:
+            episode.pop(key, None)
+        _migrate_blocker(episode)
+    for track in (migrated, *episodes):
         shoko = track.get("shoko")
         if shoko and (text := shoko.pop("unmatched", None)):
             shoko["unmatched"] = _problem_dict(_old_unmatched(text))
     return migrated
 
 
-def _migrate_blocker(data: dict[str, Any], words: ProblemCode) -> dict[str, Any]:
+def _migrate_blocker(data: dict[str, Any]) -> None:
     """Turn a 1.1 `problem` {text, stage, polled_by} into a 1.2 `blocker`."""
     old = data.pop("problem", None)
     if old is not None:
         data["blocker"] = _compact(
             {
-                "problem": _old_problem(old["text"], words).to_dict(),
+                "problem": _old_problem(old["text"], old.get("polled_by")).to_dict(),
                 "stage": old["stage"],
                 "polled_by": old.get("polled_by"),
             }
         )
-    return data
 
 
-def _old_problem(text: str, words: ProblemCode) -> Problem:
-    """The code a 1.1 text meant; other text was the *arr's own words."""
+def _old_problem(text: str, polled_by: str | None) -> Problem:
+    """The code a 1.1 text meant; other text was Radarr/Sonarr's own words.
+
+    Their words came from a poll of the queue (a blocked import) or from their
+    Manual Interaction Required webhook (no poller named).
+    """
     if (code := _OLD_TEXTS.get(text)) is not None:
         return Problem(code)
     if text.startswith(_OLD_FAILED):
         message = text.removeprefix(_OLD_FAILED).removeprefix(":").strip()
         return Problem(ProblemCode.DOWNLOAD_FAILED, params(message=message or None))
+    words = (
+        ProblemCode.MANUAL_INTERACTION
+        if polled_by is None
+        else (ProblemCode.IMPORT_BLOCKED)
+    )
     return Problem(words, params(message=text))
 
 
 def _old_unmatched(text: str) -> Problem:
-    """`Shoko could not match this file (AniDB): name` or the AniDB ban text."""
-    name = text.rpartition(": ")[2]
-    if text.startswith("AniDB has banned"):
-        name = text.partition("(UDP ban): ")[2].removesuffix(" waits for it")
+    """`Shoko could not match this file (AniDB): <name>`, or the AniDB ban text."""
+    start, end = _OLD_BANNED
+    if text.startswith(start):
+        name = text.removeprefix(start).removesuffix(end)
         return Problem(ProblemCode.ANIDB_BAN, params(file=name))
-    return Problem(ProblemCode.FILE_NOT_MATCHED, params(file=name))
+    return Problem(
+        ProblemCode.FILE_NOT_MATCHED, params(file=text.removeprefix(_OLD_UNMATCHED))
+    )

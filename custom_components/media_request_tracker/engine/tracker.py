@@ -77,6 +77,8 @@ class Tracker:
         for finding in self._findings(evidence, now):
             if finding.progressed:
                 outcome.progressed[finding.request.key] = finding.request
+                if not finding.changed:
+                    continue  # live numbers only: nothing to derive again
             self._settle(finding, outcome)
         return outcome
 
@@ -165,8 +167,6 @@ class Tracker:
         """Derive states again, record every difference, re-index what changed."""
         request, now = finding.request, outcome.now
         changed = finding.changed
-        if not request.reached:
-            outcome.created.append(request)
         episodes = (
             request.episodes.values() if finding.episodes is None else finding.episodes
         )

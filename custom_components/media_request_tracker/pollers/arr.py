@@ -46,13 +46,10 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         entry: MediaRequestTrackerConfigEntry,
         tracking: RequestTracking,
         client: ClientT,
-        *,
-        queue_progress: bool,
     ) -> None:
-        """`queue_progress` is off when qBittorrent reports progress itself."""
+        """Poll one Radarr or Sonarr."""
         super().__init__(hass, entry, tracking, IDLE)
         self.client: ClientT = client
-        self._queue_progress = queue_progress
         self._library_checked: dict[str, datetime] = {}
 
     async def _async_poll(self) -> timedelta:
@@ -65,10 +62,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             return IDLE
         for records in by_download(await self.client.async_get_queue()).values():
             self._apply(queue_grab(records, self.service))
-            with_progress = self._queue_progress or records[0].protocol != "torrent"
-            self._apply(
-                queue_status(records, self.service, with_progress=with_progress)
-            )
+            self._apply(queue_status(records, self.service))
         for request in self._due_for_library_check(followed):
             await self._async_check_library(request)
         return ACTIVE

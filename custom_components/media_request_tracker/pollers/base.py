@@ -76,9 +76,17 @@ class ServicePoller(DataUpdateCoordinator[None]):
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="jellyseerr_invalid_auth"
             )
+        self.start_reauth()
+        return self.rejected()
+
+    def start_reauth(self) -> None:
+        """Ask the user for this service's new credentials (once per flow)."""
         self.entry.async_start_reauth(
             self.hass, data={REAUTH_SERVICE: self.service.value}
         )
+
+    def rejected(self) -> UpdateFailed:
+        """What a poll reports while the service rejects its credentials."""
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="service_invalid_auth",

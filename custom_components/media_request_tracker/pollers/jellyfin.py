@@ -64,13 +64,19 @@ class JellyfinPoller(ServicePoller):
             and await self._async_verify_shoko_movie(request, shoko)
         ):
             return
-        items = await self._async_movies(request.year, request.title)
+        found = await self.client.async_find_movies(
+            year=request.year, search_term=request.title
+        )
+        items = _evidence(found, ItemKind.MOVIE)
         if not any(is_request_item(request, item) for item in items):
-            items = await self._async_movies(None, request.title)
-        if found := next((i for i in items if is_request_item(request, i)), None):
-            self._apply(found)
+            found = await self.client.async_find_movies(
+                year=None, search_term=request.title
+            )
+        playable = _playable(found, ItemKind.MOVIE)
+        if match := next((i for i in playable if is_request_item(request, i)), None):
+            self._apply(match)
         elif request.is_anime and (
-            named := next((i for i in items if is_named_like(request, i)), None)
+            named := next((i for i in playable if is_named_like(request, i)), None)
         ):
             # Found by name: the request's TMDB id tells the tracker which it is.
             self._apply(replace(named, tmdb_id=request.tmdb_id))
@@ -83,7 +89,10 @@ class JellyfinPoller(ServicePoller):
         As a movie of its year, or as an episode of its Shoko series: Shokofin files
         some anime movies as series.
         """
-        for item in await self._async_movies(request.year, None):
+        movies = await self.client.async_find_movies(
+            year=request.year, search_term=None
+        )
+        for item in _playable(movies, ItemKind.MOVIE):
             if item.shoko_file_id == shoko.file_id:
                 self._apply(item)
                 return True
@@ -102,13 +111,6 @@ class JellyfinPoller(ServicePoller):
             self._apply(series)
             for episode in await self._async_episodes(series):
                 self._apply(episode)
-
-    async def _async_movies(
-        self, year: int | None, title: str | None
-    ) -> list[LibraryItemEvidence]:
-        """Playable movies of that year and/or title."""
-        found = await self.client.async_find_movies(year=year, search_term=title)
-        return _playable(found, ItemKind.MOVIE)
 
     async def _async_episodes(
         self, series: LibraryItemEvidence

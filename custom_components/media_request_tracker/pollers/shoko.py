@@ -16,12 +16,13 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..clients import shoko_client
-from ..const import DOMAIN, LOGGER, REAUTH_SERVICE
+from ..const import DOMAIN, LOGGER
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.evidence import ShokoFileEvent, ShokoFileEvidence
+from ..engine.lifecycle import matched
 from ..engine.models import Episode, EpisodeKey, Request, Service, State, Track
 from ..events import Origin
-from ..sources.errors import InvalidAuth, InvalidPayload, UpstreamError
+from ..sources.errors import InvalidPayload, UpstreamError
 from ..sources.shoko import (
     EVENT_NAMES,
     FileDetected,
@@ -46,8 +47,12 @@ def async_setup_shoko(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
     tracking: RequestTracking,
+    on_match: Iterable[ServicePoller],
 ) -> ShokoPoller:
-    """Create Shoko's poller and start its live connection (a task of the entry)."""
+    """Create Shoko's poller and start its live connection (a task of the entry).
+
+    A new match asks the `on_match` pollers (Jellyfin) at once whether it shows.
+    """
     config = entry.data[Service.SHOKO]
     poller = ShokoPoller(
         hass,
@@ -55,6 +60,7 @@ def async_setup_shoko(
         tracking,
         shoko_client(hass, config),
         verify_ssl=config.get(CONF_VERIFY_SSL, True),
+        on_match=on_match,
     )
     entry.async_create_background_task(
         hass, poller.link.async_run(), f"{DOMAIN} Shoko Server live events"
@@ -91,13 +97,13 @@ class ShokoEvents:
         tracking: RequestTracking,
         client: ShokoClient,
         folders: ImportFolders,
-        on_match: Iterable[ServicePoller] = (),
+        on_match: Iterable[ServicePoller],
     ) -> None:
         """Handle events for one entry; a new match asks `on_match` pollers at once."""
         self._tracking = tracking
         self._client = client
         self._folders = folders
-        self.on_match = list(on_match)
+        self._on_match = tuple(on_match)
         self._malformed: set[str] = set()
 
     async def async_handle(self, name: str, arguments: list[Any]) -> None:
@@ -146,7 +152,7 @@ class ShokoEvents:
         """Apply file evidence; a match asks Jellyfin at once whether it shows it."""
         outcome = self._tracking.apply(evidence, origin)
         if evidence.event is ShokoFileEvent.MATCHED and outcome.touched:
-            for poller in self.on_match:
+            for poller in self._on_match:
                 await poller.async_request_refresh()
 
 
@@ -166,12 +172,13 @@ class ShokoPoller(ServicePoller):
         client: ShokoClient,
         *,
         verify_ssl: bool,
+        on_match: Iterable[ServicePoller] = (),
     ) -> None:
         """Poll one Shoko Server; `link` is its live connection (not started)."""
         super().__init__(hass, entry, tracking, IDLE)
         self.client = client
         self.folders = ImportFolders(client)
-        self.events = ShokoEvents(tracking, client, self.folders)
+        self.events = ShokoEvents(tracking, client, self.folders, on_match)
         self.link = SignalRLink(
             Service.SHOKO.display_name,
             client.hub_url,
@@ -180,7 +187,7 @@ class ShokoPoller(ServicePoller):
             ssl_context=hub_ssl(client.url, verify_ssl),
             on_event=self.events.async_handle,
             on_change=self.async_request_refresh,
-            on_auth_failed=self._start_reauth,
+            on_auth_failed=self.start_reauth,
         )
         self._checked: dict[tuple[str, EpisodeKey | None], datetime] = {}
 
@@ -227,21 +234,18 @@ class ShokoPoller(ServicePoller):
         return "/".join(library.rsplit("/", 2)[-2:])
 
     def _check_link(self) -> None:
-        """Fail the poll while live events are lost: the sensor shows it."""
+        """Fail the poll while live events are lost: the sensor shows it.
+
+        A rejected key started reauthentication when the hub refused it.
+        """
         if self.link.auth_failed:
-            raise InvalidAuth("the SignalR hub answered 401")
+            raise self.rejected()
         if self.link.error is not None:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="shoko_events_lost",
                 translation_placeholders={"error": self.link.error},
             )
-
-    def _start_reauth(self) -> None:
-        """A rejected key is a configuration error: ask for a new one, do not retry."""
-        self.entry.async_start_reauth(
-            self.hass, data={REAUTH_SERVICE: Service.SHOKO.value}
-        )
 
     def diagnostics(self) -> dict[str, Any]:
         """The live connection, and each import folder as Shoko and *arr see it."""
@@ -273,5 +277,5 @@ def _waiting_files(
             else (request,)
         )
         for track in tracks:
-            if track.paths:
+            if track.paths and not matched(track):
                 yield request, track, track.paths[-1]

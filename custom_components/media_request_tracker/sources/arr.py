@@ -53,6 +53,7 @@ TRACKED_STAGES = {
     "imported": Stage.IMPORTED,
     "failedpending": Stage.DOWNLOADING,
     "failed": Stage.DOWNLOADING,
+    "ignored": Stage.DOWNLOADING,
 }
 # Queue `status` of records still waiting in the client (or before it).
 QUEUED_STATUSES = frozenset({"queued", "paused", "delay", "downloadclientunavailable"})
@@ -436,13 +437,10 @@ def _whole(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
-def queue_status(
-    items: list[QueueItem], service: Service, *, with_progress: bool
-) -> DownloadStatus | None:
+def queue_status(items: list[QueueItem], service: Service) -> DownloadStatus | None:
     """The *arr's view of one download (Sonarr lists a record per episode).
 
-    `with_progress` is off when qBittorrent is polled too: its numbers are fresher,
-    and two sources of progress would make the attributes flicker.
+    Its progress stands in until the download client's own is known (models.py).
     """
     item = items[0]
     if item.download_id is None:
@@ -459,13 +457,15 @@ def queue_status(
         problem = Problem(ProblemCode.IMPORT_BLOCKED, message)
     elif tracked in ("failedpending", "failed") or item.status == "failed":
         problem = Problem(ProblemCode.DOWNLOAD_FAILED, message)
+    elif tracked == "ignored":
+        problem = Problem(ProblemCode.IGNORED, message)
     elif tracked == "importpending":
         stall = Waiting(WaitingCode.IMPORT_PENDING, message)
     elif item.tracked_status == "warning" and message:
-        # While downloading, the client's warnings are about a stalled download.
-        stall = Waiting(WaitingCode.DOWNLOAD_STALLED)
+        # Their own words: a stalled download, a path they cannot reach, …
+        stall = Waiting(WaitingCode.ARR_HEALTH, message)
     progress = eta = None
-    if with_progress and item.size:
+    if item.size:
         progress = max(0.0, 1 - (item.size_left or 0) / item.size)
         eta = None if item.time_left is None else round(item.time_left)
     return DownloadStatus(

@@ -16,10 +16,9 @@ from ..evidence import (
     ShokoFileEvidence,
     ShokoLocation,
 )
-from ..facts import fill, learn_item, merge, reach
+from ..facts import episodes_among, fill, learn_item, merge, reach, same_request
 from ..ledger import Ledger
 from ..models import MediaType, Request, Service, ShokoFile, Stage, Track
-from .library import episodes_among, same_request
 
 DETAILS = {
     ShokoFileEvent.HASHED: "Hashed by Shoko Server",

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..changes import Finding
-from ..codes import Problem
 from ..correlate import can_reopen, is_active
 from ..evidence import (
     ArrMedia,
@@ -138,7 +137,7 @@ def apply_import_blocked(
         changed |= target.reach_all(Stage.DOWNLOADED)
         for track in target.tracks():
             changed |= merge(track, blocker=blocker)
-    detail = f"Import blocked: {_words(evidence.problem)}"
+    detail = f"Import blocked: {evidence.problem.words}"
     return [target.finding(evidence.media, detail, changed)]
 
 
@@ -340,8 +339,3 @@ def _record_file(track: Track, file: ImportedFile) -> bool:
         else:
             track.file_paths.append(file.path)
     return merge(track, file_size=file.size) or changed
-
-
-def _words(problem: Problem) -> str:
-    """The *arr's own words in a problem, for the timeline."""
-    return dict(problem.params).get("message") or problem.code.value

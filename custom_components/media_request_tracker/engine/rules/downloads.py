@@ -7,7 +7,7 @@ from ..correlate import IndexKind, is_active
 from ..evidence import DownloadStatus
 from ..facts import advance_download, block, covered
 from ..ledger import Ledger
-from ..models import STAGE_STATES, Blocker, Download, LiveProgress
+from ..models import STAGE_STATES, Blocker, Download, LiveProgress, Stage
 
 
 def apply_download_status(
@@ -27,7 +27,7 @@ def apply_download_status(
             continue
         problem = evidence.problem
         detail = f"{evidence.source.display_name}: " + (
-            problem.code.value if problem else STAGE_STATES[download.stage].value
+            problem.words if problem else STAGE_STATES[download.stage].value
         )
         findings.append(
             Finding(
@@ -43,11 +43,14 @@ def apply_download_status(
 
 
 def _observe_blocker(download: Download, evidence: DownloadStatus) -> bool:
-    """A poll's problem replaces what the same service saw last time."""
+    """A poll's problem replaces what the same service saw last time.
+
+    It is about the download as it is now: a download that failed after it had
+    finished is blocked where it got to, not where the poll's state would put it.
+    """
     if evidence.problem is not None:
-        return block(
-            download, Blocker(evidence.problem, evidence.stage, evidence.source)
-        )
+        stage = max(evidence.stage, min(download.stage, Stage.DOWNLOADED))
+        return block(download, Blocker(evidence.problem, stage, evidence.source))
     if download.blocker is not None and download.blocker.polled_by is evidence.source:
         download.blocker = None
         return True
@@ -64,7 +67,7 @@ def _observe_live(download: Download, evidence: DownloadStatus, now: datetime) -
         and not evidence.episodes
     ):
         return False
-    old = download.live
+    old = download.live_by.get(evidence.source)
     stall_since = None
     if evidence.stall is not None:
         continues = old is not None and old.stall == evidence.stall
@@ -79,5 +82,5 @@ def _observe_live(download: Download, evidence: DownloadStatus, now: datetime) -
     )
     if live == old:
         return False
-    download.live = live
+    download.live_by[evidence.source] = live
     return True

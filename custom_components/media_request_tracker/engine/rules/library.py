@@ -7,9 +7,9 @@ request it looked for (matching is engine logic; the poller only fetches).
 from ..changes import Finding
 from ..correlate import IndexKind, can_reopen, is_active
 from ..evidence import ItemKind, LibraryItemEvidence
-from ..facts import learn_item, reach, remember
+from ..facts import episodes_among, learn_item, reach, remember, same_request
 from ..ledger import Ledger
-from ..models import Episode, EpisodeKey, MediaType, Request, Service, Stage, Track
+from ..models import Episode, EpisodeKey, MediaType, Request, Service, Stage
 
 
 def apply_library_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
@@ -135,13 +135,3 @@ def _shoko_item(
         changed |= reach(track, Stage.AVAILABLE)
     detail = f"Playable in Jellyfin as {evidence.name}"
     return [Finding(request, Service.JELLYFIN, detail, changed, episodes_among(same))]
-
-
-def same_request(pairs: list[tuple[Request, Track]]) -> list[tuple[Request, Track]]:
-    """The tracks of the first (newest) request among `pairs`."""
-    return [pair for pair in pairs if pair[0] is pairs[0][0]] if pairs else []
-
-
-def episodes_among(tracks: list[tuple[Request, Track]]) -> list[Episode]:
-    """The episodes among some tracks (a movie request is not one)."""
-    return [track for _, track in tracks if isinstance(track, Episode)]
