@@ -4,7 +4,7 @@ Plain aiohttp clients against the fake servers on loopback ports; no Home Assist
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 import json
 from pathlib import Path
 from typing import Any
@@ -17,16 +17,23 @@ from pysignalr.client import SignalRClient
 from pysignalr.exceptions import AuthorizationError
 import pytest
 
-from tests.simulator import SCENARIOS, Service, SimulatedStack
+from tests.conftest import load_fixture
+from tests.simulator import SCENARIOS, Service, SimulatedStack, Step
 from tests.simulator.__main__ import parse_args, webhook_urls
+from tests.simulator.arr import ArrServer
 from tests.simulator.catalog import MOVIES, RELEASES, SERIES
-from tests.simulator.clock import SimClock
-from tests.simulator.jellyfin import JellyfinServer
-from tests.simulator.jellyseerr import USERS, JellyseerrServer
+from tests.simulator.clock import SimClock, iso_seconds
+from tests.simulator.jellyfin import JellyfinServer, ShokoFileRef
+from tests.simulator.jellyseerr import (
+    USERS,
+    JellyseerrServer,
+    MediaStatus,
+    RequestStatus,
+)
 from tests.simulator.qbittorrent import QBittorrentServer
 from tests.simulator.radarr import RadarrServer
 from tests.simulator.server import FakeService
-from tests.simulator.shoko import ShokoServer
+from tests.simulator.shoko import ShokoFile, ShokoServer
 from tests.simulator.sonarr import SonarrServer
 from tests.simulator.webhooks import WebhookSender, WebhookTarget
 
@@ -413,7 +420,9 @@ async def test_radarr_movie_queue_and_history(
         "importPending",
     )
     assert record["sizeleft"] == 0
-    assert "timeleft" not in record
+    # qBittorrent's eta is "infinite" once finished; Radarr reports no time left.
+    assert record["timeleft"] == "00:00:00"
+    assert record["estimatedCompletionTime"] == iso_seconds(clock.wall_now())
 
     blocked = radarr.block_import(release, "")
     assert blocked["downloadStatus"] == "Warning"
@@ -522,6 +531,178 @@ async def test_sonarr_queue_per_episode_and_episodes(
         params={"downloadId": PACK_HASH.upper(), "eventType": "1", "pageSize": "100"},
     )
     assert history["totalRecords"] == 13  # one grabbed record per episode
+
+
+async def since(
+    session: aiohttp.ClientSession, arr: ArrServer, **params: str
+) -> tuple[int, Any]:
+    """`GET /api/v3/history/since` (a 400 is `application/problem+json`)."""
+    async with session.get(
+        f"{arr.url}/api/v3/history/since",
+        headers={"X-Api-Key": arr.api_key},
+        params=params,
+    ) as response:
+        return response.status, await response.json(content_type=None)
+
+
+RADARR_GRABBED_DATA = {
+    "indexer",
+    "nzbInfoUrl",
+    "releaseGroup",
+    "age",
+    "ageHours",
+    "ageMinutes",
+    "publishedDate",
+    "downloadClient",
+    "downloadClientName",
+    "size",
+    "downloadUrl",
+    "guid",
+    "tmdbId",
+    "imdbId",
+    "protocol",
+    "customFormatScore",
+    "movieMatchType",
+    "releaseSource",
+    "indexerFlags",
+    "indexerId",
+    "torrentInfoHash",
+}
+
+
+async def test_radarr_failed_and_ignored_downloads_and_history_since(
+    clock: SimClock,
+    radarr: RadarrServer,
+    qbit: QBittorrentServer,
+    session: aiohttp.ClientSession,
+) -> None:
+    headers = {"X-Api-Key": "radarr-key"}
+    matrix = RELEASES["the_matrix_bluray"]
+    mad_max = RELEASES["mad_max_fury_road_bluray"]
+    start = iso_seconds(clock.wall_now())
+    radarr.add_movie(MOVIES["the_matrix"])
+    radarr.add_movie(MOVIES["mad_max_fury_road"])
+    radarr.grab(matrix, HASH, 100)
+    clock.advance(110)
+    radarr.fail_download(matrix)
+    _, queue = await get_json(session, f"{radarr.url}/api/v3/queue", headers=headers)
+    (record,) = queue["records"]
+    assert (
+        record["status"],
+        record["trackedDownloadState"],
+        record["trackedDownloadStatus"],
+        record["timeleft"],
+    ) == ("completed", "failedPending", "error", "00:00:00")
+    radarr.process_failed(matrix)
+    clock.advance(10)
+    radarr.grab(mad_max, PACK_HASH, 300)
+    clock.advance(30)
+    radarr.ignore_download(mad_max)
+    _, queue = await get_json(session, f"{radarr.url}/api/v3/queue", headers=headers)
+    assert queue["records"] == []  # failed and ignored downloads leave the queue
+    assert qbit.status(HASH) is None  # Radarr removed the failed torrent…
+    assert qbit.status(PACK_HASH) is not None  # …an ignored one stays in the client
+
+    status, rows = await since(session, radarr, date=start)
+    assert status == 200
+    assert [(r["movieId"], r["eventType"]) for r in rows] == [
+        (79, "grabbed"),
+        (79, "downloadFailed"),
+        (80, "grabbed"),
+        (80, "downloadIgnored"),
+    ]
+    assert set(rows[0]["data"]) == RADARR_GRABBED_DATA
+    assert rows[0]["data"]["torrentInfoHash"] == HASH
+    assert rows[1]["downloadId"] == HASH.upper()
+    assert rows[1]["sourceTitle"] == matrix.name
+    assert rows[1]["data"] == {
+        "downloadClient": "qBittorrent",
+        "downloadClientName": "qBittorrent",
+        "message": "Failed download detected",
+        "releaseGroup": "AMIABLE",
+        "size": str(matrix.size),
+        "indexer": "1337x (Prowlarr)",
+    }
+    assert rows[3]["data"]["message"] == "Manually ignored"
+    # The event type by name (any case) or number; `date` is inclusive.
+    _, ignored = await since(
+        session, radarr, date=start, eventType="DownloadIgnored", includeMovie="true"
+    )
+    assert [(r["eventType"], r["movie"]["title"]) for r in ignored] == [
+        ("downloadIgnored", "Mad Max: Fury Road")
+    ]
+    _, failed = await since(session, radarr, date=start, eventType="4")
+    assert [r["id"] for r in failed] == [rows[1]["id"]]
+    _, later = await since(session, radarr, date=rows[2]["date"])
+    assert [r["eventType"] for r in later] == ["grabbed", "downloadIgnored"]
+    status, problem = await since(session, radarr, date=start, eventType="failed")
+    assert (status, list(problem["errors"])) == (400, ["eventType"])
+
+    # Deleting a movie deletes its history.
+    radarr.delete_movie(MOVIES["the_matrix"])
+    _, rows = await since(session, radarr)
+    assert {r["movieId"] for r in rows} == {80}
+    _, paged = await get_json(session, f"{radarr.url}/api/v3/history", headers=headers)
+    assert paged["totalRecords"] == 2
+
+
+async def test_sonarr_history_rows_per_episode(
+    clock: SimClock, sonarr: SonarrServer, session: aiohttp.ClientSession
+) -> None:
+    start = iso_seconds(clock.wall_now())
+    pack, breaking_bad = RELEASES["lycoris_recoil_s01"], RELEASES["breaking_bad_s01"]
+    single = RELEASES["severance_s02e01"]
+    for key, season in (("lycoris_recoil", 1), ("breaking_bad", 1), ("severance", 2)):
+        sonarr.add_series(SERIES[key], [season])
+    sonarr.grab(pack, PACK_HASH, 100)
+    sonarr.grab(breaking_bad, HASH, 100)
+    sonarr.grab(single, "0" * 40, 500)
+    clock.advance(110)
+    sonarr.import_download(pack)
+    sonarr.fail_download(breaking_bad)
+    sonarr.process_failed(breaking_bad)
+    sonarr.ignore_download(single)
+
+    _, imported = await since(
+        session,
+        sonarr,
+        date=start,
+        eventType="downloadFolderImported",
+        includeSeries="true",
+        includeEpisode="true",
+    )
+    assert [r["episode"]["episodeNumber"] for r in imported] == list(range(1, 14))
+    first = imported[0]
+    assert first["series"]["title"] == "Lycoris Recoil"
+    # Sonarr's source title is the file's scene name (or name), not the pack's.
+    assert first["sourceTitle"] == (
+        "[FLE] Lycoris Recoil - S01E01 REPACK (BD 1080p HEVC x265 Opus) [Dual Audio]"
+    )
+    data = first["data"]
+    assert data["droppedPath"].startswith(f"/data/downloads/complete/{pack.name}/")
+    assert data["importedPath"].startswith("/data/anime/shows/Lycoris Recoil/")
+    assert (data["downloadClient"], data["releaseType"]) == (
+        "qBittorrent",
+        "SeasonPack",
+    )
+    _, grabbed = await since(session, sonarr, date=start, eventType="grabbed")
+    assert len(grabbed) == 13 + 7 + 1
+    assert {"tvdbId", "tvRageId", "seriesMatchType", "releaseType"} <= set(
+        grabbed[0]["data"]
+    )
+    assert "indexerId" not in grabbed[0]["data"]  # Radarr only
+    _, failed = await since(session, sonarr, date=start, eventType="downloadFailed")
+    assert [r["episodeId"] for r in failed] == list(range(1001, 1008))
+    assert set(failed[0]["data"]) == {
+        "downloadClient",
+        "downloadClientName",
+        "message",
+        "releaseGroup",
+        "size",
+    }
+    _, ignored = await since(session, sonarr, date=start, eventType="downloadIgnored")
+    (row,) = ignored
+    assert (row["episodeId"], row["data"]["releaseType"]) == (2101, "SingleEpisode")
 
 
 async def test_arr_command(
@@ -757,6 +938,138 @@ async def test_jellyseerr_webhook_settings_and_template(
     assert await jellyseerr.notify("MEDIA_AUTO_APPROVED", request) is None
 
 
+async def apply_steps(stack: SimulatedStack, steps: Iterable[Step]) -> None:
+    """Play steps in order, moving the stack's manual clock to each one."""
+    for step in steps:
+        stack.clock.advance(max(0.0, step.at - stack.clock.now()))
+        await stack.player.apply(step)
+
+
+async def seerr_get(
+    session: aiohttp.ClientSession, stack: SimulatedStack, path: str, **params: str
+) -> tuple[int, Any]:
+    """A Jellyseerr REST call with the stack's API key."""
+    return await get_json(
+        session,
+        f"{stack.urls[Service.JELLYSEERR]}/api/v1{path}",
+        headers={"X-Api-Key": stack.api_keys[Service.JELLYSEERR]},
+        params=params,
+    )
+
+
+def season_statuses(body: dict[str, Any]) -> dict[int, int]:
+    """`seasonNumber` -> `status` of a request's or a media's seasons."""
+    return {season["seasonNumber"]: season["status"] for season in body["seasons"]}
+
+
+async def test_seerr_seasons_become_available_one_by_one(
+    capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    steps = SCENARIOS["partial_seasons"].steps
+    async with SimulatedStack(speed=0) as stack:
+        stack.set_webhook_target("jellyseerr", capture.url())
+        await apply_steps(stack, [s for s in steps if s.at <= 180])
+        _, page = await seerr_get(session, stack, "/request")
+        (request,) = page["results"]
+        # Season 2 is in Jellyfin: its season request completes, the request waits.
+        assert (request["status"], season_statuses(request)) == (2, {2: 5, 3: 2})
+        media = request["media"]
+        assert (media["status"], season_statuses(media)) == (4, {2: 5, 3: 3})
+        assert capture.events("notification_type") == ["MEDIA_AUTO_APPROVED"]
+
+        await apply_steps(stack, [s for s in steps if s.at > 180])
+        _, request = await seerr_get(session, stack, f"/request/{request['id']}")
+    assert (request["status"], season_statuses(request)) == (5, {2: 5, 3: 5})
+    # Seasons 1, 4 and 5 were never asked for: the show stays partially available.
+    media = request["media"]
+    assert (media["status"], season_statuses(media)) == (4, {2: 5, 3: 5})
+    assert capture.events("notification_type") == [
+        "MEDIA_AUTO_APPROVED",
+        "MEDIA_AVAILABLE",
+    ]
+    available = capture.requests[-1]["json"]
+    assert available["media"]["status"] == "PARTIALLY_AVAILABLE"
+    assert available["extra"] == [{"name": "Requested Seasons", "value": "2, 3"}]
+
+
+async def test_seerr_before_2_6_never_completes(
+    clock: SimClock, sender: WebhookSender, session: aiohttp.ClientSession
+) -> None:
+    server = await started(
+        JellyseerrServer(clock, sender, "seerr-key", version="2.5.2")
+    )
+    headers = {"X-Api-Key": "seerr-key"}
+    base = f"{server.url}/api/v1"
+    try:
+        _, status = await get_json(session, f"{base}/status")
+        assert (status["version"], status["commitTag"]) == ("2.5.2", "v2.5.2")
+        dune = MOVIES["dune_part_two"]
+        first = server.create_request(dune, USERS[2], (), approved=True)
+        second = server.create_request(dune, USERS[3], (), approved=False)
+        # The movie turning available is announced to every request not declined.
+        assert server.mark_available(dune, "abc") == [first, second]
+        assert server.mark_available(dune, "abc") == []
+        luther = SERIES["luther"]
+        show = server.create_request(luther, USERS[2], (2, 3), approved=True)
+        assert server.mark_available(luther, "def", {2: 4}) == []
+        assert server.mark_available(luther, "def", {2: 4, 3: 4}) == [show]
+        _, body = await get_json(session, f"{base}/request/{show.id}", headers=headers)
+        assert (body["status"], season_statuses(body)) == (2, {2: 2, 3: 2})
+        assert body["media"]["status"] == 4
+        # No DELETED either: a lost movie is UNKNOWN again and its requests go.
+        server.mark_deleted(dune)
+        status_code, _ = await get_json(
+            session, f"{base}/request/{first.id}", headers=headers
+        )
+        assert status_code == 404
+        assert server.media_entries["dune_part_two"].status is MediaStatus.UNKNOWN
+    finally:
+        await server.stop()
+
+
+async def test_seerr_deleted_title_completes_approved_requests(
+    jellyseerr: JellyseerrServer, session: aiohttp.ClientSession
+) -> None:
+    movie = jellyseerr.create_request(MOVIES["arrival"], USERS[2], (), approved=True)
+    jellyseerr.mark_deleted(MOVIES["arrival"])
+    # A season with some episodes completes nothing until it is lost (DELETED).
+    show = jellyseerr.create_request(SERIES["luther"], USERS[2], (2,), approved=True)
+    assert jellyseerr.mark_available(SERIES["luther"], "abc", {2: 1}) == []
+    assert show.status is RequestStatus.APPROVED
+    jellyseerr.mark_deleted(SERIES["luther"])
+    _, page = await get_json(
+        session,
+        f"{jellyseerr.url}/api/v1/request",
+        headers={"X-Api-Key": "seerr-key"},
+        params={"filter": "deleted", "sortDirection": "asc"},
+    )
+    assert [(r["id"], r["status"], r["media"]["status"]) for r in page["results"]] == [
+        (movie.id, 5, 7),
+        (show.id, 5, 7),
+    ]
+    assert season_statuses(page["results"][1]["media"]) == {2: 7}
+
+
+async def test_seerr_request_deleted_and_title_blocklisted(
+    session: aiohttp.ClientSession,
+) -> None:
+    steps = SCENARIOS["seerr_housekeeping"].steps
+    async with SimulatedStack(speed=0) as stack:
+        await apply_steps(stack, [s for s in steps if s.at < 60])
+        _, page = await seerr_get(session, stack, "/request", sortDirection="asc")
+        whiplash, alien = (r["id"] for r in page["results"])
+        await apply_steps(stack, [s for s in steps if s.at >= 60])
+        status, body = await seerr_get(session, stack, f"/request/{whiplash}")
+        assert (status, body) == (404, {"message": "Request not found."})
+        _, page = await seerr_get(session, stack, "/request")
+        (kept,) = page["results"]
+        assert (kept["id"], kept["status"]) == (alien, 2)
+        assert (kept["media"]["status"], kept["media"]["status4k"]) == (6, 6)
+        # A title left without requests is UNKNOWN again.
+        entry = stack.jellyseerr.media_entries["whiplash"]
+        assert entry.status is MediaStatus.UNKNOWN
+
+
 # --- Jellyfin ----------------------------------------------------------------------
 
 TOKEN = {"Authorization": 'MediaBrowser Client="tests", Token="jf-key"'}
@@ -878,6 +1191,23 @@ async def test_jellyfin_items_stubs_and_webhook(
     assert jellyfin.media_updates[0]["UpdateType"] == "Created"
 
 
+async def test_jellyfin_shokofin_ids_use_the_plugin_keys(
+    jellyfin: JellyfinServer, capture: Capture
+) -> None:
+    """`Provider_<key lower-cased>`, spaces kept: as the plugin sends Shokofin's ids."""
+    violet = MOVIES["violet_evergarden_movie"]
+    item = jellyfin.add_movie(violet, "/x.mkv", ShokoFileRef(220, 331, 147025))
+    jellyfin.webhook_target = WebhookTarget(capture.url())
+    await jellyfin.notify_added([item])
+    body = capture.requests[0]["json"]
+    plugin = load_fixture(
+        "jellyfin-webhook/ItemAdded_AnimeMovie_Shokofin_SendAllProperties.json"
+    )
+    shoko_keys = {key for key in plugin if key.startswith("Provider_shoko ")}
+    assert shoko_keys == {key for key in body if key.startswith("Provider_shoko")}
+    assert body["Provider_shoko file"] == "220"
+
+
 # --- Shoko -------------------------------------------------------------------------
 
 SHOKO_KEY = "shoko-key"
@@ -945,27 +1275,53 @@ async def test_shoko_rest(shoko: ShokoServer, session: aiohttp.ClientSession) ->
     ] == 404
 
 
+V5_EVENTS = {
+    f"ShokoEvent:{name}": name
+    for name in (
+        "OnConnected",
+        "FileDetected",
+        "FileHashed",
+        "FileMatched",
+        "FileNotMatched",
+        "SeriesUpdated",
+        "MovieUpdated",
+    )
+}
+# Every v5 name too: a v6 server must send none of them.
+V6_EVENTS = V5_EVENTS | {
+    name: name
+    for name in (
+        "anidb:connected",
+        "file:connected",
+        "file:detected",
+        "file:hashed",
+        "release:connected",
+        "release:saved",
+        "release:search.completed",
+        "metadata:connected",
+        "metadata:series.added",
+        "metadata:movie.added",
+    )
+}
+
+
 class HubClient:
     """A pysignalr client the way the integration uses it, collecting Shoko events."""
 
-    def __init__(self, url: str, **kwargs: Any) -> None:
-        """Subscribe to the v5 event names."""
+    def __init__(
+        self,
+        url: str,
+        events: dict[str, str] | None = None,
+        feeds: str = "shoko,file,release,metadata",
+        **kwargs: Any,
+    ) -> None:
+        """Join `feeds`, collect `events` (hub method -> name collected; default v5)."""
         self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.opened = asyncio.Event()
-        self.client = SignalRClient(
-            f"{url}/signalr/aggregate?feeds=shoko,file,release,metadata", **kwargs
-        )
+        self.client = SignalRClient(f"{url}/signalr/aggregate?feeds={feeds}", **kwargs)
         self.client.on_open(self._opened)
-        for name in (
-            "OnConnected",
-            "FileDetected",
-            "FileHashed",
-            "FileMatched",
-            "FileNotMatched",
-            "SeriesUpdated",
-            "MovieUpdated",
-        ):
-            self.client.on(f"ShokoEvent:{name}", self._collector(name))
+        for target, name in (events or V5_EVENTS).items():
+            self.client.on(target, self._collector(name))
         self.task = asyncio.create_task(self.client.run())
 
     async def _opened(self) -> None:
@@ -1095,6 +1451,115 @@ async def check_hub_auth_pings_and_refused(
         assert r.status == 200
 
 
+@pytest.fixture
+async def shoko_v6(clock: SimClock) -> AsyncIterator[ShokoServer]:
+    server = ShokoServer(clock, SHOKO_KEY, version="6")
+    yield await started(server)
+    await server.stop()
+
+
+async def import_violet_and_unknown(shoko: ShokoServer) -> tuple[ShokoFile, ShokoFile]:
+    """Violet Evergarden matched (a new series), then a file AniDB does not know."""
+    anime = MOVIES["violet_evergarden_movie"].anime
+    assert anime is not None
+    movie = await shoko.detect(
+        "/data/anime/movies/Violet Evergarden - The Movie (2020)/movie.mkv", 1000
+    )
+    await shoko.hash(movie)
+    await shoko.match(
+        movie, anime, anime.anidb_episode_id, anime.shoko_episode_id, 533514
+    )
+    other = await shoko.detect("/data/anime/movies/Perfect Blue (1997)/pb.mkv", 50)
+    await shoko.hash(other)
+    await shoko.not_matched(other)
+    return movie, other
+
+
+async def test_shoko_v6_hub_events(shoko_v6: ShokoServer) -> None:
+    hub = HubClient(
+        shoko_v6.url,
+        V6_EVENTS,
+        feeds="shoko,file,release,metadata,anidb",
+        headers={"apikey": SHOKO_KEY},
+        retry_sleep=0.05,
+    )
+    try:
+        await asyncio.wait_for(hub.opened.wait(), 5)
+        # Only `anidb` greets (string update types); `shoko` is no v6 feed.
+        name, statuses = await hub.next()
+        assert name == "anidb:connected"
+        assert [s["UpdateType"] for s in statuses] == ["UDPBan", "HTTPBan"]
+        movie, other = await import_violet_and_unknown(shoko_v6)
+        events = [await hub.next() for _ in range(10)]
+        assert hub.events.empty()
+    finally:
+        await hub.close()
+    assert [name for name, _ in events] == [
+        "file:detected",
+        "file:hashed",
+        "release:saved",
+        "release:search.completed",
+        "metadata:series.added",
+        "metadata:series.added",
+        "metadata:movie.added",
+        "file:detected",
+        "file:hashed",
+        "release:search.completed",
+    ]
+    payloads = [payload for _, payload in events]
+    assert payloads[0] == {
+        "RelativePath": "Violet Evergarden - The Movie (2020)/movie.mkv",
+        "ManagedFolderID": 2,
+    }
+    hashed = payloads[1]
+    assert (hashed["FileID"], hashed["ManagedFolderID"]) == (movie.id, 2)
+    assert "ImportFolderID" not in hashed
+    assert hashed["Hashes"][0] == {
+        "Type": "ED2K",
+        "Value": movie.ed2k,
+        "Metadata": None,
+    }
+    anidb_ids = {"AniDB_Episode": "229102", "AniDB_Anime": "14768"}
+    (xref,) = payloads[2]["Release"]["CrossReferences"]
+    assert (xref["ProviderIDs"], payloads[2]["FileID"]) == (anidb_ids, movie.id)
+    matched, missed = payloads[3], payloads[9]
+    assert matched["SelectedProvider"] is not None
+    assert (missed["FileID"], missed["SelectedProvider"]) == (other.id, None)
+    for search in (matched, missed):
+        assert (search["ReleaseInfo"], search["IsSaved"]) == (None, True)
+
+
+async def test_shoko_v6_managed_folders_and_files(
+    shoko_v6: ShokoServer, session: aiohttp.ClientSession
+) -> None:
+    key = {"apikey": SHOKO_KEY}
+    api = f"{shoko_v6.url}/api/v3"
+    assert (await get_json(session, f"{api}/ImportFolder", headers=key))[0] == 404
+    _, folders = await get_json(session, f"{api}/ManagedFolder", headers=key)
+    assert [f["ID"] for f in folders] == [1, 2]
+    movie, _ = await import_violet_and_unknown(shoko_v6)
+    # Cross references only with `include=XRefs`; `includeXRefs` is gone.
+    ends_with = f"{api}/File/PathEndsWith"
+    query = {"path": "movie.mkv", "includeXRefs": "true"}
+    _, plain = await get_json(session, ends_with, headers=key, params=query)
+    assert "SeriesIDs" not in plain[0]
+    query = {"path": "movie.mkv", "include": "XRefs"}
+    _, found = await get_json(session, ends_with, headers=key, params=query)
+    assert found[0]["SeriesIDs"][0]["SeriesID"]["AniDB"] == 14768
+    _, full = await get_json(
+        session,
+        f"{api}/File/{movie.id}",
+        headers=key,
+        params={"include": "XRefs,AbsolutePaths"},
+    )
+    (location,) = full["Locations"]
+    assert (location["ManagedFolderID"], "ImportFolderID" in location) == (2, False)
+    assert location["AbsolutePath"].startswith("/mnt/anime/movies/")
+    assert [h["Type"] for h in full["Hashes"]] == ["ED2K", "CRC32"]
+    _, folder = await get_json(session, f"{api}/ManagedFolder/2", headers=key)
+    assert (folder["Size"], folder["FileSize"]) == (1, 1050)  # one anime, two files
+
+
 # --- the whole stack ---------------------------------------------------------------
 
 
@@ -1175,6 +1640,9 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Arrival": ["MovieAdded"],  # its Grab and Download webhooks went missing
         "Perfect Blue": ["MovieAdded", "Grab", "Download"],
         "Inception": ["MovieFileDelete", "MovieDelete"],
+        "The Matrix": ["MovieAdded", "Grab"],  # no webhook for a failed download
+        "Mad Max: Fury Road": ["MovieAdded", "Grab"],  # nor for an ignored one
+        "Alien": ["MovieAdded"],
     }  # Blade Runner 2049: re-requested with its file already there, Radarr is silent
     file, complete = "Download:file", "Download:complete"
     assert by_title(capture, "/sonarr", lambda b: b["series"]["title"]) == {
@@ -1187,6 +1655,7 @@ def check_webhook_sequences(capture: Capture) -> None:
             *["Grab", file, complete],
         ],
         "Chernobyl": ["EpisodeFileDelete", "SeriesDelete"],
+        "Luther": ["SeriesAdd", "Grab", "Grab", *[*[file] * 4, complete] * 2],
     }
     auto, available = "MEDIA_AUTO_APPROVED", "MEDIA_AVAILABLE"
     assert by_title(capture, "/jellyseerr", lambda b: b["subject"]) == {
@@ -1204,6 +1673,11 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Arrival (2016)": [auto, available],
         "Perfect Blue (1997)": [auto],
         "Blade Runner 2049 (2017)": [auto, available],
+        "Luther (2010)": [auto, available],  # once both seasons are there
+        "The Matrix (1999)": [auto],
+        "Mad Max: Fury Road (2015)": [auto],
+        "Whiplash (2014)": ["MEDIA_PENDING"],  # deleting a request sends nothing
+        "Alien (1979)": [auto],
     }
     added = by_title(capture, "/jellyfin", lambda b: b.get("SeriesName") or b["Name"])
     assert {title: len(names) for title, names in added.items()} == {
@@ -1214,6 +1688,7 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Severance": 5,
         "Interstellar": 1,
         "Arrival": 1,
+        "Luther": 9,
     }
     first = {r["path"]: r["headers"] for r in reversed(capture.requests)}
     assert first["/radarr"]["Authorization"] == "Basic aGE6cHc="  # ha:pw
@@ -1282,9 +1757,21 @@ def test_seed_makes_runs_repeatable() -> None:
     assert Service.QBITTORRENT in SimulatedStack(qbittorrent_version="5.2").api_keys
 
 
+def test_stack_passes_versions_through() -> None:
+    default = SimulatedStack()
+    assert (default.shoko.v6, default.jellyseerr.completes_requests) == (False, True)
+    older = SimulatedStack(shoko_version="6", jellyseerr_version="2.5.2")
+    assert (older.shoko.v6, older.jellyseerr.completes_requests) == (True, False)
+    with pytest.raises(ValueError, match="Shoko"):
+        SimulatedStack(shoko_version="4")
+
+
 def test_cli_arguments(tmp_path: Path) -> None:
     args = parse_args(["--speed", "10", "--scenario", "regular_movie,anime_tv"])
     assert [s.name for s in args.scenarios] == ["regular_movie", "anime_tv"]
+    assert (args.shoko_version, args.jellyseerr_version) == ("5", "2.7.3")
+    args = parse_args(["--shoko-version", "6", "--jellyseerr-version", "2.5.2"])
+    assert (args.shoko_version, args.jellyseerr_version) == ("6", "2.5.2")
     assert len(parse_args([]).scenarios) == len(SCENARIOS)
     with pytest.raises(SystemExit):
         parse_args(["--scenario", "nope"])

@@ -13,9 +13,11 @@ from pathlib import Path
 import signal
 import sys
 
+from .jellyseerr import VERSION as JELLYSEERR_VERSION
 from .qbittorrent import QBITTORRENT_VERSIONS
 from .scenarios import SCENARIOS
 from .server import Service
+from .shoko import SHOKO_VERSIONS
 from .stack import PUSHING_SERVICES, SimulatedStack
 
 
@@ -51,6 +53,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=sorted(QBITTORRENT_VERSIONS),
         default="5.0",
         help="qBittorrent behaviour to emulate (default: 5.0)",
+    )
+    parser.add_argument(
+        "--shoko-version",
+        choices=SHOKO_VERSIONS,
+        default="5",
+        help="Shoko Server to emulate: 5 (v5.3) or 6 (v6-dev) (default: 5)",
+    )
+    parser.add_argument(
+        "--jellyseerr-version",
+        default=JELLYSEERR_VERSION,
+        help=(
+            "Seerr release to emulate; before 2.6.0 requests never complete "
+            f"(default: {JELLYSEERR_VERSION})"
+        ),
     )
     parser.add_argument(
         "--ha-url",
@@ -95,6 +111,8 @@ async def run(args: argparse.Namespace) -> None:
         seed=args.seed,
         scenarios=args.scenarios,
         qbittorrent_version=args.qbittorrent_version,
+        shoko_version=args.shoko_version,
+        jellyseerr_version=args.jellyseerr_version,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -2,21 +2,23 @@
 
 Both apps come from one code base: the same API-key check (401), paged resources, the
 notification (connection) API that tests a new connection before saving it, the command
-queue, and a download queue computed from the download client, here the fake
-qBittorrent. Webhook payloads are built in `radarr.py` and `sonarr.py`.
+queue, a download queue computed from the download client, here the fake qBittorrent,
+and history (paged, or `since` a date: addendum §1a) that also records the downloads
+that failed or were ignored after leaving the queue. Webhook payloads are built in
+`radarr.py` and `sonarr.py`.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import hashlib
 import re
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from .catalog import CUSTOM_FORMAT_IDS, TAG_IDS, Language, Release
+from .catalog import CUSTOM_FORMAT_IDS, INDEXERS, TAG_IDS, Language, Release
 from .clock import SimClock, iso_seconds
 from .qbittorrent import MAX_ETA, SAVE_PATH, QBittorrentServer, TorrentStatus
 from .server import FakeService, Service
@@ -26,6 +28,12 @@ DOWNLOAD_CLIENT = "qBittorrent"
 PASSWORD_MASK = "********"  # SchemaBuilder.PRIVATE_VALUE
 SIMULATOR_CONNECTION = "Simulator webhook"
 STALLED_MESSAGE = "The download is stalled with no connections"
+# `FailedDownloadService.ProcessFailed` / `IgnoredDownloadService.IgnoreDownload`.
+FAILED_MESSAGE = "Failed download detected"
+IGNORED_MESSAGE = "Manually ignored"
+# Tracked states that take a download out of the queue (`DownloadIsTrackable`).
+LEFT_QUEUE = frozenset({"imported", "failed", "ignored"})
+PUBLISHED_HOURS = 6  # how old a release is when grabbed (history `age*`)
 # qBittorrent state -> queue `status` (Radarr/Sonarr `QBittorrent.cs`, camelCase enum).
 QUEUE_STATUS = {
     "error": "warning",
@@ -113,7 +121,9 @@ class TrackedDownload:
     added: datetime
     episode_ids: tuple[int, ...] = ()
     blocked_messages: tuple[str, ...] = ()
-    imported: bool = False
+    # What the *arr decided once the client is done with it: `imported`,
+    # `failedPending`, `failed` or `ignored` (None: it follows the client).
+    state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,10 +244,12 @@ class ArrServer(FakeService):
         self.command_log: list[dict[str, Any]] = []
         self._next_connection_id = 1
         self._next_file_id = 1
+        self._next_history_id = 1
         router = self.app.router
         router.add_get("/api/v3/system/status", self._system_status)
         router.add_get("/api/v3/queue", self._queue)
         router.add_get("/api/v3/history", self._history)
+        router.add_get("/api/v3/history/since", self._history_since)
         router.add_get("/api/v3/tag", self._tags)
         router.add_post("/api/v3/command", self._command)
         router.add_get("/api/v3/notification", self._list_connections)
@@ -260,6 +272,21 @@ class ArrServer(FakeService):
     ) -> dict[str, Any]:
         """One HistoryResource."""
         raise NotImplementedError
+
+    def outcome_data(
+        self, download: TrackedDownload, event_type: str, message: str
+    ) -> dict[str, str]:
+        """`data` of a `downloadFailed`/`downloadIgnored` record (`HistoryService`).
+
+        Subclasses add their own keys to what both apps write.
+        """
+        return {
+            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClientName": DOWNLOAD_CLIENT,
+            "message": message,
+            "releaseGroup": download.release.group,
+            "size": str(download.release.size),
+        }
 
     def quality_json(self, release: Release) -> dict[str, Any]:
         """`{quality: {…}, revision: {…}}` (the quality object differs per app)."""
@@ -374,34 +401,93 @@ class ArrServer(FakeService):
         download_id: str | None,
         data: Mapping[str, str],
         episode_ids: Sequence[int | None] = (None,),
+        *,
+        source_title: str = "",
     ) -> None:
         """Write history (one record per episode, as Sonarr does)."""
         for episode_id in episode_ids:
             self.history.append(
                 HistoryRecord(
-                    id=len(self.history) + 1,
+                    id=self._next_history_id,
                     media_id=media_id,
                     episode_id=episode_id,
                     event_type=event_type,
-                    source_title=release.name,
+                    source_title=source_title or release.name,
                     release=release,
                     date=self.clock.wall_now(),
                     download_id=download_id,
                     data=data,
                 )
             )
+            self._next_history_id += 1
 
-    def grab_history_data(self, release: Release) -> dict[str, str]:
-        """`data` of a `grabbed` history record."""
+    def forget_history(self, media_id: int) -> None:
+        """Deleting a movie or series deletes its history (`HistoryService`)."""
+        self.history = [r for r in self.history if r.media_id != media_id]
+
+    def grab_history_data(self, release: Release, info_hash: str) -> dict[str, str]:
+        """`data` of a `grabbed` record: the keys both apps write (`HistoryService`).
+
+        Values are illustrative: a Prowlarr torrent link, a release published
+        `PUBLISHED_HOURS` before the grab, found by a search Jellyseerr started.
+        """
+        indexer_id, site = INDEXERS[release.indexer]
+        link = f"{site}/torrent/{stable_id(release.key)}"
+        published = self.clock.wall_now() - timedelta(hours=PUBLISHED_HOURS)
         return {
             "indexer": release.indexer,
+            "nzbInfoUrl": link,
             "releaseGroup": release.group,
-            "size": str(release.size),
+            "age": "0",
+            "ageHours": str(PUBLISHED_HOURS),
+            "ageMinutes": str(PUBLISHED_HOURS * 60),
+            "publishedDate": iso_seconds(published),
             "downloadClient": DOWNLOAD_CLIENT,
             "downloadClientName": DOWNLOAD_CLIENT,
+            "size": str(release.size),
+            "downloadUrl": f"http://prowlarr:9696/{indexer_id}/download?link={link}",
+            "guid": link,
             "protocol": "2",
             "customFormatScore": str(release.custom_format_score),
+            "releaseSource": "Search",
+            "indexerFlags": "0",
+            "torrentInfoHash": info_hash.lower(),
         }
+
+    def fail_download(self, release: Release) -> None:
+        """`TrackedDownload.Fail()` after a rejected import: `failedPending`, `error`."""
+        self.download_for(release).state = "failedPending"
+
+    def process_failed(self, release: Release) -> None:
+        """`FailedDownloadService.ProcessFailed`: `downloadFailed`, out of the queue.
+
+        `DownloadEventHub` then removes it from qBittorrent (`RemoveFailedDownloads`
+        is on by default, and `Fail()` allowed the removal).
+        """
+        download = self.download_for(release)
+        if download.state != "failedPending":
+            raise ValueError(f"{release.key} has not failed")
+        download.state = "failed"
+        self._write_outcome(download, "downloadFailed", FAILED_MESSAGE)
+        self.qbittorrent.remove_torrent(download.download_id)
+
+    def ignore_download(self, release: Release) -> None:
+        """A queue removal without blocklisting or removing from the client."""
+        download = self.download_for(release)
+        download.state = "ignored"
+        self._write_outcome(download, "downloadIgnored", IGNORED_MESSAGE)
+
+    def _write_outcome(
+        self, download: TrackedDownload, event_type: str, message: str
+    ) -> None:
+        self.add_history(
+            event_type,
+            download.release,
+            download.media_id,
+            download.download_id,
+            self.outcome_data(download, event_type, message),
+            download.episode_ids or (None,),
+        )
 
     def next_file_id(self) -> int:
         """Allocate a movie/episode file id."""
@@ -453,7 +539,10 @@ class ArrServer(FakeService):
     ) -> dict[str, Any]:
         """The QueueResource fields that do not depend on the app."""
         release = download.release
-        if download.blocked_messages:
+        queue_status = QUEUE_STATUS.get(status.state, "downloading")
+        if download.state == "failedPending":
+            state, tracked_status = "failedPending", "error"
+        elif download.blocked_messages:
             state, tracked_status = "importBlocked", "warning"
         elif status.finished:
             state, tracked_status = "importPending", "ok"
@@ -467,7 +556,7 @@ class ArrServer(FakeService):
             "size": status.size,
             "title": release.name,
             "added": iso_seconds(download.added),
-            "status": QUEUE_STATUS.get(status.state, "downloading"),
+            "status": queue_status,
             "trackedDownloadStatus": tracked_status,
             "trackedDownloadState": state,
             "statusMessages": (
@@ -485,9 +574,12 @@ class ArrServer(FakeService):
         }
         if status.state == "stalledDL":
             record["errorMessage"] = STALLED_MESSAGE
-        if status.eta < MAX_ETA:
-            record["timeleft"] = timespan(status.eta)
-            finish = self.clock.wall_now() + timedelta(seconds=status.eta)
+        # `QBittorrent.cs`: finished states report no time left (qBittorrent's own eta
+        # is then 8640000, "infinite").
+        eta = 0 if queue_status == "completed" else status.eta
+        if eta < MAX_ETA:
+            record["timeleft"] = timespan(eta)
+            finish = self.clock.wall_now() + timedelta(seconds=eta)
             record["estimatedCompletionTime"] = iso_seconds(finish)
         return record
 
@@ -495,7 +587,7 @@ class ArrServer(FakeService):
         records: list[dict[str, Any]] = []
         for download in self.downloads.values():
             status = self.qbittorrent.status(download.download_id)
-            if download.imported or status is None:
+            if download.state in LEFT_QUEUE or status is None:
                 continue
             base = self.queue_base(download, status)
             records.extend(self.queue_records(download, base, request.query))
@@ -537,6 +629,41 @@ class ArrServer(FakeService):
                 sort_values={"date": lambda r: (r["date"], r["id"])},
             )
         )
+
+    async def _history_since(self, request: web.Request) -> web.Response:
+        """`GET /history/since`: unpaged, `date >=`, oldest first (`Since`).
+
+        `eventType` binds as an ASP.NET enum (name in any case, or number); rows of
+        deleted titles are gone with them (`forget_history`).
+        """
+        query = request.query
+        try:
+            since = _since_date(query.get("date", ""))
+        except ValueError:
+            return _invalid_value("date", query["date"])
+        wanted = None
+        if "eventType" in query:
+            try:
+                wanted = self._event_id(query["eventType"])
+            except ValueError:
+                return _invalid_value("eventType", query["eventType"])
+        records = sorted(
+            (
+                r
+                for r in self.history
+                if r.date >= since
+                and (wanted is None or self.history_event_ids[r.event_type] == wanted)
+            ),
+            key=lambda r: (r.date, r.id),
+        )
+        return web.json_response([self.history_json(r, query) for r in records])
+
+    def _event_id(self, text: str) -> int:
+        """An `eventType` name (any case) or number; ValueError for anything else."""
+        by_name = {
+            name.lower(): number for name, number in self.history_event_ids.items()
+        }
+        return by_name[text.lower()] if text.lower() in by_name else int(text)
 
     async def _tags(self, _request: web.Request) -> web.Response:
         return web.json_response(
@@ -665,6 +792,32 @@ class ArrServer(FakeService):
         resource = await request.json()
         failure = await self._send_test(Connection(resource, self.event_flags))
         return failure or web.Response(status=200)
+
+
+def _since_date(text: str) -> datetime:
+    """`date` as ISO 8601 (UTC when it has no offset); absent: `DateTime.MinValue`."""
+    if not text:
+        return datetime.min.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _invalid_value(name: str, value: str) -> web.Response:
+    """ASP.NET's automatic 400 for a query value that does not bind.
+
+    The *arr controller attribute is `IApiBehaviorMetadata` (`VersionedApiController`),
+    so invalid model state answers a ValidationProblemDetails; its texts are ASP.NET's.
+    """
+    return web.json_response(
+        {
+            "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            "title": "One or more validation errors occurred.",
+            "status": 400,
+            "errors": {name: [f"The value '{value}' is not valid."]},
+        },
+        status=400,
+        content_type="application/problem+json",
+    )
 
 
 def _validation_error(prop: str, message: str) -> web.Response:

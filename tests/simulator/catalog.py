@@ -149,6 +149,12 @@ CUSTOM_FORMAT_IDS = {
     "HDR": 40,
 }
 TAG_IDS = {"anime": 1}
+# Prowlarr-synced indexers: (*arr indexer id, site). Illustrative values.
+INDEXERS: dict[str, tuple[int, str]] = {
+    "TorrentLeech (Prowlarr)": (1, "https://www.torrentleech.org"),
+    "Nyaa.si (Prowlarr)": (2, "https://nyaa.si"),
+    "1337x (Prowlarr)": (3, "https://1337x.to"),
+}
 
 
 def _weekly(first: date, count: int) -> list[date]:
@@ -311,7 +317,76 @@ MOVIES = {
             release_date="2010-12-07",
             runtime=148,
         ),
+        Movie(
+            key="the_matrix",
+            title="The Matrix",
+            year=1999,
+            tmdb_id=603,
+            imdb_id="tt0133093",
+            radarr_id=79,
+            folder="The Matrix (1999)",
+            overview="Set in the 22nd century, The Matrix tells the story of a computer hacker who joins a group of underground insurgents fighting the vast and powerful computers who now rule the earth.",
+            poster="/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg",
+            genres=("Action", "Science Fiction"),
+            language=ENGLISH,
+            release_date="1999-09-21",
+            runtime=136,
+        ),
+        Movie(
+            key="mad_max_fury_road",
+            title="Mad Max: Fury Road",
+            year=2015,
+            tmdb_id=76341,
+            imdb_id="tt1392190",
+            radarr_id=80,
+            folder="Mad Max - Fury Road (2015)",
+            overview="An apocalyptic story set in the furthest reaches of our planet, in a stark desert landscape where humanity is broken, and most everyone is crazed fighting for the necessities of life.",
+            poster="/hA2ple9q4qnwxp3hKVNhroipsir.jpg",
+            genres=("Action", "Adventure", "Science Fiction"),
+            language=ENGLISH,
+            release_date="2015-09-01",
+            runtime=121,
+        ),
+        Movie(
+            key="whiplash",
+            title="Whiplash",
+            year=2014,
+            tmdb_id=244786,
+            imdb_id="tt2582802",
+            radarr_id=81,
+            folder="Whiplash (2014)",
+            overview="Under the direction of a ruthless instructor, a talented young drummer begins to pursue perfection at any cost, even his humanity.",
+            poster="/7fn624j5lj3xTme2SgiLCeuedmO.jpg",
+            genres=("Drama", "Music"),
+            language=ENGLISH,
+            release_date="2015-02-24",
+            runtime=107,
+        ),
+        Movie(
+            key="alien",
+            title="Alien",
+            year=1979,
+            tmdb_id=348,
+            imdb_id="tt0078748",
+            radarr_id=82,
+            folder="Alien (1979)",
+            overview="During its return to the earth, commercial spaceship Nostromo intercepts a distress signal from a distant planet.",
+            poster="/vfrQk5IPloGg1v9Rzbh2Eg3VGyM.jpg",
+            genres=("Horror", "Science Fiction"),
+            language=ENGLISH,
+            release_date="1999-10-26",
+            runtime=117,
+        ),
     )
+}
+
+# Luther: five short seasons (episodes are just numbered), first air date of each.
+_LUTHER_SEASONS = {
+    1: (6, date(2010, 5, 4)),
+    2: (4, date(2011, 6, 14)),
+    3: (4, date(2013, 7, 2)),
+    4: (2, date(2015, 12, 15)),
+    5: (4, date(2019, 1, 1)),
 }
 
 _LYCORIS = Anime(
@@ -457,6 +532,32 @@ SERIES = {
                 list(_weekly(date(2019, 5, 6), 5)),
                 sonarr_first=3001,
                 tvdb_ids=list(range(7050261, 7050266)),
+            ),
+        ),
+        Series(
+            key="luther",
+            title="Luther",
+            year=2010,
+            tmdb_id=1426,
+            tvdb_id=159611,
+            imdb_id="tt1474684",
+            tvmaze_id=201,
+            sonarr_id=34,
+            overview="DCI John Luther is a near-genius murder detective whose brilliant mind can't always save him from the dangerous violence of his obsessions and passions.",
+            poster="/ek2Ll2AZCpgw5yaz5XYz0IaLHf4.jpg",
+            genres=("Crime", "Drama", "Mystery"),
+            language=ENGLISH,
+            runtime=58,
+            episodes=tuple(
+                episode
+                for season, (count, first) in _LUTHER_SEASONS.items()
+                for episode in _episodes(
+                    season,
+                    [f"Episode {number}" for number in range(1, count + 1)],
+                    list(_weekly(first, count)),
+                    sonarr_first=4001 + 100 * season,
+                    tvdb_ids=[4_100_001 + 100 * season + n for n in range(count)],
+                )
             ),
         ),
     )
@@ -627,6 +728,46 @@ RELEASES = {
             audio_codec="DTS",
             audio_channels=5.1,
             episodes=_pack(1, 5),
+        ),
+        *(
+            Release(
+                key=f"luther_s{season:02d}",
+                media="luther",
+                name=f"Luther.S{season:02d}.1080p.BluRay.x264-SHORTBREHD",
+                quality="Bluray-1080p",
+                group="SHORTBREHD",
+                indexer="TorrentLeech (Prowlarr)",
+                size=_LUTHER_SEASONS[season][0] * 3_900_000_000,
+                video_codec="x264",
+                audio_codec="DTS",
+                audio_channels=5.1,
+                episodes=_pack(season, _LUTHER_SEASONS[season][0]),
+            )
+            for season in (2, 3)
+        ),
+        Release(
+            key="the_matrix_bluray",
+            media="the_matrix",
+            name="The.Matrix.1999.1080p.BluRay.x264-AMIABLE",
+            quality="Bluray-1080p",
+            group="AMIABLE",
+            indexer="1337x (Prowlarr)",
+            size=9_126_805_504,
+            video_codec="x264",
+            audio_codec="DTS",
+            audio_channels=5.1,
+        ),
+        Release(
+            key="mad_max_fury_road_bluray",
+            media="mad_max_fury_road",
+            name="Mad.Max.Fury.Road.2015.1080p.BluRay.x264-SPARKS",
+            quality="Bluray-1080p",
+            group="SPARKS",
+            indexer="TorrentLeech (Prowlarr)",
+            size=10_200_547_328,
+            video_codec="x264",
+            audio_codec="DTS",
+            audio_channels=7.1,
         ),
     )
 }

@@ -6,6 +6,7 @@ through Shokofin: Shoko provider ids instead of TMDB/TVDB, and a VFS path. `/Ite
 no provider-id filter (unknown query parameters are ignored, as in ASP.NET Core).
 """
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -184,6 +185,18 @@ class JellyfinServer(FakeService):
             elif existing is None:
                 self._new_episode(series, episode, series_item, season, None, None)
         return added
+
+    def episodes_on_disk(self, series_id: str) -> Counter[int]:
+        """A series' episodes with a file, per season (what Jellyseerr's scan counts)."""
+        return Counter(
+            item.parent_index
+            for item in self.items.values()
+            if item.type == "Episode"
+            and not item.virtual
+            and item.series is not None
+            and item.series.id == series_id
+            and item.parent_index is not None
+        )
 
     def remove_path(self, path_prefix: str) -> None:
         """A scan noticed files are gone: their items leave the library."""

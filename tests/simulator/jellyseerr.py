@@ -7,7 +7,8 @@ value is a string; the REST API answers with numbers and integer statuses instea
 """
 
 import base64
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -30,6 +31,8 @@ FORBIDDEN = {
 }
 TMDB_IMAGE = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
 TEST_MESSAGE = "Check check, 1, 2, 3. Are we coming in clear?"
+# The release the fake reports; requests complete (COMPLETED, DELETED) from 2.6.0 on.
+VERSION = "2.7.3"
 # `server/lib/settings/index.ts`, decoded: what a fresh install sends.
 DEFAULT_TEMPLATE = """{
   "notification_type": "{{notification_type}}",
@@ -179,6 +182,7 @@ class MediaEntry:
     created: datetime
     updated: datetime
     status: MediaStatus = MediaStatus.UNKNOWN
+    status4k: MediaStatus = MediaStatus.UNKNOWN
     seasons: dict[int, MediaStatus] = field(default_factory=dict)
     jellyfin_id: str | None = None
     added: datetime | None = None
@@ -196,17 +200,38 @@ class MediaRequest:
     updated: datetime
     seasons: tuple[int, ...] = ()
     modified_by: User | None = None
+    completed_seasons: set[int] = field(default_factory=set)  # Seerr 2.6+
+
+    def season_status(self, season: int) -> RequestStatus:
+        """A season request's status: COMPLETED on its own, else the request's."""
+        if season in self.completed_seasons:
+            return RequestStatus.COMPLETED
+        return self.status
 
 
 class JellyseerrServer(FakeService):
     """Jellyseerr: requests (REST), the webhook settings and the webhook agent."""
 
-    def __init__(self, clock: SimClock, sender: WebhookSender, api_key: str) -> None:
-        """Create the fake with no requests and the webhook agent off."""
+    def __init__(
+        self,
+        clock: SimClock,
+        sender: WebhookSender,
+        api_key: str,
+        *,
+        version: str = VERSION,
+    ) -> None:
+        """Create the fake with no requests and the webhook agent off.
+
+        `version` is the Seerr release to behave like: before 2.6.0 there is no
+        COMPLETED (requests stay APPROVED) and no DELETED, and MEDIA_AVAILABLE follows
+        the media rather than the requests (reference addendum §3).
+        """
         super().__init__(Service.JELLYSEERR, [self._auth_middleware])
         self.clock = clock
         self.sender = sender
         self.api_key = api_key
+        self.version = version
+        self.completes_requests = _release(version) >= (2, 6)
         self.requests: dict[int, MediaRequest] = {}
         self.media_entries: dict[str, MediaEntry] = {}
         self.webhook: dict[str, Any] = {
@@ -284,30 +309,174 @@ class JellyseerrServer(FakeService):
         request.entry.updated = self.clock.wall_now()
 
     def mark_available(
-        self, media: Media, jellyfin_id: str | None
+        self,
+        media: Media,
+        jellyfin_id: str | None,
+        episodes: Mapping[int, int] | None = None,
     ) -> list[MediaRequest]:
-        """The Jellyfin scan found the title: media AVAILABLE, open requests COMPLETED."""
+        """Jellyseerr's Jellyfin scan found the title; the requests now available.
+
+        `episodes` counts a show's episodes on disk per season: the scanner
+        (`scanners/jellyfin`) makes a season with all of them AVAILABLE, one with some
+        PARTIALLY_AVAILABLE, and the show AVAILABLE only once every season is.
+        """
         now = self.clock.wall_now()
         entry = self._entry(media)
-        entry.status = MediaStatus.AVAILABLE
-        entry.seasons = dict.fromkeys(entry.seasons, MediaStatus.AVAILABLE)
+        before = entry.status, dict(entry.seasons)
+        if isinstance(media, Series):
+            _scan_show(entry, media, episodes or {})
+        else:
+            entry.status = MediaStatus.AVAILABLE
         entry.jellyfin_id = jellyfin_id
         entry.added = entry.added or now
         entry.updated = now
-        completed = []
-        for request in self.requests.values():
-            if request.entry is entry and request.status is RequestStatus.APPROVED:
-                request.status = RequestStatus.COMPLETED
-                request.updated = now
-                completed.append(request)
-        return completed
+        return self._media_saved(entry, *before)
 
     def mark_deleted(self, media: Media) -> None:
-        """The availability sync lost the title: media DELETED (requestable again)."""
+        """The availability sync lost the title (`lib/availabilitySync.ts`).
+
+        From 2.6 the media and its (partially) available seasons are DELETED
+        (requestable again), which completes approved requests. Before, there is no
+        DELETED: v2.5.2 `mediaUpdater` puts a movie back to UNKNOWN and deletes its
+        requests, a show to its requests' status, and `seasonUpdater` the seasons to
+        UNKNOWN, deleting their season requests.
+        """
         entry = self._entry(media)
-        entry.status = MediaStatus.DELETED
-        entry.seasons = dict.fromkeys(entry.seasons, MediaStatus.DELETED)
+        before = entry.status, dict(entry.seasons)
+        lost = [n for n, status in entry.seasons.items() if status in ON_DISK]
+        if self.completes_requests:
+            entry.status = MediaStatus.DELETED
+            entry.seasons.update(dict.fromkeys(lost, MediaStatus.DELETED))
+        else:
+            self._forget_legacy(entry, lost)
         entry.updated = self.clock.wall_now()
+        self._media_saved(entry, *before)  # nothing DELETED is announced
+
+    def blocklist(self, media: Media) -> None:
+        """`Blacklist.addToBlacklist`: both statuses BLACKLISTED, requests untouched."""
+        entry = self._entry(media)
+        entry.status = entry.status4k = MediaStatus.BLACKLISTED
+        entry.updated = self.clock.wall_now()
+
+    def delete_request(self, request: MediaRequest) -> None:
+        """A user deletes a request (`DELETE /api/v1/request/{id}` in `routes/request.ts`).
+
+        `handleRemoveParentUpdate` then resets a title that has no request left to
+        UNKNOWN unless it is AVAILABLE (status4k too: the fake has no 4K requests).
+        """
+        del self.requests[request.id]
+        entry = request.entry
+        if not self._requests_of(entry) and entry.status is not MediaStatus.AVAILABLE:
+            entry.status = MediaStatus.UNKNOWN
+        if entry.status4k is not MediaStatus.AVAILABLE:
+            entry.status4k = MediaStatus.UNKNOWN
+        entry.updated = self.clock.wall_now()
+
+    def _requests_of(self, entry: MediaEntry) -> list[MediaRequest]:
+        return [r for r in self.requests.values() if r.entry is entry]
+
+    def _media_saved(
+        self,
+        entry: MediaEntry,
+        status_before: MediaStatus,
+        seasons_before: dict[int, MediaStatus],
+    ) -> list[MediaRequest]:
+        """`MediaSubscriber.afterUpdate`: the requests to announce MEDIA_AVAILABLE for."""
+        if entry.status is status_before and entry.seasons == seasons_before:
+            return []
+        if self.completes_requests:
+            return self._complete_requests(entry, seasons_before)
+        return self._legacy_available(entry, status_before, seasons_before)
+
+    def _complete_requests(
+        self, entry: MediaEntry, seasons_before: dict[int, MediaStatus]
+    ) -> list[MediaRequest]:
+        """`updateRelatedMediaRequest` (2.6+), then `notifyAvailable*` on COMPLETED.
+
+        An APPROVED request completes when its movie, or every season it asked for,
+        is AVAILABLE or DELETED; each season request completes on its own when its
+        season changes to one of those. It is announced only if what it asked for is
+        AVAILABLE (the media may still be PARTIALLY_AVAILABLE).
+        """
+        if entry.status not in SETTLED | ON_DISK:
+            return []
+        now = self.clock.wall_now()
+        announced = []
+        for request in self._requests_of(entry):
+            if request.status is not RequestStatus.APPROVED:
+                continue
+            if isinstance(entry.media, Movie):
+                complete = entry.status in SETTLED
+            else:
+                # Every season request is updated, as `Promise.all` does upstream.
+                done = [
+                    _season_done(request, entry, seasons_before, n)
+                    for n in request.seasons
+                ]
+                complete = all(done)
+            if complete:
+                request.status = RequestStatus.COMPLETED
+                request.updated = now
+                if _asked_for_available(request):
+                    announced.append(request)
+        return announced
+
+    def _legacy_available(
+        self,
+        entry: MediaEntry,
+        status_before: MediaStatus,
+        seasons_before: dict[int, MediaStatus],
+    ) -> list[MediaRequest]:
+        """v2.5.2 `MediaSubscriber.notifyAvailable*`: no request changes status.
+
+        A movie turning AVAILABLE is announced to every request not declined; each
+        show season turning AVAILABLE to the first such request that includes it and
+        whose seasons are now all AVAILABLE, unless an earlier one covered the season.
+        """
+        requests = [
+            r
+            for r in self._requests_of(entry)
+            if r.status is not RequestStatus.DECLINED
+        ]
+        if isinstance(entry.media, Movie):
+            turned = status_before is not MediaStatus.AVAILABLE
+            return requests if entry.status is MediaStatus.AVAILABLE and turned else []
+        available = {n for n, s in entry.seasons.items() if s is MediaStatus.AVAILABLE}
+        was = {n for n, s in seasons_before.items() if s is MediaStatus.AVAILABLE}
+        announced: list[MediaRequest] = []
+        processed: set[int] = set()
+        for season in sorted(available - was):
+            request = next(
+                (
+                    r
+                    for r in requests
+                    if season in r.seasons and set(r.seasons) <= available
+                ),
+                None,
+            )
+            if request is not None and season not in processed:
+                processed.update(request.seasons)
+                announced.append(request)
+        return announced
+
+    def _forget_legacy(self, entry: MediaEntry, lost: list[int]) -> None:
+        """v2.5.2 `mediaUpdater` and `seasonUpdater` (see `mark_deleted`)."""
+        requests = self._requests_of(entry)
+        if isinstance(entry.media, Movie):
+            entry.status = MediaStatus.UNKNOWN
+            for request in requests:
+                del self.requests[request.id]
+            return
+        statuses = {r.status for r in requests}
+        if RequestStatus.APPROVED in statuses:
+            entry.status = MediaStatus.PROCESSING
+        elif RequestStatus.PENDING in statuses:
+            entry.status = MediaStatus.PENDING
+        else:
+            entry.status = MediaStatus.UNKNOWN
+        entry.seasons.update(dict.fromkeys(lost, MediaStatus.UNKNOWN))
+        for request in requests:
+            request.seasons = tuple(n for n in request.seasons if n not in lost)
 
     async def notify(
         self, notification_type: str, request: MediaRequest
@@ -351,7 +520,7 @@ class JellyseerrServer(FakeService):
             "media_tvdbid": str(media.tvdb_id) if isinstance(media, Series) else "",
             "media_type": "movie" if isinstance(media, Movie) else "tv",
             "media_status": request.entry.status.name,
-            "media_status4k": MediaStatus.UNKNOWN.name,
+            "media_status4k": request.entry.status4k.name,
             "request_id": str(request.id),
             "requestedBy_email": user.email,
             "requestedBy_username": user.name,
@@ -388,8 +557,8 @@ class JellyseerrServer(FakeService):
     async def _status(self, _request: web.Request) -> web.Response:
         return web.json_response(
             {
-                "version": "2.7.3",
-                "commitTag": "v2.7.3",
+                "version": self.version,
+                "commitTag": f"v{self.version}",
                 "updateAvailable": False,
                 "commitsBehind": 0,
                 "restartRequired": False,
@@ -426,7 +595,7 @@ class JellyseerrServer(FakeService):
             "tvdbId": None if isinstance(media, Movie) else media.tvdb_id,
             "imdbId": None,
             "status": int(entry.status),
-            "status4k": int(MediaStatus.UNKNOWN),
+            "status4k": int(entry.status4k),
             "createdAt": iso_millis(entry.created),
             "updatedAt": iso_millis(entry.updated),
             "lastSeasonChange": iso_millis(entry.created),
@@ -480,7 +649,7 @@ class JellyseerrServer(FakeService):
                 {
                     "id": request.id * 100 + number,
                     "seasonNumber": number,
-                    "status": int(request.status),
+                    "status": int(request.season_status(number)),
                     "createdAt": iso_millis(request.created),
                     "updatedAt": iso_millis(request.updated),
                 }
@@ -621,6 +790,62 @@ class JellyseerrServer(FakeService):
             self.service, "TEST_NOTIFICATION", _target(options), payload
         )
         return web.Response(status=204) if delivery.ok else failed
+
+
+# Statuses that complete a request (`MediaSubscriber.updateRelatedMediaRequest`).
+SETTLED = frozenset({MediaStatus.AVAILABLE, MediaStatus.DELETED})
+# Statuses of a title or season with files in the media server.
+ON_DISK = frozenset({MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE})
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """`2.7.3` -> (2, 7, 3), to compare Seerr releases."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def _scan_show(entry: MediaEntry, series: Series, episodes: Mapping[int, int]) -> None:
+    """The Jellyfin scanner's season and show statuses (`scanners/jellyfin/index.ts`).
+
+    A season keeps AVAILABLE once it has it; specials (season 0) do not count.
+    """
+    totals = Counter(episode.season for episode in series.episodes)
+    for season, count in episodes.items():
+        if (
+            count >= totals[season]
+            or entry.seasons.get(season) is MediaStatus.AVAILABLE
+        ):
+            entry.seasons[season] = MediaStatus.AVAILABLE
+        elif count:
+            entry.seasons[season] = MediaStatus.PARTIALLY_AVAILABLE
+    if all(entry.seasons.get(n) is MediaStatus.AVAILABLE for n in totals if n):
+        entry.status = MediaStatus.AVAILABLE
+    elif ON_DISK & set(entry.seasons.values()):
+        entry.status = MediaStatus.PARTIALLY_AVAILABLE
+
+
+def _season_done(
+    request: MediaRequest,
+    entry: MediaEntry,
+    seasons_before: dict[int, MediaStatus],
+    season: int,
+) -> bool:
+    """Whether one season request completes in this update (2.6+)."""
+    status = entry.seasons.get(season)
+    changed = status is not seasons_before.get(season)
+    if status in SETTLED and (changed or season in request.completed_seasons):
+        request.completed_seasons.add(season)
+        return True
+    return False
+
+
+def _asked_for_available(request: MediaRequest) -> bool:
+    """`notifyAvailableMovie/Series`: the movie, or every season asked for, AVAILABLE."""
+    entry = request.entry
+    if isinstance(entry.media, Movie):
+        return entry.status is MediaStatus.AVAILABLE
+    return bool(request.seasons) and all(
+        entry.seasons.get(n) is MediaStatus.AVAILABLE for n in request.seasons
+    )
 
 
 def _matches(request: MediaRequest, name: str) -> bool:

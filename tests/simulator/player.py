@@ -22,13 +22,18 @@ from .scenarios import (
     Approve,
     Available,
     BlockImport,
+    Blocklist,
     DeleteFile,
     DeleteMedia,
+    DeleteRequest,
+    FailDownload,
     Grab,
+    IgnoreDownload,
     Import,
     LibraryAdd,
     LoseAvailability,
     Preload,
+    ProcessFailed,
     RemoveDownload,
     Request,
     Scenario,
@@ -106,10 +111,24 @@ class ScenarioPlayer:
         """Carry out one step."""
         action, send = step.action, step.webhooks
         match action:
-            case Request() | Approve() | Available() | LoseAvailability() | Preload():
+            case (
+                Request()
+                | Approve()
+                | Available()
+                | LoseAvailability()
+                | DeleteRequest()
+                | Blocklist()
+                | Preload()
+            ):
                 await self._request_step(action, send)
             case Grab() | BlockImport() | Import() | DeleteFile() | DeleteMedia():
                 await self._arr_step(action, send)
+            case FailDownload(key):
+                self._arr(RELEASES[key]).fail_download(RELEASES[key])
+            case ProcessFailed(key):
+                self._arr(RELEASES[key]).process_failed(RELEASES[key])
+            case IgnoreDownload(key):
+                self._arr(RELEASES[key]).ignore_download(RELEASES[key])
             case Stall(key):
                 self.services.qbittorrent.stall_torrent(self.info_hash(RELEASES[key]))
             case StopTorrent(key):
@@ -125,7 +144,13 @@ class ScenarioPlayer:
 
     async def _request_step(
         self,
-        action: Request | Approve | Available | LoseAvailability | Preload,
+        action: Request
+        | Approve
+        | Available
+        | LoseAvailability
+        | DeleteRequest
+        | Blocklist
+        | Preload,
         send: bool,
     ) -> None:
         """What happens in Jellyseerr (and what it asks of Radarr/Sonarr)."""
@@ -148,13 +173,14 @@ class ScenarioPlayer:
                     await jellyseerr.notify("MEDIA_APPROVED", request)
                 await self._send_to_arr(request, send)
             case Available(key):
-                completed = jellyseerr.mark_available(
-                    media(key), self._jellyfin_ids.get(key)
-                )
-                for request in completed if send else ():
+                for request in self._scan(key) if send else ():
                     await jellyseerr.notify("MEDIA_AVAILABLE", request)
             case LoseAvailability(key):
                 jellyseerr.mark_deleted(media(key))
+            case DeleteRequest(key):
+                jellyseerr.delete_request(self._requests.pop(key))
+            case Blocklist(key):
+                jellyseerr.blocklist(media(key))
             case Preload(key, user):
                 await self._preload(RELEASES[key], user)
 
@@ -199,6 +225,14 @@ class ScenarioPlayer:
 
     def _arr(self, release: Release) -> RadarrServer | SonarrServer:
         return self.services.radarr if release.media in MOVIES else self.services.sonarr
+
+    def _scan(self, key: str) -> list[MediaRequest]:
+        """Jellyseerr's scan of one title: what Jellyfin has of it (per season)."""
+        item_id = self._jellyfin_ids.get(key)
+        episodes = None
+        if item_id is not None and key in SERIES:
+            episodes = self.services.jellyfin.episodes_on_disk(item_id)
+        return self.services.jellyseerr.mark_available(media(key), item_id, episodes)
 
     @staticmethod
     async def _emit(
@@ -314,7 +348,7 @@ class ScenarioPlayer:
                 for f in s.sonarr.preload(release)
             ]
         await self._library_add(release, send=False)
-        s.jellyseerr.mark_available(title, self._jellyfin_ids.get(release.media))
+        self._scan(release.media)
 
     async def _delete_file(
         self, key: str, episode: tuple[int, int] | None, send: bool

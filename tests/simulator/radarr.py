@@ -24,7 +24,7 @@ from .arr import (
     stable_id,
     tags_json,
 )
-from .catalog import MOVIES, QUALITIES, Movie, Release, release_files
+from .catalog import INDEXERS, MOVIES, QUALITIES, Movie, Release, release_files
 from .clock import SimClock, iso_seconds, iso_ticks
 from .qbittorrent import SAVE_PATH, QBittorrentServer
 from .server import Service
@@ -168,7 +168,13 @@ class RadarrServer(ArrServer):
             release,
             movie.radarr_id,
             download.download_id,
-            self.grab_history_data(release),
+            self.grab_history_data(release, info_hash)
+            | {
+                "tmdbId": str(movie.tmdb_id),
+                "imdbId": movie.imdb_id,
+                "movieMatchType": "Title",
+                "indexerId": str(INDEXERS[release.indexer][0]),
+            },
         )
         return {
             "movie": self.webhook_movie(movie),
@@ -220,7 +226,7 @@ class RadarrServer(ArrServer):
     def import_download(self, release: Release) -> tuple[dict[str, Any], MovieFile]:
         """Import the finished download (automatic or manual); the `Download` payload."""
         download = self.download_for(release)
-        download.imported = True
+        download.state = "imported"
         download.blocked_messages = ()
         file = self._add_file(release)
         self.add_history(
@@ -282,6 +288,7 @@ class RadarrServer(ArrServer):
     def delete_movie(self, movie: Movie) -> dict[str, Any]:
         """Remove the movie with its files; the `MovieDelete` payload."""
         entry = self.movies.pop(movie.radarr_id)
+        self.forget_history(movie.radarr_id)
         return {
             "movie": self.webhook_movie(movie),
             "deletedFiles": True,
@@ -470,6 +477,14 @@ class RadarrServer(ArrServer):
         if query.get("includeMovie") == "true" and download.media_id in self.movies:
             record["movie"] = self.movie_resource(self.movies[download.media_id])
         return [record]
+
+    def outcome_data(
+        self, download: TrackedDownload, event_type: str, message: str
+    ) -> dict[str, str]:
+        """Radarr adds the indexer to failed and ignored records."""
+        return super().outcome_data(download, event_type, message) | {
+            "indexer": download.release.indexer
+        }
 
     def history_json(
         self, record: HistoryRecord, query: Mapping[str, str]

@@ -58,6 +58,36 @@ class Import:
 
 
 @dataclass(frozen=True, slots=True)
+class FailDownload:
+    """The *arr rejects the finished download's import and fails it (`failedPending`).
+
+    With qBittorrent this is `RejectedImportService`: a dangerous or executable file
+    with the indexer's *Fail Downloads* option on (Radarr 5.22+). Radarr then handles
+    it in the same pass; the gap until `ProcessFailed` lets a poller see the state, as
+    it would with a download client that reports failures itself.
+    """
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessFailed:
+    """The *arr handles the failed download: `downloadFailed`, gone from the queue."""
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreDownload:
+    """A user removes the download from the queue, keeping it in the client, unblocked.
+
+    Radarr/Sonarr then ignore it for good: only history (`downloadIgnored`) shows it.
+    """
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
 class StopTorrent:
     """qBittorrent stops the torrent (seeding goal reached)."""
 
@@ -102,7 +132,11 @@ class LibraryAdd:
 
 @dataclass(frozen=True, slots=True)
 class Available:
-    """Jellyseerr's Jellyfin scan sees the title: requests COMPLETED, MEDIA_AVAILABLE."""
+    """Jellyseerr's Jellyfin scan sees the title (for a show: what Jellyfin has).
+
+    Each season is available once all its episodes are on disk; requests complete and
+    MEDIA_AVAILABLE goes out by the rules of the Seerr version (see `jellyseerr.py`).
+    """
 
     media: str
 
@@ -118,6 +152,20 @@ class Preload:
 @dataclass(frozen=True, slots=True)
 class LoseAvailability:
     """Jellyseerr's availability sync marks the title DELETED (requestable again)."""
+
+    media: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRequest:
+    """A user deletes the title's request in Jellyseerr (no webhook exists for it)."""
+
+    media: str
+
+
+@dataclass(frozen=True, slots=True)
+class Blocklist:
+    """An admin blocklists the title in Jellyseerr (BLACKLISTED); its request stays."""
 
     media: str
 
@@ -144,6 +192,9 @@ type Action = (
     | Stall
     | BlockImport
     | Import
+    | FailDownload
+    | ProcessFailed
+    | IgnoreDownload
     | StopTorrent
     | RemoveDownload
     | ShokoDetect
@@ -153,6 +204,8 @@ type Action = (
     | Available
     | Preload
     | LoseAvailability
+    | DeleteRequest
+    | Blocklist
     | DeleteFile
     | DeleteMedia
 )
@@ -308,6 +361,50 @@ SCENARIOS = {
                 Step(30, LoseAvailability("blade_runner_2049")),
                 Step(40, Request("blade_runner_2049")),
                 Step(100, Available("blade_runner_2049")),
+            ),
+        ),
+        Scenario(
+            "partial_seasons",
+            "Luther seasons 2 and 3 of five: each season pack lands, season by season.",
+            (
+                Step(0, Request("luther", seasons=(2, 3))),
+                Step(10, Grab("luther_s02", 100)),
+                Step(20, Grab("luther_s03", 220)),
+                Step(120, Import("luther_s02")),
+                Step(140, LibraryAdd("luther_s02")),
+                Step(180, Available("luther")),
+                Step(250, Import("luther_s03")),
+                Step(270, LibraryAdd("luther_s03")),
+                Step(310, Available("luther")),
+            ),
+        ),
+        Scenario(
+            "failed_download",
+            "The Matrix: Radarr rejects the finished download and fails it.",
+            (
+                Step(0, Request("the_matrix")),
+                Step(10, Grab("the_matrix_bluray", 80)),
+                Step(100, FailDownload("the_matrix_bluray")),
+                Step(130, ProcessFailed("the_matrix_bluray")),
+            ),
+        ),
+        Scenario(
+            "ignored_download",
+            "Mad Max: Fury Road: a user removes the download from Radarr's queue.",
+            (
+                Step(0, Request("mad_max_fury_road", user="bob")),
+                Step(10, Grab("mad_max_fury_road_bluray", 400)),
+                Step(90, IgnoreDownload("mad_max_fury_road_bluray")),
+            ),
+        ),
+        Scenario(
+            "seerr_housekeeping",
+            "Whiplash's pending request is deleted; Alien is blocklisted, its request kept.",
+            (
+                Step(0, Request("whiplash", auto_approve=False)),
+                Step(5, Request("alien", user="bob")),
+                Step(60, DeleteRequest("whiplash")),
+                Step(70, Blocklist("alien")),
             ),
         ),
         Scenario(

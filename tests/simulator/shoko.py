@@ -1,16 +1,23 @@
-"""Fake Shoko Server v5.3: REST v3 lookups and the aggregate SignalR hub (reference §3).
+"""Fake Shoko Server v5.3 or v6-dev: REST v3 lookups and the aggregate SignalR hub.
 
 Files go through Shoko's stages as scenario steps: detected (import-folder-relative
 path), hashed (a `FileID`), then matched (cross references; a brand-new series has null
 Shoko ids until `SeriesUpdated` creates it) or not matched. Import folders sit on a
 different mount than Radarr/Sonarr (`/mnt/anime/…` against `/data/anime/…`), as in most
 container setups. Payloads are PascalCase with nulls kept (Newtonsoft defaults).
+
+v5 is reference §3; v6 (addendum §5, `ShokoServer@cd42e69`) calls import folders
+managed folders, lists hashes instead of naming them, returns cross references only
+when asked (`include=XRefs`), and sends `file:*`, `release:*` and `metadata:*` events:
+a match is `release:saved`, and every automatic search ends with
+`release:search.completed`.
 """
 
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 import hashlib
+import posixpath
 from typing import Any
 import zlib
 
@@ -22,6 +29,9 @@ from .server import FakeService, Service
 from .signalr import Messages, SignalRHub
 
 HUB_PATH = "/signalr/aggregate"
+SHOKO_VERSIONS = ("5", "6")
+# The AniDB release provider's id (a UUIDv5 of its type in v6; illustrative value).
+ANIDB_PROVIDER = "0b8f3a4e-6a0c-5d1f-9a8e-2c4b7d9e1f30"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,7 @@ class ShokoFile:
     created: datetime
     id: int = 0  # set when hashed
     location_id: int = 0
+    hashed: datetime | None = None
     tmdb_movie_id: int | None = None
     imported: datetime | None = None
     cross_references: list[CrossReference] = field(default_factory=list)
@@ -79,9 +90,14 @@ class ShokoFile:
             .upper()
         )
 
+    @property
+    def crc32(self) -> str:
+        """A stable CRC32-shaped hash."""
+        return f"{zlib.crc32(self.ed2k.encode()):08X}"
+
 
 class ShokoServer(FakeService):
-    """Shoko Server: `/api/auth`, Init/Status, ImportFolder, File lookups, SignalR."""
+    """Shoko Server: `/api/auth`, Init/Status, folders, File lookups, SignalR."""
 
     def __init__(
         self,
@@ -92,13 +108,19 @@ class ShokoServer(FakeService):
         password: str = "",
         hub_requires_auth: bool = True,
         keepalive: float = 15.0,
+        version: str = "5",
     ) -> None:
         """Create the fake with empty import folders.
 
         `hub_requires_auth` makes the hub answer 401 without the `apikey` (v6-dev; the
-        v5 hub accepts anyone), so a client that forgets the key is caught.
+        v5 hub accepts anyone), so a client that forgets the key is caught. `version`
+        is "5" (v5.3) or "6" (v6-dev).
         """
+        if version not in SHOKO_VERSIONS:
+            raise ValueError(f"unknown Shoko version {version}")
         super().__init__(Service.SHOKO, [self._auth_middleware])
+        self.v6 = version == "6"
+        self.folder_key = "ManagedFolderID" if self.v6 else "ImportFolderID"
         self.clock = clock
         self.api_key = api_key
         self.username = username
@@ -110,15 +132,16 @@ class ShokoServer(FakeService):
         self.hub = SignalRHub(
             HUB_PATH,
             authorize=self._hub_authorized,
-            greeting=_greeting,
+            greeting=_greeting_v6 if self.v6 else _greeting_v5,
             keepalive=keepalive,
         )
         self.hub.add_routes(self.app)
+        folders = "/api/v3/ManagedFolder" if self.v6 else "/api/v3/ImportFolder"
         router = self.app.router
         router.add_post("/api/auth", self._login)
         router.add_get("/api/v3/Init/Status", self._status)
-        router.add_get("/api/v3/ImportFolder", self._import_folders)
-        router.add_get("/api/v3/ImportFolder/{id:\\d+}", self._import_folder)
+        router.add_get(folders, self._import_folders)
+        router.add_get(f"{folders}/{{id:\\d+}}", self._import_folder)
         router.add_get("/api/v3/File/PathEndsWith", self._path_ends_with)
         router.add_get("/api/v3/File/PathEndsWith/{path:.+}", self._path_ends_with)
         router.add_get("/api/v3/File/{id:\\d+}", self._file)
@@ -157,17 +180,32 @@ class ShokoServer(FakeService):
             folder, arr_path.removeprefix(folder.arr_root), size, self.clock.wall_now()
         )
         self.files[file.absolute_path] = file
-        await self._event(
-            "FileDetected",
-            {"RelativePath": file.relative_path, "ImportFolderID": folder.id},
+        detected = {"RelativePath": file.relative_path, self.folder_key: folder.id}
+        await self._send(
+            "file:detected" if self.v6 else "ShokoEvent:FileDetected", detected
         )
         return file
 
     async def hash(self, file: ShokoFile) -> None:
-        """Hashing finished: the file gets its `FileID`; `ShokoEvent:FileHashed`."""
+        """Hashing finished: the file gets its `FileID` (`FileHashed`, `file:hashed`)."""
         file.id = 200 + len([f for f in self.files.values() if f.id])
         file.location_id = file.id + 10
-        await self._event("FileHashed", self._file_event(file))
+        file.hashed = self.clock.wall_now()
+        if not self.v6:
+            await self._send("ShokoEvent:FileHashed", self._file_event(file))
+            return
+        # `VideoFileHashedEventSignalRModel`; its hash digests keep a null Metadata.
+        hashes = [{**digest, "Metadata": None} for digest in _hash_list(file)]
+        await self._send(
+            "file:hashed",
+            self._file_event(file)
+            | {
+                "UsedExistingHashes": False,
+                "IsNewVideo": True,
+                "IsNewFile": True,
+                "Hashes": hashes,
+            },
+        )
 
     async def match(
         self,
@@ -190,7 +228,12 @@ class ShokoServer(FakeService):
                 group_id=None if new_series else anime.shoko_group_id,
             )
         ]
-        await self._event("FileMatched", self._file_event(file))
+        if self.v6:
+            release = {"FileID": file.id, "Release": self._release_json(file)}
+            await self._send("release:saved", release)
+            await self._send("release:search.completed", self._search_completed(file))
+        else:
+            await self._send("ShokoEvent:FileMatched", self._file_event(file))
         if not new_series:
             return
         self.known_series.add(anime.shoko_series_id)
@@ -201,8 +244,8 @@ class ShokoServer(FakeService):
                 "ShokoEpisodeIDs": [episode_id],
             }
         ]
-        await self._event(
-            "SeriesUpdated",
+        await self._metadata(
+            "series",
             {
                 "Source": "AniDB",
                 "Reason": "Added",
@@ -218,8 +261,8 @@ class ShokoServer(FakeService):
                 "ShokoEpisodeIDs": [episode_id],
             }
         ]
-        await self._event(
-            "SeriesUpdated",
+        await self._metadata(
+            "series",
             {
                 "Source": "Shoko",
                 "Reason": "Added",
@@ -238,8 +281,8 @@ class ShokoServer(FakeService):
             )
         ]
         if tmdb_movie_id is not None:
-            await self._event(
-                "MovieUpdated",
+            await self._metadata(
+                "movie",
                 {
                     "Source": "TMDB",
                     "Reason": "Added",
@@ -250,9 +293,15 @@ class ShokoServer(FakeService):
             )
 
     async def not_matched(self, file: ShokoFile) -> None:
-        """AniDB does not know the file: `FileNotMatched` without cross references."""
-        await self._event(
-            "FileNotMatched",
+        """AniDB does not know the file: `FileNotMatched` without cross references.
+
+        v6 has no such event: the search just completes without a release.
+        """
+        if self.v6:
+            await self._send("release:search.completed", self._search_completed(file))
+            return
+        await self._send(
+            "ShokoEvent:FileNotMatched",
             {
                 **self._file_event(file),
                 "AutoMatchAttempts": 1,
@@ -261,16 +310,88 @@ class ShokoServer(FakeService):
             },
         )
 
-    async def _event(self, name: str, payload: dict[str, Any]) -> None:
-        await self.hub.broadcast("shoko", f"ShokoEvent:{name}", [payload])
+    async def _send(self, target: str, payload: dict[str, Any]) -> None:
+        """Invoke `target` for the feed it belongs to (v5: `shoko`; v6: its prefix)."""
+        feed = target.split(":", maxsplit=1)[0] if self.v6 else "shoko"
+        await self.hub.broadcast(feed, target, [payload])
+
+    async def _metadata(self, kind: str, payload: dict[str, Any]) -> None:
+        """v5 `ShokoEvent:<Kind>Updated`, v6 `metadata:<kind>.<reason>`.
+
+        v6's `MetadataEventEmitter` names the event after the reason, lower-cased.
+        """
+        if self.v6:
+            await self._send(f"metadata:{kind}.{payload['Reason'].lower()}", payload)
+        else:
+            await self._send(f"ShokoEvent:{kind.capitalize()}Updated", payload)
+
+    def _search_completed(self, file: ShokoFile) -> dict[str, Any]:
+        """v6 `release:search.completed` of an automatic search after hashing.
+
+        `FinalizeReleaseSearchJob` fires it without the release even after a match
+        (that came in `release:saved`), and `FireSearchCompleted` sets `IsSaved` false
+        only when a match was deleted as redundant: a file nothing matched has
+        `SelectedProvider` and `ReleaseInfo` null, `IsSaved` true.
+        """
+        return {
+            "FileID": file.id,
+            "IsSaved": True,
+            "IsAutomatic": True,
+            "AttemptedProviders": [ANIDB_PROVIDER],
+            "SelectedProvider": ANIDB_PROVIDER if file.cross_references else None,
+            "ReleaseInfo": None,
+            "IsCancelled": False,
+            "ExceptionMessage": None,
+            "StartedAt": iso_seconds(file.hashed or file.created),
+            "CompletedAt": iso_seconds(self.clock.wall_now()),
+        }
 
     @staticmethod
-    def _file_event(file: ShokoFile) -> dict[str, Any]:
-        """`FileEventSignalRModel`."""
+    def _release_json(file: ShokoFile) -> dict[str, Any]:
+        """`ReleaseInfoSignalRModel` from the AniDB provider (`AnidbReleaseProvider`)."""
+        saved = iso_seconds(file.imported or file.created)
+        return {
+            "ID": f"anidb://{file.ed2k}+{file.size}",
+            "ProviderName": "AniDB",
+            "ReleaseURI": f"https://anidb.net/file/{4_000_000 + file.id}",
+            "Version": 1,
+            "FileSize": file.size,
+            "Comment": None,
+            "OriginalFilename": posixpath.basename(file.relative_path),
+            "IsCensored": None,
+            "IsChaptered": None,
+            "IsCreditless": None,
+            "IsCorrupted": False,
+            "Source": "BluRay",
+            "Group": None,
+            "Hashes": None,
+            "MediaInfo": None,
+            "CrossReferences": [
+                {
+                    "ProviderIDs": {
+                        "AniDB_Episode": str(xref.anidb_episode_id),
+                        "AniDB_Anime": str(xref.anidb_anime_id),
+                    },
+                    "PercentageStart": None,
+                    "PercentageEnd": None,
+                }
+                for xref in file.cross_references
+            ],
+            "Metadata": None,
+            "Released": None,
+            "Updated": saved,
+            "Created": saved,
+            "IsPublic": True,
+            "PreventRescan": False,
+            "DeferToNext": False,
+        }
+
+    def _file_event(self, file: ShokoFile) -> dict[str, Any]:
+        """`FileEventSignalRModel` (v6: `VideoFileEventSignalRModel`)."""
         return {
             "FileID": file.id,
             "FileLocationID": file.location_id,
-            "ImportFolderID": file.folder.id,
+            self.folder_key: file.folder.id,
             "RelativePath": file.relative_path,
             "CrossReferences": [
                 {
@@ -332,7 +453,9 @@ class ShokoServer(FakeService):
         )
 
     def _folder_json(self, folder: ImportFolder) -> dict[str, Any]:
+        """`ImportFolder` (v6 `ManagedFolder`): `Size` counts anime, not files."""
         files = [f for f in self.files.values() if f.folder is folder and f.id]
+        anime = {x.anidb_anime_id for f in files for x in f.cross_references}
         return {
             "ID": folder.id,
             "WatchForNewFiles": True,
@@ -340,7 +463,7 @@ class ShokoServer(FakeService):
             "Path": folder.path,
             "FileSize": sum(f.size for f in files),
             "Name": folder.name,
-            "Size": len(files),
+            "Size": len(anime),
         }
 
     async def _import_folders(self, _request: web.Request) -> web.Response:
@@ -359,7 +482,7 @@ class ShokoServer(FakeService):
         location: dict[str, Any] = {
             "ID": file.location_id,
             "FileID": file.id,
-            "ImportFolderID": file.folder.id,
+            self.folder_key: file.folder.id,
             "RelativePath": file.relative_path,
         }
         if absolute:
@@ -375,12 +498,9 @@ class ShokoServer(FakeService):
             "Size": file.size,
             "IsVariation": False,
             "IsIgnored": False,
-            "Hashes": {
-                "ED2K": file.ed2k,
-                "SHA1": None,
-                "CRC32": f"{zlib.crc32(file.ed2k.encode()):08X}",
-                "MD5": None,
-            },
+            "Hashes": _hash_list(file)
+            if self.v6
+            else {"ED2K": file.ed2k, "SHA1": None, "CRC32": file.crc32, "MD5": None},
             "Locations": [location],
             "AVDump": {"Status": None, "LastDumpedAt": None, "LastVersion": None},
             "Resolution": "1080p",
@@ -419,10 +539,17 @@ class ShokoServer(FakeService):
         }
 
     async def _path_ends_with(self, request: web.Request) -> web.Response:
-        """Case-insensitive `EndsWith` on the full server path, either slash."""
+        """Case-insensitive `EndsWith` on the full server path, either slash.
+
+        Cross references come by default (`includeXRefs`) on v5, only with
+        `include=XRefs` on v6 (`FileController.PathEndsWithInternal`).
+        """
         suffix = request.match_info.get("path") or request.query.get("path", "")
         suffix = suffix.replace("\\", "/").lower()
-        xrefs = request.query.get("includeXRefs", "true").lower() == "true"
+        if self.v6:
+            xrefs = "xrefs" in _includes(request)
+        else:
+            xrefs = request.query.get("includeXRefs", "true").lower() == "true"
         limit = int(request.query.get("limit", 0)) or None
         found = [
             self._file_json(f, xrefs=xrefs, absolute=False)
@@ -433,11 +560,7 @@ class ShokoServer(FakeService):
 
     async def _file(self, request: web.Request) -> web.Response:
         """`GET /api/v3/File/{id}?include=XRefs,AbsolutePaths` (404 when unknown)."""
-        include = {
-            part.strip().lower()
-            for value in request.query.getall("include", [])
-            for part in value.split(",")
-        }
+        include = _includes(request)
         for file in self.files.values():
             if file.id and file.id == int(request.match_info["id"]):
                 return web.json_response(
@@ -450,22 +573,50 @@ class ShokoServer(FakeService):
         return web.Response(status=404)
 
 
-def _greeting(feeds: frozenset[str]) -> Messages:
+def _includes(request: web.Request) -> set[str]:
+    """The comma-separated `include=` values, lower-cased."""
+    return {
+        part.strip().lower()
+        for value in request.query.getall("include", [])
+        for part in value.split(",")
+    }
+
+
+def _hash_list(file: ShokoFile) -> list[dict[str, str]]:
+    """v6 `Hashes`: the stored digests as `{Type, Value}` (v5 names four, some null)."""
+    return [
+        {"Type": "ED2K", "Value": file.ed2k},
+        {"Type": "CRC32", "Value": file.crc32},
+    ]
+
+
+def _anidb_status(update_type: int | str) -> dict[str, Any]:
+    """`AniDBStatusUpdateSignalRModel`: not banned."""
+    return {
+        "Value": False,
+        "Message": None,
+        "UpdateType": update_type,
+        "UpdateTime": "2026-01-25T12:00:00Z",
+        "PauseTimeSecs": 0,
+    }
+
+
+def _greeting_v5(feeds: frozenset[str]) -> Messages:
     """What a client gets on joining: each known feed's `OnConnected` (v5 emitters)."""
     messages: list[tuple[str, list[Any]]] = []
     if "shoko" in feeds:
         messages.append(("ShokoEvent:OnConnected", [None]))
     if "anidb" in feeds:
-        status = {
-            "Value": False,
-            "Message": None,
-            "UpdateTime": "2026-01-25T12:00:00Z",
-            "PauseTimeSecs": 0,
-        }
-        messages.append(
-            (
-                "AniDB:OnConnected",
-                [[{**status, "UpdateType": 1}, {**status, "UpdateType": 2}]],
-            )
-        )
+        messages.append(("AniDB:OnConnected", [[_anidb_status(1), _anidb_status(2)]]))
     return messages
+
+
+def _greeting_v6(feeds: frozenset[str]) -> Messages:
+    """What a client gets on joining v6 (`BaseEventEmitter.ConnectAsync`).
+
+    `<feed>:connected` comes only from an emitter with initial messages: of the feeds
+    simulated, `anidb` (its update types now strings); `shoko` no longer exists.
+    """
+    if "anidb" not in feeds:
+        return []
+    return [("anidb:connected", [[_anidb_status("UDPBan"), _anidb_status("HTTPBan")]])]

@@ -188,7 +188,14 @@ class SonarrServer(ArrServer):
             release,
             series.sonarr_id,
             download.download_id,
-            self.grab_history_data(release),
+            self.grab_history_data(release, info_hash)
+            | {
+                "tvdbId": str(series.tvdb_id),
+                "tvRageId": "0",
+                "imdbId": series.imdb_id,
+                "seriesMatchType": "Title",
+                "releaseType": _release_type(release),
+            },
             download.episode_ids,
         )
         return {
@@ -246,7 +253,7 @@ class SonarrServer(ArrServer):
     ) -> tuple[list[dict[str, Any]], dict[str, Any], list[EpisodeFile]]:
         """Import every file: per-file `Download` payloads, the Import Complete one."""
         download = self.download_for(release)
-        download.imported = True
+        download.state = "imported"
         download.blocked_messages = ()
         series = SERIES[release.media]
         files = self._add_files(release)
@@ -266,8 +273,12 @@ class SonarrServer(ArrServer):
                     "releaseGroup": release.group,
                     "customFormatScore": str(release.custom_format_score),
                     "size": str(file.size),
+                    "indexerFlags": "0",
+                    "releaseType": _release_type(release),
                 },
                 (file.episode.sonarr_id,),
+                # `SceneName ?? file name`: a pack's scene name is its file's name.
+                source_title=os.path.splitext(os.path.basename(file.source_path))[0],
             )
             per_file.append(
                 {
@@ -331,6 +342,7 @@ class SonarrServer(ArrServer):
     def delete_series(self, series: Series) -> dict[str, Any]:
         """Remove the series with its files; the `SeriesDelete` payload."""
         del self.series[series.sonarr_id]
+        self.forget_history(series.sonarr_id)
         return {
             "series": self.webhook_series(series),
             "deletedFiles": True,
@@ -644,6 +656,15 @@ class SonarrServer(ArrServer):
             records.append(record)
         return records
 
+    def outcome_data(
+        self, download: TrackedDownload, event_type: str, message: str
+    ) -> dict[str, str]:
+        """Sonarr v4 adds the release type to ignored records only."""
+        data = super().outcome_data(download, event_type, message)
+        if event_type == "downloadIgnored":
+            data["releaseType"] = _release_type(download.release)
+        return data
+
     def history_json(
         self, record: HistoryRecord, query: Mapping[str, str]
     ) -> dict[str, Any]:
@@ -678,6 +699,11 @@ class SonarrServer(ArrServer):
             )
             resource["episode"] = self.episode_resource(entry, episode, {})
         return resource
+
+
+def _release_type(release: Release) -> str:
+    """`ReleaseType.ToString()`, as history `data` holds it (`SeasonPack`)."""
+    return release.release_type[0].upper() + release.release_type[1:]
 
 
 def _slug(title: str) -> str:

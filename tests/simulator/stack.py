@@ -16,7 +16,7 @@ from typing import Self
 
 from .clock import SimClock
 from .jellyfin import JellyfinServer
-from .jellyseerr import JellyseerrServer
+from .jellyseerr import VERSION as JELLYSEERR_VERSION, JellyseerrServer
 from .player import ScenarioPlayer, Services
 from .qbittorrent import QBITTORRENT_VERSIONS, QBittorrentServer
 from .radarr import RadarrServer
@@ -53,8 +53,14 @@ class SimulatedStack:
         qbittorrent_version: str = "5.0",
         start: datetime | None = None,
         shoko_keepalive: float = 15.0,
+        shoko_version: str = "5",
+        jellyseerr_version: str = JELLYSEERR_VERSION,
     ) -> None:
-        """Build the services (nothing listens until `start()`)."""
+        """Build the services (nothing listens until `start()`).
+
+        `shoko_version` is "5" or "6" (v6-dev); `jellyseerr_version` the Seerr release
+        whose request rules to follow (before 2.6.0 nothing completes).
+        """
         if qbittorrent_version not in QBITTORRENT_VERSIONS:
             raise ValueError(f"unknown qBittorrent version {qbittorrent_version}")
         # Repeatable test data, not secrets.
@@ -83,7 +89,10 @@ class SimulatedStack:
             api_key=self.api_keys.get(Service.QBITTORRENT),
         )
         self.jellyseerr = JellyseerrServer(
-            self.clock, self.sender, self.api_keys[Service.JELLYSEERR]
+            self.clock,
+            self.sender,
+            self.api_keys[Service.JELLYSEERR],
+            version=jellyseerr_version,
         )
         self.radarr = RadarrServer(
             self.clock, self.qbittorrent, self.sender, self.api_keys[Service.RADARR]
@@ -102,6 +111,7 @@ class SimulatedStack:
             self.api_keys[Service.SHOKO],
             username=SHOKO_USERNAME,
             keepalive=shoko_keepalive,
+            version=shoko_version,
         )
         self.player = ScenarioPlayer(
             Services(
