@@ -372,8 +372,9 @@ async def test_sonarr_series_and_episodes(
         has_file=True,
         monitored=True,
         aired=True,
+        file_id=4012,
     )
-    assert (future.aired, future.tvdb_id) == (False, None)
+    assert (future.aired, future.tvdb_id, future.file_id) == (False, None, None)
     assert (unknown.aired, unknown.season, unknown.title) == (False, 0, None)
 
 

@@ -31,6 +31,7 @@ from .conftest import (
     EventLog,
     Post,
     entry_data,
+    load_fixture,
     our_connection,
 )
 
@@ -91,6 +92,9 @@ class Stack:
     movies: list[dict[str, Any]] = field(default_factory=list)
     series: list[dict[str, Any]] = field(default_factory=list)
     episodes: list[dict[str, Any]] = field(default_factory=list)
+    episode_files: list[dict[str, Any]] = field(default_factory=list)
+    movie_history: list[dict[str, Any]] = field(default_factory=list)
+    series_history: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     jellyfin_episodes: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -108,6 +112,9 @@ class Stack:
             ("get", f"{SONARR}/api/v3/queue", {"json": page(self.series_queue)}),
             ("get", f"{SONARR}/api/v3/series", {"json": self.series}),
             ("get", f"{SONARR}/api/v3/episode", {"json": self.episodes}),
+            ("get", f"{SONARR}/api/v3/episodefile", {"json": self.episode_files}),
+            ("get", f"{RADARR}/api/v3/history/since", {"json": self.movie_history}),
+            ("get", f"{SONARR}/api/v3/history/since", {"json": self.series_history}),
             (
                 "get",
                 f"{RADARR}/api/v3/notification",
@@ -402,7 +409,6 @@ async def test_sonarr_lists_the_aired_episodes_of_requested_seasons(
     hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
 ) -> None:
     """Episodes come from Sonarr's API; unaired ones and other seasons do not count."""
-    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
     stack.series_queue = [
         {
             "id": 7,
@@ -450,7 +456,9 @@ async def test_sonarr_lists_the_aired_episodes_of_requested_seasons(
         for n in range(1, 5)
     ]
     stack.serve()
-    await poll(hass, full_entry, "sonarr")
+    # The new request wakes Sonarr's poller, which finds all of it at once.
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
     show = full_entry.runtime_data.tracker.requests["90"]
     assert sorted(show.episodes) == [(1, 1), (1, 2), (1, 3)]
     assert show.episodes[(1, 1)].state == "downloading"
@@ -628,3 +636,107 @@ async def test_progress_is_published_at_most_every_30_seconds(
     assert await progress_after(0.424) == 42
     freezer.tick(timedelta(seconds=31))
     assert await progress_after(0.426) == 43
+
+
+def calls(mock: AiohttpClientMocker, path: str) -> int:
+    """How many requests went to URLs containing `path`."""
+    return sum(path in str(call[1]) for call in mock.mock_calls)
+
+
+async def test_pollers_wake_when_work_appears(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """A grab runs qBittorrent's poll at once, an import Jellyfin's: no waiting.
+
+    Without it a grab waits up to qBittorrent's idle minute for its first progress,
+    an import up to Jellyfin's idle five minutes.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    maindata, items = calls(stack.mock, "sync/maindata"), calls(stack.mock, "/Items")
+
+    await post("radarr", "radarr/grab_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert calls(stack.mock, "sync/maindata") == maindata + 1
+    assert calls(stack.mock, "/Items") == items
+
+    await post("radarr", "radarr/download_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert calls(stack.mock, "/Items") > items
+
+
+def history_row(
+    row_id: int, event: str, data: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    """A Radarr HistoryResource asked for with `includeMovie` (reference §2.4)."""
+    return {
+        "id": row_id,
+        "movieId": DUNE["id"],
+        "sourceTitle": "Dune.Part.Two.2024.1080p.BluRay.x264-GROUP",
+        "date": "2026-11-22T12:00:00Z",
+        "downloadId": DUNE_HASH,
+        "eventType": event,
+        "data": data,
+        "movie": DUNE,
+        **fields,
+    }
+
+
+async def test_history_finds_a_missed_import_in_one_poll(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """The download left the queue and no webhook came: history says it imported.
+
+    One poll of Radarr finds it, however long before the library check is due.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    path = "/movies/Dune - Part Two (2024)/Dune.mkv"
+    stack.movie_history = [
+        history_row(1, "grabbed", {"indexer": "TL"}),
+        history_row(2, "downloadFolderImported", {"importedPath": path}),
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    assert request_state(hass, full_entry, "80").state == "importing"
+    assert full_entry.runtime_data.tracker.requests["80"].file_paths == [path]
+    # The same rows again (the query is inclusive) change nothing.
+    await poll(hass, full_entry, "radarr")
+    assert request_state(hass, full_entry, "80").state == "importing"
+
+
+async def test_history_failure_fails_until_another_release_is_grabbed(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """`downloadFailed` shows in history only: failed, in Radarr's words.
+
+    A new grab is a retry and recovers; an ignored download says so.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    stack.movie_history = [
+        history_row(3, "downloadFailed", {"message": "Failed download detected"})
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    state = request_state(hass, full_entry, "80")
+    assert (state.state, state.attributes["problem_code"]) == (
+        "failed",
+        "download_failed",
+    )
+    assert state.attributes["problem"] == (
+        "The download failed. Failed download detected"
+    )
+
+    retry = load_fixture("radarr/grab_regular.json", downloadId="RETRY1")
+    await post("radarr", retry)
+    assert request_state(hass, full_entry, "80").state == "grabbing"
+    stack.movie_history = [
+        history_row(
+            4, "downloadIgnored", {"message": "Manually ignored"}, downloadId="RETRY1"
+        )
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    state = request_state(hass, full_entry, "80")
+    assert (state.state, state.attributes["problem_code"]) == ("failed", "ignored")

@@ -305,15 +305,15 @@ async def test_missed_events_are_found_by_path(
     With the import folder's mount known, it asks for Shoko's own full path.
     """
     entry, poller = await setup(hass, server)
-    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    await import_violet(post)
     found = [remote_file(220, VIOLET_FILE, 2, Size=VIOLET_SIZE)]
     rest.get(f"{server.url}/api/v3/File/PathEndsWith", json=found)
     rest.get(f"{JELLYFIN}/Items", json={"Items": []})
     entry.runtime_data.tracker.shoko_folders[2] = "/data/anime/movies/"
     await poller.folders.async_get(2)
-    await poller.async_refresh()
-    assert is_matched(violet(entry))
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    # The import wakes Shoko's poller: it looks the file up at once.
+    await import_violet(post)
+    await until(hass, lambda: is_matched(violet(entry)))
     assert violet(entry).state is State.ANIME_MATCHING
     (lookup,) = [call[1] for call in rest.mock_calls if "PathEndsWith" in str(call[1])]
     assert lookup.query["path"] == f"/mnt/anime/movies/{VIOLET_FILE}"

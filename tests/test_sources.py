@@ -278,6 +278,28 @@ def test_jellyfin_items() -> None:
     assert parsed.kind is ItemKind.SERIES
 
 
+def test_shokofin_ids_from_either_key() -> None:
+    """Shokofin's ids, from Send All Properties' key or the documented template's.
+
+    The plugin renders `Provider_shoko file`; the template spells it with `_`.
+    """
+    sent = jellyfin.parse_webhook(
+        load_fixture(
+            "jellyfin-webhook/ItemAdded_AnimeMovie_Shokofin_SendAllProperties.json"
+        )
+    )
+    templated = jellyfin.parse_webhook(
+        load_fixture(
+            "jellyfin-webhook/ItemAdded_Movie_template_rendered.json",
+            Provider_shoko_file="220",
+            Provider_shoko_series="29",
+        )
+    )
+    for parsed in (sent, templated):
+        assert isinstance(parsed, LibraryItemEvidence)
+        assert (parsed.shoko_file_id, parsed.shoko_series_id) == (220, 29)
+
+
 def test_fields_reject_wrong_types() -> None:
     """Every reader names the path of what is wrong."""
     fields = Fields(

@@ -2,10 +2,13 @@
 
 Every webhook, poll and live event ends here: the tracker applies the evidence, the
 store saves what changed (debounced), the publisher refreshes the entities and the
-events go out. Housekeeping prunes what outlived the history period.
+events go out, and the pollers that watch the states requests entered are woken, so
+that a missed webhook costs one active poll interval at most (DESIGN §5).
+Housekeeping prunes what outlived the history period.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from homeassistant.core import callback
@@ -15,11 +18,20 @@ from .const import LOGGER
 from .data import TrackerOptions
 from .engine.changes import Outcome
 from .engine.evidence import Evidence
-from .engine.models import Service
+from .engine.models import Service, State
 from .engine.tracker import Tracker
 from .events import Origin, RequestEvents
 from .publish import EntityPublisher
 from .storage import Loaded, TrackerStorage
+
+
+@dataclass(frozen=True, slots=True)
+class _Watcher:
+    """A poller that wants to run as soon as a request enters one of `states`."""
+
+    service: Service
+    states: frozenset[State]
+    wake: Callable[[], None]
 
 
 class RequestTracking:
@@ -40,6 +52,7 @@ class RequestTracking:
         self.notes = storage.notes
         self.storage = storage
         self._events = events
+        self._watchers: list[_Watcher] = []
 
     async def async_load(self) -> Loaded:
         """Restore the stored requests.
@@ -57,12 +70,32 @@ class RequestTracking:
         await self.storage.async_save_now()
 
     @callback
-    def apply(self, evidence: Evidence, origin: Origin) -> Outcome:
-        """Apply evidence, then save, refresh entities and fire events."""
+    def watch(
+        self, service: Service, states: Iterable[State], wake: Callable[[], None]
+    ) -> None:
+        """Call `wake` when a request or an episode enters one of these states."""
+        self._watchers.append(_Watcher(service, frozenset(states), wake))
+
+    @callback
+    def apply(
+        self, evidence: Evidence, origin: Origin, polled_by: Service | None = None
+    ) -> Outcome:
+        """Apply evidence, then save, refresh entities, fire events, wake pollers.
+
+        The poller whose answer this is (`polled_by`) is not woken by it.
+        """
         outcome = self.tracker.apply(evidence, dt_util.utcnow())
         self._announce(outcome, origin)
         if outcome.progressed:
             self.publisher.publish_progress(outcome.progressed.values(), outcome.now)
+        entered = {change.to_state for change in outcome.state_changes} | {
+            change.to_state for change in outcome.episode_changes
+        }
+        for watcher in self._watchers:
+            if watcher.service is not polled_by and not entered.isdisjoint(
+                watcher.states
+            ):
+                watcher.wake()
         return outcome
 
     @callback

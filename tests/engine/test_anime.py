@@ -18,6 +18,7 @@ from custom_components.media_request_tracker.engine.evidence import (
     AnimeSeriesEvidence,
     ArrMedia,
     EpisodeRef,
+    EpisodesListed,
     Evidence,
     GrabEvidence,
     ImportedFile,
@@ -439,3 +440,26 @@ def test_duplicated_anime_evidence_changes_nothing(
         _json(request_to_dict(r)) for r in run([*flow, *repeats]).requests.values()
     ]
     assert stored == [_json(request_to_dict(r)) for r in run(flow).requests.values()]
+
+
+def test_shoko_reports_before_the_import_is_known_are_kept() -> None:
+    """Shoko matched files before any import named their paths: kept till then.
+
+    Sonarr's webhooks were missed; the library check's paths claim the reports.
+    """
+    flow = show_flow()
+    tracker = run(flow[:2])  # requested and grabbed only
+    matched = [e for e in flow if isinstance(e, ShokoFileEvidence)]
+    for evidence in matched:
+        assert not tracker.apply(evidence, NOW).touched
+    imported = flow[2]
+    assert isinstance(imported, ImportEvidence)
+    refs = tuple(EpisodeRef(1, n, f"Episode {n}", 700 + n, 9300 + n) for n in (1, 2, 3))
+    listed = EpisodesListed(
+        SHOW, refs, frozenset((1, n) for n in (1, 2, 3)), imported.files
+    )
+    tracker.apply(listed, NOW)
+    show = only(tracker)
+    assert [is_matched(ep) for ep in show.episodes.values()] == [True] * 3
+    assert show.state is State.ANIME_MATCHING
+    assert tracker.ledger.shoko_reported == {}

@@ -12,13 +12,14 @@ from .models import EpisodeKey, MediaType, Service, Stage
 
 
 class RequestStatus(StrEnum):
-    """What Jellyseerr says about a request."""
+    """What Jellyseerr says about a request (REMOVED: its media was deleted)."""
 
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
     FAILED = "failed"
     AVAILABLE = "available"
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,13 @@ class RequestEvidence:
     requested_by: str | None = None
     requested_seasons: frozenset[int] = frozenset()
     is_4k: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RequestGone:
+    """Jellyseerr no longer has the request: it was deleted (no webhook says so)."""
+
+    request_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +148,20 @@ class ImportBlockedEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class DownloadFailedEvidence:
+    """Radarr/Sonarr's history says a download failed, or the user ignored it.
+
+    There is no webhook for either, and the queue item is brief or gone: history is
+    where they show (reference addendum §1a).
+    """
+
+    media: ArrMedia
+    download_id: str | None
+    problem: Problem
+    episodes: tuple[EpisodeRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteEvidence:
     """Radarr/Sonarr deleted a movie/series (`episodes` empty) or episode files."""
 
@@ -208,6 +230,7 @@ class EpisodesListed:
     media: ArrMedia
     episodes: tuple[EpisodeRef, ...]
     with_file: frozenset[EpisodeKey] = frozenset()
+    files: tuple[ImportedFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +311,11 @@ class AnimeMovieEvidence:
 type Evidence = (
     Ping
     | RequestEvidence
+    | RequestGone
     | GrabEvidence
     | ImportEvidence
     | ImportBlockedEvidence
+    | DownloadFailedEvidence
     | DeleteEvidence
     | LibraryItemEvidence
     | DownloadStatus

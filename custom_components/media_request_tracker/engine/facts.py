@@ -72,10 +72,10 @@ def learn_item(track: Track, item_id: str) -> bool:
     return True
 
 
-def remember(sightings: dict[int, str], key: int, item_id: str) -> None:
-    """Keep an item seen too early; the oldest go first past MAX_SIGHTINGS."""
+def remember[K, V](sightings: dict[K, V], key: K, seen: V) -> None:
+    """Keep something seen too early; the oldest go first past MAX_SIGHTINGS."""
     sightings.pop(key, None)
-    sightings[key] = item_id
+    sightings[key] = seen
     while len(sightings) > MAX_SIGHTINGS:
         del sightings[next(iter(sightings))]
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from .correlate import RequestIndex
+from .evidence import ShokoFileEvidence
 from .models import Request
 
 
@@ -26,6 +27,9 @@ class Ledger:
     shoko_folders: dict[int, str] = field(default_factory=dict)
     # Jellyfin items of Shoko files no track had yet, by Shoko file id.
     shoko_sightings: dict[int, str] = field(default_factory=dict)
+    # What Shoko said of files no track had yet (Sonarr's webhook was missed, the
+    # path comes later), by case-folded file name.
+    shoko_reported: dict[str, ShokoFileEvidence] = field(default_factory=dict)
     index: RequestIndex = field(init=False)
 
     def __post_init__(self) -> None:

@@ -61,7 +61,8 @@ def track_state(
         else:
             failures.append(download.blocker)
     if failures and not healthy:
-        worst = max(failures, key=lambda failure: failure.stage)
+        # The furthest failure, the newest download's when several got as far.
+        worst = max(reversed(failures), key=lambda failure: failure.stage)
         if worst.stage >= stage:
             return State.FAILED, worst.problem
     if blocker is not None and blocker.stage >= furthest:

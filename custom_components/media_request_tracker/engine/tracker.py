@@ -20,6 +20,7 @@ from .evidence import (
     AnimeMovieEvidence,
     AnimeSeriesEvidence,
     DeleteEvidence,
+    DownloadFailedEvidence,
     DownloadStatus,
     EpisodesListed,
     Evidence,
@@ -29,6 +30,7 @@ from .evidence import (
     LibraryItemEvidence,
     Ping,
     RequestEvidence,
+    RequestGone,
     ShokoFileEvidence,
 )
 from .ledger import Ledger
@@ -88,26 +90,23 @@ class Tracker:
         match evidence:
             case RequestEvidence():
                 return jellyseerr.apply_request(ledger, evidence, now)
-            case GrabEvidence():
-                return arr.apply_grab(ledger, evidence)
-            case ImportEvidence():
-                return arr.apply_import(ledger, evidence)
-            case ImportBlockedEvidence():
-                return arr.apply_import_blocked(ledger, evidence)
-            case DeleteEvidence():
-                return arr.apply_delete(ledger, evidence)
-            case EpisodesListed():
-                return arr.apply_episodes_listed(ledger, evidence)
+            case RequestGone():
+                return jellyseerr.apply_request_gone(ledger, evidence)
+            case (
+                GrabEvidence()
+                | ImportEvidence()
+                | ImportBlockedEvidence()
+                | DownloadFailedEvidence()
+                | DeleteEvidence()
+                | EpisodesListed()
+            ):
+                return arr.apply(ledger, evidence)
             case DownloadStatus():
                 return downloads.apply_download_status(ledger, evidence, now)
             case LibraryItemEvidence():
                 return library.apply_library_item(ledger, evidence)
-            case ShokoFileEvidence():
-                return anime.apply_shoko_file(ledger, evidence)
-            case AnimeSeriesEvidence():
-                return anime.apply_anime_series(ledger, evidence)
-            case AnimeMovieEvidence():
-                return anime.apply_anime_movie(ledger, evidence)
+            case ShokoFileEvidence() | AnimeSeriesEvidence() | AnimeMovieEvidence():
+                return anime.apply(ledger, evidence)
             case Ping():
                 return []
 

@@ -1,8 +1,9 @@
-"""Radarr and Sonarr: their queues, and their libraries, while requests need them.
+"""Radarr and Sonarr: queue, history and library, while requests need them.
 
 The queue shows grabs (with or without their webhook), progress, and blocked or failed
-imports; the library shows files that are already there (a re-request Radarr satisfies
-with a file it has sends no webhook at all).
+imports; the history what left the queue since the last poll (imports, failures and
+ignored downloads, which no webhook reports); the library files that are already
+there (a re-request Radarr satisfies with a file it has sends no webhook at all).
 """
 
 from abc import abstractmethod
@@ -14,9 +15,15 @@ from homeassistant.util import dt as dt_util
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.models import MediaType, Request, Service, State
 from ..sources import radarr, sonarr
-from ..sources.arr import by_download, queue_grab, queue_status
+from ..sources.arr import (
+    HistoryRecord,
+    by_download,
+    history_evidence,
+    queue_grab,
+    queue_status,
+)
 from ..sources.radarr import RadarrClient
-from ..sources.sonarr import SonarrClient
+from ..sources.sonarr import SeriesEpisode, SonarrClient
 from ..tracking import RequestTracking
 from .base import ServicePoller
 
@@ -24,6 +31,8 @@ ACTIVE = timedelta(seconds=30)
 IDLE = timedelta(minutes=5)
 # Each tracked request's files are looked up at most this often.
 LIBRARY_CHECK_INTERVAL = timedelta(minutes=5)
+# How far back history is read when there is no newer row to start from.
+HISTORY_LOOKBACK = timedelta(days=1)
 FOLLOWED = frozenset(
     {
         State.APPROVED,
@@ -39,6 +48,8 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
     """The queue and library of Radarr or Sonarr."""
 
     media_type: MediaType
+    # A new request to look up; a finished download whose import to confirm.
+    watches = frozenset({State.APPROVED, State.DOWNLOADED})
 
     def __init__(
         self,
@@ -51,6 +62,9 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         super().__init__(hass, entry, tracking, IDLE)
         self.client: ClientT = client
         self._library_checked: dict[str, datetime] = {}
+        # History is read from its newest row on; rows at that instant come again.
+        self._history_since: datetime | None = None
+        self._history_seen: frozenset[int] = frozenset()
 
     async def _async_poll(self) -> timedelta:
         followed = [
@@ -63,9 +77,25 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         for records in by_download(await self.client.async_get_queue()).values():
             self._apply(queue_grab(records, self.service))
             self._apply(queue_status(records, self.service))
+        for evidence in history_evidence(await self._async_new_history()):
+            self._apply(evidence)
         for request in self._due_for_library_check(followed):
             await self._async_check_library(request)
         return ACTIVE
+
+    async def _async_new_history(self) -> list[HistoryRecord]:
+        """History rows not seen yet: one cheap call, whatever the library's size."""
+        floor = dt_util.utcnow() - HISTORY_LOOKBACK
+        since = max(self._history_since or floor, floor)
+        records = await self.client.async_get_history_since(since)
+        fresh = [r for r in records if r.record_id not in self._history_seen]
+        if records:
+            newest = max(record.date for record in records)
+            self._history_since = newest
+            self._history_seen = frozenset(
+                record.record_id for record in records if record.date == newest
+            )
+        return fresh
 
     def _due_for_library_check(self, followed: list[Request]) -> list[Request]:
         """Requests not looked up for LIBRARY_CHECK_INTERVAL (a few API calls each)."""
@@ -115,4 +145,21 @@ class SonarrPoller(ArrPoller[SonarrClient]):
         if series is None:
             return
         episodes = await self.client.async_get_episodes(series.arr_id, dt_util.utcnow())
-        self._apply(sonarr.library_evidence(series, episodes))
+        files = None
+        if _paths_unknown(request, episodes):
+            files = await self.client.async_get_episode_files(series.arr_id)
+        self._apply(sonarr.library_evidence(series, episodes, files))
+
+
+def _paths_unknown(request: Request, episodes: list[SeriesEpisode]) -> bool:
+    """Whether an episode's file is there but its path is not known here.
+
+    Shoko reports files by path: without it, anime imported without Sonarr's
+    webhook would wait for a match that is never tied to it.
+    """
+    for listed in episodes:
+        if listed.has_file and request.requests_season(listed.season):
+            known = request.episodes.get((listed.season, listed.number))
+            if known is None or known.file_path is None:
+                return True
+    return False

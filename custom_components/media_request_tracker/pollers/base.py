@@ -11,23 +11,32 @@ from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER, REAUTH_SERVICE, UNREACHABLE_REPAIR_AFTER
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.evidence import Evidence
-from ..engine.models import Service
+from ..engine.models import Service, State
 from ..events import Origin
 from ..repairs import Repair, async_clear, async_raise
 from ..sources.errors import UNUSABLE_ANSWER, InvalidAuth
 from ..tracking import RequestTracking
 
+# Seconds between two polls that work appearing asks for.
+WAKE_COOLDOWN = 2.0
+
 
 class ServicePoller(DataUpdateCoordinator[None]):
-    """A service whose answers become evidence; failures mark it disconnected."""
+    """A service whose answers become evidence; failures mark it disconnected.
+
+    It runs at once (debounced) when a request enters one of the states it
+    `watches`, whatever its interval: work has appeared for it.
+    """
 
     service: Service
+    watches: frozenset[State] = frozenset()
 
     def __init__(
         self,
@@ -43,10 +52,22 @@ class ServicePoller(DataUpdateCoordinator[None]):
             config_entry=entry,
             name=f"{self.service.display_name} ({entry.title})",
             update_interval=interval,
+            # Woken polls run at once, and then at most every few seconds (the
+            # default waits ten after the last one).
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=WAKE_COOLDOWN, immediate=True
+            ),
         )
         self.tracking = tracking
         self.entry = entry
         self._unreachable_since: datetime | None = None
+        tracking.watch(self.service, self.watches, self._wake)
+
+    @callback
+    def _wake(self) -> None:
+        self.entry.async_create_task(
+            self.hass, self.async_request_refresh(), f"{DOMAIN} wake {self.service}"
+        )
 
     async def _async_update_data(self) -> None:
         """Poll, mapping client failures to translated update failures."""
@@ -118,4 +139,4 @@ class ServicePoller(DataUpdateCoordinator[None]):
     @callback
     def _apply(self, evidence: Evidence | None, origin: Origin = Origin.POLL) -> None:
         if evidence is not None:
-            self.tracking.apply(evidence, origin)
+            self.tracking.apply(evidence, origin, self.service)

@@ -27,6 +27,7 @@ class JellyfinPoller(ServicePoller):
     """Movies and episodes of requests waiting to become playable."""
 
     service = Service.JELLYFIN
+    watches = AWAITING_LIBRARY
 
     def __init__(
         self,

@@ -2,16 +2,19 @@
 
 This finds requests made while Home Assistant was down, or while another tool owns
 Jellyseerr's one webhook. The first poll imports recent history (the backfill).
+Each poll also asks after a few tracked requests the newest ones left out, the
+longest unasked first: one deleted in Jellyseerr (no webhook says so) answers 404,
+and an old one may have become available season by season meanwhile.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from ..const import LOGGER
 from ..data import MediaRequestTrackerConfigEntry
-from ..engine.evidence import RequestStatus
+from ..engine.evidence import RequestGone, RequestStatus
 from ..engine.models import Service
 from ..events import Origin
 from ..sources.errors import CannotConnect, InvalidPayload, NotFound, WrongService
@@ -27,6 +30,9 @@ from .base import ServicePoller
 INTERVAL = timedelta(seconds=60)
 NEW_REQUESTS_PER_POLL = 20
 BACKFILL_REQUESTS = 100
+# Tracked requests asked after one by one in each poll.
+CHECKED_PER_POLL = 5
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class JellyseerrPoller(ServicePoller):
@@ -46,6 +52,8 @@ class JellyseerrPoller(ServicePoller):
         super().__init__(hass, entry, tracking, INTERVAL)
         self.client = client
         self._backfill = backfill
+        # When each active request was last seen in an answer of Jellyseerr's.
+        self._seen: dict[str, datetime] = {}
 
     async def _async_poll(self) -> timedelta:
         tracking = self.tracking
@@ -53,7 +61,9 @@ class JellyseerrPoller(ServicePoller):
         since = dt_util.utcnow() - self._backfill
         skipped: list[str] = []
         take = BACKFILL_REQUESTS if first else NEW_REQUESTS_PER_POLL
+        now = dt_util.utcnow()
         for remote in await self.client.async_get_requests(take):
+            self._seen[remote.request_key] = now
             known = remote.request_key in tracking.tracker.requests
             if not known and remote.request_key in tracking.tracker.tombstones:
                 continue
@@ -77,7 +87,28 @@ class JellyseerrPoller(ServicePoller):
                 )
         if first:
             tracking.finish_backfill(skipped)
+        await self._async_check_unseen(now)
         return INTERVAL
+
+    async def _async_check_unseen(self, now: datetime) -> None:
+        """Ask after the active requests Jellyseerr has not shown for longest."""
+        active = [
+            key
+            for key, request in self.tracking.tracker.requests.items()
+            if not request.is_terminal
+        ]
+        self._seen = {key: self._seen.get(key, NEVER) for key in active}
+        unseen = sorted(
+            (key for key in active if self._seen[key] != now),
+            key=self._seen.__getitem__,
+        )
+        for key in unseen[:CHECKED_PER_POLL]:
+            self._seen[key] = now
+            remote = await self.client.async_get_request(key)
+            if remote is None:
+                self._apply(RequestGone(key))
+            else:
+                self._apply(request_evidence(remote, None))
 
     async def _async_details(self, remote: RemoteRequest) -> MediaDetails | None:
         """Title, year and poster of a new request's title."""

@@ -5,7 +5,7 @@ from datetime import timedelta
 from homeassistant.core import HomeAssistant
 
 from ..data import MediaRequestTrackerConfigEntry
-from ..engine.models import EpisodeKey, Service
+from ..engine.models import EpisodeKey, Service, State
 from ..sources.qbittorrent import QBittorrentClient, episode_progress, torrent_status
 from ..tracking import RequestTracking
 from .base import ServicePoller
@@ -19,6 +19,8 @@ class QBittorrentPoller(ServicePoller):
     """The torrents of tracked downloads, and the files of season packs."""
 
     service = Service.QBITTORRENT
+    # A grab gives it a download to follow.
+    watches = frozenset({State.GRABBING, State.DOWNLOADING})
 
     def __init__(
         self,

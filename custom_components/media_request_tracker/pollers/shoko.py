@@ -136,6 +136,8 @@ class ShokoEvents:
         """
         tracker = self._tracking.tracker
         if evidence.location is not None and not tracker.wants_shoko_file(evidence):
+            # Not a tracked file yet: the tracker keeps it for when its import shows.
+            self._tracking.apply(evidence, Origin.WEBHOOK)
             return
         try:
             remote = await self._client.async_get_file(evidence.file_id)
@@ -163,6 +165,7 @@ class ShokoPoller(ServicePoller):
     """
 
     service = Service.SHOKO
+    watches = frozenset({State.ANIME_MATCHING})
 
     def __init__(
         self,

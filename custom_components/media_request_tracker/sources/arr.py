@@ -8,7 +8,7 @@ hand-written for the reasons given in `http.py`.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import re
 from typing import Any, ClassVar
 
@@ -25,9 +25,13 @@ from ..engine.correlate import file_name
 from ..engine.evidence import (
     ArrMedia,
     DeleteEvidence,
+    DownloadFailedEvidence,
     DownloadStatus,
     EpisodeRef,
+    Evidence,
     GrabEvidence,
+    ImportedFile,
+    ImportEvidence,
     Ping,
     Release,
 )
@@ -55,6 +59,14 @@ TRACKED_STAGES = {
     "failed": Stage.DOWNLOADING,
     "ignored": Stage.DOWNLOADING,
 }
+# History events worth evidence (addendum §1a), and the problem of the failing ones.
+GRABBED = "grabbed"
+IMPORTED = "downloadFolderImported"
+HISTORY_PROBLEMS = {
+    "downloadFailed": ProblemCode.DOWNLOAD_FAILED,
+    "downloadIgnored": ProblemCode.IGNORED,
+}
+USED_HISTORY = frozenset({GRABBED, IMPORTED, *HISTORY_PROBLEMS})
 # Queue `status` of records still waiting in the client (or before it).
 QUEUED_STATUSES = frozenset({"queued", "paused", "delay", "downloadclientunavailable"})
 
@@ -208,6 +220,20 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """One history row (Sonarr writes one per episode), with what it is about."""
+
+    record_id: int
+    event_type: str
+    date: datetime
+    download_id: str | None
+    source_title: str
+    data: dict[str, str]
+    media: ArrMedia | None
+    episode: EpisodeRef | None
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookConnection:
     """A Webhook connection of Radarr/Sonarr, and the events it sends."""
 
@@ -241,9 +267,12 @@ class ArrClient:
     """The part of the Radarr/Sonarr v3 REST API both apps share (`X-Api-Key`)."""
 
     APP_NAME: ClassVar[str]
-    # The record key of the movie or series id, and the queue's include flags.
+    SERVICE: ClassVar[Service]
+    # The record key of the movie or series id, and the include flags of the queue
+    # and the history.
     _ID_KEY: ClassVar[str]
     _QUEUE_FLAGS: ClassVar[Mapping[str, str]]
+    _HISTORY_FLAGS: ClassVar[Mapping[str, str]]
 
     def __init__(self, session: aiohttp.ClientSession, url: str, api_key: str) -> None:
         """Create a client for one Radarr or Sonarr server."""
@@ -284,6 +313,17 @@ class ArrClient:
         """
         records = await self._get_all_pages("/api/v3/queue", self._QUEUE_FLAGS)
         return [parse_queue_record(record, self._ID_KEY) for record in records]
+
+    async def async_get_history_since(self, since: datetime) -> list[HistoryRecord]:
+        """Every history row from `since` on (inclusive), oldest first, unpaged.
+
+        Rows of deleted movies and series drop out (addendum §1a, pitfall 3).
+        """
+        date = since.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        rows = await self._get_list(
+            "/api/v3/history/since", {"date": date, **self._HISTORY_FLAGS}
+        )
+        return [parse_history_record(row, self._ID_KEY, self.SERVICE) for row in rows]
 
     async def async_command(self, name: str, **fields: object) -> None:
         """Queue a command, such as a rescan, with its own fields."""
@@ -511,3 +551,102 @@ def by_download(items: Iterable[QueueItem]) -> dict[str, list[QueueItem]]:
         if item.download_id is not None:
             grouped.setdefault(item.download_id.casefold(), []).append(item)
     return grouped
+
+
+def parse_history_record(
+    record: ApiFields, id_key: str, service: Service
+) -> HistoryRecord:
+    """A HistoryResource; `movie`, `series` and `episode` come with the flags."""
+    item = record.obj("movie" if service is Service.RADARR else "series")
+    episode = record.obj("episode")
+    date = record.required_text("date")
+    return HistoryRecord(
+        record_id=record.required_integer("id"),
+        event_type=record.required_text("eventType"),
+        date=parse_datetime(date, "date"),
+        download_id=record.text("downloadId"),
+        source_title=record.text("sourceTitle") or "",
+        data=record.text_map("data"),
+        media=None if item is None else rest_media(item, service),
+        episode=None if episode is None else rest_episode(episode),
+    )
+
+
+def rest_media(item: Fields, service: Service) -> ArrMedia:
+    """A MovieResource or SeriesResource of the REST API as the media it names.
+
+    Unlike webhooks, REST tags are ids, and Sonarr names the type `seriesType`.
+    """
+    return ArrMedia(
+        service=service,
+        arr_id=item.integer("id"),
+        title=item.text("title") or "",
+        year=item.id_number("year"),
+        tmdb_id=item.id_number("tmdbId"),
+        tvdb_id=item.id_number("tvdbId"),
+        imdb_id=item.text("imdbId"),
+        is_anime=(item.text("seriesType") or "").casefold() == "anime",
+        poster_url=poster_url(item),
+    )
+
+
+def rest_episode(item: Fields) -> EpisodeRef:
+    """An EpisodeResource of the REST API."""
+    return EpisodeRef(
+        season=item.required_integer("seasonNumber"),
+        number=item.required_integer("episodeNumber"),
+        title=item.text("title"),
+        sonarr_episode_id=item.integer("id"),
+        tvdb_id=item.id_number("tvdbId"),
+    )
+
+
+def history_evidence(records: Iterable[HistoryRecord]) -> list[Evidence]:
+    """Grabs, imports and failures of history: one piece per event and download.
+
+    Sonarr's rows of one download (one per episode) make a single piece, with
+    every episode named.
+    """
+    groups: dict[tuple[str, str | None], tuple[ArrMedia, list[HistoryRecord]]] = {}
+    for record in records:
+        if record.media is None or record.event_type not in USED_HISTORY:
+            continue
+        key = (record.event_type, record.download_id)
+        groups.setdefault(key, (record.media, []))[1].append(record)
+    return [_history_evidence(media, rows) for media, rows in groups.values()]
+
+
+def _history_evidence(media: ArrMedia, rows: list[HistoryRecord]) -> Evidence:
+    first = rows[0]
+    episodes = tuple(row.episode for row in rows if row.episode is not None)
+    data = first.data
+    if first.event_type == GRABBED:
+        size = data.get("size", "")
+        release = Release(
+            title=first.source_title or None,
+            indexer=data.get("indexer"),
+            release_group=data.get("releaseGroup"),
+            size=int(size) if size.isdecimal() else None,
+            client=data.get("downloadClientName") or data.get("downloadClient"),
+        )
+        return GrabEvidence(media, first.download_id, release, episodes)
+    if first.event_type == IMPORTED:
+        files = tuple(
+            ImportedFile(
+                path,
+                ()
+                if row.episode is None
+                else ((row.episode.season, row.episode.number),),
+            )
+            for row in rows
+            if (path := row.data.get("importedPath"))
+        )
+        # A movie's import is the whole release; an episode's row is one file of it.
+        complete = media.service is Service.RADARR
+        return ImportEvidence(
+            media, first.download_id, files, complete, episodes=episodes
+        )
+    problem = Problem(
+        HISTORY_PROBLEMS[first.event_type], params(message=data.get("message"))
+    )
+    return DownloadFailedEvidence(media, first.download_id, problem, episodes)

@@ -212,9 +212,21 @@ def parse_webhook(body: object) -> Evidence | None:
         season=payload.number_text("seasonnumber"),
         number=payload.number_text("episodenumber"),
         series_item_id=_optional_item_id(payload.text("seriesid")),
-        shoko_file_id=payload.number_text("provider_shoko file"),
-        shoko_series_id=payload.number_text("provider_shoko series"),
+        shoko_file_id=_provider_id(payload, "shoko file"),
+        shoko_series_id=_provider_id(payload, "shoko series"),
     )
+
+
+def _provider_id(payload: Fields, provider: str) -> int | None:
+    """A provider id, as Send All Properties names it or the reference template.
+
+    The plugin renders `Provider_<key>` with the key as is (`Provider_shoko file`);
+    the documented template spells it `Provider_shoko_file`.
+    """
+    for key in (f"provider_{provider}", f"provider_{provider.replace(' ', '_')}"):
+        if (value := payload.number_text(key)) is not None:
+            return value
+    return None
 
 
 def _optional_item_id(value: str | None) -> str | None:

@@ -10,7 +10,7 @@ import aiohttp
 
 from ..engine.evidence import Evidence, Ping, RequestEvidence, RequestStatus
 from ..engine.models import MediaType, Service
-from .errors import InvalidPayload, WrongService
+from .errors import InvalidPayload, NotFound, WrongService
 from .fields import Fields
 from .http import JsonApi
 
@@ -27,9 +27,10 @@ NOTIFICATION_STATUSES = {
 _SUBJECT_YEAR = re.compile(r"^(?P<title>.*\S)\s\((?P<year>\d{4})\)$")
 
 
-# MediaRequestStatus and MediaStatus of the REST API (reference §4.7).
+# MediaRequestStatus and MediaStatus of the REST API (reference §4.7, addendum §3).
+# COMPLETED and DELETED exist from Seerr 2.6 on; BLACKLISTED is BLOCKLISTED in 3.x.
 _PENDING, _APPROVED, _DECLINED, _FAILED, _COMPLETED = 1, 2, 3, 4, 5
-_MEDIA_AVAILABLE = 5
+_MEDIA_AVAILABLE, _MEDIA_BLOCKLISTED, _MEDIA_DELETED = 5, 6, 7
 _REQUEST_STATUSES = {
     _PENDING: RequestStatus.PENDING,
     _APPROVED: RequestStatus.APPROVED,
@@ -138,6 +139,14 @@ class JellyseerrClient:
         )
         return [_remote_request(item) for item in Fields(body).objects("results")]
 
+    async def async_get_request(self, request_key: str) -> RemoteRequest | None:
+        """One request as it is now; None once Jellyseerr deleted it (404)."""
+        try:
+            body = await self._api.request("GET", f"/api/v1/request/{request_key}")
+        except NotFound:
+            return None
+        return _remote_request(Fields(body))
+
     async def async_get_details(
         self, media_type: MediaType, tmdb_id: int
     ) -> MediaDetails:
@@ -220,8 +229,16 @@ def _remote_request(item: Fields) -> RemoteRequest:
     status = _REQUEST_STATUSES.get(code)
     if status is None:
         raise InvalidPayload(f"unknown request status {code}")
-    media_status = media.integer("status4k" if is_4k else "status")
-    if code in (_APPROVED, _COMPLETED) and media_status == _MEDIA_AVAILABLE:
+    status_key = "status4k" if is_4k else "status"
+    requested = frozenset(
+        season.required_integer("seasonNumber") for season in item.objects("seasons")
+    )
+    media_status = media.integer(status_key)
+    if media_status in (_MEDIA_BLOCKLISTED, _MEDIA_DELETED):
+        status = RequestStatus.REMOVED
+    elif code in (_APPROVED, _COMPLETED) and _all_available(
+        media, status_key, requested
+    ):
         status = RequestStatus.AVAILABLE
     requested_by = item.obj("requestedBy")
     return RemoteRequest(
@@ -232,12 +249,26 @@ def _remote_request(item: Fields) -> RemoteRequest:
         tvdb_id=media.integer("tvdbId") or None,
         is_4k=is_4k,
         requested_by=None if requested_by is None else requested_by.text("displayName"),
-        seasons=frozenset(
-            season.required_integer("seasonNumber")
-            for season in item.objects("seasons")
-        ),
+        seasons=requested,
         updated_at=_parse_time(item.required_text("updatedAt")),
     )
+
+
+def _all_available(media: Fields, status_key: str, requested: frozenset[int]) -> bool:
+    """Whether what the request asked for is available.
+
+    A show is PARTIALLY_AVAILABLE while seasons nobody requested are missing, and a
+    request for some seasons is done when those are: each season's own status says
+    so (`media.seasons[]`, addendum §3), on every Seerr version.
+    """
+    if not requested:
+        return media.integer(status_key) == _MEDIA_AVAILABLE
+    available = {
+        season.required_integer("seasonNumber")
+        for season in media.objects("seasons")
+        if season.integer(status_key) == _MEDIA_AVAILABLE
+    }
+    return requested <= available
 
 
 def _choice(value: str, allowed: tuple[str, ...]) -> str:

@@ -52,7 +52,9 @@ class RadarrClient(ArrClient):
     """The Radarr v3 REST API."""
 
     APP_NAME = "Radarr"
+    SERVICE = Service.RADARR
     _ID_KEY = "movieId"
+    _HISTORY_FLAGS: ClassVar[Mapping[str, str]] = {"includeMovie": "true"}
     _QUEUE_FLAGS: ClassVar[Mapping[str, str]] = {
         "includeMovie": "true",
         "includeUnknownMovieItems": "true",

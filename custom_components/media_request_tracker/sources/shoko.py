@@ -1,6 +1,9 @@
 """Shoko Server: the REST v3 client, API keys, and the SignalR events (reference §3).
 
 REST (§3.2, §3.6): the key travels in the `apikey` header, which v5 and v6 both read.
+v6 renamed import folders managed folders (`/api/v3/ManagedFolder`, `ManagedFolderID`)
+and sends cross references only when `include=XRefs` asks for them (addendum §5);
+the client speaks both, learning which on the first folder call.
 Events (§3.3 to §3.5): the aggregate hub sends PascalCase payloads, `ShokoEvent:*` on
 v5 and `file:*`, `release:*` and `metadata:*` on v6-dev; both are parsed into the same
 evidence. Paths are relative to an import folder, may start with a separator and use
@@ -26,6 +29,10 @@ from .fields import Fields
 from .http import ApiFields, JsonApi
 
 HUB_PATH = "/signalr/aggregate"
+# Where the folders are: v5, then v6 (which has no ImportFolder route).
+FOLDER_PATHS = ("/api/v3/ImportFolder", "/api/v3/ManagedFolder")
+# A location names its folder by one of these, v5's or v6's.
+FOLDER_KEYS = ("ImportFolderID", "ManagedFolderID")
 # v5 serves `shoko`, v6-dev `file`, `release` and `metadata`; both ignore unknown feeds.
 HUB_FEEDS = "shoko,file,release,metadata"
 # Shoko returns the same key again for the same user and device (reference §3.2).
@@ -137,6 +144,7 @@ class ShokoClient:
         self._public = JsonApi(session, url, {})
         self._api = JsonApi(session, url, {"apikey": api_key})
         self._api_key = api_key
+        self._folders_path: str | None = None
 
     @property
     def url(self) -> str:
@@ -178,20 +186,30 @@ class ShokoClient:
         state = await self.async_get_state()
         if state != "Started":
             raise CannotConnect(f"Shoko Server is not started yet ({state})")
-        path = "/api/v3/ImportFolder"
-        if not isinstance(await self._api.request("GET", path), list):
-            raise WrongService(f"{path} did not list import folders")
+        if not isinstance(await self._async_folders(""), list):
+            raise WrongService("Shoko Server did not list its folders")
 
     async def async_get_import_folder(self, folder_id: int) -> ImportFolder:
         """One import folder (the list endpoint computes statistics: slow)."""
-        body = ShokoFields(
-            await self._api.request("GET", f"/api/v3/ImportFolder/{folder_id}")
-        )
+        body = ShokoFields(await self._async_folders(f"/{folder_id}"))
         return ImportFolder(
             folder_id=body.required_integer("ID"),
             name=body.text("Name") or "",
             path=body.required_text("Path"),
         )
+
+    async def _async_folders(self, rest: str) -> Any:
+        """GET under the folders route of this Shoko's version (v5's, else v6's)."""
+        for path in (self._folders_path,) if self._folders_path else FOLDER_PATHS:
+            try:
+                body = await self._api.request("GET", f"{path}{rest}")
+            except NotFound:
+                if path == FOLDER_PATHS[-1]:
+                    raise
+                continue
+            self._folders_path = path
+            return body
+        raise NotFound(rest)
 
     async def async_get_file(self, file_id: int) -> RemoteFile:
         """A file with its cross references and locations."""
@@ -207,7 +225,8 @@ class ShokoClient:
             "/api/v3/File/PathEndsWith",
             params={
                 "path": path_suffix,
-                "includeXRefs": "true",
+                "includeXRefs": "true",  # v5
+                "include": "XRefs",  # v6
                 "limit": FILES_PER_LOOKUP,
             },
         )
@@ -258,11 +277,19 @@ def parse_file(body: ShokoFields) -> RemoteFile:
         file_id=body.required_integer("ID"),
         size=body.integer("Size"),
         locations=tuple(
-            _location(location, "ImportFolderID")
+            _location(location, _folder_key(location))
             for location in body.records("Locations")
         ),
         links=tuple(links),
         tmdb_linked=tmdb_linked,
+    )
+
+
+def _folder_key(location: ShokoFields) -> str:
+    """The key naming a location's folder: v6's where present, else v5's."""
+    return next(
+        (key for key in reversed(FOLDER_KEYS) if location.integer(key) is not None),
+        FOLDER_KEYS[0],
     )
 
 
@@ -365,6 +392,24 @@ def _release_saved(payload: ShokoFields) -> ShokoFileEvidence:
     )
 
 
+def _search_completed(payload: ShokoFields) -> ShokoFileEvidence | None:
+    """v6 `release:search.completed`: no provider selected means no match.
+
+    v6 has no FileNotMatched. A match arrives as `release:saved`; a search that
+    found nothing completes with `SelectedProvider` and `ReleaseInfo` null (`IsSaved`
+    stays true; reference addendum §5 and `FireSearchCompleted`).
+    """
+    if (
+        payload.text("SelectedProvider") is not None
+        or payload.flag("IsCancelled")
+        or payload.text("ExceptionMessage")
+    ):
+        return None
+    return ShokoFileEvidence(
+        ShokoFileEvent.NOT_MATCHED, payload.required_integer("FileID")
+    )
+
+
 def _series_updated(payload: ShokoFields) -> AnimeSeriesEvidence | None:
     """Only `Source: AniDB` names Shoko's ids for AniDB's (reference §3.4)."""
     if payload.text("Source") != "AniDB":
@@ -432,6 +477,7 @@ _PARSERS: dict[str, Callable[[ShokoFields], ShokoEvent | None]] = {
     "file:deleted": _ignored,
     "release:connected": _ignored,
     "release:saved": _release_saved,
+    "release:search.completed": _search_completed,
     "metadata:connected": _ignored,
     **{
         f"metadata:{kind}.{reason.lower()}": parser

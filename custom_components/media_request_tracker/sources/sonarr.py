@@ -9,7 +9,7 @@ Radarr's lives in `arr.py`.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -74,13 +74,19 @@ class SeriesEpisode:
     has_file: bool
     monitored: bool
     aired: bool
+    file_id: int | None
 
 
 class SonarrClient(ArrClient):
     """The Sonarr v3 REST API (Sonarr v4)."""
 
     APP_NAME = "Sonarr"
+    SERVICE = Service.SONARR
     _ID_KEY = "seriesId"
+    _HISTORY_FLAGS: ClassVar[Mapping[str, str]] = {
+        "includeSeries": "true",
+        "includeEpisode": "true",
+    }
     _QUEUE_FLAGS: ClassVar[Mapping[str, str]] = {
         "includeSeries": "true",
         "includeEpisode": "true",
@@ -109,11 +115,30 @@ class SonarrClient(ArrClient):
         episodes = await self._get_list("/api/v3/episode", {"seriesId": series_id})
         return [_series_episode(episode, now) for episode in episodes]
 
+    async def async_get_episode_files(self, series_id: int) -> dict[int, ImportedFile]:
+        """The series' files by id: where each is, and its size.
+
+        They carry no episode ids; an episode names its `episodeFileId` (addendum
+        §1e).
+        """
+        files = await self._get_list("/api/v3/episodefile", {"seriesId": series_id})
+        return {
+            item.required_integer("id"): ImportedFile(
+                item.required_text("path"), size=item.integer("size")
+            )
+            for item in files
+        }
+
 
 def library_evidence(
-    series: Series, episodes: Iterable[SeriesEpisode]
+    series: Series,
+    episodes: Iterable[SeriesEpisode],
+    files: Mapping[int, ImportedFile] | None = None,
 ) -> EpisodesListed:
-    """The aired, monitored episodes of a series, and which have their file."""
+    """The aired, monitored episodes of a series, which have their file, and where.
+
+    `files` (by episode file id) name the paths, when they were asked for.
+    """
     listed = [episode for episode in episodes if episode.aired and episode.monitored]
     media = ArrMedia(
         Service.SONARR,
@@ -127,7 +152,12 @@ def library_evidence(
         EpisodeRef(e.season, e.number, e.title, e.episode_id, e.tvdb_id) for e in listed
     )
     with_file = frozenset((e.season, e.number) for e in listed if e.has_file)
-    return EpisodesListed(media, refs, with_file)
+    located = tuple(
+        replace(file, episodes=((e.season, e.number),))
+        for e in listed
+        if e.file_id is not None and (file := (files or {}).get(e.file_id))
+    )
+    return EpisodesListed(media, refs, with_file, located)
 
 
 def parse_webhook(body: object) -> Evidence | None:
@@ -200,6 +230,7 @@ def _series_episode(item: Fields, now: datetime) -> SeriesEpisode:
         has_file=item.flag("hasFile"),
         monitored=item.flag("monitored"),
         aired=air_date is not None and parse_datetime(air_date, "airDateUtc") <= now,
+        file_id=item.id_number("episodeFileId"),
     )
 
 

@@ -16,7 +16,15 @@ from ..evidence import (
     ShokoFileEvidence,
     ShokoLocation,
 )
-from ..facts import episodes_among, fill, learn_item, merge, reach, same_request
+from ..facts import (
+    episodes_among,
+    fill,
+    learn_item,
+    merge,
+    reach,
+    remember,
+    same_request,
+)
 from ..ledger import Ledger
 from ..models import MediaType, Request, Service, ShokoFile, Stage, Track
 
@@ -28,6 +36,20 @@ DETAILS = {
 }
 
 
+type AnimeEvidence = ShokoFileEvidence | AnimeSeriesEvidence | AnimeMovieEvidence
+
+
+def apply(ledger: Ledger, evidence: AnimeEvidence) -> list[Finding]:
+    """What a piece of Shoko Server evidence changes."""
+    match evidence:
+        case ShokoFileEvidence():
+            return apply_shoko_file(ledger, evidence)
+        case AnimeSeriesEvidence():
+            return apply_anime_series(ledger, evidence)
+        case AnimeMovieEvidence():
+            return apply_anime_movie(ledger, evidence)
+
+
 def wants_shoko_file(ledger: Ledger, evidence: ShokoFileEvidence) -> bool:
     """Whether evidence about a Shoko file may concern a tracked movie or episode.
 
@@ -37,9 +59,14 @@ def wants_shoko_file(ledger: Ledger, evidence: ShokoFileEvidence) -> bool:
 
 
 def apply_shoko_file(ledger: Ledger, evidence: ShokoFileEvidence) -> list[Finding]:
-    """Record what Shoko did with the file of the tracks it belongs to."""
+    """Record what Shoko did with the file of the tracks it belongs to.
+
+    A file no track has yet is kept: its import may be learned later (`claim`).
+    """
     tracks, learned_at = _shoko_tracks(ledger, evidence)
     if not tracks:
+        if evidence.location is not None:
+            remember(ledger.shoko_reported, file_name(evidence.location.path), evidence)
         return []
     if learned_at is not None:
         location, path = learned_at
@@ -85,6 +112,22 @@ def apply_anime_movie(ledger: Ledger, evidence: AnimeMovieEvidence) -> list[Find
         return []
     request.shoko_tmdb_link = True
     return [Finding(request, Service.SHOKO, "", True, [])]
+
+
+def claim_reported(ledger: Ledger, track: Track) -> bool:
+    """Apply what Shoko said of a track's file before its path was known here."""
+    changed = False
+    for path in track.paths:
+        reported = ledger.shoko_reported.get(file_name(path))
+        if reported is None or reported.location is None:
+            continue
+        suffix = "/" + reported.location.path.casefold()
+        if _library_path(path).casefold().endswith(suffix) and (
+            reported.size is None or track.file_size in (None, reported.size)
+        ):
+            del ledger.shoko_reported[file_name(path)]
+            changed |= _record(ledger, track, reported)
+    return changed
 
 
 def unmatched(evidence: ShokoFileEvidence) -> Problem:

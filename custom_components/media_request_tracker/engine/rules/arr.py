@@ -14,6 +14,7 @@ from ..correlate import can_reopen, is_active
 from ..evidence import (
     ArrMedia,
     DeleteEvidence,
+    DownloadFailedEvidence,
     EpisodeRef,
     EpisodesListed,
     GrabEvidence,
@@ -43,6 +44,7 @@ from ..models import (
     State,
     Track,
 )
+from . import anime
 
 
 @dataclass(slots=True)
@@ -87,6 +89,33 @@ class ArrTarget:
         return Finding(self.request, media.service, detail, changed, affected)
 
 
+type ArrEvidence = (
+    GrabEvidence
+    | ImportEvidence
+    | ImportBlockedEvidence
+    | DownloadFailedEvidence
+    | DeleteEvidence
+    | EpisodesListed
+)
+
+
+def apply(ledger: Ledger, evidence: ArrEvidence) -> list[Finding]:
+    """What a piece of Radarr/Sonarr evidence changes."""
+    match evidence:
+        case GrabEvidence():
+            return apply_grab(ledger, evidence)
+        case ImportEvidence():
+            return apply_import(ledger, evidence)
+        case ImportBlockedEvidence():
+            return apply_import_blocked(ledger, evidence)
+        case DownloadFailedEvidence():
+            return apply_download_failed(ledger, evidence)
+        case DeleteEvidence():
+            return apply_delete(ledger, evidence)
+        case EpisodesListed():
+            return apply_episodes_listed(ledger, evidence)
+
+
 def apply_grab(ledger: Ledger, evidence: GrabEvidence) -> list[Finding]:
     """A release was sent to the download client."""
     target = _target(ledger, evidence.media, evidence.download_id, evidence.episodes)
@@ -112,7 +141,7 @@ def apply_import(ledger: Ledger, evidence: ImportEvidence) -> list[Finding]:
         stage = Stage.IMPORTED if evidence.complete else Stage.DOWNLOADED
         changed |= target.move_download(stage)
     changed |= target.reach_all(Stage.IMPORTED)
-    changed |= _record_files(target.request, evidence.files)
+    changed |= _record_files(ledger, target.request, evidence.files)
     files = evidence.files
     detail = (
         f"Imported {PurePath(files[0].path).name}"
@@ -141,6 +170,28 @@ def apply_import_blocked(
     return [target.finding(evidence.media, detail, changed)]
 
 
+def apply_download_failed(
+    ledger: Ledger, evidence: DownloadFailedEvidence
+) -> list[Finding]:
+    """A download failed (or was ignored): that download will not be imported.
+
+    Its blocker holds whatever the client still does with it, until an import
+    after all; a later grab is a healthy download, which supersedes it.
+    """
+    target = _target(ledger, evidence.media, evidence.download_id, evidence.episodes)
+    if target is None:
+        return []
+    changed = target.changed
+    blocker = Blocker(evidence.problem, Stage.DOWNLOADED)
+    if target.download is not None:
+        changed |= target.move_download(Stage.GRABBED, blocker)
+    else:
+        for track in target.tracks():
+            changed |= merge(track, blocker=blocker)
+    detail = f"Download failed: {evidence.problem.words}"
+    return [target.finding(evidence.media, detail, changed)]
+
+
 def apply_episodes_listed(ledger: Ledger, evidence: EpisodesListed) -> list[Finding]:
     """Sonarr's aired episodes of a series: files already there prove the import."""
     target = _target(ledger, evidence.media, None, evidence.episodes)
@@ -150,6 +201,7 @@ def apply_episodes_listed(ledger: Ledger, evidence: EpisodesListed) -> list[Find
     for episode in target.episodes:
         if episode.key in evidence.with_file:
             changed |= reach(episode, Stage.IMPORTED)
+    changed |= _record_files(ledger, target.request, evidence.files)
     return [target.finding(evidence.media, "Listed by Sonarr", changed)]
 
 
@@ -317,25 +369,33 @@ def _describe(download: Download | None, release: Release) -> bool:
     )
 
 
-def _record_files(request: Request, files: Iterable[ImportedFile]) -> bool:
+def _record_files(
+    ledger: Ledger, request: Request, files: Iterable[ImportedFile]
+) -> bool:
     changed = False
     for file in files:
         if request.media_type is MediaType.MOVIE:
-            changed |= _record_file(request, file)
+            changed |= _record_file(ledger, request, file)
             continue
         for key in file.episodes:
             episode = request.episodes.get(key)
             if episode is not None:
-                changed |= _record_file(episode, file)
+                changed |= _record_file(ledger, episode, file)
     return changed
 
 
-def _record_file(track: Track, file: ImportedFile) -> bool:
-    """Remember an imported file; its name finds it again when Shoko reports it."""
-    changed = file.path not in track.paths
-    if changed:
+def _record_file(ledger: Ledger, track: Track, file: ImportedFile) -> bool:
+    """Remember an imported file; its name finds it again when Shoko reports it.
+
+    Shoko may have reported it already, before its path was known here.
+    """
+    new = file.path not in track.paths
+    if new:
         if isinstance(track, Episode):
             track.file_path = file.path
         else:
             track.file_paths.append(file.path)
-    return merge(track, file_size=file.size) or changed
+    changed = merge(track, file_size=file.size) or new
+    if new:
+        changed |= anime.claim_reported(ledger, track)
+    return changed

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ..changes import Finding
 from ..codes import Problem, ProblemCode
-from ..evidence import RequestEvidence, RequestStatus
+from ..evidence import RequestEvidence, RequestGone, RequestStatus
 from ..facts import merge, reach
 from ..ledger import Ledger
 from ..models import Blocker, Request, Service, Stage
@@ -15,6 +15,7 @@ STAGES = {
     RequestStatus.FAILED: Stage.APPROVED,
     RequestStatus.DECLINED: Stage.NONE,
     RequestStatus.AVAILABLE: Stage.AVAILABLE,
+    RequestStatus.REMOVED: Stage.NONE,
 }
 FAILED = Blocker(Problem(ProblemCode.JELLYSEERR_FAILED), Stage.APPROVED)
 
@@ -54,12 +55,26 @@ def apply_request(
     changed |= reach(request, STAGES[evidence.status])
     if evidence.status is RequestStatus.DECLINED and not request.declined:
         request.declined = changed = True
+    elif evidence.status is RequestStatus.REMOVED and not request.removed:
+        request.removed = changed = True
     elif evidence.status is RequestStatus.FAILED:
         changed |= merge(request, blocker=FAILED)
     elif evidence.status is RequestStatus.AVAILABLE:
         for episode in request.episodes.values():
             changed |= reach(episode, Stage.AVAILABLE)
     return [Finding(request, Service.JELLYSEERR, evidence.detail, changed)]
+
+
+def apply_request_gone(ledger: Ledger, evidence: RequestGone) -> list[Finding]:
+    """A request deleted in Jellyseerr is removed (terminal), whatever it reached.
+
+    A request already available stays available: its title is in the library.
+    """
+    request = ledger.requests.get(evidence.request_key)
+    if request is None or request.is_terminal:
+        return []
+    request.removed = True
+    return [Finding(request, Service.JELLYSEERR, "Deleted in Jellyseerr", True)]
 
 
 def _wanted(ledger: Ledger, evidence: RequestEvidence) -> bool:
