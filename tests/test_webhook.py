@@ -3,7 +3,9 @@
 from base64 import b64encode
 from http import HTTPStatus
 import logging
+from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -253,3 +255,49 @@ async def test_webhook_secret(
         status == HTTPStatus.OK
     )
     assert SECRET not in caplog.text
+
+
+async def test_refusals_are_logged_once_a_minute(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    secured_entry: MockConfigEntry,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A sender posting with a wrong secret in a loop costs one warning a minute."""
+    for _ in range(5):
+        response = await post("radarr", "radarr/test.json")
+        assert response.status == HTTPStatus.UNAUTHORIZED
+    freezer.tick(61)
+    await post("radarr", "radarr/test.json")
+    warnings = [
+        r for r in caplog.records if r.levelname == "WARNING" and "Refused" in r.msg
+    ]
+    assert [r.getMessage() for r in warnings] == [
+        "Refused a radarr webhook: missing or wrong credentials"
+    ] * 2
+
+
+@pytest.mark.parametrize(("option", "local_only"), [(None, True), (False, False)])
+async def test_webhooks_are_local_only_unless_turned_off(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: object,
+    post: Post,
+    option: bool | None,
+    local_only: bool,
+) -> None:
+    """Closed by default: a sender outside the network is not handed to us."""
+    options = {} if option is None else {"local_webhooks_only": option}
+    entry = MockConfigEntry(domain=DOMAIN, data=config_entry.data, options=options)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    with patch("homeassistant.util.network.is_local", return_value=False):
+        response = await post(
+            "jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json"
+        )
+    # Home Assistant answers 200 either way (by design); only the state tells.
+    assert response.status == HTTPStatus.OK
+    tracked = "80" in entry.runtime_data.tracker.requests
+    assert tracked is not local_only

@@ -1,5 +1,6 @@
 """Wiring: repairs that tell (and fix) which service does not post to us."""
 
+from base64 import b64encode
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http import HTTPStatus
@@ -405,3 +406,47 @@ async def test_service_that_never_posted_gets_a_repair(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert issue_ids(hass) == set()
+
+
+async def test_wiring_sets_a_secret_the_webhook_then_checks(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+    post: Post,
+) -> None:
+    """Without a secret, the repair makes one: a leaked URL alone cannot post."""
+    hass.config.internal_url = HA_URL
+    radarr = FakeRadarr([])
+    radarr.serve(aioclient_mock)
+    entry = await load(hass, radarr=RADARR_CONFIG | {"webhook_secret": None})
+    assert (await post("radarr", "radarr/test.json")).status == HTTPStatus.OK
+
+    await fix(hass, hass_client, entry, "radarr_webhook_missing")
+
+    secret = entry.data["radarr"]["webhook_secret"]
+    assert len(secret or "") >= 40
+    fields = {f["name"]: f["value"] for f in radarr.connections[-1]["fields"]}
+    assert fields["password"] == secret
+    assert (await post("radarr", "radarr/test.json")).status == HTTPStatus.UNAUTHORIZED
+    basic = b64encode(f"homeassistant:{secret}".encode()).decode()
+    auth = f"Basic {basic}"
+    response = await post("radarr", "radarr/test.json", headers={"Authorization": auth})
+    assert response.status == HTTPStatus.OK
+
+
+async def test_failed_wiring_keeps_the_old_secret(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+) -> None:
+    """A change the service refused leaves its webhook as it was (no secret)."""
+    hass.config.internal_url = HA_URL
+    radarr = FakeRadarr([])
+    radarr.serve(aioclient_mock)
+    entry = await load(hass, radarr=RADARR_CONFIG | {"webhook_secret": None})
+    radarr.down = True
+    result = await fix(hass, hass_client, entry, "radarr_webhook_missing")
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert entry.data["radarr"]["webhook_secret"] is None

@@ -52,6 +52,7 @@ from .const import (
     OPTION_BACKFILL_DAYS,
     OPTION_EPISODE_ENTITIES,
     OPTION_HISTORY_DAYS,
+    OPTION_LOCAL_WEBHOOKS_ONLY,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
@@ -479,6 +480,7 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 vol.Optional(OPTION_HISTORY_DAYS, default=DEFAULT_HISTORY_DAYS): days,
                 vol.Optional(OPTION_BACKFILL_DAYS, default=DEFAULT_BACKFILL_DAYS): days,
                 vol.Optional(OPTION_EPISODE_ENTITIES, default=True): bool,
+                vol.Optional(OPTION_LOCAL_WEBHOOKS_ONLY, default=True): bool,
                 vol.Optional(OPTION_REQUESTERS, default=[]): SelectSelector(
                     SelectSelectorConfig(
                         options=known, multiple=True, custom_value=True

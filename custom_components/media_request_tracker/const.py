@@ -34,6 +34,7 @@ OPTION_EPISODE_ENTITIES: Final = "episode_entities"
 OPTION_REQUESTERS: Final = "requesters"
 OPTION_BACKFILL_DAYS: Final = "backfill_days"
 OPTION_STALL_HOURS: Final = "stall_hours"
+OPTION_LOCAL_WEBHOOKS_ONLY: Final = "local_webhooks_only"
 
 DEFAULT_RETENTION_DAYS: Final = 7
 DEFAULT_HISTORY_DAYS: Final = 90

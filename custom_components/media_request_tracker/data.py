@@ -14,6 +14,7 @@ from .const import (
     OPTION_BACKFILL_DAYS,
     OPTION_EPISODE_ENTITIES,
     OPTION_HISTORY_DAYS,
+    OPTION_LOCAL_WEBHOOKS_ONLY,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
@@ -48,6 +49,7 @@ class TrackerOptions:
     requesters: tuple[str, ...]
     backfill: timedelta
     stall_thresholds: dict[State, timedelta]
+    local_webhooks_only: bool
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> TrackerOptions:
@@ -72,6 +74,7 @@ class TrackerOptions:
                     **options.get(OPTION_STALL_HOURS, {}),
                 }.items()
             },
+            local_webhooks_only=options.get(OPTION_LOCAL_WEBHOOKS_ONLY, True),
         )
 
 

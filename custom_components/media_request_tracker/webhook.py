@@ -1,12 +1,19 @@
 """Webhook endpoints: one per push source, each checking, parsing and handing off.
 
-A handler does little: refuse what is too big, unauthorised or malformed (4xx, one log
-line, nothing changed), parse the body into evidence with the source's own parser, and
-give it to the tracking. Upstream apps do not retry, so valid bodies always get a fast 200.
+A handler does little: refuse what is too big, unauthorised or malformed (4xx,
+nothing changed, a log line per source and minute at most), parse the body into
+evidence with the source's own parser, and give it to the tracking. Upstream apps
+do not retry, so valid bodies always get a fast 200.
+
+Closed by default: Home Assistant hands us only senders of the local network unless
+the `local_webhooks_only` option is off (non-local ones get its silent 200, by
+design), and a service's webhook secret, once set (the wiring repair sets one), is
+checked on every call; it is read at each call, so a new one applies at once.
 """
 
 from base64 import b64decode
 from collections.abc import Callable
+from datetime import datetime, timedelta
 import hmac
 from http import HTTPStatus
 from typing import Any
@@ -15,6 +22,7 @@ from aiohttp import hdrs, web
 
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JSON_DECODE_EXCEPTIONS, json_loads
 
 from .const import (
@@ -34,6 +42,9 @@ from .sources.errors import InvalidPayload
 from .tracking import RequestTracking
 
 type Parser = Callable[[object], Evidence | None]
+
+# Between two warnings about refused webhooks of one source.
+REFUSAL_LOG_INTERVAL = timedelta(minutes=1)
 
 PARSERS: dict[Service, Parser] = {
     Service.JELLYSEERR: jellyseerr.parse_webhook,
@@ -63,14 +74,15 @@ def async_register_webhooks(
 ) -> Callable[[], None]:
     """Register the four endpoints; returns the function that unregisters them."""
     webhook_ids: dict[str, str] = entry.data[CONF_WEBHOOK_IDS]
+    refusals = _RefusalLog()
     for service in PUSH_SERVICES:
-        secret = (entry.data.get(service) or {}).get(CONF_WEBHOOK_SECRET)
         webhook.async_register(
             hass,
             DOMAIN,
             f"{entry.title} ({service})",
             webhook_ids[service],
-            _handler(tracking, service, secret),
+            _handler(entry, tracking, service, refusals),
+            local_only=tracking.options.local_webhooks_only,
             allowed_methods=[hdrs.METH_POST],
         )
 
@@ -82,20 +94,43 @@ def async_register_webhooks(
     return unregister
 
 
+class _RefusalLog:
+    """Logs refused webhooks: a warning per source and minute, the rest at debug.
+
+    A misconfigured sender retries nothing, but a hostile one may post in a loop.
+    """
+
+    def __init__(self) -> None:
+        self._warned: dict[Service, datetime] = {}
+
+    def refused(self, source: Service, reason: str) -> None:
+        now = dt_util.utcnow()
+        warned = self._warned.get(source)
+        quiet = warned is not None and now - warned < REFUSAL_LOG_INTERVAL
+        if not quiet:
+            self._warned[source] = now
+        log = LOGGER.debug if quiet else LOGGER.warning
+        log("Refused a %s webhook: %s", source.value, reason)
+
+
 def _handler(
-    tracking: RequestTracking, source: Service, secret: str | None
+    entry: MediaRequestTrackerConfigEntry,
+    tracking: RequestTracking,
+    source: Service,
+    refusals: _RefusalLog,
 ) -> Callable[[HomeAssistant, str, web.Request], Any]:
     parse = PARSERS[source]
 
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
+        secret = (entry.data.get(source) or {}).get(CONF_WEBHOOK_SECRET)
         try:
-            if secret is not None:
+            if secret:
                 _check_secret(source, secret, request)
             evidence = _parse(parse, await _read_body(request))
         except Rejected as err:
-            LOGGER.warning("Refused a %s webhook: %s", source.value, err.reason)
+            refusals.refused(source, err.reason)
             return web.Response(status=err.status, text=err.reason)
         tracking.record_source(source)
         if evidence is not None:

@@ -9,6 +9,7 @@ told about it is `repairs.py`'s business.
 """
 
 from dataclasses import dataclass
+import secrets
 
 from homeassistant.components import webhook
 from homeassistant.const import CONF_URL
@@ -23,6 +24,8 @@ from .sources.arr import ArrClient, WebhookConnection
 from .sources.errors import UNUSABLE_ANSWER
 
 CONNECTION_NAME = "Home Assistant (Media Request Tracker)"
+# Random bytes of the webhook secrets we set (URL-safe text, 43 characters).
+WEBHOOK_SECRET_BYTES = 32
 # The connection events each *arr must send (DESIGN §3, reference §2.1 and §3.1).
 ARR_EVENTS: dict[Service, frozenset[str]] = {
     Service.RADARR: frozenset(
@@ -135,11 +138,32 @@ async def _async_inspect_jellyseerr(
 async def async_wire(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
 ) -> None:
-    """Make the service post to us (the user accepted the repair)."""
+    """Make the service post to us with a secret (the user accepted the repair).
+
+    A service without a webhook secret gets a random one, so that a leaked URL
+    alone is not enough to post. It is kept before the service is changed (which
+    tests the webhook at once), and given back if changing it fails.
+    """
     url = webhook_url(hass, entry, service)
     if url is None:
         raise NoURLAvailableError
-    secret = entry.data[service].get(CONF_WEBHOOK_SECRET)
+    previous = entry.data[service].get(CONF_WEBHOOK_SECRET)
+    secret = previous or secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+    _keep_secret(hass, entry, service, secret)
+    try:
+        await _async_point_at(hass, entry, service, url, secret)
+    except BaseException:
+        _keep_secret(hass, entry, service, previous)
+        raise
+
+
+async def _async_point_at(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    service: Service,
+    url: str,
+    secret: str,
+) -> None:
     if service is Service.JELLYSEERR:
         jellyseerr = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
         await jellyseerr.async_set_webhook(url, secret)
@@ -153,6 +177,17 @@ async def async_wire(
         secret,
         connection_id=ours[0].connection_id if ours else None,
     )
+
+
+def _keep_secret(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    service: Service,
+    secret: str | None,
+) -> None:
+    """Store a service's webhook secret; the webhook reads it at each call."""
+    config = {**entry.data[service], CONF_WEBHOOK_SECRET: secret}
+    hass.config_entries.async_update_entry(entry, data={**entry.data, service: config})
 
 
 async def async_unwire(
