@@ -638,6 +638,46 @@ async def test_progress_is_published_at_most_every_30_seconds(
     assert await progress_after(0.426) == 43
 
 
+@pytest.mark.parametrize(
+    ("state", "waiting_for"),
+    [("stalledDL", "download_stalled"), ("stoppedDL", "download_paused")],
+)
+async def test_a_stall_or_pause_is_published_at_once(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    state: str,
+    waiting_for: str,
+) -> None:
+    """No throttling for a change of condition: no stale speed, no stale time left.
+
+    qBittorrent may still report the last speed with a stalled torrent; nothing
+    arrives while it is stalled, and its ETA is its "infinite" 8640000.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+
+    async def attributes_after(**changes: Any) -> Any:
+        stack.torrents = {DUNE_HASH.lower(): torrent(**changes)}
+        stack.serve()
+        await poll(hass, full_entry, "qbittorrent")
+        return request_state(hass, full_entry, "80").attributes
+
+    moving = await attributes_after()
+    assert (moving["download_speed"], moving["eta"]) == (2_000_000, 300)
+    assert moving["waiting_for"] == "downloading"
+
+    stuck = await attributes_after(state=state, dlspeed=21_000, eta=8640000)
+    assert (stuck["download_speed"], stuck["eta"]) == (0, None)
+    assert stuck["waiting_for"] == waiting_for
+    assert stuck["stalled"] is False  # the flag waits for the threshold
+
+    resumed = await attributes_after(progress=0.421)
+    assert (resumed["download_speed"], resumed["eta"]) == (2_000_000, 300)
+    assert resumed["waiting_for"] == "downloading"
+
+
 def calls(mock: AiohttpClientMocker, path: str) -> int:
     """How many requests went to URLs containing `path`."""
     return sum(path in str(call[1]) for call in mock.mock_calls)

@@ -195,6 +195,7 @@ async def test_get_requests_answers_everything_newest_first(
     state = hass.states.get(request_entity(hass, loaded_entry, "80"))
     assert state is not None
     assert movie["state"] == state.state == "approved"
+    assert movie["waiting_for"] == "searching"
     for name, value in state.attributes.items():
         if name not in STANDARD_ATTRIBUTES:
             assert movie[name] == value, name
@@ -211,6 +212,8 @@ async def test_get_requests_answers_everything_newest_first(
         "progress": 0,
         "problem": None,
         "problem_code": None,
+        "waiting_for": "queued",
+        "waiting_detail": "Queued in the download client",
         "state": "grabbing",
     }
     assert [entry["state"] for entry in show["timeline"]] == ["approved", "grabbing"]

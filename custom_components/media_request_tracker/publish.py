@@ -7,6 +7,7 @@ while active and for the retention period after; then their devices are removed.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -19,10 +20,30 @@ from .data import TrackerOptions
 from .engine.changes import Outcome
 from .engine.models import Episode, Request
 from .engine.tracker import Tracker
-from .engine.views import request_progress
+from .engine.views import live_condition, request_progress
 from .entity import episode_unique_id, request_unique_id
 
 type EntityFactory = Callable[[list[Request], list[tuple[Request, Episode]]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Published:
+    """The live numbers a request's entities last showed, and when."""
+
+    progress: int | None
+    condition: tuple[bool, frozenset[str]]
+    time: datetime
+
+    def is_news_after(self, last: _Published) -> bool:
+        """A new condition, a point of progress, or the interval has passed."""
+        if self.condition != last.condition:
+            return True
+        moved = (
+            self.progress is not None
+            and last.progress is not None
+            and abs(self.progress - last.progress) >= 1
+        )
+        return moved or self.time - last.time >= PROGRESS_INTERVAL
 
 
 class EntityPublisher:
@@ -47,7 +68,7 @@ class EntityPublisher:
         self._awaiting: dict[str, set[str]] = {}
         self._on_ready: Callable[[str], None] = lambda _key: None
         # Live progress last written to each request's entities, and when.
-        self._published: dict[str, tuple[int | None, datetime]] = {}
+        self._published: dict[str, _Published] = {}
 
     @property
     def summary_signal(self) -> str:
@@ -115,23 +136,17 @@ class EntityPublisher:
 
     @callback
     def publish_progress(self, requests: Iterable[Request], now: datetime) -> None:
-        """Let live numbers reach entities at most every 30 s, or on a 1-point change.
+        """Let progress ticks reach entities at most every 30 s, or on a 1-point change.
 
         The recorder and the event bus stay quiet during downloads (DESIGN §2.6).
+        A change of condition (a stall, a pause, a resume) is published at once.
         """
         for request in requests:
-            progress = request_progress(request)
+            latest = _Published(request_progress(request), live_condition(request), now)
             published = self._published.get(request.key)
-            if published is not None:
-                last_progress, last_time = published
-                moved = (
-                    progress is not None
-                    and last_progress is not None
-                    and abs(progress - last_progress) >= 1
-                )
-                if not moved and now - last_time < PROGRESS_INTERVAL:
-                    continue
-            self._published[request.key] = (progress, now)
+            if published is not None and not latest.is_news_after(published):
+                continue
+            self._published[request.key] = latest
             async_dispatcher_send(self.hass, self.request_signal(request.key))
 
     @callback

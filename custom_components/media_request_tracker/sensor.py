@@ -113,7 +113,7 @@ class RequestStatusSensor(RequestEntity, SensorEntity):
         request = self.request
         if request is None:
             return None
-        return request_attributes(request, self._data.texts.problem)
+        return request_attributes(request, self._data.texts)
 
 
 class EpisodeStatusSensor(RequestEntity, SensorEntity):
@@ -168,7 +168,7 @@ class EpisodeStatusSensor(RequestEntity, SensorEntity):
         episode = self.episode
         if request is None or episode is None:
             return None
-        return episode_attributes(request, episode, self._data.texts.problem)
+        return episode_attributes(request, episode, self._data.texts)
 
 
 @dataclass(frozen=True, kw_only=True)

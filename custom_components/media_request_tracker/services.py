@@ -158,9 +158,8 @@ def _request_view(
     entry_data: MediaRequestTrackerData, request: Request
 ) -> dict[str, Any]:
     """The status sensor's attributes, plus the state, episodes and timeline (JSON)."""
-    render = entry_data.texts.problem
     return {
-        **request_attributes(request, render),
+        **request_attributes(request, entry_data.texts),
         "state": request.state.value,
         "episodes": [
             _episode_view(entry_data, request, request.episodes[key])
@@ -176,7 +175,7 @@ def _request_view(
 def _episode_view(
     entry_data: MediaRequestTrackerData, request: Request, episode: Episode
 ) -> dict[str, Any]:
-    attributes = episode_attributes(request, episode, entry_data.texts.problem)
+    attributes = episode_attributes(request, episode, entry_data.texts)
     # Stalls are flagged on the request; the episode's flag is always false.
     del attributes["stalled"]
     return {**attributes, "state": episode.state.value}

@@ -66,7 +66,7 @@ class Texts:
         extra = (
             {}
             if problem.waiting is None
-            else {"waiting": self.waiting(problem.waiting)}
+            else {"waiting": self._waiting(problem.waiting)}
         )
         text = self._format(f"problem_{problem.code}", problem.params, extra)
         if problem.episode is None:
@@ -74,8 +74,11 @@ class Texts:
         label = (("episode", episode_label(problem.episode)),)
         return self._format("episode_problem", label, {"problem": text})
 
-    def waiting(self, waiting: Waiting) -> str:
+    def waiting(self, waiting: Waiting | None) -> str | None:
         """What something waits for, as a sentence."""
+        return None if waiting is None else self._waiting(waiting)
+
+    def _waiting(self, waiting: Waiting) -> str:
         return self._format(f"waiting_{waiting.code}", waiting.params, {})
 
     def _format(self, key: str, params: Params, extra: dict[str, str]) -> str:

@@ -41,10 +41,10 @@ from custom_components.media_request_tracker.engine.stored import (
 )
 from custom_components.media_request_tracker.engine.tracker import Tracker
 from custom_components.media_request_tracker.engine.views import (
-    code_of,
     episode_attributes,
     request_attributes,
 )
+from tests.engine.codenames import CODE_NAMES
 
 from .flows import (
     ANIME_MOVIE,
@@ -468,7 +468,7 @@ def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
     movie = only(tracker)
     assert movie.state is State.DOWNLOADING
     assert [c.to_state for c in outcome.state_changes] == [State.DOWNLOADING]
-    attributes = request_attributes(movie, code_of)
+    attributes = request_attributes(movie, CODE_NAMES)
     assert (
         attributes["progress"],
         attributes["download_speed"],
@@ -482,7 +482,7 @@ def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
     assert set(again.progressed) == {"80"}
     tracker.apply(status("abc1", Stage.DOWNLOADED, progress=1.0), NOW)
     assert movie.state is State.DOWNLOADED
-    assert request_attributes(movie, code_of)["progress"] == 100
+    assert request_attributes(movie, CODE_NAMES)["progress"] == 100
 
 
 def test_polled_problem_clears_when_the_same_service_no_longer_sees_it() -> None:
@@ -505,10 +505,10 @@ def test_season_pack_episodes_progress_separately() -> None:
     tracker.apply(status("PACK1", Stage.DOWNLOADING, progress=0.5, episodes=files), NOW)
     show = only(tracker)
     assert [
-        episode_attributes(show, ep, code_of)["progress"]
+        episode_attributes(show, ep, CODE_NAMES)["progress"]
         for ep in show.episodes.values()
     ] == [100, 50, 0]
-    assert request_attributes(show, code_of)["progress"] == 50
+    assert request_attributes(show, CODE_NAMES)["progress"] == 50
 
 
 def test_stalls_are_flagged_after_their_threshold_and_cleared_by_progress() -> None:

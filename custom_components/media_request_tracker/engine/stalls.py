@@ -7,20 +7,9 @@ in hours, and what the request has been waiting for all that time.
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from .codes import Problem, ProblemCode, Waiting, WaitingCode, params
-from .lifecycle import hidden_by_shokofin, matched
+from .codes import Problem, ProblemCode, Waiting, params
 from .models import Request, Stage, State
-
-# What a request in a state waits for. Downloading has none: slow is not stuck; only
-# a condition the download client reports (no seeds) makes it stall.
-WAITING_IN_STATE = {
-    State.REQUESTED: WaitingCode.APPROVAL,
-    State.APPROVED: WaitingCode.SEARCHING,
-    State.GRABBING: WaitingCode.QUEUED,
-    State.DOWNLOADED: WaitingCode.IMPORT_PENDING,
-    State.IMPORTING: WaitingCode.JELLYFIN,
-    State.ANIME_MATCHING: WaitingCode.SHOKO_MATCH,
-}
+from .waiting import request_waiting
 
 
 def stall_of(
@@ -37,7 +26,9 @@ def stall_of(
         return None
     waiting = _reported_stall(request, now, limit)
     if waiting is None:
-        waiting = _waiting_in_state(request)
+        if request.state is State.DOWNLOADING:
+            return None  # slow is not stuck: only a reported condition stalls it
+        waiting = request_waiting(request)
         since = request.state_since or request.created_at
         if waiting is None or now - since < limit:
             return None
@@ -64,27 +55,3 @@ def _reported_stall(
             ):
                 return live.stall
     return None
-
-
-def _waiting_in_state(request: Request) -> Waiting | None:
-    """What a request in its state waits for.
-
-    Matched anime waits for Jellyfin, or for Shokofin's filter to let it through.
-    """
-    if request.state is State.ANIME_MATCHING and _all_matched(request):
-        if hidden_by_shokofin(request):
-            return Waiting(WaitingCode.SHOKOFIN_FILTER)
-        return Waiting(WaitingCode.JELLYFIN)
-    code = WAITING_IN_STATE.get(request.state)
-    return None if code is None else Waiting(code)
-
-
-def _all_matched(request: Request) -> bool:
-    """Whether Shoko matched the movie's file, or every episode waiting on it."""
-    if not request.episodes:
-        return matched(request)
-    return all(
-        matched(episode)
-        for episode in request.episodes.values()
-        if episode.state is State.ANIME_MATCHING
-    )

@@ -1,16 +1,25 @@
 """What users see of a request: sensor attributes and the `get_requests` answer.
 
-Problems are codes here; the shell passes the function that renders them as text in
-Home Assistant's language.
+Problems and waiting reasons are codes here; the shell passes what says them in Home
+Assistant's language.
 """
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from .codes import Problem
+from .codes import Problem, Waiting
 from .models import Episode, LiveProgress, MediaType, Request, Stage, State
+from .waiting import episode_waiting, request_waiting
 
-type Render = Callable[[Problem | None], str | None]
+
+class Renderer(Protocol):
+    """Says codes in words."""
+
+    def problem(self, problem: Problem | None) -> str | None:
+        """A problem's sentence."""
+
+    def waiting(self, waiting: Waiting | None) -> str | None:
+        """A waiting reason's sentence."""
+
 
 _NOTHING_YET = frozenset({State.REQUESTED, State.APPROVED, State.GRABBING})
 _ALL_THERE = frozenset(
@@ -18,10 +27,11 @@ _ALL_THERE = frozenset(
 )
 
 
-def request_attributes(request: Request, render: Render) -> dict[str, Any]:
+def request_attributes(request: Request, render: Renderer) -> dict[str, Any]:
     """The request status sensor's attributes (DESIGN §4)."""
     live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
     problem = request.current_problem
+    waiting = request_waiting(request)
     return {
         "request_key": request.key,
         "title": request.title,
@@ -38,8 +48,10 @@ def request_attributes(request: Request, render: Render) -> dict[str, Any]:
         "download_speed": _total_speed(request),
         "eta": _eta(request),
         "stalled": request.stalled,
-        "problem": render(problem),
+        "problem": render.problem(problem),
         "problem_code": code_of(problem),
+        "waiting_for": code_of(waiting),
+        "waiting_detail": render.waiting(waiting),
         "episodes_total": len(live),
         "episodes_available": sum(ep.state is State.AVAILABLE for ep in live),
         "jellyfin_item_id": request.jellyfin_item_id,
@@ -48,24 +60,27 @@ def request_attributes(request: Request, render: Render) -> dict[str, Any]:
 
 
 def episode_attributes(
-    request: Request, episode: Episode, render: Render
+    request: Request, episode: Episode, render: Renderer
 ) -> dict[str, Any]:
     """An episode status sensor's attributes."""
     problem = episode.current_problem
+    waiting = episode_waiting(request, episode)
     return {
         "season": episode.season,
         "episode": episode.number,
         "title": episode.title,
         "progress": episode_progress(request, episode),
         "stalled": episode.stalled,
-        "problem": render(problem),
+        "problem": render.problem(problem),
         "problem_code": code_of(problem),
+        "waiting_for": code_of(waiting),
+        "waiting_detail": render.waiting(waiting),
     }
 
 
-def code_of(problem: Problem | None) -> str | None:
+def code_of(reason: Problem | Waiting | None) -> str | None:
     """The stable code automations match on."""
-    return None if problem is None else problem.code.value
+    return None if reason is None else reason.code.value
 
 
 def request_progress(request: Request) -> int | None:
@@ -123,11 +138,28 @@ def _downloading(request: Request) -> list[LiveProgress]:
 
 
 def _total_speed(request: Request) -> int | None:
-    speeds = [live.speed for live in _downloading(request) if live.speed is not None]
-    return sum(speeds) if speeds else None
+    """Bytes per second over the downloads in progress; a stalled one sends none."""
+    speeds = [0 if live.stall else live.speed for live in _downloading(request)]
+    known = [speed for speed in speeds if speed is not None]
+    return sum(known) if known else None
 
 
 def _eta(request: Request) -> int | None:
-    """The longest time left of the downloads in progress: all of them must finish."""
-    etas = [live.eta for live in _downloading(request) if live.eta is not None]
-    return max(etas) if etas else None
+    """The longest time left of the downloads in progress: all of them must finish.
+
+    Unknown as soon as one of them cannot say (stalled, paused, no estimate).
+    """
+    etas = [None if live.stall else live.eta for live in _downloading(request)]
+    known = [eta for eta in etas if eta is not None]
+    return max(known) if known and len(known) == len(etas) else None
+
+
+def live_condition(request: Request) -> tuple[bool, frozenset[str]]:
+    """Whether bytes arrive, and the conditions reported: a change of it is news.
+
+    Progress ticks within the same condition are throttled; a stall, a pause or a
+    resume is published at once.
+    """
+    lives = _downloading(request)
+    moving = any(live.speed and not live.stall for live in lives)
+    return moving, frozenset(live.stall.code for live in lives if live.stall)

@@ -1,0 +1,98 @@
+"""What a request or an episode that is not available waits for (DESIGN §4, Codes).
+
+The reason follows the state, but a condition the download client reports (stalled,
+paused, queued, fetching metadata) names the wait more precisely, and is known at
+once, long before it lasts long enough to be a stall.
+"""
+
+from collections.abc import Iterable
+
+from .codes import Waiting, WaitingCode
+from .lifecycle import hidden_by_shokofin, matched
+from .models import Download, Episode, MediaType, Request, Stage, State, Track
+
+# What a track in a state waits for, when nothing more precise is known.
+WAITING_IN_STATE = {
+    State.REQUESTED: WaitingCode.APPROVAL,
+    State.APPROVED: WaitingCode.SEARCHING,
+    State.GRABBING: WaitingCode.QUEUED,
+    State.DOWNLOADING: WaitingCode.DOWNLOADING,
+    State.DOWNLOADED: WaitingCode.IMPORT_PENDING,
+    State.IMPORTING: WaitingCode.JELLYFIN,
+    State.ANIME_MATCHING: WaitingCode.SHOKO_MATCH,
+}
+
+
+def request_waiting(request: Request) -> Waiting | None:
+    """What the request waits for: a TV request's is its bottleneck episode's."""
+    if request.media_type is MediaType.MOVIE or not request.episodes:
+        return _track_waiting(request, request, request.downloads.values())
+    episode = bottleneck_episode(request)
+    return None if episode is None else episode_waiting(request, episode)
+
+
+def episode_waiting(request: Request, episode: Episode) -> Waiting | None:
+    """What one episode waits for."""
+    downloads = (d for d in request.downloads.values() if episode.key in d.episodes)
+    return _track_waiting(request, episode, downloads)
+
+
+def bottleneck_episode(request: Request) -> Episode | None:
+    """The episode that holds the request in its state, the least advanced first.
+
+    One the download client reports a condition for comes first, then one Shoko has
+    not matched yet, then the first in the season.
+    """
+    holding = [
+        episode
+        for episode in request.episodes.values()
+        if _counts_as(request, episode.state) is request.state
+    ]
+    if not holding:
+        return None
+    return min(
+        holding,
+        key=lambda episode: (
+            download_condition_of(request, episode) is None,
+            matched(episode),
+            episode.key,
+        ),
+    )
+
+
+def download_condition_of(request: Request, episode: Episode) -> Waiting | None:
+    """A condition the download client reports for the episode's download."""
+    downloads = (d for d in request.downloads.values() if episode.key in d.episodes)
+    return download_condition(downloads)
+
+
+def download_condition(downloads: Iterable[Download]) -> Waiting | None:
+    """A condition the download client reports for downloads not finished yet."""
+    for download in downloads:
+        live = download.live
+        if download.stage < Stage.DOWNLOADED and live is not None and live.stall:
+            return live.stall
+    return None
+
+
+def _track_waiting(
+    request: Request, track: Track, downloads: Iterable[Download]
+) -> Waiting | None:
+    state = track.state
+    if state in (State.GRABBING, State.DOWNLOADING):
+        condition = download_condition(downloads)
+        if condition is not None:
+            return condition
+    if state is State.ANIME_MATCHING and matched(track):
+        if track is request and hidden_by_shokofin(request):
+            return Waiting(WaitingCode.SHOKOFIN_FILTER)
+        return Waiting(WaitingCode.JELLYFIN)
+    code = WAITING_IN_STATE.get(state)
+    return None if code is None else Waiting(code)
+
+
+def _counts_as(request: Request, state: State) -> State:
+    """An episode no release named yet counts as grabbing once one was grabbed."""
+    if state in (State.REQUESTED, State.APPROVED) and request.state is State.GRABBING:
+        return State.GRABBING
+    return state
