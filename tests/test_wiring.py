@@ -73,8 +73,18 @@ class FakeRadarr:
             getattr(mock, method)(
                 re.compile(f"^{RADARR}/api/v3/notification"), side_effect=self.answer
             )
-        mock.get(f"{RADARR}/api/v3/queue", json={"records": [], "totalRecords": 0})
+        mock.get(f"{RADARR}/api/v3/queue", side_effect=self.answer_queue)
         mock.get(f"{RADARR}/api/v3/movie", json=[])
+        mock.get(re.compile(f"^{RADARR}/api/v3/history/since"), json=[])
+
+    async def answer_queue(
+        self, method: str, url: URL, data: Any
+    ) -> AiohttpClientMockResponse:
+        """An empty queue, unless Radarr is down."""
+        if self.down:
+            return AiohttpClientMockResponse(method, url, HTTPStatus.BAD_GATEWAY)
+        empty = {"records": [], "totalRecords": 0}
+        return AiohttpClientMockResponse(method, url, json=empty)
 
     async def answer(
         self, method: str, url: URL, data: Any
@@ -261,6 +271,91 @@ async def test_connection_missing_events_is_completed(
     assert issue_ids(hass) == set()
 
 
+async def test_a_webhook_has_the_wiring_checked_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+    post: Post,
+) -> None:
+    """The user made the connection by hand: its first webhook clears the issue.
+
+    A webhook alone proves nothing (Radarr's *Test* button posts before the
+    connection is saved); asking Radarr does, at most once a minute.
+    """
+    radarr = FakeRadarr([])
+    radarr.serve(aioclient_mock)
+    entry = await load(hass, radarr=RADARR_CONFIG)
+    assert issue_ids(hass) == {"radarr_webhook_missing"}
+
+    auth = b64encode(b"homeassistant:radarr-secret").decode()
+    headers = {"Authorization": f"Basic {auth}"}
+    await post("radarr", "radarr/test.json", headers=headers)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_ids(hass) == {"radarr_webhook_missing"}  # still no connection
+
+    radarr.connections = [our_connection("radarr")]
+    await post("radarr", "radarr/test.json", headers=headers)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_ids(hass) == {"radarr_webhook_missing"}  # asked a second ago
+
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_ids(hass) == set()
+    assert entry.data["radarr"]["webhook_secret"] == "radarr-secret"
+
+
+async def test_a_stale_fix_never_wires_twice(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+) -> None:
+    """The connection appeared after the issue: the fix says so and adds nothing."""
+    radarr = FakeRadarr([])
+    radarr.serve(aioclient_mock)
+    entry = await load(hass, radarr=RADARR_CONFIG)
+    assert issue_ids(hass) == {"radarr_webhook_missing"}
+    radarr.connections = [our_connection("radarr")]
+
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix",
+        json={
+            "handler": DOMAIN,
+            "issue_id": f"radarr_webhook_missing_{entry.entry_id}",
+        },
+    )
+    result = await response.json()
+
+    assert (result["type"], result["reason"]) == ("abort", "already_wired")
+    assert radarr.connections == [our_connection("radarr")]
+    assert issue_ids(hass) == set()
+
+
+async def test_a_service_back_has_its_wiring_checked(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+    post: Post,
+) -> None:
+    """Down at setup, the wiring could not be asked; it is once Radarr answers."""
+    radarr = FakeRadarr([], down=True)
+    radarr.serve(aioclient_mock)
+    await load(hass, radarr=RADARR_CONFIG)
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_ids(hass) == set()
+
+    radarr.down = False
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_ids(hass) == {"radarr_webhook_missing"}
+
+
 async def test_fix_explains_why_it_could_not_wire(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -389,7 +484,7 @@ async def test_service_that_never_posted_gets_a_repair(
     jellyseerr_webhook: FakeJellyseerrWebhook,
     post: Post,
 ) -> None:
-    """An hour without even Radarr's Test event is reported, until one arrives."""
+    """An hour without even Radarr's Test event is reported; one arriving clears it."""
     FakeRadarr([our_connection("radarr")]).serve(aioclient_mock)
     entry = await load(hass, radarr=RADARR_CONFIG | {"webhook_secret": None})
     assert issue_ids(hass) == set()
@@ -402,6 +497,7 @@ async def test_service_that_never_posted_gets_a_repair(
     assert never.translation_placeholders["url"].endswith("/api/webhook/hook_radarr")
 
     assert (await post("radarr", "radarr/test.json")).status == HTTPStatus.OK
+    assert issue_ids(hass) == set()  # at once, not at the next hourly check
     freezer.tick(timedelta(hours=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -1,6 +1,5 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
-from datetime import datetime
 from pathlib import Path
 
 from homeassistant.components.frontend import add_extra_js_url
@@ -13,7 +12,6 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_when_setup
-from homeassistant.util import dt as dt_util
 
 from .clients import (
     jellyfin_client,
@@ -47,12 +45,7 @@ from .pollers import (
     async_setup_shoko,
 )
 from .publish import EntityPublisher
-from .repairs import (
-    Repair,
-    async_check_silent_sources,
-    async_check_wiring,
-    async_raise,
-)
+from .repairs import Repair, RepairChecks, async_raise
 from .services import async_setup_services
 from .sources.errors import InvalidAuth, UpstreamError
 from .sources.jellyseerr import JellyseerrClient
@@ -128,7 +121,10 @@ async def async_setup_entry(
         kept = f".storage/{tracking.storage.damaged_key}"
         async_raise(hass, entry, Repair.STORAGE_DAMAGED, kept=kept)
     entry.runtime_data = data = _runtime_data(hass, entry, tracking, texts, jellyseerr)
-    entry.async_on_unload(async_register_webhooks(hass, entry, tracking))
+    checks = RepairChecks(hass, entry, tracking.notes.sources_seen)
+    entry.async_on_unload(
+        async_register_webhooks(hass, entry, tracking, checks.webhook_arrived)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     for service, poller in data.pollers.items():
         # Coordinators poll only while something listens, and the connectivity
@@ -137,29 +133,16 @@ async def async_setup_entry(
         entry.async_create_background_task(
             hass, poller.async_refresh(), f"{DOMAIN} first poll of {service}"
         )
-
-    @callback
-    def housekeeping(_now: datetime | None = None) -> None:
-        tracking.async_housekeeping()
-        async_check_silent_sources(
-            hass, entry, tracking.notes.sources_seen, dt_util.utcnow()
-        )
-
-    housekeeping()
+    tracking.async_housekeeping()
     entry.async_on_unload(
-        async_track_time_interval(hass, housekeeping, HOUSEKEEPING_INTERVAL)
+        async_track_time_interval(
+            hass, tracking.async_housekeeping, HOUSEKEEPING_INTERVAL
+        )
     )
     entry.async_on_unload(
         async_track_time_interval(hass, tracking.check_stalls, STALL_CHECK_INTERVAL)
     )
-
-    async def check_wiring(_now: datetime | None = None) -> None:
-        await async_check_wiring(hass, entry)
-
-    entry.async_create_background_task(hass, check_wiring(), f"{DOMAIN} wiring check")
-    entry.async_on_unload(
-        async_track_time_interval(hass, check_wiring, HOUSEKEEPING_INTERVAL)
-    )
+    entry.async_on_unload(checks.async_start(data.pollers))
     return True
 
 

@@ -6,21 +6,40 @@ unreachable or silent service and webhook wiring get the issues below.
 """
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import webhook
 from homeassistant.components.repairs import RepairsFlow
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 
-from .const import CONF_WEBHOOK_IDS, DOMAIN, SILENT_SOURCE_REPAIR_AFTER
+from .const import (
+    CONF_WEBHOOK_IDS,
+    DOMAIN,
+    HOUSEKEEPING_INTERVAL,
+    LOGGER,
+    SILENT_SOURCE_REPAIR_AFTER,
+)
 from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
 from .sources.errors import UNUSABLE_ANSWER
-from .wiring import ArrWiring, JellyseerrWiring, async_inspect, async_wire, webhook_url
+from .wiring import (
+    ArrWiring,
+    JellyseerrWiring,
+    Wiring,
+    async_inspect,
+    async_inspect_service,
+    async_wire,
+    is_wired,
+    webhook_url,
+)
 
 if TYPE_CHECKING:
     # Newer than the oldest supported Home Assistant; annotations are not evaluated
@@ -54,6 +73,14 @@ _FIXABLE = frozenset(
 )
 # Services that must have sent at least one webhook an hour after setup.
 _PUSHING = (Service.RADARR, Service.SONARR, Service.JELLYFIN)
+# The issues about how each service's webhook is wired.
+_WIRING = {
+    Service.RADARR: (Repair.WEBHOOK_MISSING, Repair.WEBHOOK_EVENTS),
+    Service.SONARR: (Repair.WEBHOOK_MISSING, Repair.WEBHOOK_EVENTS),
+    Service.JELLYSEERR: (Repair.WEBHOOK_FREE, Repair.WEBHOOK_TAKEN),
+}
+# Wiring is asked again at most this often when something suggests it changed.
+WIRING_RECHECK_COOLDOWN = timedelta(minutes=1)
 
 
 def issue_id(entry_id: str, repair: Repair, service: Service | None = None) -> str:
@@ -106,45 +133,130 @@ def async_clear(
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry.entry_id, repair, service))
 
 
+class RepairChecks:
+    """Keeps the entry's issues true to the present.
+
+    They are checked after setup and hourly, and again whenever their cause may
+    have changed: a webhook from a service clears "never sent a webhook" at once
+    and, while an issue says its wiring is wrong, has the wiring asked again; so
+    does a service answering again after it failed. A reconfigure reloads the
+    entry, which checks everything.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MediaRequestTrackerConfigEntry,
+        sources_seen: Mapping[Service, datetime],
+    ) -> None:
+        """Nothing is checked until `async_start`."""
+        self._hass = hass
+        self._entry = entry
+        self._sources_seen = sources_seen
+        self._answering: dict[Service, bool] = {}
+        self._wiring = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=WIRING_RECHECK_COOLDOWN.total_seconds(),
+            immediate=True,
+            function=self.async_check_wiring,
+            background=True,
+        )
+
+    @callback
+    def async_start(
+        self, pollers: Mapping[Service, DataUpdateCoordinator[None]]
+    ) -> CALLBACK_TYPE:
+        """Check now and hourly, and follow the pollers; returns how to stop."""
+        unsubscribe = [
+            poller.async_add_listener(self._poll_listener(service, poller))
+            for service, poller in pollers.items()
+        ]
+        unsubscribe.append(
+            async_track_time_interval(self._hass, self._hourly, HOUSEKEEPING_INTERVAL)
+        )
+        self._hourly()
+
+        @callback
+        def stop() -> None:
+            for unsub in unsubscribe:
+                unsub()
+            self._wiring.async_shutdown()
+
+        return stop
+
+    @callback
+    def webhook_arrived(self, service: Service) -> None:
+        """The service posts to us: it is not silent, and maybe wired by now."""
+        async_clear(self._hass, self._entry, service, Repair.WEBHOOK_NEVER_RECEIVED)
+        if any(self._is_open(repair, service) for repair in _WIRING.get(service, ())):
+            self._wiring.async_schedule_call()
+
+    async def async_check_wiring(self) -> None:
+        """Raise or clear the issues about webhook wiring.
+
+        A service that does not answer is left as it was: its connectivity covers it.
+        """
+        for service, state in (await async_inspect(self._hass, self._entry)).items():
+            show_wiring(self._hass, self._entry, service, state)
+
+    @callback
+    def _hourly(self, _now: datetime | None = None) -> None:
+        self._check_silent_sources(dt_util.utcnow())
+        self._wiring.async_schedule_call()
+
+    def _poll_listener(
+        self, service: Service, poller: DataUpdateCoordinator[None]
+    ) -> CALLBACK_TYPE:
+        @callback
+        def polled() -> None:
+            answering = poller.last_update_success
+            if answering and not self._answering.get(service, True):
+                self._wiring.async_schedule_call()
+            self._answering[service] = answering
+
+        return polled
+
+    def _is_open(self, repair: Repair, service: Service) -> bool:
+        issue = issue_id(self._entry.entry_id, repair, service)
+        return ir.async_get(self._hass).async_get_issue(DOMAIN, issue) is not None
+
+    def _check_silent_sources(self, now: datetime) -> None:
+        """An issue for a configured service that never sent a webhook, not even Test.
+
+        Jellyseerr is left out: its webhook slot has issues of its own.
+        """
+        entry = self._entry
+        for service in _PUSHING:
+            silent = (
+                service in entry.data
+                and service not in self._sources_seen
+                and now - entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
+            )
+            if not silent:
+                async_clear(self._hass, entry, service, Repair.WEBHOOK_NEVER_RECEIVED)
+                continue
+            url = webhook_url(
+                self._hass, entry, service
+            ) or webhook.async_generate_path(entry.data[CONF_WEBHOOK_IDS][service])
+            async_raise(
+                self._hass, entry, Repair.WEBHOOK_NEVER_RECEIVED, service, url=url
+            )
+
+
 @callback
-def async_check_silent_sources(
+def show_wiring(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
-    sources_seen: Mapping[Service, datetime],
-    now: datetime,
+    service: Service,
+    state: Wiring,
 ) -> None:
-    """An issue for a configured service that never sent a webhook, not even Test.
-
-    Jellyseerr is left out: its webhook slot has issues of its own.
-    """
-    for service in _PUSHING:
-        silent = (
-            service in entry.data
-            and service not in sources_seen
-            and now - entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
-        )
-        if not silent:
-            async_clear(hass, entry, service, Repair.WEBHOOK_NEVER_RECEIVED)
-            continue
-        url = webhook_url(hass, entry, service) or webhook.async_generate_path(
-            entry.data[CONF_WEBHOOK_IDS][service]
-        )
-        async_raise(hass, entry, Repair.WEBHOOK_NEVER_RECEIVED, service, url=url)
-
-
-async def async_check_wiring(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
-) -> None:
-    """Raise or clear the issues about webhook wiring (after setup, then hourly).
-
-    A service that does not answer is left as it was: its connectivity covers it.
-    """
-    for service, state in (await async_inspect(hass, entry)).items():
-        match state:
-            case ArrWiring():
-                _show_arr_wiring(hass, entry, service, state)
-            case JellyseerrWiring():
-                _show_jellyseerr_wiring(hass, entry, state)
+    """Raise or clear the service's wiring issues to match how it is wired."""
+    match state:
+        case ArrWiring():
+            _show_arr_wiring(hass, entry, service, state)
+        case JellyseerrWiring():
+            _show_jellyseerr_wiring(hass, entry, state)
 
 
 def _show_arr_wiring(
@@ -191,7 +303,17 @@ class WiringRepairFlow(RepairsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
-        """Go straight to the confirmation."""
+        """Look again first: what was fixed meanwhile is not wired twice."""
+        entry = self._entry()
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        try:
+            state = await async_inspect_service(self.hass, entry, self._service)
+        except UNUSABLE_ANSWER:
+            return await self.async_step_confirm()
+        if is_wired(state):
+            show_wiring(self.hass, entry, self._service, state)
+            return self.async_abort(reason="already_wired")
         return await self.async_step_confirm()
 
     async def async_step_confirm(
@@ -200,19 +322,24 @@ class WiringRepairFlow(RepairsFlow):
         """Wire the service once the user agrees; say why when it fails."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            entry = self.hass.config_entries.async_get_entry(self._entry_id)
-            if entry is None or entry.domain != DOMAIN:
+            entry = self._entry()
+            if entry is None:
                 return self.async_abort(reason="entry_removed")
             try:
                 await async_wire(self.hass, entry, self._service)
+                state = await async_inspect_service(self.hass, entry, self._service)
             except NoURLAvailableError:
                 errors["base"] = "no_url"
             except UNUSABLE_ANSWER:
                 errors["base"] = "cannot_connect"
             else:
-                await async_check_wiring(self.hass, entry)
+                show_wiring(self.hass, entry, self._service, state)
                 return self.async_create_entry(data={})
         return self.async_show_form(step_id="confirm", errors=errors)
+
+    def _entry(self) -> MediaRequestTrackerConfigEntry | None:
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        return entry if entry is not None and entry.domain == DOMAIN else None
 
 
 async def async_create_fix_flow(

@@ -71,8 +71,12 @@ def async_register_webhooks(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
     tracking: RequestTracking,
+    arrived: Callable[[Service], None],
 ) -> Callable[[], None]:
-    """Register the four endpoints; returns the function that unregisters them."""
+    """Register the four endpoints; returns the function that unregisters them.
+
+    `arrived` hears of every valid webhook by its service (repairs follow it).
+    """
     webhook_ids: dict[str, str] = entry.data[CONF_WEBHOOK_IDS]
     refusals = _RefusalLog()
     for service in PUSH_SERVICES:
@@ -81,7 +85,7 @@ def async_register_webhooks(
             DOMAIN,
             f"{entry.title} ({service})",
             webhook_ids[service],
-            _handler(entry, tracking, service, refusals),
+            _handler(entry, tracking, service, refusals, arrived),
             local_only=tracking.options.local_webhooks_only,
             allowed_methods=[hdrs.METH_POST],
         )
@@ -118,6 +122,7 @@ def _handler(
     tracking: RequestTracking,
     source: Service,
     refusals: _RefusalLog,
+    arrived: Callable[[Service], None],
 ) -> Callable[[HomeAssistant, str, web.Request], Any]:
     parse = PARSERS[source]
 
@@ -133,6 +138,7 @@ def _handler(
             refusals.refused(source, err.reason)
             return web.Response(status=err.status, text=err.reason)
         tracking.record_source(source)
+        arrived(source)
         if evidence is not None:
             tracking.apply(evidence, Origin.WEBHOOK)
         return web.Response(status=HTTPStatus.OK)

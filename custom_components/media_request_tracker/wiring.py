@@ -76,6 +76,18 @@ class JellyseerrWiring:
     other_url: str | None = None
 
 
+type Wiring = ArrWiring | JellyseerrWiring
+
+
+def is_wired(state: Wiring) -> bool:
+    """Whether the service posts everything we need to us (or must not be asked)."""
+    match state:
+        case ArrWiring():
+            return state.connected and not state.missing_events
+        case JellyseerrWiring():
+            return state.ours or state.seerr_owns_it
+
+
 def webhook_url(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
 ) -> str | None:
@@ -93,21 +105,26 @@ def seerr_owns_webhook(hass: HomeAssistant) -> bool:
 
 async def async_inspect(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
-) -> dict[Service, ArrWiring | JellyseerrWiring]:
+) -> dict[Service, Wiring]:
     """How each pushing service is wired; services that do not answer are left out."""
-    found: dict[Service, ArrWiring | JellyseerrWiring] = {}
-    for service in (Service.RADARR, Service.SONARR):
+    found: dict[Service, Wiring] = {}
+    for service in (Service.RADARR, Service.SONARR, Service.JELLYSEERR):
         if service not in entry.data:
             continue
         try:
-            found[service] = await _async_inspect_arr(hass, entry, service)
+            found[service] = await async_inspect_service(hass, entry, service)
         except UNUSABLE_ANSWER as err:
-            LOGGER.debug("Could not check %s's connections: %s", service, err)
-    try:
-        found[Service.JELLYSEERR] = await _async_inspect_jellyseerr(hass, entry)
-    except UNUSABLE_ANSWER as err:
-        LOGGER.debug("Could not read Jellyseerr's webhook settings: %s", err)
+            LOGGER.debug("Could not check how %s is wired: %s", service, err)
     return found
+
+
+async def async_inspect_service(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
+) -> Wiring:
+    """How one service is wired (its errors are the caller's)."""
+    if service is Service.JELLYSEERR:
+        return await _async_inspect_jellyseerr(hass, entry)
+    return await _async_inspect_arr(hass, entry, service)
 
 
 async def _async_inspect_arr(
