@@ -33,6 +33,7 @@ from custom_components.media_request_tracker.wiring import ARR_EVENTS, CONNECTIO
 FIXTURES = Path(__file__).parent / "fixtures"
 JELLYSEERR_URL = "http://jellyseerr.local:5055"
 ME_URL = f"{JELLYSEERR_URL}/api/v1/auth/me"
+SETTINGS_PUBLIC_URL = f"{JELLYSEERR_URL}/api/v1/settings/public"
 REQUESTS_URL = f"{JELLYSEERR_URL}/api/v1/request"
 WEBHOOK_SETTINGS_URL = f"{JELLYSEERR_URL}/api/v1/settings/notifications/webhook"
 NO_REQUESTS = {
@@ -94,7 +95,7 @@ def config_entry() -> MockConfigEntry:
     """An entry for the Jellyseerr at JELLYSEERR_URL."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title="jellyseerr.local:5055",
+        title="Jellyseerr",
         data=entry_data(),
         version=1,
         minor_version=2,

@@ -35,7 +35,9 @@ from .conftest import (
     ME_URL,
     NO_REQUESTS,
     REQUESTS_URL,
+    SETTINGS_PUBLIC_URL,
     entry_data,
+    load_fixture,
     serve_wiring,
 )
 
@@ -54,6 +56,7 @@ STATUS = {"version": "5.28.0", "instanceName": "Radarr"}
 def serve_services(mock: AiohttpClientMocker) -> None:
     """Every service answers as itself."""
     mock.get(ME_URL, json=JELLYSEERR_USER)
+    mock.get(SETTINGS_PUBLIC_URL, json=load_fixture("jellyseerr/settings_public.json"))
     mock.get(REQUESTS_URL, json=NO_REQUESTS)
     mock.get(f"{RADARR}/api/v3/system/status", json={**STATUS, "appName": "Radarr"})
     mock.get(f"{SONARR}/api/v3/system/status", json={**STATUS, "appName": "Sonarr"})
@@ -111,7 +114,7 @@ async def test_jellyseerr_alone_creates_the_entry(
     result = await _choose(hass, result["flow_id"], "finish")
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "jellyseerr.local:5055"
+    assert result["title"] == "Kingsley Family Cinema"  # its application title
     # No URL as the unique id (quality scale): the server is compared instead.
     assert result["result"].unique_id is None
     data = result["data"]

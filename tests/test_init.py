@@ -1,6 +1,7 @@
 """Setting up, unloading and removing the entry, and its devices."""
 
 from http import HTTPStatus
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -19,7 +20,16 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.media_request_tracker.const import DOMAIN
 
-from .conftest import ME_URL, REQUESTS_URL, WEBHOOK_SETTINGS_URL, Post, find_device
+from .conftest import (
+    JELLYSEERR_URL,
+    ME_URL,
+    REQUESTS_URL,
+    SETTINGS_PUBLIC_URL,
+    WEBHOOK_SETTINGS_URL,
+    Post,
+    find_device,
+    load_fixture,
+)
 
 
 def connection_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -41,7 +51,7 @@ async def test_setup_and_unload(
     """Setup opens the webhooks and adds the service entities; unload closes them."""
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert connection_state(hass, loaded_entry) == STATE_ON
-    assert hass.states.get("sensor.jellyseerr_local_5055_active_requests") is not None
+    assert hass.states.get("sensor.jellyseerr_active_requests") is not None
 
     tracker = loaded_entry.runtime_data.tracker
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
@@ -50,6 +60,69 @@ async def test_setup_and_unload(
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     assert "Received message for unregistered webhook hook_jellyseerr" in caplog.text
     assert "80" not in tracker.requests
+
+
+@pytest.mark.parametrize(
+    ("answer", "title"),
+    [
+        (
+            {"json": load_fixture("jellyseerr/settings_public.json")},
+            "Kingsley Family Cinema",
+        ),
+        ({"json": {"initialized": True}}, "Jellyseerr"),
+        ({"status": 502}, "jellyseerr.local:5055"),  # asked again at the next start
+    ],
+)
+async def test_an_entry_named_after_its_url_takes_jellyseerrs_name(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: AiohttpClientMocker,
+    entity_registry: er.EntityRegistry,
+    answer: dict[str, Any],
+    title: str,
+) -> None:
+    """Entries used to be titled `host:port`; entity ids made then stay as they are."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="jellyseerr.local:5055",
+        data=config_entry.data,
+        version=1,
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    entity_registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{entry.entry_id}_active_requests",
+        config_entry=entry,
+        suggested_object_id="jellyseerr_local_5055_active_requests",
+    )
+    jellyseerr_ok.get(SETTINGS_PUBLIC_URL, **answer)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.title == title
+    device = find_device(hass, entry, entry.entry_id)
+    assert device is not None
+    assert (device.name, device.manufacturer, device.model) == (
+        title,
+        "Media Request Tracker",
+        "Request pipeline",
+    )
+    assert device.configuration_url == JELLYSEERR_URL
+    assert hass.states.get("sensor.jellyseerr_local_5055_active_requests") is not None
+
+
+async def test_a_title_the_user_chose_stays(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    jellyseerr_ok: AiohttpClientMocker,
+) -> None:
+    """Only the old `host:port` title is replaced: Jellyseerr is not even asked."""
+    assert loaded_entry.title == "Jellyseerr"
+    assert not any(
+        "settings/public" in str(call[1]) for call in jellyseerr_ok.mock_calls
+    )
 
 
 async def test_rejected_key_starts_reauth(

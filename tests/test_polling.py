@@ -31,6 +31,7 @@ from .conftest import (
     EventLog,
     Post,
     entry_data,
+    find_device,
     load_fixture,
     our_connection,
 )
@@ -524,6 +525,50 @@ async def test_jellyseerr_backfill_then_polling(
     await hass.async_block_till_done()
     assert tracker.requests["4"].state == "requested"
     assert events.of("media_request_tracker_state_changed")[-1]["source"] == "poll"
+
+
+async def test_a_title_has_one_year_the_media_details(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """A webhook's subject names the request first; Jellyseerr's details decide.
+
+    The next poll reads the details once; the device takes their year, and a later
+    webhook with another year in its subject changes nothing.
+    """
+    approved = load_fixture("jellyseerr/media_auto_approved_movie_regular.json")
+    approved["subject"] = "Dune: Part Two (2023)"
+    await post("jellyseerr", approved)
+    state = request_state(hass, full_entry, "80")
+    assert state.attributes["year"] == 2023
+
+    stack.requests = [
+        {
+            "id": 80,
+            "status": 2,
+            "type": "movie",
+            "is4k": False,
+            "updatedAt": "2026-11-22T10:00:00.000Z",
+            "createdAt": "2026-11-22T10:00:00.000Z",
+            "requestedBy": {"displayName": "dana"},
+            "media": {"tmdbId": 693134, "status": 3, "status4k": 1},
+            "seasons": [],
+        }
+    ]
+    stack.details = {693134: {"title": "Dune: Part Two", "releaseDate": "2024-02-27"}}
+    stack.serve()
+    await poll(hass, full_entry, "jellyseerr")
+    await poll(hass, full_entry, "jellyseerr")
+    assert calls(stack.mock, "/api/v1/movie/693134") == 1
+
+    state = request_state(hass, full_entry, "80")
+    assert state.attributes["year"] == 2024
+    assert state.name == "Dune: Part Two (2024)"
+    device = find_device(hass, full_entry, f"{full_entry.entry_id}_request_80")
+    assert device is not None
+    assert device.name == "Dune: Part Two (2024)"
+
+    await post("jellyseerr", approved)
+    assert request_state(hass, full_entry, "80").attributes["year"] == 2024
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from homeassistant.components.frontend import add_extra_js_url
 from homeassistant.components.http import StaticPathConfig
-from homeassistant.const import Platform
+from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -14,6 +15,7 @@ from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_when_setup
 
 from .clients import (
+    async_application_title,
     jellyfin_client,
     jellyseerr_client,
     qbittorrent_client,
@@ -112,6 +114,7 @@ async def async_setup_entry(
     """
     jellyseerr = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
     await _async_check_jellyseerr_key(jellyseerr)
+    await _async_rename_legacy_title(hass, entry, jellyseerr)
     options = TrackerOptions.from_entry(entry)
     texts = Texts(hass)
     await texts.async_load()
@@ -201,6 +204,22 @@ def _runtime_data(
 @callback
 def _keep_polling() -> None:
     """A listener that only keeps a coordinator scheduled."""
+
+
+async def _async_rename_legacy_title(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    jellyseerr: JellyseerrClient,
+) -> None:
+    """An entry still named after its URL takes the household's Jellyseerr name.
+
+    Entries used to be titled `host:port`; a title the user chose stays, and entity
+    ids, fixed in the registry, do not change.
+    """
+    if entry.title != urlsplit(entry.data[Service.JELLYSEERR][CONF_URL]).netloc:
+        return
+    if title := await async_application_title(jellyseerr):
+        hass.config_entries.async_update_entry(entry, title=title)
 
 
 async def _async_check_jellyseerr_key(client: JellyseerrClient) -> None:

@@ -26,7 +26,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a connectivity sensor for each service the entry polls."""
     async_add_entities(
-        ServiceConnectivitySensor(entry.entry_id, entry.title, service, poller)
+        ServiceConnectivitySensor(entry, service, poller)
         for service, poller in entry.runtime_data.pollers.items()
     )
 
@@ -43,16 +43,15 @@ class ServiceConnectivitySensor(
 
     def __init__(
         self,
-        entry_id: str,
-        title: str,
+        entry: MediaRequestTrackerConfigEntry,
         service: Service,
         poller: DataUpdateCoordinator[None],
     ) -> None:
         """Attach the sensor to the service device."""
         super().__init__(poller)
-        self._attr_unique_id = f"{entry_id}_connected_{service}"
+        self._attr_unique_id = f"{entry.entry_id}_connected_{service}"
         self._attr_translation_placeholders = {"service": service.display_name}
-        self._attr_device_info = service_device(entry_id, title)
+        self._attr_device_info = service_device(entry)
 
     @property
     def available(self) -> bool:

@@ -22,7 +22,9 @@ from homeassistant.helpers.aiohttp_client import (
     async_get_clientsession,
 )
 
+from .const import LOGGER
 from .engine.models import Service
+from .sources.errors import UNUSABLE_ANSWER
 from .sources.http import normalize_url
 from .sources.jellyfin import JellyfinClient
 from .sources.jellyseerr import JellyseerrClient
@@ -32,6 +34,9 @@ from .sources.shoko import ShokoClient, async_obtain_api_key
 from .sources.sonarr import SonarrClient
 
 type ServiceConfig = Mapping[str, Any]
+
+# Jellyseerr's application title when it has none (as Jellyseerr 2 itself does).
+DEFAULT_TITLE = "Jellyseerr"
 
 
 def session(hass: HomeAssistant, config: ServiceConfig) -> ClientSession:
@@ -44,6 +49,15 @@ def jellyseerr_client(hass: HomeAssistant, config: ServiceConfig) -> JellyseerrC
     return JellyseerrClient(
         session(hass, config), config[CONF_URL], config[CONF_API_KEY]
     )
+
+
+async def async_application_title(client: JellyseerrClient) -> str | None:
+    """What the household calls its Jellyseerr; None when it cannot be asked."""
+    try:
+        return await client.async_get_application_title() or DEFAULT_TITLE
+    except UNUSABLE_ANSWER as err:
+        LOGGER.debug("Could not read Jellyseerr's application title: %s", err)
+        return None
 
 
 def shoko_client(hass: HomeAssistant, config: ServiceConfig) -> ShokoClient:

@@ -37,7 +37,13 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .clients import async_check, async_shoko_api_key
+from .clients import (
+    DEFAULT_TITLE,
+    async_application_title,
+    async_check,
+    async_shoko_api_key,
+    jellyseerr_client,
+)
 from .compat import vol
 from .const import (
     CONF_WEBHOOK_IDS,
@@ -304,8 +310,10 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         webhook_ids = {
             service.value: webhook.async_generate_id() for service in PUSH_SERVICES
         }
+        jellyseerr = jellyseerr_client(self.hass, self._data[Service.JELLYSEERR])
+        title = await async_application_title(jellyseerr)
         return self.async_create_entry(
-            title=urlsplit(self._data[Service.JELLYSEERR][CONF_URL]).netloc,
+            title=title or DEFAULT_TITLE,
             data={**self._data, CONF_WEBHOOK_IDS: webhook_ids},
             description_placeholders=webhook_urls(self.hass, webhook_ids),
         )

@@ -2,13 +2,15 @@
 
 from collections.abc import Iterable
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_URL
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .data import MediaRequestTrackerData
-from .engine.models import Episode, MediaType, Request
+from .engine.models import Episode, MediaType, Request, Service
 
 
 def request_unique_id(entry_id: str, request_key: str) -> str:
@@ -39,13 +41,18 @@ def device_name(request: Request) -> str:
     return f"{name} 4K" if request.is_4k else name
 
 
-def service_device(entry_id: str, title: str) -> DeviceInfo:
-    """The device that holds the entry's summary and connectivity entities."""
+def service_device(entry: ConfigEntry) -> DeviceInfo:
+    """The device that holds the entry's summary and connectivity entities.
+
+    Named like the entry (after the household's Jellyseerr); its link opens Jellyseerr.
+    """
     return DeviceInfo(
-        identifiers={(DOMAIN, entry_id)},
-        name=title,
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Media Request Tracker",
+        model="Request pipeline",
+        configuration_url=entry.data[Service.JELLYSEERR][CONF_URL],
     )
 
 

@@ -21,7 +21,7 @@ from .engine.changes import Outcome
 from .engine.models import Episode, Request
 from .engine.tracker import Tracker
 from .engine.views import live_condition, request_progress
-from .entity import episode_unique_id, request_unique_id
+from .entity import device_name, episode_unique_id, request_unique_id
 
 type EntityFactory = Callable[[list[Request], list[tuple[Request, Episode]]], None]
 
@@ -69,6 +69,8 @@ class EntityPublisher:
         self._on_ready: Callable[[str], None] = lambda _key: None
         # Live progress last written to each request's entities, and when.
         self._published: dict[str, _Published] = {}
+        # The name each shown request's device was given.
+        self._names: dict[str, str] = {}
 
     @property
     def summary_signal(self) -> str:
@@ -130,6 +132,7 @@ class EntityPublisher:
         ]
         new_episodes += [(r, ep) for r in newly_shown for ep in r.episodes.values()]
         self._create(newly_shown, new_episodes)
+        self._rename(outcome.touched.values())
         for key in outcome.touched:
             async_dispatcher_send(self.hass, self.request_signal(key))
         async_dispatcher_send(self.hass, self.summary_signal)
@@ -161,6 +164,7 @@ class EntityPublisher:
         for key in request_keys:
             self._shown.discard(key)
             self._published.pop(key, None)
+            self._names.pop(key, None)
         async_dispatcher_send(self.hass, self.summary_signal)
 
     @callback
@@ -172,6 +176,9 @@ class EntityPublisher:
             for key in self._shown
             if (request := requests.get(key)) is not None and self._shows(request, now)
         )
+        for gone in (self._names.keys() | self._published.keys()) - self._shown:
+            self._names.pop(gone, None)
+            self._published.pop(gone, None)
         device_registry = dr.async_get(self.hass)
         wanted = {request_unique_id(self.entry_id, key) for key in self._shown}
         wanted.add(self.entry_id)
@@ -200,12 +207,28 @@ class EntityPublisher:
             return
         for request in requests:
             self._shown.add(request.key)
+            self._names[request.key] = device_name(request)
             self._expect(request.key, request_unique_id(self.entry_id, request.key))
         for request, episode in episodes:
             self._expect(
                 request.key, episode_unique_id(self.entry_id, request.key, episode)
             )
         self._factory(requests, episodes)
+
+    @callback
+    def _rename(self, requests: Iterable[Request]) -> None:
+        """A device follows its request's title and year (a name the user gave stays)."""
+        device_registry = dr.async_get(self.hass)
+        for request in requests:
+            name = device_name(request)
+            if self._names.get(request.key, name) == name:
+                continue
+            self._names[request.key] = name
+            device = device_registry.async_get_device(
+                identifiers={(DOMAIN, request_unique_id(self.entry_id, request.key))}
+            )
+            if device is not None:
+                device_registry.async_update_device(device.id, name=name)
 
     def _expect(self, request_key: str, unique_id: str) -> None:
         self._awaiting.setdefault(request_key, set()).add(unique_id)

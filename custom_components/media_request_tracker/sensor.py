@@ -62,7 +62,7 @@ async def async_setup_entry(
     """Add the summary sensors now, request and episode sensors as they appear."""
     data = entry.runtime_data
     async_add_entities(
-        SummarySensor(data, entry.title, description) for description in SUMMARY_SENSORS
+        SummarySensor(entry, description) for description in SUMMARY_SENSORS
     )
 
     @callback
@@ -211,16 +211,14 @@ class SummarySensor(SensorEntity):
 
     def __init__(
         self,
-        data: MediaRequestTrackerData,
-        title: str,
+        entry: MediaRequestTrackerConfigEntry,
         description: SummarySensorDescription,
     ) -> None:
         """Attach the count to the service device."""
-        self._data = data
+        self._data = entry.runtime_data
         self.entity_description = description
-        entry_id = data.publisher.entry_id
-        self._attr_unique_id = f"{entry_id}_{description.key}"
-        self._attr_device_info = service_device(entry_id, title)
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = service_device(entry)
 
     @property
     def native_value(self) -> int:

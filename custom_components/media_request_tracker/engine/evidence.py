@@ -47,6 +47,9 @@ class RequestEvidence:
     requested_by: str | None = None
     requested_seasons: frozenset[int] = frozenset()
     is_4k: bool = False
+    # Title, year, poster and overview are Jellyseerr's media details (TMDB): they
+    # override a webhook's, whose subject only fills what is not known yet.
+    from_details: bool = False
 
 
 @dataclass(frozen=True, slots=True)

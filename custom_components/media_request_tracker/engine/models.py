@@ -241,6 +241,8 @@ class Request:
     year: int | None = None
     overview: str | None = None
     poster_url: str | None = None
+    # Title and year are Jellyseerr's media details, the one authority on them.
+    details_known: bool = False
     tmdb_id: int | None = None
     tvdb_id: int | None = None
     imdb_id: str | None = None

@@ -64,11 +64,11 @@ class JellyseerrPoller(ServicePoller):
         now = dt_util.utcnow()
         for remote in await self.client.async_get_requests(take):
             self._seen[remote.request_key] = now
-            known = remote.request_key in tracking.tracker.requests
-            if not known and remote.request_key in tracking.tracker.tombstones:
+            request = tracking.tracker.requests.get(remote.request_key)
+            if request is None and remote.request_key in tracking.tracker.tombstones:
                 continue
             if (
-                not known
+                request is None
                 and first
                 and (
                     remote.updated_at < since
@@ -79,8 +79,12 @@ class JellyseerrPoller(ServicePoller):
                 # now or when a later poll lists them again.
                 skipped.append(remote.request_key)
                 continue
-            details = None if known else await self._async_details(remote)
-            if known or details is not None:
+            # Details once per request: new ones, and those a webhook created.
+            described = request is not None and (
+                request.details_known or request.is_terminal
+            )
+            details = None if described else await self._async_details(remote)
+            if request is not None or details is not None:
                 self._apply(
                     request_evidence(remote, details),
                     Origin.BACKFILL if first else Origin.POLL,
@@ -111,7 +115,7 @@ class JellyseerrPoller(ServicePoller):
                 self._apply(request_evidence(remote, None))
 
     async def _async_details(self, remote: RemoteRequest) -> MediaDetails | None:
-        """Title, year and poster of a new request's title."""
+        """Title, year and poster of the request's title, as Jellyseerr shows them."""
         try:
             return await self.client.async_get_details(
                 remote.media_type, remote.tmdb_id

@@ -130,6 +130,14 @@ class JellyseerrClient:
         name = body.get("displayName") or body.get("username") or body.get("email")
         return JellyseerrUser(user_id=body["id"], display_name=str(name or body["id"]))
 
+    async def async_get_application_title(self) -> str | None:
+        """The name the household gave its Jellyseerr (`/settings/public`, no auth).
+
+        It defaults to "Jellyseerr" (Seerr 3: "Seerr").
+        """
+        body = Fields(await self._api.request("GET", "/api/v1/settings/public"))
+        return body.text("applicationTitle")
+
     async def async_get_requests(self, take: int) -> list[RemoteRequest]:
         """The most recently modified requests, newest first (one page)."""
         body = await self._api.request(
@@ -199,9 +207,9 @@ class JellyseerrClient:
 def request_evidence(
     remote: RemoteRequest, details: MediaDetails | None
 ) -> RequestEvidence:
-    """A request as the REST API lists it; `details` only for a new request.
+    """A request as the REST API lists it; `details` once per request.
 
-    A request already tracked keeps what it knows: its title is not asked again.
+    The REST request has no title: `details` (the media's) gives it, once.
     """
     return RequestEvidence(
         request_key=remote.request_key,
@@ -218,6 +226,7 @@ def request_evidence(
         requested_by=remote.requested_by,
         requested_seasons=remote.seasons,
         is_4k=remote.is_4k,
+        from_details=details is not None,
     )
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from ..changes import Finding
 from ..codes import Problem, ProblemCode
 from ..evidence import RequestEvidence, RequestGone, RequestStatus
-from ..facts import merge, reach
+from ..facts import fill, merge, reach
 from ..ledger import Ledger
 from ..models import Blocker, Request, Service, Stage
 
@@ -39,15 +39,11 @@ def apply_request(
         changed = True
     elif request.is_terminal:
         return []
+    changed |= _describe(request, evidence)
     changed |= merge(
         request,
-        title=evidence.title,
-        year=evidence.year,
         tmdb_id=evidence.tmdb_id,
         tvdb_id=evidence.tvdb_id,
-        imdb_id=evidence.imdb_id,
-        poster_url=evidence.poster_url,
-        overview=evidence.overview,
         requested_by=evidence.requested_by,
         requested_seasons=evidence.requested_seasons or None,
         is_4k=evidence.is_4k or None,
@@ -75,6 +71,25 @@ def apply_request_gone(ledger: Ledger, evidence: RequestGone) -> list[Finding]:
         return []
     request.removed = True
     return [Finding(request, Service.JELLYSEERR, "Deleted in Jellyseerr", True)]
+
+
+def _describe(request: Request, evidence: RequestEvidence) -> bool:
+    """Title, year, poster: the media details decide; a webhook fills gaps.
+
+    So a title never shows two years, whichever arrived first.
+    """
+    settle = merge if evidence.from_details or not request.details_known else fill
+    changed = settle(
+        request,
+        title=evidence.title,
+        year=evidence.year,
+        imdb_id=evidence.imdb_id,
+        poster_url=evidence.poster_url,
+        overview=evidence.overview,
+    )
+    if evidence.from_details and not request.details_known:
+        request.details_known = changed = True
+    return changed
 
 
 def _wanted(ledger: Ledger, evidence: RequestEvidence) -> bool:
