@@ -66,7 +66,10 @@ async def test_regular_movie(
     assert state.attributes["media_type"] == "movie"
     assert state.attributes["tmdb_id"] == 693134
     assert state.attributes["tvdb_id"] is None
-    assert state.attributes[ATTR_ENTITY_PICTURE].startswith("https://image.tmdb.org/")
+    assert state.attributes["poster_url"].startswith("https://image.tmdb.org/")
+    assert state.attributes[ATTR_ENTITY_PICTURE].startswith(
+        f"/api/media_request_tracker/poster/{loaded_entry.entry_id}/80?token="
+    )
 
     await post("radarr", "radarr/grab_regular.json")
     assert state_of(hass, entity_id) == "grabbing"

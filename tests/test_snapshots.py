@@ -73,10 +73,15 @@ def entities_of(
             continue
         state = hass.states.get(registered.entity_id)
         assert state is not None
+        attributes = dict(state.attributes)
+        if picture := attributes.get("entity_picture"):
+            # The entry id and the poster token are new in every run.
+            path = picture.replace(entry.entry_id, "<entry_id>").split("?")[0]
+            attributes["entity_picture"] = f"{path}?token=<token>"
         found[unique_id] = {
             "entity_id": registered.entity_id,
             "state": state.state,
-            "attributes": dict(state.attributes),
+            "attributes": attributes,
         }
     return dict(sorted(found.items()))
 

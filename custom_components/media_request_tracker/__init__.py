@@ -9,6 +9,7 @@ from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
@@ -46,10 +47,12 @@ from .pollers import (
     SonarrPoller,
     async_setup_shoko,
 )
+from .posters import TMDB_IMAGES, Posters, PosterView
 from .publish import EntityPublisher
 from .repairs import Repair, RepairChecks, async_raise
 from .services import async_setup_services
 from .sources.errors import InvalidAuth, UpstreamError
+from .sources.http import JsonApi
 from .sources.jellyseerr import JellyseerrClient
 from .storage import EntryNotes, Loaded, TrackerStorage, async_remove_storage
 from .texts import Texts
@@ -69,6 +72,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     Entries come from the UI; nothing is set up from YAML.
     """
     async_setup_services(hass)
+    hass.http.register_view(PosterView(hass))
     await hass.http.async_register_static_paths(
         [StaticPathConfig(CARD_URL, str(CARD_PATH), cache_headers=True)]
     )
@@ -176,11 +180,23 @@ def _runtime_data(
     texts: Texts,
     jellyseerr: JellyseerrClient,
 ) -> MediaRequestTrackerData:
-    """A poller for every configured service."""
+    """A poller for every configured service, and the posters."""
     config = entry.data
+    jellyfin_api = (
+        None
+        if (jellyfin := config.get(Service.JELLYFIN)) is None
+        else jellyfin_client(hass, jellyfin)
+    )
     data = MediaRequestTrackerData(
         tracking,
         texts,
+        Posters(
+            entry.entry_id,
+            tracking.tracker,
+            jellyseerr,
+            jellyfin_api,
+            JsonApi(async_get_clientsession(hass), TMDB_IMAGES, {}),
+        ),
         JellyseerrPoller(hass, entry, tracking, jellyseerr, tracking.options.backfill),
     )
     if (radarr := config.get(Service.RADARR)) is not None:
@@ -191,10 +207,8 @@ def _runtime_data(
         data.qbittorrent = QBittorrentPoller(
             hass, entry, tracking, qbittorrent_client(hass, qbittorrent)
         )
-    if (jellyfin := config.get(Service.JELLYFIN)) is not None:
-        data.jellyfin = JellyfinPoller(
-            hass, entry, tracking, jellyfin_client(hass, jellyfin)
-        )
+    if jellyfin_api is not None:
+        data.jellyfin = JellyfinPoller(hass, entry, tracking, jellyfin_api)
     if Service.SHOKO in config:
         on_match = () if data.jellyfin is None else (data.jellyfin,)
         data.shoko = async_setup_shoko(hass, entry, tracking, on_match)

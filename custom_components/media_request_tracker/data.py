@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         ShokoPoller,
         SonarrPoller,
     )
+    from .posters import Posters
     from .publish import EntityPublisher
     from .tracking import RequestTracking
 
@@ -80,10 +81,11 @@ class TrackerOptions:
 
 @dataclass(slots=True)
 class MediaRequestTrackerData:
-    """The entry's tracking, its texts, and a poller for each configured service."""
+    """The entry's tracking, texts and posters, and a poller per configured service."""
 
     tracking: RequestTracking
     texts: Texts
+    posters: Posters
     jellyseerr: JellyseerrPoller
     radarr: RadarrPoller | None = None
     sonarr: SonarrPoller | None = None

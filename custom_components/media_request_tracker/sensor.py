@@ -103,9 +103,9 @@ class RequestStatusSensor(RequestEntity, SensorEntity):
 
     @property
     def entity_picture(self) -> str | None:
-        """The poster (an absolute URL, or nothing)."""
+        """The poster, served by Home Assistant (`posters.py`)."""
         request = self.request
-        return None if request is None else request.poster_url
+        return None if request is None else self._data.posters.url(request)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

@@ -333,7 +333,8 @@ function toRequest(stateObj, deviceId, episodes) {
     problem: text(attributes.problem),
     episodesTotal: integer(attributes.episodes_total) ?? 0,
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
-    posterUrl: text(attributes.poster_url),
+    // Served by Home Assistant: it shows wherever the dashboard does.
+    posterUrl: text(attributes.entity_picture),
     stateObj,
     episodes,
   };

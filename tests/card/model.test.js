@@ -88,6 +88,7 @@ describe("collectRequests", () => {
           stalled: true,
           problem: "No seeds for 24 hours",
           poster_url: "https://image.tmdb.org/t/p/w300/dune.jpg",
+          entity_picture: "/api/media_request_tracker/poster/entry_a/7?token=t",
         },
       },
     ]);
@@ -111,7 +112,7 @@ describe("collectRequests", () => {
         problem: "No seeds for 24 hours",
         episodesTotal: 0,
         episodesAvailable: 0,
-        posterUrl: "https://image.tmdb.org/t/p/w300/dune.jpg",
+        posterUrl: "/api/media_request_tracker/poster/entry_a/7?token=t",
         stateObj: undefined,
         episodes: [],
       },

@@ -8,6 +8,7 @@ keeps error mapping identical across services and lets Home Assistant inject its
 
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http import HTTPStatus
 import ssl
 from typing import Any, Self
@@ -27,6 +28,16 @@ from .errors import (
 from .fields import Fields
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# A poster is tens of kilobytes; anything this large is not one.
+MAX_IMAGE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image as a service sent it."""
+
+    content_type: str
+    body: bytes
 
 
 def normalize_url(url: str) -> str:
@@ -125,6 +136,25 @@ class JsonApi:
                 if response.status not in passed:
                     _raise_for_status(response.status, path)
                 return response.status, await response.text(errors="replace")
+
+    async def request_image(
+        self, path: str, *, params: Mapping[str, str | int] | None = None
+    ) -> Image:
+        """Fetch an image; an answer that is not one (an error page) is refused."""
+        with _transport_errors():
+            async with self._session.get(
+                f"{self._base_url}{path}",
+                params=params,
+                headers=self._headers,
+                timeout=REQUEST_TIMEOUT,
+            ) as response:
+                _raise_for_status(response.status, path)
+                if not response.content_type.startswith("image/"):
+                    raise WrongService(f"{path} answered {response.content_type}")
+                body = await response.content.read(MAX_IMAGE_BYTES + 1)
+                if len(body) > MAX_IMAGE_BYTES:
+                    raise InvalidPayload(f"{path} is larger than an image should be")
+                return Image(response.content_type, body)
 
 
 class ApiFields(Fields):

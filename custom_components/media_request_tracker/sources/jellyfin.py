@@ -20,7 +20,7 @@ import aiohttp
 from ..engine.evidence import Evidence, ItemKind, LibraryItemEvidence
 from .errors import InvalidPayload, WrongService
 from .fields import Fields
-from .http import ApiFields, JsonApi
+from .http import ApiFields, Image, JsonApi
 
 # Shokofin's provider ids on Jellyfin items (reference §4.1).
 PROVIDER_SHOKO_FILE = "Shoko File"
@@ -79,6 +79,12 @@ class JellyfinClient:
     def url(self) -> str:
         """The normalised server URL."""
         return self._api.base_url
+
+    async def async_get_poster(self, item_id: str) -> Image:
+        """An item's primary image, at the cards' width (`/Items/{id}/Images/Primary`)."""
+        return await self._api.request_image(
+            f"/Items/{item_id}/Images/Primary", params={"fillWidth": 300}
+        )
 
     async def async_get_public_info(self) -> tuple[str, str]:
         """(server name, version), without the key: tells a wrong URL from a wrong key."""

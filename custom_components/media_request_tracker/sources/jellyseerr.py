@@ -5,6 +5,7 @@ from datetime import datetime
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -12,7 +13,7 @@ from ..engine.evidence import Evidence, Ping, RequestEvidence, RequestStatus
 from ..engine.models import MediaType, Service
 from .errors import InvalidPayload, NotFound, WrongService
 from .fields import Fields
-from .http import JsonApi
+from .http import Image, JsonApi
 
 NOTIFICATION_STATUSES = {
     "MEDIA_PENDING": RequestStatus.PENDING,
@@ -39,6 +40,11 @@ _REQUEST_STATUSES = {
     _COMPLETED: RequestStatus.APPROVED,
 }
 TMDB_POSTER = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+# The poster size Jellyseerr's own cards show (TMDB serves any of its sizes).
+CARD_POSTER_SIZE = "w300_and_h450_bestv2"
+# Jellyseerr's image proxy: `tmdb/` was added to its route in v2.6.
+IMAGE_PROXIES = ("/imageproxy/tmdb", "/imageproxy")
+_TMDB_IMAGE_PATH = re.compile(r"^/t/p/[^/]+/(?P<file>[^/]+)$")
 # Jellyseerr's default webhook template (reference §4.3): the parser reads its keys.
 DEFAULT_TEMPLATE = {
     "notification_type": "{{notification_type}}",
@@ -112,6 +118,7 @@ class JellyseerrClient:
     ) -> None:
         """Create a client for one Jellyseerr server."""
         self._api = JsonApi(session, url, {"X-Api-Key": api_key})
+        self._image_proxies: tuple[str, ...] = IMAGE_PROXIES
 
     @property
     def url(self) -> str:
@@ -137,6 +144,20 @@ class JellyseerrClient:
         """
         body = Fields(await self._api.request("GET", "/api/v1/settings/public"))
         return body.text("applicationTitle")
+
+    async def async_get_poster(self, tmdb_path: str) -> Image:
+        """A TMDB image through Jellyseerr's image proxy (which caches it).
+
+        Once a route has answered, only it is asked (reference: Image proxy).
+        """
+        for proxy in self._image_proxies:
+            try:
+                image = await self._api.request_image(f"{proxy}{tmdb_path}")
+            except NotFound:
+                continue
+            self._image_proxies = (proxy,)
+            return image
+        raise NotFound(tmdb_path)
 
     async def async_get_requests(self, take: int) -> list[RemoteRequest]:
         """The most recently modified requests, newest first (one page)."""
@@ -342,6 +363,15 @@ def split_subject(subject: str) -> tuple[str, int | None]:
     if match is None:
         return subject, None
     return match["title"], int(match["year"])
+
+
+def tmdb_image_path(poster_url: str) -> str | None:
+    """`/t/p/<size>/<file>` of a TMDB poster, at the cards' size (None: not TMDB's)."""
+    parts = urlsplit(poster_url)
+    match = _TMDB_IMAGE_PATH.match(parts.path)
+    if parts.hostname != "image.tmdb.org" or match is None:
+        return None
+    return f"/t/p/{CARD_POSTER_SIZE}/{match['file']}"
 
 
 def tmdb_poster(image: str | None) -> str | None:
