@@ -3,7 +3,8 @@
 Starts `scripts/demo.py` (the simulated stack and a real Home Assistant process) on a
 free port, then runs tests/browser/card.mjs: Debian's Chromium, driven by
 playwright-core, logs in, opens the dashboard and follows a request from downloading
-to available in the card's DOM. Screenshots land in `artifacts/`.
+to available in the card's DOM, then opens the dashboard from fresh browser profiles
+until the card has loaded on 20 first visits. Screenshots land in `artifacts/`.
 
 Without Chromium the test is skipped on a developer's machine, and fails in CI
 (`scripts/test` installs Chromium there).
@@ -69,7 +70,7 @@ def demo(socket_enabled: None) -> Iterator[str]:
 
 
 def test_card_follows_a_request_in_a_real_browser(demo: str) -> None:
-    """Downloading with a progress bar, then available, in Chromium."""
+    """Downloading with a progress bar, then available; and 20 first visits load it."""
     if reason := _missing():
         if os.environ.get("CI"):
             pytest.fail(f"the browser test must run in CI: {reason}")

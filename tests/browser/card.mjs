@@ -1,5 +1,7 @@
 // The dashboard card in a real browser: log in to the demo's Home Assistant, open the
-// dashboard, and follow a request from downloading to available in the card's DOM.
+// dashboard, and follow a request from downloading to available in the card's DOM;
+// then open the dashboard from 19 more fresh profiles, phone and desktop in turn: the
+// card must load every time (not once "Configuration error").
 //
 //   node tests/browser/card.mjs http://127.0.0.1:8765 artifacts/
 //
@@ -26,6 +28,50 @@ async function until(description, read, wanted, seconds) {
   throw new Error(`${description}: expected ${wanted}, still ${value} after ${seconds} s`);
 }
 
+// Fresh browser profiles that open the dashboard first, as a household member
+// following a link does: Home Assistant's login, then straight to the card.
+const FIRST_VISITS = 20;
+const DESKTOP = { viewport: { width: 1100, height: 1400 } };
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+};
+
+/** Log in from a fresh profile on the dashboard's URL; the page, on the dashboard. */
+async function firstVisit(browser, options) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await page.goto(`${base}/media-requests/requests`);
+  const username = page.getByRole("textbox", { name: /username/i });
+  await username.waitFor({ timeout: 60 * SECOND });
+  await until("login form", async () => {
+    await username.fill(LOGIN.username);
+    return username.inputValue();
+  }, LOGIN.username, 30);
+  await page.getByRole("textbox", { name: /password/i }).fill(LOGIN.password);
+  await page.getByRole("button", { name: /log in/i }).click();
+  return page;
+}
+
+/** The card shows its rows; not once the dashboard's "Configuration error". */
+async function expectRows(page, visit, phone) {
+  const errors = page.locator("hui-error-card").filter({ visible: true });
+  const rows = page.locator("media-request-card [data-request-key]");
+  const deadline = Date.now() + 60 * SECOND;
+  let outcome = "nothing after 60 s";
+  while (Date.now() < deadline) {
+    if (await errors.count()) {
+      outcome = "Configuration error";
+      break;
+    }
+    if (await rows.count()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`first visit ${visit} (${phone ? "phone" : "desktop"}): ${outcome}`);
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   // What headless Chromium needs on a closed, root-run CI machine.
@@ -40,23 +86,11 @@ const browser = await chromium.launch({
   ],
 });
 await mkdir(artifacts, { recursive: true });
-const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+let page;
 try {
-  await page.goto(base);
-  const username = page.getByRole("textbox", { name: /username/i });
-  await username.waitFor({ timeout: 60 * SECOND });
-  await until("login form", async () => {
-    await username.fill(LOGIN.username);
-    return username.inputValue();
-  }, LOGIN.username, 30);
-  await page.getByRole("textbox", { name: /password/i }).fill(LOGIN.password);
-  await page.getByRole("button", { name: /log in/i }).click();
-  // The frontend stores its tokens once it has exchanged the login code.
-  await page.waitForFunction(() => localStorage.getItem("hassTokens"), null, {
-    timeout: 60 * SECOND,
-  });
-  await page.goto(`${base}/media-requests/requests`);
-
+  // The first of the first visits follows a request through the card.
+  page = await firstVisit(browser, DESKTOP);
+  await expectRows(page, 1, false);
   const card = page.locator("media-request-card");
   await card.waitFor({ timeout: 60 * SECOND });
   const row = card.locator("[data-request-key]").filter({ hasText: TITLE });
@@ -76,8 +110,16 @@ try {
   await until("Breaking Bad's episode grid", () => episodes.count(), 7, 120);
   await page.screenshot({ path: join(artifacts, "card-available.png"), fullPage: true });
   console.log(`ok: ${TITLE} went from downloading to available in the card`);
+
+  for (let visit = 2; visit <= FIRST_VISITS; visit++) {
+    await page.context().close();
+    const phone = visit % 2 === 0;
+    page = await firstVisit(browser, phone ? PHONE : DESKTOP);
+    await expectRows(page, visit, phone);
+  }
+  console.log(`ok: the card loaded on ${FIRST_VISITS} first visits in fresh profiles`);
 } catch (error) {
-  await page.screenshot({ path: join(artifacts, "card-failure.png"), fullPage: true });
+  await page?.screenshot({ path: join(artifacts, "card-failure.png"), fullPage: true });
   throw error;
 } finally {
   await browser.close();

@@ -1107,14 +1107,13 @@ async function loadHaForm() {
 }
 
 // frontend/src/index.js
-if (!customElements.get(CARD_TAG)) {
-  customElements.define(EDITOR_TAG, MediaRequestCardEditor);
-  customElements.define(CARD_TAG, MediaRequestCard);
-  const picker = (
-    /** @type {any} */
-    window
-  );
-  picker.customCards ??= [];
+var FRONTEND_ROOTS = ["home-assistant", "hc-main"];
+var picker = (
+  /** @type {any} */
+  window
+);
+picker.customCards ??= [];
+if (!picker.customCards.some((card) => card.type === CARD_TAG)) {
   picker.customCards.push({
     type: CARD_TAG,
     name: "Media request card",
@@ -1123,3 +1122,8 @@ if (!customElements.get(CARD_TAG)) {
     documentationURL: "https://github.com/media-request-tracker/media-request-tracker#dashboard-card"
   });
 }
+Promise.race(FRONTEND_ROOTS.map((tag) => customElements.whenDefined(tag))).then(() => {
+  if (customElements.get(CARD_TAG)) return;
+  customElements.define(EDITOR_TAG, MediaRequestCardEditor);
+  customElements.define(CARD_TAG, MediaRequestCard);
+});
