@@ -63,6 +63,7 @@ export const ACTIVE_STATES = Object.freeze(
  * @property {number} episode
  * @property {string | null} title
  * @property {string} state
+ * @property {number | null} progress Percent, 0–100.
  * @property {string | null} problem
  * @property {HassEntity} stateObj Kept so that a change is an identity comparison.
  */
@@ -83,6 +84,8 @@ export const ACTIVE_STATES = Object.freeze(
  * @property {number | null} eta Seconds.
  * @property {boolean} stalled
  * @property {string | null} problem
+ * @property {string | null} waitingFor A stable code (README, Waiting reasons).
+ * @property {string | null} waitingDetail Its sentence, in Home Assistant's language.
  * @property {number} episodesTotal
  * @property {number} episodesAvailable
  * @property {string | null} posterUrl
@@ -309,6 +312,41 @@ export function downloadProgress(request) {
 }
 
 /**
+ * What the request waits for, in one line, when nothing else on its row says it:
+ * not with a problem (which says more), nor while the progress bar shows bytes
+ * arriving.
+ *
+ * @param {Pick<RequestView, "problem" | "waitingFor" | "waitingDetail">} request
+ * @returns {string | null}
+ */
+export function waitingLine({ problem, waitingFor, waitingDetail }) {
+  if (problem !== null || waitingFor === "downloading") return null;
+  return waitingDetail;
+}
+
+/**
+ * How each episode state is drawn in the grid: a colour with at least 3:1
+ * contrast against both the default light and dark card backgrounds (WCAG
+ * 1.4.11), and a shape, for those who do not tell the colours apart. Themes may
+ * set `--mrt-episode-<state>`.
+ *
+ * @type {Readonly<Record<string, { color: string, shape: "dashed" | "ring" | "fill" | "rising" | "dot" | "struck" }>>}
+ */
+export const EPISODE_LOOKS = Object.freeze({
+  requested: { color: "#8a8a8a", shape: "dashed" },
+  approved: { color: "#8a8a8a", shape: "ring" },
+  grabbing: { color: "#2f86d6", shape: "ring" },
+  downloading: { color: "#2f86d6", shape: "rising" },
+  downloaded: { color: "#8e6bd6", shape: "fill" },
+  importing: { color: "#13918a", shape: "fill" },
+  anime_matching: { color: "#d0487f", shape: "fill" },
+  available: { color: "#3c9a43", shape: "fill" },
+  failed: { color: "#e0473c", shape: "dot" },
+  declined: { color: "#8a8a8a", shape: "struck" },
+  removed: { color: "#8a8a8a", shape: "struck" },
+});
+
+/**
  * @param {HassEntity} stateObj
  * @param {string} deviceId
  * @param {EpisodeView[]} episodes
@@ -331,6 +369,8 @@ function toRequest(stateObj, deviceId, episodes) {
     eta: nonNegative(attributes.eta),
     stalled: attributes.stalled === true,
     problem: text(attributes.problem),
+    waitingFor: text(attributes.waiting_for),
+    waitingDetail: text(attributes.waiting_detail),
     episodesTotal: integer(attributes.episodes_total) ?? 0,
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
     // Served by Home Assistant: it shows wherever the dashboard does.
@@ -345,7 +385,7 @@ function toRequest(stateObj, deviceId, episodes) {
  * @returns {EpisodeView | null}
  */
 function toEpisode(stateObj) {
-  const { season, episode, title, problem } = stateObj.attributes;
+  const { season, episode, title, progress, problem } = stateObj.attributes;
   if (!Number.isInteger(season) || !Number.isInteger(episode)) return null;
   return {
     entityId: stateObj.entity_id,
@@ -353,6 +393,7 @@ function toEpisode(stateObj) {
     episode: /** @type {number} */ (episode),
     title: text(title),
     state: stateObj.state,
+    progress: percent(progress),
     problem: text(problem),
     stateObj,
   };

@@ -4,7 +4,15 @@
  */
 
 import { formatEpisode, formatEta, formatPercent, formatSpeed } from "./format.js";
-import { actionFor, downloadProgress, episodeCounts, episodeGrid, stateTone } from "./model.js";
+import {
+  EPISODE_LOOKS,
+  actionFor,
+  downloadProgress,
+  episodeCounts,
+  episodeGrid,
+  stateTone,
+  waitingLine,
+} from "./model.js";
 
 /** @typedef {import("./model.js").HassEntity} HassEntity */
 /** @typedef {import("./model.js").RequestView} RequestView */
@@ -47,8 +55,9 @@ template.innerHTML = `
         aria-valuemin="0" aria-valuemax="100" data-testid="progress"><div class="bar"></div></div>
       <span class="download-text"></span>
     </div>
+    <p class="waiting" data-testid="waiting" hidden></p>
     <p class="problem" data-testid="problem" hidden></p>
-    <div class="episodes" role="img" data-testid="episodes" hidden></div>
+    <div class="episodes" role="img" tabindex="0" data-testid="episodes" hidden></div>
   </li>
 `;
 
@@ -80,6 +89,7 @@ export class RequestRow {
   #progress;
   #bar;
   #downloadText;
+  #waiting;
   #problem;
 
   /** @param {boolean} compact One line per request: no poster, requester or episodes. */
@@ -99,6 +109,7 @@ export class RequestRow {
     this.#progress = part(".progress");
     this.#bar = part(".bar");
     this.#downloadText = part(".download-text");
+    this.#waiting = part(".waiting");
     this.#problem = part(".problem");
     this.#meta = part(".meta");
     this.#episodes = part(".episodes");
@@ -141,6 +152,9 @@ export class RequestRow {
     this.#chip.dataset.tone = stateTone(request.state, request.stalled);
     this.#updateAction(request);
     this.#updateDownload(request, context.locale);
+    const waiting = waitingLine(request);
+    this.#waiting.hidden = waiting === null;
+    this.#waiting.textContent = waiting ?? "";
     this.#problem.hidden = request.problem === null;
     this.#problem.textContent = request.problem ?? "";
     this.#problem.dataset.tone = request.state === "failed" ? "error" : "warning";
@@ -208,7 +222,8 @@ export class RequestRow {
   }
 
   /**
-   * A row of cells per season, coloured by state; a text summary for screen readers.
+   * A row of cells per season, coloured and shaped by state; a text summary for
+   * screen readers, and a legend shown on hover, focus, tap or long-press.
    *
    * @param {HTMLElement} container
    * @param {RequestView} request
@@ -220,9 +235,8 @@ export class RequestRow {
       container.replaceChildren();
       return;
     }
-    const counts = episodeCounts(request.episodes)
-      .map(([state, count]) => `${count} ${context.stateName(state)}`)
-      .join(", ");
+    const counted = episodeCounts(request.episodes);
+    const counts = counted.map(([state, count]) => `${count} ${context.stateName(state)}`).join(", ");
     container.setAttribute("aria-label", `Episodes: ${counts}`);
     const seasons = document.createDocumentFragment();
     for (const { season, episodes } of episodeGrid(request.episodes)) {
@@ -234,6 +248,7 @@ export class RequestRow {
       line.append(label, cells);
       seasons.append(line);
     }
+    seasons.append(legend(counted, context));
     container.replaceChildren(seasons);
   }
 }
@@ -246,12 +261,42 @@ export class RequestRow {
 function episodeCell(episode, context) {
   const cell = element("span", "cell");
   cell.dataset.episode = `s${episode.season}e${episode.episode}`;
-  cell.dataset.state = episode.state;
-  cell.dataset.tone = stateTone(episode.state, false);
+  look(cell, episode.state);
+  if (episode.progress !== null) cell.style.setProperty("--progress", `${episode.progress}%`);
   const name = [formatEpisode(episode.season, episode.episode), episode.title].filter(Boolean).join(" ");
   const details = [context.formatState(episode.stateObj), episode.problem].filter(Boolean).join(": ");
   cell.title = `${name} — ${details}`;
   return cell;
+}
+
+/**
+ * What each colour and shape of the grid means, with how many episodes have it.
+ *
+ * @param {[state: string, count: number][]} counted
+ * @param {RowContext} context
+ * @returns {HTMLElement}
+ */
+function legend(counted, context) {
+  const list = element("ul", "legend");
+  for (const [state, count] of counted) {
+    const item = element("li", "legend-item");
+    const swatch = element("span", "swatch");
+    look(swatch, state);
+    item.append(swatch, `${context.stateName(state)} ${count}`);
+    list.append(item);
+  }
+  return list;
+}
+
+/**
+ * Draw an element as the grid draws an episode in `state`.
+ *
+ * @param {HTMLElement} target
+ * @param {string} state
+ */
+function look(target, state) {
+  target.dataset.state = state;
+  target.dataset.look = EPISODE_LOOKS[state]?.shape ?? "ring";
 }
 
 /**

@@ -1,8 +1,19 @@
 /**
  * The card's styles. Colours come from Home Assistant's theme variables, so
  * the card follows light and dark themes; state colours are tints behind
- * primary text, which keeps the contrast of the theme's own text.
+ * primary text, which keeps the contrast of the theme's own text. The episode
+ * grid's colours are its own (`EPISODE_LOOKS`), chosen to read on both.
  */
+
+import { EPISODE_LOOKS } from "./model.js";
+
+const episodeColors = Object.entries(EPISODE_LOOKS)
+  .map(
+    ([state, { color }]) =>
+      `.cell[data-state="${state}"], .swatch[data-state="${state}"] { --look: var(--mrt-episode-${state.replace("_", "-")}, ${color}); }`,
+  )
+  .join("\n  ");
+
 export const styles = `
   :host {
     --mrt-gap: 12px;
@@ -31,10 +42,11 @@ export const styles = `
       "poster open action"
       "poster status action"
       "poster download download"
+      "poster waiting waiting"
       "poster problem problem"
       "poster episodes episodes";
     /* A poster taller than the text leaves its extra height below, not between lines. */
-    grid-template-rows: auto auto auto auto 1fr;
+    grid-template-rows: auto auto auto auto auto 1fr;
     align-items: center;
     column-gap: var(--mrt-gap);
     padding: 8px 16px;
@@ -239,20 +251,64 @@ export const styles = `
     flex-wrap: wrap;
     gap: 2px;
   }
-  .cell {
+  .cell,
+  .swatch {
+    flex: none;
+    box-sizing: border-box;
     width: var(--mrt-cell-size);
     height: var(--mrt-cell-size);
     border-radius: 2px;
-    background: var(--tone);
   }
+  ${episodeColors}
   /* Shapes as well as colours, for those who do not tell the colours apart. */
-  .cell[data-tone="error"] {
-    border-radius: 50%;
+  [data-look="fill"] { background: var(--look); }
+  [data-look="ring"] { box-shadow: inset 0 0 0 1.5px var(--look); }
+  [data-look="dashed"] { border: 1.5px dashed var(--look); }
+  [data-look="dot"] { background: var(--look); border-radius: 50%; }
+  /* Filled from the bottom as the episode's bytes arrive. */
+  [data-look="rising"] {
+    box-shadow: inset 0 0 0 1.5px var(--look);
+    background: linear-gradient(to top, var(--look) var(--progress, 0%), transparent var(--progress, 0%));
   }
-  .cell[data-tone="pending"],
-  .cell[data-tone="inactive"] {
-    background: none;
-    box-shadow: inset 0 0 0 1.5px var(--tone);
+  [data-look="struck"] {
+    box-shadow: inset 0 0 0 1.5px var(--look);
+    background: linear-gradient(to top right, transparent 42%, var(--look) 42% 58%, transparent 58%);
+  }
+  .episodes {
+    border-radius: 4px;
+    cursor: help;
+  }
+  .episodes:focus-visible {
+    outline: 2px solid var(--primary-color);
+    outline-offset: 2px;
+  }
+  .legend {
+    display: none;
+    flex-wrap: wrap;
+    gap: 2px 12px;
+    margin: 4px 0 0;
+    padding: 0;
+    list-style: none;
+    color: var(--secondary-text-color);
+    font-size: 0.75em;
+  }
+  .episodes:hover .legend,
+  .episodes:focus-visible .legend,
+  .episodes[data-legend="open"] .legend {
+    display: flex;
+  }
+  .legend-item {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+  }
+  .waiting {
+    grid-area: waiting;
+    align-self: start;
+    margin: 4px 0 0;
+    color: var(--secondary-text-color);
+    font-size: 0.875em;
+    overflow-wrap: break-word;
   }
   .empty,
   .more {
@@ -269,6 +325,7 @@ export const styles = `
     grid-template-areas:
       "open status action"
       "download download download"
+      "waiting waiting waiting"
       "problem problem problem";
     grid-template-rows: auto;
     padding-block: 4px;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
+  EPISODE_LOOKS,
   ACTIVE_STATES,
   STATES,
   actionFor,
@@ -16,6 +17,7 @@ import {
   stateTone,
   statesChanged,
   trackerEntityIds,
+  waitingLine,
 } from "../../frontend/src/model.js";
 import { ENTRY_ID, makeHass, withState } from "./fixtures.js";
 
@@ -87,6 +89,8 @@ describe("collectRequests", () => {
           eta: 600,
           stalled: true,
           problem: "No seeds for 24 hours",
+          waiting_for: "download_stalled",
+          waiting_detail: "The download has stalled: no seed is sending data",
           poster_url: "https://image.tmdb.org/t/p/w300/dune.jpg",
           entity_picture: "/api/media_request_tracker/poster/entry_a/7?token=t",
         },
@@ -110,6 +114,8 @@ describe("collectRequests", () => {
         eta: 600,
         stalled: true,
         problem: "No seeds for 24 hours",
+        waitingFor: "download_stalled",
+        waitingDetail: "The download has stalled: no seed is sending data",
         episodesTotal: 0,
         episodesAvailable: 0,
         posterUrl: "/api/media_request_tracker/poster/entry_a/7?token=t",
@@ -413,3 +419,55 @@ describe("downloadProgress", () => {
     assert.equal(downloadProgress(idle), null);
   });
 });
+
+describe("waitingLine", () => {
+  const stalled = {
+    problem: null,
+    waitingFor: "download_stalled",
+    waitingDetail: "The download has stalled: no seed is sending data",
+  };
+
+  test("says what the request waits for", () => {
+    assert.equal(waitingLine(stalled), stalled.waitingDetail);
+  });
+
+  test("leaves it to the problem, or to the progress bar", () => {
+    assert.equal(waitingLine({ ...stalled, problem: "Import blocked" }), null);
+    assert.equal(waitingLine({ ...stalled, waitingFor: "downloading", waitingDetail: "Downloading" }), null);
+    assert.equal(waitingLine({ problem: null, waitingFor: null, waitingDetail: null }), null);
+  });
+});
+
+describe("EPISODE_LOOKS", () => {
+  /** WCAG relative luminance of `#rrggbb`. */
+  const luminance = (hex) => {
+    const [r, g, b] = [1, 3, 5].map((at) => {
+      const channel = Number.parseInt(hex.slice(at, at + 2), 16) / 255;
+      return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a, b) => {
+    const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (light + 0.05) / (dark + 0.05);
+  };
+
+  test("every state has a look", () => {
+    assert.deepEqual(Object.keys(EPISODE_LOOKS).sort(), [...STATES].sort());
+  });
+
+  test("each colour reads on the default light and dark cards (3:1, WCAG 1.4.11)", () => {
+    for (const [state, { color }] of Object.entries(EPISODE_LOOKS)) {
+      for (const background of ["#ffffff", "#1c1c1c"]) {
+        assert.ok(contrast(color, background) >= 3, `${state} on ${background}`);
+      }
+    }
+  });
+
+  test("an episode's states each look different", () => {
+    const episodeStates = STATES.filter((state) => state !== "declined");
+    const looks = episodeStates.map((state) => `${EPISODE_LOOKS[state].color} ${EPISODE_LOOKS[state].shape}`);
+    assert.equal(new Set(looks).size, episodeStates.length);
+  });
+});
+

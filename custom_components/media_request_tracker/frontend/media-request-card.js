@@ -104,6 +104,23 @@ function downloadProgress(request) {
   if (request.state !== "downloading") return null;
   return { percent: request.progress, eta: request.eta, speed: request.downloadSpeed };
 }
+function waitingLine({ problem, waitingFor, waitingDetail }) {
+  if (problem !== null || waitingFor === "downloading") return null;
+  return waitingDetail;
+}
+var EPISODE_LOOKS = Object.freeze({
+  requested: { color: "#8a8a8a", shape: "dashed" },
+  approved: { color: "#8a8a8a", shape: "ring" },
+  grabbing: { color: "#2f86d6", shape: "ring" },
+  downloading: { color: "#2f86d6", shape: "rising" },
+  downloaded: { color: "#8e6bd6", shape: "fill" },
+  importing: { color: "#13918a", shape: "fill" },
+  anime_matching: { color: "#d0487f", shape: "fill" },
+  available: { color: "#3c9a43", shape: "fill" },
+  failed: { color: "#e0473c", shape: "dot" },
+  declined: { color: "#8a8a8a", shape: "struck" },
+  removed: { color: "#8a8a8a", shape: "struck" }
+});
 function toRequest(stateObj, deviceId, episodes) {
   const attributes = stateObj.attributes;
   return {
@@ -121,6 +138,8 @@ function toRequest(stateObj, deviceId, episodes) {
     eta: nonNegative(attributes.eta),
     stalled: attributes.stalled === true,
     problem: text(attributes.problem),
+    waitingFor: text(attributes.waiting_for),
+    waitingDetail: text(attributes.waiting_detail),
     episodesTotal: integer(attributes.episodes_total) ?? 0,
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
     // Served by Home Assistant: it shows wherever the dashboard does.
@@ -130,7 +149,7 @@ function toRequest(stateObj, deviceId, episodes) {
   };
 }
 function toEpisode(stateObj) {
-  const { season, episode, title, problem } = stateObj.attributes;
+  const { season, episode, title, progress, problem } = stateObj.attributes;
   if (!Number.isInteger(season) || !Number.isInteger(episode)) return null;
   return {
     entityId: stateObj.entity_id,
@@ -144,6 +163,7 @@ function toEpisode(stateObj) {
     ),
     title: text(title),
     state: stateObj.state,
+    progress: percent(progress),
     problem: text(problem),
     stateObj
   };
@@ -364,8 +384,9 @@ template.innerHTML = `
         aria-valuemin="0" aria-valuemax="100" data-testid="progress"><div class="bar"></div></div>
       <span class="download-text"></span>
     </div>
+    <p class="waiting" data-testid="waiting" hidden></p>
     <p class="problem" data-testid="problem" hidden></p>
-    <div class="episodes" role="img" data-testid="episodes" hidden></div>
+    <div class="episodes" role="img" tabindex="0" data-testid="episodes" hidden></div>
   </li>
 `;
 var RequestRow = class {
@@ -391,6 +412,7 @@ var RequestRow = class {
   #progress;
   #bar;
   #downloadText;
+  #waiting;
   #problem;
   /** @param {boolean} compact One line per request: no poster, requester or episodes. */
   constructor(compact) {
@@ -414,6 +436,7 @@ var RequestRow = class {
     this.#progress = part(".progress");
     this.#bar = part(".bar");
     this.#downloadText = part(".download-text");
+    this.#waiting = part(".waiting");
     this.#problem = part(".problem");
     this.#meta = part(".meta");
     this.#episodes = part(".episodes");
@@ -459,6 +482,9 @@ var RequestRow = class {
     this.#chip.dataset.tone = stateTone(request.state, request.stalled);
     this.#updateAction(request);
     this.#updateDownload(request, context.locale);
+    const waiting = waitingLine(request);
+    this.#waiting.hidden = waiting === null;
+    this.#waiting.textContent = waiting ?? "";
     this.#problem.hidden = request.problem === null;
     this.#problem.textContent = request.problem ?? "";
     this.#problem.dataset.tone = request.state === "failed" ? "error" : "warning";
@@ -517,7 +543,8 @@ var RequestRow = class {
     else poster.image.src = poster.url;
   }
   /**
-   * A row of cells per season, coloured by state; a text summary for screen readers.
+   * A row of cells per season, coloured and shaped by state; a text summary for
+   * screen readers, and a legend shown on hover, focus, tap or long-press.
    *
    * @param {HTMLElement} container
    * @param {RequestView} request
@@ -529,7 +556,8 @@ var RequestRow = class {
       container.replaceChildren();
       return;
     }
-    const counts = episodeCounts(request.episodes).map(([state, count]) => `${count} ${context.stateName(state)}`).join(", ");
+    const counted = episodeCounts(request.episodes);
+    const counts = counted.map(([state, count]) => `${count} ${context.stateName(state)}`).join(", ");
     container.setAttribute("aria-label", `Episodes: ${counts}`);
     const seasons = document.createDocumentFragment();
     for (const { season, episodes } of episodeGrid(request.episodes)) {
@@ -541,18 +569,34 @@ var RequestRow = class {
       line.append(label, cells);
       seasons.append(line);
     }
+    seasons.append(legend(counted, context));
     container.replaceChildren(seasons);
   }
 };
 function episodeCell(episode, context) {
   const cell = element("span", "cell");
   cell.dataset.episode = `s${episode.season}e${episode.episode}`;
-  cell.dataset.state = episode.state;
-  cell.dataset.tone = stateTone(episode.state, false);
+  look(cell, episode.state);
+  if (episode.progress !== null) cell.style.setProperty("--progress", `${episode.progress}%`);
   const name = [formatEpisode(episode.season, episode.episode), episode.title].filter(Boolean).join(" ");
   const details = [context.formatState(episode.stateObj), episode.problem].filter(Boolean).join(": ");
   cell.title = `${name} — ${details}`;
   return cell;
+}
+function legend(counted, context) {
+  const list = element("ul", "legend");
+  for (const [state, count] of counted) {
+    const item = element("li", "legend-item");
+    const swatch = element("span", "swatch");
+    look(swatch, state);
+    item.append(swatch, `${context.stateName(state)} ${count}`);
+    list.append(item);
+  }
+  return list;
+}
+function look(target, state) {
+  target.dataset.state = state;
+  target.dataset.look = EPISODE_LOOKS[state]?.shape ?? "ring";
 }
 function meta(request) {
   const parts = [];
@@ -569,6 +613,9 @@ function element(tag, className) {
 }
 
 // frontend/src/styles.js
+var episodeColors = Object.entries(EPISODE_LOOKS).map(
+  ([state, { color }]) => `.cell[data-state="${state}"], .swatch[data-state="${state}"] { --look: var(--mrt-episode-${state.replace("_", "-")}, ${color}); }`
+).join("\n  ");
 var styles = `
   :host {
     --mrt-gap: 12px;
@@ -597,10 +644,11 @@ var styles = `
       "poster open action"
       "poster status action"
       "poster download download"
+      "poster waiting waiting"
       "poster problem problem"
       "poster episodes episodes";
     /* A poster taller than the text leaves its extra height below, not between lines. */
-    grid-template-rows: auto auto auto auto 1fr;
+    grid-template-rows: auto auto auto auto auto 1fr;
     align-items: center;
     column-gap: var(--mrt-gap);
     padding: 8px 16px;
@@ -805,20 +853,64 @@ var styles = `
     flex-wrap: wrap;
     gap: 2px;
   }
-  .cell {
+  .cell,
+  .swatch {
+    flex: none;
+    box-sizing: border-box;
     width: var(--mrt-cell-size);
     height: var(--mrt-cell-size);
     border-radius: 2px;
-    background: var(--tone);
   }
+  ${episodeColors}
   /* Shapes as well as colours, for those who do not tell the colours apart. */
-  .cell[data-tone="error"] {
-    border-radius: 50%;
+  [data-look="fill"] { background: var(--look); }
+  [data-look="ring"] { box-shadow: inset 0 0 0 1.5px var(--look); }
+  [data-look="dashed"] { border: 1.5px dashed var(--look); }
+  [data-look="dot"] { background: var(--look); border-radius: 50%; }
+  /* Filled from the bottom as the episode's bytes arrive. */
+  [data-look="rising"] {
+    box-shadow: inset 0 0 0 1.5px var(--look);
+    background: linear-gradient(to top, var(--look) var(--progress, 0%), transparent var(--progress, 0%));
   }
-  .cell[data-tone="pending"],
-  .cell[data-tone="inactive"] {
-    background: none;
-    box-shadow: inset 0 0 0 1.5px var(--tone);
+  [data-look="struck"] {
+    box-shadow: inset 0 0 0 1.5px var(--look);
+    background: linear-gradient(to top right, transparent 42%, var(--look) 42% 58%, transparent 58%);
+  }
+  .episodes {
+    border-radius: 4px;
+    cursor: help;
+  }
+  .episodes:focus-visible {
+    outline: 2px solid var(--primary-color);
+    outline-offset: 2px;
+  }
+  .legend {
+    display: none;
+    flex-wrap: wrap;
+    gap: 2px 12px;
+    margin: 4px 0 0;
+    padding: 0;
+    list-style: none;
+    color: var(--secondary-text-color);
+    font-size: 0.75em;
+  }
+  .episodes:hover .legend,
+  .episodes:focus-visible .legend,
+  .episodes[data-legend="open"] .legend {
+    display: flex;
+  }
+  .legend-item {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+  }
+  .waiting {
+    grid-area: waiting;
+    align-self: start;
+    margin: 4px 0 0;
+    color: var(--secondary-text-color);
+    font-size: 0.875em;
+    overflow-wrap: break-word;
   }
   .empty,
   .more {
@@ -835,6 +927,7 @@ var styles = `
     grid-template-areas:
       "open status action"
       "download download download"
+      "waiting waiting waiting"
       "problem problem problem";
     grid-template-rows: auto;
     padding-block: 4px;
@@ -896,6 +989,15 @@ var MediaRequestCard = class extends HTMLElement {
     this.#empty = part(".empty");
     this.#more = part(".more");
     this.#list.addEventListener("click", (event) => this.#onClick(event));
+    this.#list.addEventListener("contextmenu", (event) => {
+      const grid = (
+        /** @type {Element} */
+        event.target.closest(".episodes")
+      );
+      if (!(grid instanceof HTMLElement)) return;
+      event.preventDefault();
+      grid.dataset.legend = "open";
+    });
   }
   /** @returns {HTMLElement} */
   static getConfigElement() {
@@ -992,12 +1094,14 @@ var MediaRequestCard = class extends HTMLElement {
     const request = key === void 0 ? void 0 : this.#rows.get(key)?.view;
     if (!request) return;
     const action = target.closest(".action");
+    const grid = target.closest(".episodes");
     if (action) this.#runAction(
       request,
       /** @type {HTMLElement} */
       action
     );
     else if (target.closest(".open, .poster")) this.#open(request);
+    else if (grid instanceof HTMLElement) toggleLegend(grid);
   }
   /**
    * The device page lists the request's entities, history and actions; only
@@ -1034,6 +1138,10 @@ var MediaRequestCard = class extends HTMLElement {
 };
 function setText(element2, text2) {
   if (element2.textContent !== text2) element2.textContent = text2;
+}
+function toggleLegend(grid) {
+  if (grid.dataset.legend === "open") delete grid.dataset.legend;
+  else grid.dataset.legend = "open";
 }
 
 // frontend/src/editor.js
