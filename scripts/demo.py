@@ -86,7 +86,10 @@ SERVICE_STEPS = (
     (Service.SONARR, "sonarr"),
     (Service.QBITTORRENT, "qbittorrent"),
     (Service.JELLYFIN, "jellyfin"),
+    (Service.SHOKO, "shoko"),
 )
+# Demo-only options: a stalled download is flagged after three minutes, not a day.
+OPTIONS = {"stall_hours": {"downloading": 0.05}}
 
 
 def say(message: str) -> None:
@@ -167,7 +170,16 @@ class HomeAssistantApi:
             }
             await self._step(path, answer, "menu")
         created = await self._step(path, {"next_step_id": "finish"}, "create_entry")
+        await self._set_options(created["result"]["entry_id"])
         return dict(created["description_placeholders"])
+
+    async def _set_options(self, entry_id: str) -> None:
+        """Save the demo's options through the options flow, as a user does."""
+        flow = await self._post(
+            "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        path = f"/api/config/config_entries/options/flow/{flow['flow_id']}"
+        await self._step(path, OPTIONS, "create_entry")
 
     async def async_settle(self) -> None:
         """Keep the HTTP settings and add a dashboard with the card (websocket API).

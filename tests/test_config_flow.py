@@ -1,5 +1,6 @@
 """The config flow: Jellyseerr, the optional services, reconfigure, reauth, options."""
 
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -28,6 +29,7 @@ from custom_components.media_request_tracker.const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
 )
+from custom_components.media_request_tracker.engine.models import State
 
 from .conftest import (
     JELLYSEERR_URL,
@@ -503,7 +505,7 @@ async def test_options_are_saved_and_applied(
             "backfill_days": 10,
             "episode_entities": False,
             "requesters": ["alice"],
-            "stall_hours": {"approved": 12},
+            "stall_hours": {"approved": 12, "downloading": 0.05},
         },
     )
     await hass.async_block_till_done()
@@ -519,3 +521,5 @@ async def test_options_are_saved_and_applied(
         ].total_seconds()
         == 12 * 3600
     )
+    # Minutes are allowed: a demo shows a stall without waiting a day.
+    assert options.stall_thresholds[State.DOWNLOADING] == timedelta(minutes=3)

@@ -160,7 +160,7 @@ async def test_every_scenario(
     ends_with("Arrival", "available")
     ends_with("Blade Runner 2049", "available")
     assert seen["Oppenheimer"][-1] == "downloading"
-    # Finished while Home Assistant was not looking (a poll finds them), then deleted.
+    # Available, then deleted in Radarr and Sonarr.
     ends_with("Inception", "available", "removed")
     ends_with("Chernobyl", "available", "removed")
     # AniDB does not know the file: it waits in anime_matching, stalled, saying so.

@@ -865,6 +865,39 @@ async def test_jellyseerr_auth_and_requests(
     assert (status, missing) == (404, {"message": "Request not found."})
 
 
+@pytest.mark.parametrize(
+    ("version", "proxy"), [("2.7.3", "/imageproxy/tmdb"), ("2.5.2", "/imageproxy")]
+)
+async def test_jellyseerr_public_settings_and_image_proxy(
+    clock: SimClock,
+    sender: WebhookSender,
+    session: aiohttp.ClientSession,
+    version: str,
+    proxy: str,
+) -> None:
+    """No API key for either; the image proxy's route by version (addendum §3)."""
+    server = await started(
+        JellyseerrServer(clock, sender, "seerr-key", version=version)
+    )
+    try:
+        status, settings = await get_json(
+            session, f"{server.url}/api/v1/settings/public"
+        )
+        assert (status, settings["applicationTitle"]) == (200, "Kingsley Family Cinema")
+        poster = f"/t/p/w300_and_h450_bestv2{MOVIES['dune_part_two'].poster}"
+        async with session.get(f"{server.url}{proxy}{poster}") as response:
+            assert response.status == 200
+            assert response.content_type == "image/svg+xml"
+            assert "Dune: Part" in await response.text()
+        other = "/imageproxy" if proxy != "/imageproxy" else "/imageproxy/tmdb"
+        async with session.get(f"{server.url}{other}{poster}") as response:
+            assert response.status == 404
+        async with session.get(f"{server.url}{proxy}/t/p/w300/unknown.jpg") as response:
+            assert response.status == 404
+    finally:
+        await server.stop()
+
+
 async def test_jellyseerr_webhook_settings_and_template(
     jellyseerr: JellyseerrServer, capture: Capture, session: aiohttp.ClientSession
 ) -> None:
@@ -1639,7 +1672,13 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Interstellar": ["MovieAdded", "Grab", "ManualInteractionRequired", "Download"],
         "Arrival": ["MovieAdded"],  # its Grab and Download webhooks went missing
         "Perfect Blue": ["MovieAdded", "Grab", "Download"],
-        "Inception": ["MovieFileDelete", "MovieDelete"],
+        "Inception": [
+            "MovieAdded",
+            "Grab",
+            "Download",
+            "MovieFileDelete",
+            "MovieDelete",
+        ],
         "The Matrix": ["MovieAdded", "Grab"],  # no webhook for a failed download
         "Mad Max: Fury Road": ["MovieAdded", "Grab"],  # nor for an ignored one
         "Alien": ["MovieAdded"],
@@ -1654,7 +1693,14 @@ def check_webhook_sequences(capture: Capture) -> None:
             *[file, complete] * 3,
             *["Grab", file, complete],
         ],
-        "Chernobyl": ["EpisodeFileDelete", "SeriesDelete"],
+        "Chernobyl": [
+            "SeriesAdd",
+            "Grab",
+            *[file] * 5,
+            complete,
+            "EpisodeFileDelete",
+            "SeriesDelete",
+        ],
         "Luther": ["SeriesAdd", "Grab", "Grab", *[*[file] * 4, complete] * 2],
     }
     auto, available = "MEDIA_AUTO_APPROVED", "MEDIA_AVAILABLE"
@@ -1678,6 +1724,8 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Mad Max: Fury Road (2015)": [auto],
         "Whiplash (2014)": ["MEDIA_PENDING"],  # deleting a request sends nothing
         "Alien (1979)": [auto],
+        "Inception (2010)": [auto, available],
+        "Chernobyl (2019)": [auto, available],
     }
     added = by_title(capture, "/jellyfin", lambda b: b.get("SeriesName") or b["Name"])
     assert {title: len(names) for title, names in added.items()} == {
@@ -1689,6 +1737,8 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Interstellar": 1,
         "Arrival": 1,
         "Luther": 9,
+        "Inception": 1,
+        "Chernobyl": 6,
     }
     first = {r["path"]: r["headers"] for r in reversed(capture.requests)}
     assert first["/radarr"]["Authorization"] == "Basic aGE6cHc="  # ha:pw

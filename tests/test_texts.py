@@ -36,6 +36,14 @@ async def test_placeholders_episode_and_wait_are_filled(
     assert texts.problem(stalled) == (
         "S01E03: Radarr/Sonarr is looking for a release (for more than 24 hours)"
     )
+    short = Problem(
+        ProblemCode.STALLED,
+        params(state="downloading", hours=0.05),
+        waiting=Waiting(WaitingCode.DOWNLOAD_STALLED),
+    )
+    assert texts.problem(short) == (
+        "The download has stalled: no seed is sending data (for more than 3 minutes)"
+    )
     assert texts.problem(Problem(ProblemCode.DOWNLOAD_FAILED)) == (
         "The download failed."
     )

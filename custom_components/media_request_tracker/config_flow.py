@@ -467,9 +467,14 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 min=1, max=3650, mode=NumberSelectorMode.BOX, unit_of_measurement="d"
             )
         )
+        # Fractions of an hour too: a test or a demo may want a stall in minutes.
         hours = NumberSelector(
             NumberSelectorConfig(
-                min=1, max=720, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+                min=0.05,
+                max=720,
+                step=0.05,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="h",
             )
         )
         # The requesters tracked so far, when the entry is loaded.

@@ -81,11 +81,20 @@ class Texts:
     def _waiting(self, waiting: Waiting) -> str:
         return self._format(f"waiting_{waiting.code}", waiting.params, {})
 
+    def _duration(self, hours: float) -> str:
+        """`24 hours`, or `3 minutes` below an hour."""
+        if hours >= 1:
+            return self._format("duration_hours", (("count", f"{hours:g}"),), {})
+        minutes = f"{round(hours * 60)}"
+        return self._format("duration_minutes", (("count", minutes),), {})
+
     def _format(self, key: str, params: Params, extra: dict[str, str]) -> str:
         """Fill a text's placeholders; a missing one is left empty, not an error."""
         values: defaultdict[str, str] = defaultdict(str, params)
         values.update(extra)
         if state := values.get("state"):
             values["state"] = self._states.get(state, state)
+        if hours := values.get("hours"):
+            values["duration"] = self._duration(float(hours))
         template = self._common.get(key, key)
         return template.format_map(values).strip()

@@ -70,9 +70,18 @@ class Movie:
     poster: str  # TMDB poster path, as Jellyseerr glues it to its image URL
     genres: tuple[str, ...]
     language: Language
-    release_date: str
+    release_date: str  # the home (digital or physical) release, often a year later
     runtime: int  # minutes
     anime: Anime | None = None
+
+    @property
+    def premiere(self) -> str:
+        """TMDB's primary release date, Jellyseerr's `releaseDate`: the title's year.
+
+        Jellyseerr takes a webhook subject's year from the same date, so the two
+        always agree.
+        """
+        return f"{self.year}-01-01"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from html import escape
 import json
 import logging
 import math
@@ -25,6 +26,20 @@ from .server import FakeService, Service
 from .webhooks import Delivery, WebhookSender, WebhookTarget
 
 _LOGGER = logging.getLogger(__name__)
+# Routes Jellyseerr answers without an API key.
+PUBLIC_PATHS = ("/api/v1/status", "/api/v1/settings/public", "/imageproxy/")
+# The simulated household calls its Jellyseerr this (Settings → General).
+APPLICATION_TITLE = "Kingsley Family Cinema"
+POSTER_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="450">'
+    '<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1">'
+    '<stop offset="0" stop-color="hsl({hue},55%,42%)"/>'
+    '<stop offset="1" stop-color="hsl({hue},60%,16%)"/></linearGradient></defs>'
+    '<rect width="300" height="450" fill="url(#g)"/>'
+    '<text x="24" y="{top}" fill="#fff" font-family="sans-serif" font-size="{size}" '
+    'font-weight="600">{lines}</text></svg>'
+)
+POSTER_LINE = '<tspan x="24" dy="{dy}">{text}</tspan>'
 FORBIDDEN = {
     "status": 403,
     "error": "You do not have permission to access this endpoint",
@@ -245,6 +260,10 @@ class JellyseerrServer(FakeService):
         }
         router = self.app.router
         router.add_get("/api/v1/status", self._status)
+        router.add_get("/api/v1/settings/public", self._public_settings)
+        # The image proxy's route (no auth) gained `tmdb/` in v2.6.
+        proxy = "/imageproxy/tmdb" if self.completes_requests else "/imageproxy"
+        router.add_get(proxy + "/t/p/{size}/{file}", self._poster)
         router.add_get("/api/v1/auth/me", self._me)
         router.add_get("/api/v1/request", self._list_requests)
         router.add_get("/api/v1/request/{id}", self._get_request)
@@ -540,8 +559,8 @@ class JellyseerrServer(FakeService):
     async def _auth_middleware(
         self, request: web.Request, handler: Any
     ) -> web.StreamResponse:
-        """`X-Api-Key` on every route but `/status`: 403 JSON without it."""
-        if request.path != "/api/v1/status":
+        """`X-Api-Key` on every route but the public ones: 403 JSON without it."""
+        if not request.path.startswith(PUBLIC_PATHS):
             if request.headers.get("X-Api-Key") != self.api_key:
                 return web.json_response(FORBIDDEN, status=403)
             acting_as = request.headers.get("X-API-User", "1")
@@ -563,6 +582,52 @@ class JellyseerrServer(FakeService):
                 "commitsBehind": 0,
                 "restartRequired": False,
             }
+        )
+
+    async def _public_settings(self, _request: web.Request) -> web.Response:
+        """What the login page needs (`/settings/public`, no auth), in short."""
+        return web.json_response(
+            {
+                "initialized": True,
+                "applicationTitle": APPLICATION_TITLE,
+                "applicationUrl": "",
+                "localLogin": True,
+                "mediaServerType": 2,
+                "partialRequestsEnabled": True,
+                "cacheImages": False,
+                "locale": "en",
+            }
+        )
+
+    async def _poster(self, request: web.Request) -> web.Response:
+        """A poster for each known TMDB file: the title on a colour of its own.
+
+        The real proxy fetches TMDB's image; the simulator has no internet, and a
+        drawn poster shows which title it belongs to.
+        """
+        path = "/" + request.match_info["file"]
+        known = [*MOVIES.values(), *SERIES.values()]
+        media = next((m for m in known if m.poster == path), None)
+        if media is None:
+            return web.Response(status=404)
+        lines = _poster_lines(media.title)
+        # As large as the longest line allows (a glyph is about 0.6 em wide).
+        size = min(64, int(256 / (0.6 * max(map(len, lines)))))
+        svg = POSTER_SVG.format(
+            hue=sum(path.encode()) % 360,
+            size=size,
+            top=430 - int(1.1 * size) * (len(lines) - 1),
+            lines="".join(
+                POSTER_LINE.format(
+                    dy=0 if n == 0 else int(1.1 * size), text=escape(line)
+                )
+                for n, line in enumerate(lines)
+            ),
+        )
+        return web.Response(
+            text=svg,
+            content_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
         )
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -707,7 +772,7 @@ class JellyseerrServer(FakeService):
                 "id": movie.tmdb_id,
                 "title": movie.title,
                 "originalTitle": movie.title,
-                "releaseDate": movie.release_date,
+                "releaseDate": movie.premiere,
                 "overview": movie.overview,
                 "posterPath": movie.poster,
                 "externalIds": {"imdbId": movie.imdb_id},
@@ -796,6 +861,17 @@ class JellyseerrServer(FakeService):
 SETTLED = frozenset({MediaStatus.AVAILABLE, MediaStatus.DELETED})
 # Statuses of a title or season with files in the media server.
 ON_DISK = frozenset({MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE})
+
+
+def _poster_lines(title: str, width: int = 8) -> list[str]:
+    """The title in lines of about `width` characters, for a drawn poster."""
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _release(version: str) -> tuple[int, ...]:
