@@ -270,6 +270,8 @@ export const styles = `
     box-shadow: inset 0 0 0 1.5px var(--look);
     background: linear-gradient(to top, var(--look) var(--progress, 0%), transparent var(--progress, 0%));
   }
+  /* The legend shows a half-filled one. */
+  .swatch[data-look="rising"] { --progress: 50%; }
   [data-look="struck"] {
     box-shadow: inset 0 0 0 1.5px var(--look);
     background: linear-gradient(to top right, transparent 42%, var(--look) 42% 58%, transparent 58%);
