@@ -394,7 +394,7 @@ async def test_import_blocked_then_fixed(
     assert state.state == "failed"
     assert state.attributes["problem_code"] == "import_blocked"
     assert state.attributes["problem"] == (
-        "Radarr/Sonarr cannot import the download. "
+        "Radarr cannot import the download. "
         "Movie title mismatch, automatic import is not possible."
     )
 

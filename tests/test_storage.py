@@ -303,7 +303,7 @@ async def test_text_problems_of_version_1_1_become_codes(
 
     assert (attributes("80")["problem_code"], attributes("80")["problem"]) == (
         "import_blocked",
-        "Radarr/Sonarr cannot import the download. Movie title mismatch",
+        "Radarr cannot import the download. Movie title mismatch",
     )
     assert attributes("81")["problem_code"] == "jellyseerr_failed"
     # Words a webhook brought (no poller named) were Manual Interaction Required.

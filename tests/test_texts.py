@@ -18,6 +18,7 @@ from custom_components.media_request_tracker.engine.codes import (
     WaitingCode,
     params,
 )
+from custom_components.media_request_tracker.engine.models import MediaType
 
 from .conftest import Post
 
@@ -33,21 +34,21 @@ async def test_placeholders_episode_and_wait_are_filled(
         episode=(1, 3),
         waiting=Waiting(WaitingCode.SEARCHING),
     )
-    assert texts.problem(stalled) == (
-        "S01E03: Radarr/Sonarr is looking for a release (for more than 24 hours)"
+    assert texts.problem(stalled, MediaType.TV) == (
+        "S01E03: Sonarr is looking for a release (for more than 24 hours)"
     )
     short = Problem(
         ProblemCode.STALLED,
         params(state="downloading", hours=0.05),
         waiting=Waiting(WaitingCode.DOWNLOAD_STALLED),
     )
-    assert texts.problem(short) == (
+    assert texts.problem(short, MediaType.MOVIE) == (
         "The download has stalled: no seed is sending data (for more than 3 minutes)"
     )
-    assert texts.problem(Problem(ProblemCode.DOWNLOAD_FAILED)) == (
+    assert texts.problem(Problem(ProblemCode.DOWNLOAD_FAILED), MediaType.MOVIE) == (
         "The download failed."
     )
-    assert texts.problem(None) is None
+    assert texts.problem(None, MediaType.MOVIE) is None
 
 
 async def test_texts_follow_the_language(

@@ -117,7 +117,7 @@ class RequestEvents:
             "request_key": request.key,
             "title": request.title,
             "media_type": request.media_type.value,
-            "problem": self._texts.problem(problem),
+            "problem": self._texts.problem(problem, request.media_type),
             "problem_code": code_of(problem),
             "requested_by": request.requested_by,
             "poster_url": request.poster_url,

@@ -15,9 +15,14 @@ from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN
 from .engine.codes import Params, Problem, Waiting
-from .engine.models import episode_label
+from .engine.models import MediaType, Service, episode_label
 
 _COMMON = f"component.{DOMAIN}.common."
+# Who `{arr}` is in a text: the app that handles the request's media type.
+ARR_NAMES = {
+    MediaType.MOVIE: Service.RADARR.display_name,
+    MediaType.TV: Service.SONARR.display_name,
+}
 _STATES = f"component.{DOMAIN}.entity.sensor.request_status.state."
 
 
@@ -59,27 +64,27 @@ class Texts:
 
         return self._hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, reload)
 
-    def problem(self, problem: Problem | None) -> str | None:
+    def problem(self, problem: Problem | None, media_type: MediaType) -> str | None:
         """A problem's sentence: the episode it concerns first, the wait last."""
         if problem is None:
             return None
-        extra = (
-            {}
-            if problem.waiting is None
-            else {"waiting": self._waiting(problem.waiting)}
-        )
-        text = self._format(f"problem_{problem.code}", problem.params, extra)
+        arr = {"arr": ARR_NAMES[media_type]}
+        if problem.waiting is not None:
+            arr["waiting"] = self._waiting(problem.waiting, arr)
+        text = self._format(f"problem_{problem.code}", problem.params, arr)
         if problem.episode is None:
             return text
         label = (("episode", episode_label(problem.episode)),)
         return self._format("episode_problem", label, {"problem": text})
 
-    def waiting(self, waiting: Waiting | None) -> str | None:
+    def waiting(self, waiting: Waiting | None, media_type: MediaType) -> str | None:
         """What something waits for, as a sentence."""
-        return None if waiting is None else self._waiting(waiting)
+        if waiting is None:
+            return None
+        return self._waiting(waiting, {"arr": ARR_NAMES[media_type]})
 
-    def _waiting(self, waiting: Waiting) -> str:
-        return self._format(f"waiting_{waiting.code}", waiting.params, {})
+    def _waiting(self, waiting: Waiting, extra: dict[str, str]) -> str:
+        return self._format(f"waiting_{waiting.code}", waiting.params, extra)
 
     def _duration(self, hours: float) -> str:
         """`24 hours`, or `3 minutes` below an hour."""

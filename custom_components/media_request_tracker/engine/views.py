@@ -12,12 +12,12 @@ from .waiting import episode_waiting, request_waiting
 
 
 class Renderer(Protocol):
-    """Says codes in words."""
+    """Says codes in words; the media type names Radarr or Sonarr."""
 
-    def problem(self, problem: Problem | None) -> str | None:
+    def problem(self, problem: Problem | None, media_type: MediaType) -> str | None:
         """A problem's sentence."""
 
-    def waiting(self, waiting: Waiting | None) -> str | None:
+    def waiting(self, waiting: Waiting | None, media_type: MediaType) -> str | None:
         """A waiting reason's sentence."""
 
 
@@ -48,10 +48,10 @@ def request_attributes(request: Request, render: Renderer) -> dict[str, Any]:
         "download_speed": _total_speed(request),
         "eta": _eta(request),
         "stalled": request.stalled,
-        "problem": render.problem(problem),
+        "problem": render.problem(problem, request.media_type),
         "problem_code": code_of(problem),
         "waiting_for": code_of(waiting),
-        "waiting_detail": render.waiting(waiting),
+        "waiting_detail": render.waiting(waiting, request.media_type),
         "episodes_total": len(live),
         "episodes_available": sum(ep.state is State.AVAILABLE for ep in live),
         "jellyfin_item_id": request.jellyfin_item_id,
@@ -71,10 +71,10 @@ def episode_attributes(
         "title": episode.title,
         "progress": episode_progress(request, episode),
         "stalled": episode.stalled,
-        "problem": render.problem(problem),
+        "problem": render.problem(problem, request.media_type),
         "problem_code": code_of(problem),
         "waiting_for": code_of(waiting),
-        "waiting_detail": render.waiting(waiting),
+        "waiting_detail": render.waiting(waiting, request.media_type),
     }
 
 
