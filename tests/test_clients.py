@@ -1,12 +1,14 @@
 """The REST clients against the reference payload shapes, and how each one fails."""
 
+import asyncio
 import copy
 from datetime import UTC, datetime
 from http import HTTPStatus
 import json
 from typing import Any
 
-from aiohttp import CookieJar
+from aiohttp import ClientSession, CookieJar, web
+from aiohttp.test_utils import TestServer
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
@@ -24,7 +26,7 @@ from custom_components.media_request_tracker.sources.errors import (
     NotFound,
     WrongService,
 )
-from custom_components.media_request_tracker.sources.http import ApiFields
+from custom_components.media_request_tracker.sources.http import ApiFields, JsonApi
 from custom_components.media_request_tracker.sources.jellyfin import JellyfinClient
 from custom_components.media_request_tracker.sources.qbittorrent import (
     QBittorrentClient,
@@ -849,3 +851,32 @@ def test_api_fields_values() -> None:
         [],
         None,
     )
+
+
+async def test_an_image_in_many_chunks_arrives_whole(socket_enabled: None) -> None:
+    """A real server sending 200 KB in 16 KB chunks: every byte is kept.
+
+    Reading once would keep only what had arrived (the first chunk).
+    """
+    poster = bytes(range(256)) * 800
+
+    async def chunked(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "image/png"})
+        await response.prepare(request)
+        for start in range(0, len(poster), 16 * 1024):
+            await response.write(poster[start : start + 16 * 1024])
+            await asyncio.sleep(0.001)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/poster", chunked)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        async with ClientSession() as session:
+            api = JsonApi(session, str(server.make_url("")), {})
+            image = await api.request_image("/poster")
+    finally:
+        await server.close()
+    assert (image.content_type, image.body) == ("image/png", poster)

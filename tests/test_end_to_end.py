@@ -186,7 +186,11 @@ async def test_every_scenario(
             "sensor", DOMAIN, f"{entry.entry_id}_request_{by_title[title].key}"
         )
         response = await client.get(f"/api/states/{entity_id}")
-        assert (await response.json())["state"] == state
+        body = await response.json()
+        assert body["state"] == state
+        # The poster, through Home Assistant, from this Seerr version's image proxy.
+        poster = await client.get(body["attributes"]["entity_picture"])
+        assert (poster.status, poster.content_type) == (200, "image/png")
     assert len(by_title["Lycoris Recoil"].episodes) == 13
     perfect_blue = by_title["Perfect Blue"]
     assert perfect_blue.stalled

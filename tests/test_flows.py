@@ -68,7 +68,7 @@ async def test_regular_movie(
     assert state.attributes["tvdb_id"] is None
     assert state.attributes["poster_url"].startswith("https://image.tmdb.org/")
     assert state.attributes[ATTR_ENTITY_PICTURE].startswith(
-        f"/api/media_request_tracker/poster/{loaded_entry.entry_id}/80?token="
+        f"/api/media_request_tracker/poster/{loaded_entry.entry_id}/80?v="
     )
 
     await post("radarr", "radarr/grab_regular.json")

@@ -406,6 +406,51 @@ async def test_import_blocked_then_fixed(
     assert state.attributes["problem"] is None
 
 
+async def test_what_radarrs_queue_says_shows_beside_qbittorrent(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """The queue's own words reach `waiting_detail` though qBittorrent is polled.
+
+    qBittorrent's view comes first; a warning of Radarr's about the same download,
+    or a pending import, is still what the request waits for.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    stack.torrents = {DUNE_HASH.lower(): torrent()}
+    warning = [{"title": "Dune", "messages": ["Download client is unavailable"]}]
+    stack.queue = [
+        queue_record(trackedDownloadStatus="warning", statusMessages=warning)
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent", "radarr")
+    attributes = request_state(hass, full_entry, "80").attributes
+    assert attributes["waiting_for"] == "arr_health"
+    assert attributes["waiting_detail"] == (
+        "Radarr reports a problem. Download client is unavailable"
+    )
+
+    pending = [{"title": "Dune", "messages": ["Waiting for the folder to settle"]}]
+    stack.torrents = {
+        DUNE_HASH.lower(): torrent(state="stalledUP", progress=1.0, amount_left=0)
+    }
+    stack.queue = [
+        queue_record(
+            status="completed",
+            sizeleft=0,
+            trackedDownloadState="importPending",
+            statusMessages=pending,
+        )
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "qbittorrent", "radarr")
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "downloaded"
+    assert state.attributes["waiting_for"] == "import_pending"
+    assert state.attributes["waiting_detail"] == (
+        "Downloaded, waiting for Radarr to import it. Waiting for the folder to settle"
+    )
+
+
 async def test_sonarr_lists_the_aired_episodes_of_requested_seasons(
     hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
 ) -> None:
@@ -528,7 +573,11 @@ async def test_jellyseerr_backfill_then_polling(
 
 
 async def test_a_title_has_one_year_the_media_details(
-    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A webhook's subject names the request first; Jellyseerr's details decide.
 
@@ -566,6 +615,7 @@ async def test_a_title_has_one_year_the_media_details(
     device = find_device(hass, full_entry, f"{full_entry.entry_id}_request_80")
     assert device is not None
     assert device.name == "Dune: Part Two (2024)"
+    assert "will stop working" not in caplog.text  # no deprecated registry call
 
     await post("jellyseerr", approved)
     assert request_state(hass, full_entry, "80").attributes["year"] == 2024

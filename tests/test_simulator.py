@@ -866,7 +866,8 @@ async def test_jellyseerr_auth_and_requests(
 
 
 @pytest.mark.parametrize(
-    ("version", "proxy"), [("2.7.3", "/imageproxy/tmdb"), ("2.5.2", "/imageproxy")]
+    ("version", "proxy", "wrong_route"),
+    [("2.7.3", "/imageproxy/tmdb", 400), ("2.5.2", "/imageproxy", 500)],
 )
 async def test_jellyseerr_public_settings_and_image_proxy(
     clock: SimClock,
@@ -874,8 +875,13 @@ async def test_jellyseerr_public_settings_and_image_proxy(
     session: aiohttp.ClientSession,
     version: str,
     proxy: str,
+    wrong_route: int,
 ) -> None:
-    """No API key for either; the image proxy's route by version (addendum §3)."""
+    """No API key for either; the image proxy's route by version (addendum §3).
+
+    The other version's route is no 404: Seerr 2.6+ answers 400 for an unknown
+    image source, older versions ask TMDB for `tmdb/…` and answer 500.
+    """
     server = await started(
         JellyseerrServer(clock, sender, "seerr-key", version=version)
     )
@@ -887,13 +893,13 @@ async def test_jellyseerr_public_settings_and_image_proxy(
         poster = f"/t/p/w300_and_h450_bestv2{MOVIES['dune_part_two'].poster}"
         async with session.get(f"{server.url}{proxy}{poster}") as response:
             assert response.status == 200
-            assert response.content_type == "image/svg+xml"
-            assert ">Part Two<" in await response.text()
+            assert response.content_type == "image/png"
+            assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
         other = "/imageproxy" if proxy != "/imageproxy" else "/imageproxy/tmdb"
         async with session.get(f"{server.url}{other}{poster}") as response:
-            assert response.status == 404
+            assert response.status == wrong_route
         async with session.get(f"{server.url}{proxy}/t/p/w300/unknown.jpg") as response:
-            assert response.status == 404
+            assert response.status == 500  # TMDB does not know it
     finally:
         await server.stop()
 

@@ -45,6 +45,14 @@ async def test_placeholders_episode_and_wait_are_filled(
     assert texts.problem(short, MediaType.MOVIE) == (
         "The download has stalled: no seed is sending data (for more than 3 minutes)"
     )
+    one = Problem(
+        ProblemCode.STALLED,
+        params(state="downloaded", hours=1),
+        waiting=Waiting(WaitingCode.IMPORT_PENDING),
+    )
+    assert texts.problem(one, MediaType.MOVIE) == (
+        "Downloaded, waiting for Radarr to import it (for more than 1 hour)"
+    )
     assert texts.problem(Problem(ProblemCode.DOWNLOAD_FAILED), MediaType.MOVIE) == (
         "The download failed."
     )

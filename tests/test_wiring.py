@@ -356,6 +356,21 @@ async def test_a_service_back_has_its_wiring_checked(
     assert issue_ids(hass) == {"radarr_webhook_missing"}
 
 
+async def test_a_removed_entry_leaves_no_issue(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+) -> None:
+    """Its issues go with it, whatever a check was still doing."""
+    FakeRadarr([]).serve(aioclient_mock)
+    entry = await load(hass, radarr=RADARR_CONFIG)
+    assert issue_ids(hass) == {"radarr_webhook_missing"}
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_ids(hass) == set()
+
+
 async def test_fix_explains_why_it_could_not_wire(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

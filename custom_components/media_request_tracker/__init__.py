@@ -9,7 +9,6 @@ from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
@@ -47,12 +46,11 @@ from .pollers import (
     SonarrPoller,
     async_setup_shoko,
 )
-from .posters import TMDB_IMAGES, Posters, PosterView
+from .posters import Posters, PosterView
 from .publish import EntityPublisher
-from .repairs import Repair, RepairChecks, async_raise
+from .repairs import Repair, RepairChecks, async_raise, async_remove_issues
 from .services import async_setup_services
 from .sources.errors import InvalidAuth, UpstreamError
-from .sources.http import JsonApi
 from .sources.jellyseerr import JellyseerrClient
 from .storage import EntryNotes, Loaded, TrackerStorage, async_remove_storage
 from .texts import Texts
@@ -117,8 +115,8 @@ async def async_setup_entry(
     and Sonarr would count failures and silently drop events (reference §1).
     """
     jellyseerr = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
-    await _async_check_jellyseerr_key(jellyseerr)
-    await _async_rename_legacy_title(hass, entry, jellyseerr)
+    if await _async_check_jellyseerr_key(jellyseerr):
+        await _async_rename_legacy_title(hass, entry, jellyseerr)
     options = TrackerOptions.from_entry(entry)
     texts = Texts(hass)
     await texts.async_load()
@@ -190,13 +188,7 @@ def _runtime_data(
     data = MediaRequestTrackerData(
         tracking,
         texts,
-        Posters(
-            entry.entry_id,
-            tracking.tracker,
-            jellyseerr,
-            jellyfin_api,
-            JsonApi(async_get_clientsession(hass), TMDB_IMAGES, {}),
-        ),
+        Posters(hass, entry, tracking.tracker, jellyseerr, jellyfin_api),
         JellyseerrPoller(hass, entry, tracking, jellyseerr, tracking.options.backfill),
     )
     if (radarr := config.get(Service.RADARR)) is not None:
@@ -236,8 +228,11 @@ async def _async_rename_legacy_title(
         hass.config_entries.async_update_entry(entry, title=title)
 
 
-async def _async_check_jellyseerr_key(client: JellyseerrClient) -> None:
-    """A rejected API key starts reauthentication; being unreachable is polled."""
+async def _async_check_jellyseerr_key(client: JellyseerrClient) -> bool:
+    """A rejected API key starts reauthentication; being unreachable is polled.
+
+    Returns whether Jellyseerr answered (else nothing more is asked during setup).
+    """
     try:
         await client.async_get_current_user()
     except InvalidAuth as err:
@@ -246,6 +241,8 @@ async def _async_check_jellyseerr_key(client: JellyseerrClient) -> None:
         ) from err
     except UpstreamError as err:
         LOGGER.debug("Jellyseerr did not answer during setup: %s", err)
+        return False
+    return True
 
 
 async def async_unload_entry(
@@ -261,9 +258,10 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> None:
-    """Remove our webhooks from the services, and the stored requests."""
+    """Remove our webhooks from the services, the stored requests and the issues."""
     await async_unwire(hass, entry)
     await async_remove_storage(hass, entry.entry_id)
+    async_remove_issues(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -31,7 +31,7 @@ class _Published:
     """The live numbers a request's entities last showed, and when."""
 
     progress: int | None
-    condition: tuple[bool, frozenset[str]]
+    condition: frozenset[str]
     time: datetime
 
     def is_news_after(self, last: _Published) -> bool:
@@ -224,11 +224,12 @@ class EntityPublisher:
             if self._names.get(request.key, name) == name:
                 continue
             self._names[request.key] = name
-            device = device_registry.async_get_device(
-                identifiers={(DOMAIN, request_unique_id(self.entry_id, request.key))}
+            # Only shown requests get here, so their device exists: this renames it.
+            device_registry.async_get_or_create(
+                config_entry_id=self.entry_id,
+                identifiers={(DOMAIN, request_unique_id(self.entry_id, request.key))},
+                name=name,
             )
-            if device is not None:
-                device_registry.async_update_device(device.id, name=name)
 
     def _expect(self, request_key: str, unique_id: str) -> None:
         self._awaiting.setdefault(request_key, set()).add(unique_id)

@@ -159,8 +159,7 @@ class RepairChecks:
             LOGGER,
             cooldown=WIRING_RECHECK_COOLDOWN.total_seconds(),
             immediate=True,
-            function=self.async_check_wiring,
-            background=True,
+            function=self._start_wiring_check,
         )
 
     @callback
@@ -199,6 +198,13 @@ class RepairChecks:
         """
         for service, state in (await async_inspect(self._hass, self._entry)).items():
             show_wiring(self._hass, self._entry, service, state)
+
+    @callback
+    def _start_wiring_check(self) -> None:
+        """A task of the entry's: unloading cancels a check still asking."""
+        self._entry.async_create_background_task(
+            self._hass, self.async_check_wiring(), f"{DOMAIN} wiring check"
+        )
 
     @callback
     def _hourly(self, _now: datetime | None = None) -> None:
@@ -242,6 +248,15 @@ class RepairChecks:
             async_raise(
                 self._hass, entry, Repair.WEBHOOK_NEVER_RECEIVED, service, url=url
             )
+
+
+@callback
+def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete every issue of a removed entry."""
+    registry = ir.async_get(hass)
+    for domain, issue in list(registry.issues):
+        if domain == DOMAIN and issue.endswith(f"_{entry_id}"):
+            ir.async_delete_issue(hass, DOMAIN, issue)
 
 
 @callback
@@ -327,15 +342,23 @@ class WiringRepairFlow(RepairsFlow):
                 return self.async_abort(reason="entry_removed")
             try:
                 await async_wire(self.hass, entry, self._service)
-                state = await async_inspect_service(self.hass, entry, self._service)
             except NoURLAvailableError:
                 errors["base"] = "no_url"
             except UNUSABLE_ANSWER:
                 errors["base"] = "cannot_connect"
             else:
-                show_wiring(self.hass, entry, self._service, state)
+                await self._async_show_present(entry)
                 return self.async_create_entry(data={})
         return self.async_show_form(step_id="confirm", errors=errors)
+
+    async def _async_show_present(self, entry: MediaRequestTrackerConfigEntry) -> None:
+        """The issues as the service is wired now; the hourly check if it is silent."""
+        try:
+            state = await async_inspect_service(self.hass, entry, self._service)
+        except UNUSABLE_ANSWER as err:
+            LOGGER.debug("Wired %s, but could not look again: %s", self._service, err)
+            return
+        show_wiring(self.hass, entry, self._service, state)
 
     def _entry(self) -> MediaRequestTrackerConfigEntry | None:
         entry = self.hass.config_entries.async_get_entry(self._entry_id)

@@ -70,7 +70,8 @@ class Texts:
             return None
         arr = {"arr": ARR_NAMES[media_type]}
         if problem.waiting is not None:
-            arr["waiting"] = self._waiting(problem.waiting, arr)
+            # A sentence inside another: "… import it (for more than 2 hours)".
+            arr["waiting"] = self._waiting(problem.waiting, arr).rstrip(".")
         text = self._format(f"problem_{problem.code}", problem.params, arr)
         if problem.episode is None:
             return text
@@ -88,10 +89,10 @@ class Texts:
 
     def _duration(self, hours: float) -> str:
         """`24 hours`, or `3 minutes` below an hour."""
-        if hours >= 1:
-            return self._format("duration_hours", (("count", f"{hours:g}"),), {})
-        minutes = f"{round(hours * 60)}"
-        return self._format("duration_minutes", (("count", minutes),), {})
+        unit, count = ("hour", hours) if hours >= 1 else ("minute", round(hours * 60))
+        if count == 1:
+            return self._format(f"duration_{unit}", (), {})
+        return self._format(f"duration_{unit}s", (("count", f"{count:g}"),), {})
 
     def _format(self, key: str, params: Params, extra: dict[str, str]) -> str:
         """Fill a text's placeholders; a missing one is left empty, not an error."""

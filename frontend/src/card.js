@@ -86,12 +86,9 @@ export class MediaRequestCard extends HTMLElement {
     this.#more = part(".more");
     // One listener for all rows: rows come and go with every update.
     this.#list.addEventListener("click", (event) => this.#onClick(event));
-    // A long press (touch) opens the episode grid's legend instead of a menu.
-    this.#list.addEventListener("contextmenu", (event) => {
-      const grid = /** @type {Element} */ (event.target).closest(".episodes");
-      if (!(grid instanceof HTMLElement)) return;
-      event.preventDefault();
-      grid.dataset.legend = "open";
+    this.#list.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      for (const row of this.#rows.values()) row.toggleLegend(false);
     });
   }
 
@@ -207,10 +204,9 @@ export class MediaRequestCard extends HTMLElement {
     const request = key === undefined ? undefined : this.#rows.get(key)?.view;
     if (!request) return;
     const action = target.closest(".action");
-    const grid = target.closest(".episodes");
     if (action) this.#runAction(request, /** @type {HTMLElement} */ (action));
     else if (target.closest(".open, .poster")) this.#open(request);
-    else if (grid instanceof HTMLElement) toggleLegend(grid);
+    else if (target.closest(".legend-toggle, .grid")) this.#rows.get(key ?? "")?.toggleLegend();
   }
 
   /**
@@ -260,14 +256,4 @@ export class MediaRequestCard extends HTMLElement {
  */
 function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
-}
-
-/**
- * Show or hide the episode grid's legend (a tap, or a click).
- *
- * @param {HTMLElement} grid
- */
-function toggleLegend(grid) {
-  if (grid.dataset.legend === "open") delete grid.dataset.legend;
-  else grid.dataset.legend = "open";
 }

@@ -28,10 +28,11 @@ if (!picker.customCards.some((/** @type {{ type: string }} */ card) => card.type
   });
 }
 
-Promise.race(FRONTEND_ROOTS.map((tag) => customElements.whenDefined(tag))).then(() => {
-  // The module can be loaded twice (the integration adds it, and a user may also
-  // have added it as a dashboard resource); defining an element twice throws.
-  if (customElements.get(CARD_TAG)) return;
-  customElements.define(EDITOR_TAG, MediaRequestCardEditor);
-  customElements.define(CARD_TAG, MediaRequestCard);
-});
+Promise.race(FRONTEND_ROOTS.map((tag) => customElements.whenDefined(tag)))
+  .then(() => {
+    // The module can be loaded twice (the integration adds it, and a user may also
+    // have added it as a dashboard resource); defining an element twice throws.
+    if (!customElements.get(EDITOR_TAG)) customElements.define(EDITOR_TAG, MediaRequestCardEditor);
+    if (!customElements.get(CARD_TAG)) customElements.define(CARD_TAG, MediaRequestCard);
+  })
+  .catch((error) => console.error("Media request card could not be defined", error));

@@ -26,6 +26,15 @@ import {
  */
 
 /**
+ * @typedef {object} Episodes The episode grid and its legend.
+ * @property {HTMLElement} container
+ * @property {HTMLElement} grid
+ * @property {HTMLElement} toggle
+ * @property {HTMLElement} legend
+ * @property {boolean} open Whether the legend shows; kept across redraws.
+ */
+
+/**
  * @typedef {object} Poster
  * @property {HTMLImageElement} image
  * @property {HTMLElement} icon Shown while there is no poster.
@@ -57,7 +66,13 @@ template.innerHTML = `
     </div>
     <p class="waiting" data-testid="waiting" hidden></p>
     <p class="problem" data-testid="problem" hidden></p>
-    <div class="episodes" role="img" tabindex="0" data-testid="episodes" hidden></div>
+    <div class="episodes" data-testid="episodes" hidden>
+      <div class="grid" role="img"></div>
+      <button type="button" class="legend-toggle" aria-expanded="false" aria-label="Legend" title="Legend">
+        <ha-icon icon="mdi:palette-swatch-outline"></ha-icon>
+      </button>
+      <ul class="legend" hidden></ul>
+    </div>
   </li>
 `;
 
@@ -76,7 +91,7 @@ export class RequestRow {
   /** @type {HTMLElement | null} */
   #meta;
 
-  /** @type {HTMLElement | null} */
+  /** @type {Episodes | null} */
   #episodes;
 
   #title;
@@ -112,10 +127,17 @@ export class RequestRow {
     this.#waiting = part(".waiting");
     this.#problem = part(".problem");
     this.#meta = part(".meta");
-    this.#episodes = part(".episodes");
+    const episodes = part(".episodes");
+    this.#episodes = {
+      container: episodes,
+      grid: part(".grid"),
+      toggle: part(".legend-toggle"),
+      legend: part(".legend"),
+      open: false,
+    };
     const poster = part(".poster");
     if (compact) {
-      for (const unused of [poster, this.#meta, this.#episodes]) unused.remove();
+      for (const unused of [poster, this.#meta, episodes]) unused.remove();
       this.#meta = null;
       this.#episodes = null;
       this.#poster = null;
@@ -222,34 +244,51 @@ export class RequestRow {
   }
 
   /**
-   * A row of cells per season, coloured and shaped by state; a text summary for
-   * screen readers, and a legend shown on hover, focus, tap or long-press.
+   * Show or hide the episode grid's legend (its button, a tap on the grid, Escape).
    *
-   * @param {HTMLElement} container
+   * @param {boolean} [open]
+   */
+  toggleLegend(open) {
+    const episodes = this.#episodes;
+    if (!episodes) return;
+    episodes.open = open ?? !episodes.open;
+    episodes.legend.hidden = !episodes.open;
+    episodes.toggle.setAttribute("aria-expanded", String(episodes.open));
+  }
+
+  /**
+   * A row of cells per season, coloured and shaped by state, each named on hover;
+   * a text summary for screen readers; the legend with counts on demand.
+   *
+   * @param {Episodes} episodes
    * @param {RequestView} request
    * @param {RowContext} context
    */
-  #updateEpisodes(container, request, context) {
+  #updateEpisodes(episodes, request, context) {
+    const { container, grid, toggle, legend } = episodes;
     container.hidden = request.episodes.length === 0;
     if (container.hidden) {
-      container.replaceChildren();
+      grid.replaceChildren();
+      legend.replaceChildren();
       return;
     }
     const counted = episodeCounts(request.episodes);
     const counts = counted.map(([state, count]) => `${count} ${context.stateName(state)}`).join(", ");
-    container.setAttribute("aria-label", `Episodes: ${counts}`);
+    grid.setAttribute("aria-label", `Episodes: ${counts}`);
+    legend.id = `legend-${request.key}`;
+    toggle.setAttribute("aria-controls", legend.id);
     const seasons = document.createDocumentFragment();
-    for (const { season, episodes } of episodeGrid(request.episodes)) {
+    for (const { season, episodes: row } of episodeGrid(request.episodes)) {
       const line = element("div", "season");
       const label = element("span", "season-label");
       label.textContent = `S${season}`;
       const cells = element("span", "cells");
-      cells.append(...episodes.map((episode) => episodeCell(episode, context)));
+      cells.append(...row.map((episode) => episodeCell(episode, context)));
       line.append(label, cells);
       seasons.append(line);
     }
-    seasons.append(legend(counted, context));
-    container.replaceChildren(seasons);
+    grid.replaceChildren(seasons);
+    legend.replaceChildren(...legendItems(counted, context));
   }
 }
 
@@ -274,18 +313,16 @@ function episodeCell(episode, context) {
  *
  * @param {[state: string, count: number][]} counted
  * @param {RowContext} context
- * @returns {HTMLElement}
+ * @returns {HTMLElement[]}
  */
-function legend(counted, context) {
-  const list = element("ul", "legend");
-  for (const [state, count] of counted) {
+function legendItems(counted, context) {
+  return counted.map(([state, count]) => {
     const item = element("li", "legend-item");
     const swatch = element("span", "swatch");
     look(swatch, state);
     item.append(swatch, `${context.stateName(state)} ${count}`);
-    list.append(item);
-  }
-  return list;
+    return item;
+  });
 }
 
 /**

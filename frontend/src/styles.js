@@ -10,7 +10,7 @@ import { EPISODE_LOOKS } from "./model.js";
 const episodeColors = Object.entries(EPISODE_LOOKS)
   .map(
     ([state, { color }]) =>
-      `.cell[data-state="${state}"], .swatch[data-state="${state}"] { --look: var(--mrt-episode-${state.replace("_", "-")}, ${color}); }`,
+      `.cell[data-state="${state}"], .swatch[data-state="${state}"] { --look: var(--mrt-episode-${state.replaceAll("_", "-")}, ${color}); }`,
   )
   .join("\n  ");
 
@@ -229,9 +229,10 @@ export const styles = `
   }
   .episodes {
     grid-area: episodes;
-    display: flex;
-    flex-direction: column;
-    gap: 3px;
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    align-items: start;
+    gap: 4px 8px;
     min-width: 0;
   }
   .season {
@@ -253,6 +254,8 @@ export const styles = `
   }
   .cell,
   .swatch {
+    /* A state the card does not know yet still shows. */
+    --look: var(--secondary-text-color);
     flex: none;
     box-sizing: border-box;
     width: var(--mrt-cell-size);
@@ -276,28 +279,39 @@ export const styles = `
     box-shadow: inset 0 0 0 1.5px var(--look);
     background: linear-gradient(to top right, transparent 42%, var(--look) 42% 58%, transparent 58%);
   }
-  .episodes {
-    border-radius: 4px;
-    cursor: help;
+  .grid {
+    display: flex;
+    flex-direction: column;
+    gap: 3px;
+    min-width: 0;
+    cursor: pointer;
   }
-  .episodes:focus-visible {
-    outline: 2px solid var(--primary-color);
-    outline-offset: 2px;
+  .legend-toggle {
+    display: grid;
+    place-items: center;
+    width: 28px;
+    height: 28px;
+    padding: 0;
+    border: none;
+    border-radius: 50%;
+    background: none;
+    color: var(--secondary-text-color);
+    cursor: pointer;
+    --mdc-icon-size: 18px;
+  }
+  .legend-toggle[aria-expanded="true"] {
+    color: var(--primary-color);
   }
   .legend {
-    display: none;
+    grid-column: 1 / -1;
+    display: flex;
     flex-wrap: wrap;
     gap: 2px 12px;
-    margin: 4px 0 0;
+    margin: 0;
     padding: 0;
     list-style: none;
     color: var(--secondary-text-color);
     font-size: 0.75em;
-  }
-  .episodes:hover .legend,
-  .episodes:focus-visible .legend,
-  .episodes[data-legend="open"] .legend {
-    display: flex;
   }
   .legend-item {
     display: inline-flex;

@@ -108,6 +108,13 @@ try {
     .filter({ hasText: "Breaking Bad" })
     .locator("[data-episode]");
   await until("Breaking Bad's episode grid", () => episodes.count(), 7, 120);
+  const breakingBad = card.locator("[data-request-key]").filter({ hasText: "Breaking Bad" });
+  const toggle = breakingBad.locator(".legend-toggle");
+  await toggle.click();
+  await until("legend open", () => toggle.getAttribute("aria-expanded"), "true", 10);
+  await until("legend shown", () => breakingBad.locator(".legend").isVisible(), true, 10);
+  await page.keyboard.press("Escape");
+  await until("legend closed by Escape", () => breakingBad.locator(".legend").isVisible(), false, 10);
   await page.screenshot({ path: join(artifacts, "card-available.png"), fullPage: true });
   console.log(`ok: ${TITLE} went from downloading to available in the card`);
 

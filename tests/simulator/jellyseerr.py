@@ -9,14 +9,18 @@ value is a string; the REST API answers with numbers and integer statuses instea
 import base64
 from collections import Counter
 from collections.abc import Iterable, Mapping
+import colorsys
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-from html import escape
+import itertools
 import json
 import logging
 import math
+import re
+import struct
 from typing import Any
+import zlib
 
 from aiohttp import web
 
@@ -30,16 +34,9 @@ _LOGGER = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/api/v1/status", "/api/v1/settings/public", "/imageproxy/")
 # The simulated household calls its Jellyseerr this (Settings → General).
 APPLICATION_TITLE = "Kingsley Family Cinema"
-POSTER_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="450">'
-    '<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1">'
-    '<stop offset="0" stop-color="hsl({hue},55%,42%)"/>'
-    '<stop offset="1" stop-color="hsl({hue},60%,16%)"/></linearGradient></defs>'
-    '<rect width="300" height="450" fill="url(#g)"/>'
-    '<text x="24" y="{top}" fill="#fff" font-family="sans-serif" font-size="{size}" '
-    'font-weight="600">{lines}</text></svg>'
-)
-POSTER_LINE = '<tspan x="24" dy="{dy}">{text}</tspan>'
+# Drawn posters: a gradient in a colour of the title's own (width, height).
+POSTER_SIZE = (60, 90)
+_TMDB_FILE = re.compile(r"^t/p/[^/]+/(?P<file>[^/]+)$")
 FORBIDDEN = {
     "status": 403,
     "error": "You do not have permission to access this endpoint",
@@ -248,6 +245,9 @@ class JellyseerrServer(FakeService):
         self.version = version
         self.completes_requests = _release(version) >= (2, 6)
         self.requests: dict[int, MediaRequest] = {}
+        # Request ids come from the database's auto-increment: a deleted request's
+        # id is never given to a new one.
+        self._request_ids = itertools.count(1)
         self.media_entries: dict[str, MediaEntry] = {}
         self.webhook: dict[str, Any] = {
             "enabled": False,
@@ -261,9 +261,7 @@ class JellyseerrServer(FakeService):
         router = self.app.router
         router.add_get("/api/v1/status", self._status)
         router.add_get("/api/v1/settings/public", self._public_settings)
-        # The image proxy's route (no auth) gained `tmdb/` in v2.6.
-        proxy = "/imageproxy/tmdb" if self.completes_requests else "/imageproxy"
-        router.add_get(proxy + "/t/p/{size}/{file}", self._poster)
+        router.add_get("/imageproxy/{path:.*}", self._image_proxy)
         router.add_get("/api/v1/auth/me", self._me)
         router.add_get("/api/v1/request", self._list_requests)
         router.add_get("/api/v1/request/{id}", self._get_request)
@@ -302,7 +300,7 @@ class JellyseerrServer(FakeService):
         for season in seasons:
             entry.seasons[season] = MediaStatus.PENDING
         request = MediaRequest(
-            id=max(self.requests, default=0) + 1,
+            id=next(self._request_ids),
             entry=entry,
             user=user,
             status=RequestStatus.APPROVED if approved else RequestStatus.PENDING,
@@ -599,34 +597,25 @@ class JellyseerrServer(FakeService):
             }
         )
 
-    async def _poster(self, request: web.Request) -> web.Response:
-        """A poster for each known TMDB file: the title on a colour of its own.
+    async def _image_proxy(self, request: web.Request) -> web.Response:
+        """The image proxy (no auth), as each version answers a route.
 
-        The real proxy fetches TMDB's image; the simulator has no internet, and a
-        drawn poster shows which title it belongs to.
+        Seerr 2.6+ serves `tmdb/<TMDB path>` and answers 400 for any other source;
+        older versions pass the whole path to TMDB, so `tmdb/…` is TMDB's 404, which
+        they answer 500 (reference addendum: Image proxy).
         """
-        path = "/" + request.match_info["file"]
-        known = [*MOVIES.values(), *SERIES.values()]
-        media = next((m for m in known if m.poster == path), None)
+        path = request.match_info["path"]
+        if self.completes_requests:
+            if not path.startswith("tmdb/"):
+                return web.json_response({"message": "Invalid image type"}, status=400)
+            path = path.removeprefix("tmdb/")
+        match = _TMDB_FILE.match(path)
+        media = None if match is None else _poster_media("/" + match["file"])
         if media is None:
-            return web.Response(status=404)
-        lines = _poster_lines(media.title)
-        # As large as the longest line allows (a glyph is about 0.6 em wide).
-        size = min(64, int(256 / (0.6 * max(map(len, lines)))))
-        svg = POSTER_SVG.format(
-            hue=sum(path.encode()) % 360,
-            size=size,
-            top=430 - int(1.1 * size) * (len(lines) - 1),
-            lines="".join(
-                POSTER_LINE.format(
-                    dy=0 if n == 0 else int(1.1 * size), text=escape(line)
-                )
-                for n, line in enumerate(lines)
-            ),
-        )
+            return web.json_response({"message": "Unable to fetch image"}, status=500)
         return web.Response(
-            text=svg,
-            content_type="image/svg+xml",
+            body=_poster_png(sum(media.poster.encode()) % 360),
+            content_type="image/png",
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
@@ -863,15 +852,36 @@ SETTLED = frozenset({MediaStatus.AVAILABLE, MediaStatus.DELETED})
 ON_DISK = frozenset({MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE})
 
 
-def _poster_lines(title: str, width: int = 8) -> list[str]:
-    """The title in lines of about `width` characters, for a drawn poster."""
-    lines: list[str] = []
-    for word in title.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += f" {word}"
-        else:
-            lines.append(word)
-    return lines
+def _poster_media(poster: str) -> Media | None:
+    """The catalogue title whose TMDB poster this is."""
+    known: list[Media] = [*MOVIES.values(), *SERIES.values()]
+    return next((media for media in known if media.poster == poster), None)
+
+
+def _poster_png(hue: int) -> bytes:
+    """A small PNG poster: a vertical gradient of one hue, light to dark."""
+    width, height = POSTER_SIZE
+    rows = bytearray()
+    for y in range(height):
+        red, green, blue = colorsys.hls_to_rgb(hue / 360, 0.5 - 0.35 * y / height, 0.5)
+        rows += (
+            b"\0"
+            + bytes((round(red * 255), round(green * 255), round(blue * 255))) * width
+        )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", header),
+            chunk(b"IDAT", zlib.compress(bytes(rows))),
+            chunk(b"IEND", b""),
+        )
+    )
 
 
 def _release(version: str) -> tuple[int, ...]:

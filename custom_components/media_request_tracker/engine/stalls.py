@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from .codes import Problem, ProblemCode, Waiting, params
-from .models import Request, Stage, State
-from .waiting import request_waiting
+from .models import Request, State
+from .waiting import reported_conditions, request_waiting
 
 
 def stall_of(
@@ -43,15 +43,8 @@ def stall_of(
 def _reported_stall(
     request: Request, now: datetime, limit: timedelta
 ) -> Waiting | None:
-    """A condition the download client reports, counted from when it began."""
-    for download in request.downloads.values():
-        if download.stage >= Stage.IMPORTED:
-            continue
-        for live in download.live_by.values():
-            if (
-                live.stall is not None
-                and live.stall_since is not None
-                and now - live.stall_since >= limit
-            ):
-                return live.stall
+    """A condition reported for a download, counted from when it began."""
+    for live in reported_conditions(request.downloads.values()):
+        if live.stall_since is not None and now - live.stall_since >= limit:
+            return live.stall
     return None

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from .codes import Problem, Waiting
 from .models import Episode, LiveProgress, MediaType, Request, Stage, State
-from .waiting import episode_waiting, request_waiting
+from .waiting import episode_waiting, reported_conditions, request_waiting
 
 
 class Renderer(Protocol):
@@ -154,12 +154,14 @@ def _eta(request: Request) -> int | None:
     return max(known) if known and len(known) == len(etas) else None
 
 
-def live_condition(request: Request) -> tuple[bool, frozenset[str]]:
-    """Whether bytes arrive, and the conditions reported: a change of it is news.
+def live_condition(request: Request) -> frozenset[str]:
+    """The conditions reported of downloads not imported yet: a change is news.
 
     Progress ticks within the same condition are throttled; a stall, a pause or a
-    resume is published at once.
+    resume is published at once. A speed dropping to nothing for a poll is a tick.
     """
-    lives = _downloading(request)
-    moving = any(live.speed and not live.stall for live in lives)
-    return moving, frozenset(live.stall.code for live in lives if live.stall)
+    return frozenset(
+        live.stall.code
+        for live in reported_conditions(request.downloads.values())
+        if live.stall
+    )

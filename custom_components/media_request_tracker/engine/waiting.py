@@ -5,11 +5,21 @@ paused, queued, fetching metadata) names the wait more precisely, and is known a
 once, long before it lasts long enough to be a stall.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .codes import Waiting, WaitingCode
 from .lifecycle import hidden_by_shokofin, matched
-from .models import Download, Episode, MediaType, Request, Stage, State, Track
+from .models import (
+    Download,
+    Episode,
+    LiveProgress,
+    MediaType,
+    Request,
+    Service,
+    Stage,
+    State,
+    Track,
+)
 
 # What a track in a state waits for, when nothing more precise is known.
 WAITING_IN_STATE = {
@@ -61,25 +71,37 @@ def bottleneck_episode(request: Request) -> Episode | None:
 
 
 def download_condition_of(request: Request, episode: Episode) -> Waiting | None:
-    """A condition the download client reports for the episode's download."""
+    """A condition reported for the episode's download."""
     downloads = (d for d in request.downloads.values() if episode.key in d.episodes)
     return download_condition(downloads)
 
 
 def download_condition(downloads: Iterable[Download]) -> Waiting | None:
-    """A condition the download client reports for downloads not finished yet."""
+    """The first condition reported for downloads not imported yet."""
+    return next((live.stall for live in reported_conditions(downloads)), None)
+
+
+def reported_conditions(downloads: Iterable[Download]) -> Iterator[LiveProgress]:
+    """Live reports with a condition, of downloads not imported yet.
+
+    The download client's first: it is polled most often and knows the torrent;
+    the *arr queue's too (an import pending, a health warning), whichever is polled.
+    """
     for download in downloads:
-        live = download.live
-        if download.stage < Stage.DOWNLOADED and live is not None and live.stall:
-            return live.stall
-    return None
+        if download.stage >= Stage.IMPORTED:
+            continue
+        lives = sorted(
+            download.live_by.items(),
+            key=lambda item: item[0] is not Service.QBITTORRENT,
+        )
+        yield from (live for _, live in lives if live.stall is not None)
 
 
 def _track_waiting(
     request: Request, track: Track, downloads: Iterable[Download]
 ) -> Waiting | None:
     state = track.state
-    if state in (State.GRABBING, State.DOWNLOADING):
+    if state in (State.GRABBING, State.DOWNLOADING, State.DOWNLOADED):
         condition = download_condition(downloads)
         if condition is not None:
             return condition

@@ -386,7 +386,13 @@ template.innerHTML = `
     </div>
     <p class="waiting" data-testid="waiting" hidden></p>
     <p class="problem" data-testid="problem" hidden></p>
-    <div class="episodes" role="img" tabindex="0" data-testid="episodes" hidden></div>
+    <div class="episodes" data-testid="episodes" hidden>
+      <div class="grid" role="img"></div>
+      <button type="button" class="legend-toggle" aria-expanded="false" aria-label="Legend" title="Legend">
+        <ha-icon icon="mdi:palette-swatch-outline"></ha-icon>
+      </button>
+      <ul class="legend" hidden></ul>
+    </div>
   </li>
 `;
 var RequestRow = class {
@@ -400,7 +406,7 @@ var RequestRow = class {
   #poster;
   /** @type {HTMLElement | null} */
   #meta;
-  /** @type {HTMLElement | null} */
+  /** @type {Episodes | null} */
   #episodes;
   #title;
   #year;
@@ -439,10 +445,17 @@ var RequestRow = class {
     this.#waiting = part(".waiting");
     this.#problem = part(".problem");
     this.#meta = part(".meta");
-    this.#episodes = part(".episodes");
+    const episodes = part(".episodes");
+    this.#episodes = {
+      container: episodes,
+      grid: part(".grid"),
+      toggle: part(".legend-toggle"),
+      legend: part(".legend"),
+      open: false
+    };
     const poster = part(".poster");
     if (compact) {
-      for (const unused of [poster, this.#meta, this.#episodes]) unused.remove();
+      for (const unused of [poster, this.#meta, episodes]) unused.remove();
       this.#meta = null;
       this.#episodes = null;
       this.#poster = null;
@@ -543,34 +556,50 @@ var RequestRow = class {
     else poster.image.src = poster.url;
   }
   /**
-   * A row of cells per season, coloured and shaped by state; a text summary for
-   * screen readers, and a legend shown on hover, focus, tap or long-press.
+   * Show or hide the episode grid's legend (its button, a tap on the grid, Escape).
    *
-   * @param {HTMLElement} container
+   * @param {boolean} [open]
+   */
+  toggleLegend(open) {
+    const episodes = this.#episodes;
+    if (!episodes) return;
+    episodes.open = open ?? !episodes.open;
+    episodes.legend.hidden = !episodes.open;
+    episodes.toggle.setAttribute("aria-expanded", String(episodes.open));
+  }
+  /**
+   * A row of cells per season, coloured and shaped by state, each named on hover;
+   * a text summary for screen readers; the legend with counts on demand.
+   *
+   * @param {Episodes} episodes
    * @param {RequestView} request
    * @param {RowContext} context
    */
-  #updateEpisodes(container, request, context) {
+  #updateEpisodes(episodes, request, context) {
+    const { container, grid, toggle, legend } = episodes;
     container.hidden = request.episodes.length === 0;
     if (container.hidden) {
-      container.replaceChildren();
+      grid.replaceChildren();
+      legend.replaceChildren();
       return;
     }
     const counted = episodeCounts(request.episodes);
     const counts = counted.map(([state, count]) => `${count} ${context.stateName(state)}`).join(", ");
-    container.setAttribute("aria-label", `Episodes: ${counts}`);
+    grid.setAttribute("aria-label", `Episodes: ${counts}`);
+    legend.id = `legend-${request.key}`;
+    toggle.setAttribute("aria-controls", legend.id);
     const seasons = document.createDocumentFragment();
-    for (const { season, episodes } of episodeGrid(request.episodes)) {
+    for (const { season, episodes: row } of episodeGrid(request.episodes)) {
       const line = element("div", "season");
       const label = element("span", "season-label");
       label.textContent = `S${season}`;
       const cells = element("span", "cells");
-      cells.append(...episodes.map((episode) => episodeCell(episode, context)));
+      cells.append(...row.map((episode) => episodeCell(episode, context)));
       line.append(label, cells);
       seasons.append(line);
     }
-    seasons.append(legend(counted, context));
-    container.replaceChildren(seasons);
+    grid.replaceChildren(seasons);
+    legend.replaceChildren(...legendItems(counted, context));
   }
 };
 function episodeCell(episode, context) {
@@ -583,16 +612,14 @@ function episodeCell(episode, context) {
   cell.title = `${name} — ${details}`;
   return cell;
 }
-function legend(counted, context) {
-  const list = element("ul", "legend");
-  for (const [state, count] of counted) {
+function legendItems(counted, context) {
+  return counted.map(([state, count]) => {
     const item = element("li", "legend-item");
     const swatch = element("span", "swatch");
     look(swatch, state);
     item.append(swatch, `${context.stateName(state)} ${count}`);
-    list.append(item);
-  }
-  return list;
+    return item;
+  });
 }
 function look(target, state) {
   target.dataset.state = state;
@@ -614,7 +641,7 @@ function element(tag, className) {
 
 // frontend/src/styles.js
 var episodeColors = Object.entries(EPISODE_LOOKS).map(
-  ([state, { color }]) => `.cell[data-state="${state}"], .swatch[data-state="${state}"] { --look: var(--mrt-episode-${state.replace("_", "-")}, ${color}); }`
+  ([state, { color }]) => `.cell[data-state="${state}"], .swatch[data-state="${state}"] { --look: var(--mrt-episode-${state.replaceAll("_", "-")}, ${color}); }`
 ).join("\n  ");
 var styles = `
   :host {
@@ -831,9 +858,10 @@ var styles = `
   }
   .episodes {
     grid-area: episodes;
-    display: flex;
-    flex-direction: column;
-    gap: 3px;
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    align-items: start;
+    gap: 4px 8px;
     min-width: 0;
   }
   .season {
@@ -855,6 +883,8 @@ var styles = `
   }
   .cell,
   .swatch {
+    /* A state the card does not know yet still shows. */
+    --look: var(--secondary-text-color);
     flex: none;
     box-sizing: border-box;
     width: var(--mrt-cell-size);
@@ -878,28 +908,39 @@ var styles = `
     box-shadow: inset 0 0 0 1.5px var(--look);
     background: linear-gradient(to top right, transparent 42%, var(--look) 42% 58%, transparent 58%);
   }
-  .episodes {
-    border-radius: 4px;
-    cursor: help;
+  .grid {
+    display: flex;
+    flex-direction: column;
+    gap: 3px;
+    min-width: 0;
+    cursor: pointer;
   }
-  .episodes:focus-visible {
-    outline: 2px solid var(--primary-color);
-    outline-offset: 2px;
+  .legend-toggle {
+    display: grid;
+    place-items: center;
+    width: 28px;
+    height: 28px;
+    padding: 0;
+    border: none;
+    border-radius: 50%;
+    background: none;
+    color: var(--secondary-text-color);
+    cursor: pointer;
+    --mdc-icon-size: 18px;
+  }
+  .legend-toggle[aria-expanded="true"] {
+    color: var(--primary-color);
   }
   .legend {
-    display: none;
+    grid-column: 1 / -1;
+    display: flex;
     flex-wrap: wrap;
     gap: 2px 12px;
-    margin: 4px 0 0;
+    margin: 0;
     padding: 0;
     list-style: none;
     color: var(--secondary-text-color);
     font-size: 0.75em;
-  }
-  .episodes:hover .legend,
-  .episodes:focus-visible .legend,
-  .episodes[data-legend="open"] .legend {
-    display: flex;
   }
   .legend-item {
     display: inline-flex;
@@ -991,14 +1032,9 @@ var MediaRequestCard = class extends HTMLElement {
     this.#empty = part(".empty");
     this.#more = part(".more");
     this.#list.addEventListener("click", (event) => this.#onClick(event));
-    this.#list.addEventListener("contextmenu", (event) => {
-      const grid = (
-        /** @type {Element} */
-        event.target.closest(".episodes")
-      );
-      if (!(grid instanceof HTMLElement)) return;
-      event.preventDefault();
-      grid.dataset.legend = "open";
+    this.#list.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      for (const row of this.#rows.values()) row.toggleLegend(false);
     });
   }
   /** @returns {HTMLElement} */
@@ -1096,14 +1132,13 @@ var MediaRequestCard = class extends HTMLElement {
     const request = key === void 0 ? void 0 : this.#rows.get(key)?.view;
     if (!request) return;
     const action = target.closest(".action");
-    const grid = target.closest(".episodes");
     if (action) this.#runAction(
       request,
       /** @type {HTMLElement} */
       action
     );
     else if (target.closest(".open, .poster")) this.#open(request);
-    else if (grid instanceof HTMLElement) toggleLegend(grid);
+    else if (target.closest(".legend-toggle, .grid")) this.#rows.get(key ?? "")?.toggleLegend();
   }
   /**
    * The device page lists the request's entities, history and actions; only
@@ -1140,10 +1175,6 @@ var MediaRequestCard = class extends HTMLElement {
 };
 function setText(element2, text2) {
   if (element2.textContent !== text2) element2.textContent = text2;
-}
-function toggleLegend(grid) {
-  if (grid.dataset.legend === "open") delete grid.dataset.legend;
-  else grid.dataset.legend = "open";
 }
 
 // frontend/src/editor.js
@@ -1233,7 +1264,6 @@ if (!picker.customCards.some((card) => card.type === CARD_TAG)) {
   });
 }
 Promise.race(FRONTEND_ROOTS.map((tag) => customElements.whenDefined(tag))).then(() => {
-  if (customElements.get(CARD_TAG)) return;
-  customElements.define(EDITOR_TAG, MediaRequestCardEditor);
-  customElements.define(CARD_TAG, MediaRequestCard);
-});
+  if (!customElements.get(EDITOR_TAG)) customElements.define(EDITOR_TAG, MediaRequestCardEditor);
+  if (!customElements.get(CARD_TAG)) customElements.define(CARD_TAG, MediaRequestCard);
+}).catch((error) => console.error("Media request card could not be defined", error));

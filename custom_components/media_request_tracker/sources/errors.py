@@ -9,6 +9,10 @@ class CannotConnect(UpstreamError):
     """The service did not answer (refused, timed out, DNS, 5xx)."""
 
 
+class ErrorStatus(CannotConnect):
+    """The service answered, with an error status (4xx other than auth, 5xx)."""
+
+
 class SslError(CannotConnect):
     """The TLS handshake failed (self-signed or expired certificate)."""
 

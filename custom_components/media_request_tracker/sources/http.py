@@ -18,6 +18,7 @@ import aiohttp
 
 from .errors import (
     CannotConnect,
+    ErrorStatus,
     InvalidAuth,
     InvalidPayload,
     InvalidUrl,
@@ -28,8 +29,12 @@ from .errors import (
 from .fields import Fields
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
-# A poster is tens of kilobytes; anything this large is not one.
-MAX_IMAGE_BYTES = 4 * 1024 * 1024
+# A poster at the cards' size is tens of kilobytes; anything this large is not one.
+MAX_IMAGE_BYTES = 1024 * 1024
+# Raster images only: an SVG served from Home Assistant's origin could run script.
+IMAGE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +145,7 @@ class JsonApi:
     async def request_image(
         self, path: str, *, params: Mapping[str, str | int] | None = None
     ) -> Image:
-        """Fetch an image; an answer that is not one (an error page) is refused."""
+        """Fetch a raster image; anything else (an error page, an SVG) is refused."""
         with _transport_errors():
             async with self._session.get(
                 f"{self._base_url}{path}",
@@ -149,12 +154,14 @@ class JsonApi:
                 timeout=REQUEST_TIMEOUT,
             ) as response:
                 _raise_for_status(response.status, path)
-                if not response.content_type.startswith("image/"):
+                if response.content_type not in IMAGE_TYPES:
                     raise WrongService(f"{path} answered {response.content_type}")
-                body = await response.content.read(MAX_IMAGE_BYTES + 1)
-                if len(body) > MAX_IMAGE_BYTES:
-                    raise InvalidPayload(f"{path} is larger than an image should be")
-                return Image(response.content_type, body)
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    body += chunk
+                    if len(body) > MAX_IMAGE_BYTES:
+                        raise InvalidPayload(f"{path} is larger than a poster")
+                return Image(response.content_type, bytes(body))
 
 
 class ApiFields(Fields):
@@ -225,4 +232,4 @@ def _raise_for_status(status: int, path: str) -> None:
     if status == HTTPStatus.NOT_FOUND:
         raise NotFound(path)
     if status >= HTTPStatus.BAD_REQUEST:
-        raise CannotConnect(f"{path} answered {status}")
+        raise ErrorStatus(f"{path} answered {status}")

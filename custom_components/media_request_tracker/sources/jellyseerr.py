@@ -11,7 +11,7 @@ import aiohttp
 
 from ..engine.evidence import Evidence, Ping, RequestEvidence, RequestStatus
 from ..engine.models import MediaType, Service
-from .errors import InvalidPayload, NotFound, WrongService
+from .errors import ErrorStatus, InvalidPayload, NotFound, UpstreamError, WrongService
 from .fields import Fields
 from .http import Image, JsonApi
 
@@ -148,16 +148,21 @@ class JellyseerrClient:
     async def async_get_poster(self, tmdb_path: str) -> Image:
         """A TMDB image through Jellyseerr's image proxy (which caches it).
 
-        Once a route has answered, only it is asked (reference: Image proxy).
+        Neither route answers 404 when it is the wrong one: a Jellyseerr before 2.6
+        asks TMDB for `tmdb/t/p/…` and answers 500, Seerr 2.6+ answers 400 for an
+        unknown image source. So an error status tries the other route, and once a
+        route has worked only it is asked (reference addendum: Image proxy).
         """
+        failure: UpstreamError = NotFound(tmdb_path)
         for proxy in self._image_proxies:
             try:
                 image = await self._api.request_image(f"{proxy}{tmdb_path}")
-            except NotFound:
+            except (NotFound, ErrorStatus) as err:
+                failure = err
                 continue
             self._image_proxies = (proxy,)
             return image
-        raise NotFound(tmdb_path)
+        raise failure
 
     async def async_get_requests(self, take: int) -> list[RemoteRequest]:
         """The most recently modified requests, newest first (one page)."""
