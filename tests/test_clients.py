@@ -332,8 +332,20 @@ async def test_radarr_movie(
         file_path="/data/anime/movies/Violet Evergarden - The Movie (2020)/"
         "Violet Evergarden - The Movie (2020) Bluray-1080p.mkv",
         monitored=True,
+        tag_ids=frozenset({2}),
     )
     assert await radarr.async_get_movie(1) is None
+
+
+async def test_radarr_tags(
+    radarr: RadarrClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """`/tag` names the ids REST answers use (TagResource: id, label)."""
+    aioclient_mock.get(
+        f"{RADARR}/api/v3/tag",
+        json=[{"id": 1, "label": "anime"}, {"id": 4, "label": "4k"}],
+    )
+    assert await radarr.async_get_tags() == {1: "anime", 4: "4k"}
 
 
 async def test_sonarr_series_and_episodes(

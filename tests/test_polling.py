@@ -42,6 +42,7 @@ QBITTORRENT = "http://qbittorrent:8080"
 JELLYFIN = "http://jellyfin:8096"
 DUNE_HASH = "8B7F3C2A1D9E4F6B0A5C7D2E9F1B3A4C6D8E0F21"
 ANDOR_HASH = "A1D0A1D0A1D0A1D0A1D0A1D0A1D0A1D0A1D0A1D0"
+ANDOR_SERIES = "0a1d0a1d" * 4  # its Jellyfin item id
 DUNE = {"id": 71, "title": "Dune: Part Two", "year": 2024, "tmdbId": 693134}
 
 
@@ -141,7 +142,7 @@ class Stack:
             ),
             (
                 "get",
-                f"{JELLYFIN}/Shows/series-andor/Episodes",
+                f"{JELLYFIN}/Shows/{ANDOR_SERIES}/Episodes",
                 {"json": {"Items": self.jellyfin_episodes}},
             ),
         ]
@@ -342,6 +343,126 @@ async def test_season_pack_episodes_progress_separately(
     await poll(hass, full_entry, "qbittorrent")
     again = [call for call in stack.mock.mock_calls if "torrents/files" in str(call[1])]
     assert len(again) == len(calls) == 1
+
+
+async def test_an_episode_in_jellyfin_is_found_while_others_download(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """A TV request shows its least advanced episode; its first may wait already.
+
+    Jellyfin is asked about every request with an episode waiting for it, so a
+    missed Item Added costs one poll, not the rest of the season's download.
+    """
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    pack = load_fixture("sonarr/grab_season_pack_regular.json")
+    await post("sonarr", pack)
+    first = load_fixture(
+        "sonarr/download_season_pack_file.json",
+        series=pack["series"],
+        episodes=[pack["episodes"][0]],
+        downloadId=pack["downloadId"],
+    )
+    await post("sonarr", first)
+    # The rest of the pack is downloaded; S01E01 alone is imported.
+    assert request_state(hass, full_entry, "90").state == "downloaded"
+    stack.items = [
+        {
+            "Id": ANDOR_SERIES,
+            "Type": "Series",
+            "Name": "Andor",
+            "ProductionYear": 2022,
+            "ProviderIds": {"Tvdb": str(pack["series"]["tvdbId"])},
+            "LocationType": "FileSystem",
+        }
+    ]
+    stack.jellyfin_episodes = [
+        {
+            "Id": "e" * 32,
+            "Type": "Episode",
+            "Name": "Chapter 1",
+            "ParentIndexNumber": 1,
+            "IndexNumber": 1,
+            "SeriesId": ANDOR_SERIES,
+            "ProviderIds": {},
+            "LocationType": "FileSystem",
+            "Path": "/tv/Andor/Season 1/Andor - S01E01.mkv",
+        }
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "jellyfin")
+    show = full_entry.runtime_data.tracker.requests["90"]
+    assert show.episodes[(1, 1)].state == "available"
+    assert show.episodes[(1, 2)].state == "downloaded"
+
+
+async def test_radarr_tags_tell_anime_without_a_webhook(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """REST answers name tags by id: Radarr's tag list says which is `anime`.
+
+    Webhooks carry the label; without them the library check must tell it.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    assert request_state(hass, full_entry, "80").attributes["is_anime"] is False
+    stack.movies = [{**DUNE, "hasFile": False, "monitored": True, "tags": [3]}]
+    stack.serve()
+    stack.mock.get(
+        f"{RADARR}/api/v3/tag",
+        json=[{"id": 1, "label": "4k"}, {"id": 3, "label": "Anime"}],
+    )
+    for _ in range(2):  # each time the library is due for a check
+        freezer.tick(timedelta(minutes=5))
+        await poll(hass, full_entry, "radarr")
+    assert request_state(hass, full_entry, "80").attributes["is_anime"] is True
+    assert calls(stack.mock, "/api/v3/tag") == 1  # known tags are not asked again
+
+
+async def test_a_request_gone_from_the_list_is_asked_after_first(
+    hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
+) -> None:
+    """Deleted in Jellyseerr (no webhook says so): removed at the next poll.
+
+    Only five tracked requests are asked after per poll; one that the newest
+    list named last time and does not now comes first, whatever else waits.
+    """
+    approved = load_fixture("jellyseerr/media_auto_approved_movie_regular.json")
+    for key in range(80, 93):
+        approved["request"]["request_id"] = str(key)
+        approved["media"]["tmdbId"] = str(693134 + key)
+        await post("jellyseerr", approved)
+    listed = {
+        "id": 80,
+        "status": 2,
+        "type": "movie",
+        "is4k": False,
+        "updatedAt": "2026-11-22T11:00:00.000Z",
+        "createdAt": "2026-11-22T11:00:00.000Z",
+        "requestedBy": {"displayName": "bob"},
+        "media": {"tmdbId": 693134 + 80, "status": 3, "status4k": 1},
+        "seasons": [],
+    }
+    stack.requests = [listed]
+    stack.details = {693134 + 80: {"title": "Dune: Part Two", "releaseDate": "2024"}}
+    stack.serve()
+    for key in range(81, 93):
+        stack.mock.get(
+            f"{JELLYSEERR_URL}/api/v1/request/{key}", json={**listed, "id": key}
+        )
+    await poll(hass, full_entry, "jellyseerr")
+
+    stack.requests = []
+    stack.serve()
+    stack.mock.get(f"{JELLYSEERR_URL}/api/v1/request/80", status=404)
+    for key in range(81, 93):
+        stack.mock.get(
+            f"{JELLYSEERR_URL}/api/v1/request/{key}", json={**listed, "id": key}
+        )
+    await poll(hass, full_entry, "jellyseerr")
+    assert request_state(hass, full_entry, "80").state == "removed"
 
 
 async def test_torrent_error_fails_and_recovery_clears_it(

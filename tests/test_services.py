@@ -175,6 +175,14 @@ def calls_to(mock: AiohttpClientMocker, url: str) -> int:
     return sum(str(called).startswith(url) for _, called, _, _ in mock.mock_calls)
 
 
+def polls_of(mock: AiohttpClientMocker, jellyseerr: str) -> int:
+    """How many polls listed a Jellyseerr's newest requests."""
+    return sum(
+        str(called).startswith(jellyseerr) and called.query.get("filter") == "all"
+        for _, called, _, _ in mock.mock_calls
+    )
+
+
 # get_requests
 
 
@@ -300,15 +308,15 @@ async def test_refresh_without_target_polls_every_entry(
 ) -> None:
     """Every loaded entry asks its services again, now."""
     before = (
-        calls_to(aioclient_mock, REQUESTS_URL),
-        calls_to(aioclient_mock, SECOND_URL),
+        polls_of(aioclient_mock, REQUESTS_URL),
+        polls_of(aioclient_mock, SECOND_URL),
     )
 
     await call(hass, SERVICE_REFRESH)
 
     after = (
-        calls_to(aioclient_mock, REQUESTS_URL),
-        calls_to(aioclient_mock, SECOND_URL),
+        polls_of(aioclient_mock, REQUESTS_URL),
+        polls_of(aioclient_mock, SECOND_URL),
     )
     assert after == (before[0] + 1, before[1] + 1)
 
@@ -325,8 +333,8 @@ async def test_refresh_polls_only_the_targeted_entries(
         hass, hass_client_no_auth, jellyseerr("media_approved_tv_regular", "85")
     )
     before = (
-        calls_to(aioclient_mock, REQUESTS_URL),
-        calls_to(aioclient_mock, SECOND_URL),
+        polls_of(aioclient_mock, REQUESTS_URL),
+        polls_of(aioclient_mock, SECOND_URL),
     )
 
     await call(
@@ -337,8 +345,8 @@ async def test_refresh_polls_only_the_targeted_entries(
     )
 
     after = (
-        calls_to(aioclient_mock, REQUESTS_URL),
-        calls_to(aioclient_mock, SECOND_URL),
+        polls_of(aioclient_mock, REQUESTS_URL),
+        polls_of(aioclient_mock, SECOND_URL),
     )
     assert after == (before[0], before[1] + 1)
 

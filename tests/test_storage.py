@@ -345,7 +345,9 @@ async def test_unreadable_store_is_kept_aside_and_tracking_starts_afresh(
     assert issue.translation_placeholders["kept"] == f".storage/{kept}"
     # Jellyseerr's history is imported again (the backfill's larger page).
     (listing,) = [
-        call for call in jellyseerr_ok.mock_calls if "request" in str(call[1])
+        call
+        for call in jellyseerr_ok.mock_calls
+        if "request" in str(call[1]) and call[1].query["filter"] == "all"
     ]
     assert listing[1].query["take"] == "100"
 

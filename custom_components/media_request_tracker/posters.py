@@ -41,8 +41,8 @@ CACHE_BYTES = 8 * 1024 * 1024
 RETRY_AFTER = timedelta(minutes=10)
 HEADERS = {
     hdrs.CACHE_CONTROL: "private, max-age=86400",
-    hdrs.X_CONTENT_TYPE_OPTIONS: "nosniff",
-    hdrs.CONTENT_SECURITY_POLICY: "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
 }
 
 type Fetch = Callable[[], Awaitable[Image]]

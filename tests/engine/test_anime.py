@@ -16,9 +16,9 @@ from custom_components.media_request_tracker.engine.evidence import (
     AnimeLink,
     AnimeMovieEvidence,
     AnimeSeriesEvidence,
+    ArrListing,
     ArrMedia,
     EpisodeRef,
-    EpisodesListed,
     Evidence,
     GrabEvidence,
     ImportedFile,
@@ -455,7 +455,7 @@ def test_shoko_reports_before_the_import_is_known_are_kept() -> None:
     imported = flow[2]
     assert isinstance(imported, ImportEvidence)
     refs = tuple(EpisodeRef(1, n, f"Episode {n}", 700 + n, 9300 + n) for n in (1, 2, 3))
-    listed = EpisodesListed(
+    listed = ArrListing(
         SHOW, refs, frozenset((1, n) for n in (1, 2, 3)), imported.files
     )
     tracker.apply(listed, NOW)

@@ -26,6 +26,7 @@ from custom_components.media_request_tracker.engine.evidence import (
     LibraryItemEvidence,
     Ping,
     Release,
+    RequestGone,
     RequestStatus,
 )
 from custom_components.media_request_tracker.engine.models import (
@@ -321,6 +322,19 @@ def test_delete_moves_available_to_removed() -> None:
     assert show.state is State.AVAILABLE
     shows.apply(DeleteEvidence(SERIES, "series deleted"), NOW)
     assert show.state is State.REMOVED
+
+
+def test_a_request_deleted_in_jellyseerr_is_removed_even_once_available() -> None:
+    """DESIGN §2.2: delete evidence moves `available` on; declined stays declined."""
+    tracker = run(movie_flow())
+    assert only(tracker).state is State.AVAILABLE
+    tracker.apply(RequestGone(only(tracker).key), NOW)
+    assert only(tracker).state is State.REMOVED
+
+    declined = Tracker()
+    declined.apply(request("2", RequestStatus.DECLINED), NOW)
+    assert declined.apply(RequestGone("2"), NOW).touched == {}
+    assert only(declined).state is State.DECLINED
 
 
 def test_requesters_filter_and_tombstones() -> None:

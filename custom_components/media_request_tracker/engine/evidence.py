@@ -223,15 +223,17 @@ class DownloadStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class EpisodesListed:
-    """Sonarr's episodes of a series: the aired, monitored ones, and which have files.
+class ArrListing:
+    """A movie or series as Radarr's or Sonarr's REST API lists it.
 
-    A TV request's episodes are those of its requested seasons (DESIGN §3); a file
-    that is there proves the import even if its webhook never came.
+    It names the *arr's ids and whether the title is anime, which otherwise only a
+    webhook tells. For a series: its aired, monitored episodes, and which have
+    files. A TV request's episodes are those of its requested seasons (DESIGN §3);
+    a file that is there proves the import even if its webhook never came.
     """
 
     media: ArrMedia
-    episodes: tuple[EpisodeRef, ...]
+    episodes: tuple[EpisodeRef, ...] = ()
     with_file: frozenset[EpisodeKey] = frozenset()
     files: tuple[ImportedFile, ...] = ()
 
@@ -322,7 +324,7 @@ type Evidence = (
     | DeleteEvidence
     | LibraryItemEvidence
     | DownloadStatus
-    | EpisodesListed
+    | ArrListing
     | ShokoFileEvidence
     | AnimeSeriesEvidence
     | AnimeMovieEvidence

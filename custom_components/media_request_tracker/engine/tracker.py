@@ -19,10 +19,10 @@ from .changes import (
 from .evidence import (
     AnimeMovieEvidence,
     AnimeSeriesEvidence,
+    ArrListing,
     DeleteEvidence,
     DownloadFailedEvidence,
     DownloadStatus,
-    EpisodesListed,
     Evidence,
     GrabEvidence,
     ImportBlockedEvidence,
@@ -98,7 +98,7 @@ class Tracker:
                 | ImportBlockedEvidence()
                 | DownloadFailedEvidence()
                 | DeleteEvidence()
-                | EpisodesListed()
+                | ArrListing()
             ):
                 return arr.apply(ledger, evidence)
             case DownloadStatus():

@@ -124,12 +124,26 @@ class RadarrPoller(ArrPoller[RadarrClient]):
     service = Service.RADARR
     media_type = MediaType.MOVIE
 
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MediaRequestTrackerConfigEntry,
+        tracking: RequestTracking,
+        client: RadarrClient,
+    ) -> None:
+        """Poll one Radarr; its tags are read when a movie names one not known."""
+        super().__init__(hass, entry, tracking, client)
+        self._tags: dict[int, str] = {}
+
     async def _async_check_library(self, request: Request) -> None:
         if request.tmdb_id is None:
             return
         movie = await self.client.async_get_movie(request.tmdb_id)
-        if movie is not None:
-            self._apply(radarr.library_evidence(movie))
+        if movie is None:
+            return
+        if not movie.tag_ids <= self._tags.keys():
+            self._tags = await self.client.async_get_tags()
+        self._apply(radarr.library_evidence(movie, self._tags))
 
 
 class SonarrPoller(ArrPoller[SonarrClient]):

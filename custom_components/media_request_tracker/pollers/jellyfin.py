@@ -41,10 +41,12 @@ class JellyfinPoller(ServicePoller):
         self.client = client
 
     async def _async_poll(self) -> timedelta:
+        # A TV request shows its least advanced episode: its others may wait already.
         waiting = [
             request
             for request in self.tracking.tracker.requests.values()
             if request.state in AWAITING_LIBRARY
+            or any(ep.state in AWAITING_LIBRARY for ep in request.episodes.values())
         ]
         for request in waiting:
             if request.media_type is MediaType.MOVIE:

@@ -2,9 +2,12 @@
 
 This finds requests made while Home Assistant was down, or while another tool owns
 Jellyseerr's one webhook. The first poll imports recent history (the backfill).
-Each poll also asks after a few tracked requests the newest ones left out, the
-longest unasked first: one deleted in Jellyseerr (no webhook says so) answers 404,
-and an old one may have become available season by season meanwhile.
+Each poll also lists the open requests (pending or approved, not available yet:
+a page the size of what is tracked, not the whole history) and asks after a few
+tracked requests: first those that left that list since the last poll (a deletion
+looks like that, and no webhook says so: they answer 404), then the longest
+unasked, for one may have become available season by season meanwhile. Available
+requests are asked after while they show, since deleting one removes it.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -15,7 +18,7 @@ from homeassistant.util import dt as dt_util
 from ..const import LOGGER
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.evidence import RequestGone, RequestStatus
-from ..engine.models import Service
+from ..engine.models import Service, State
 from ..events import Origin
 from ..sources.errors import CannotConnect, InvalidPayload, NotFound, WrongService
 from ..sources.jellyseerr import (
@@ -30,6 +33,8 @@ from .base import ServicePoller
 INTERVAL = timedelta(seconds=60)
 NEW_REQUESTS_PER_POLL = 20
 BACKFILL_REQUESTS = 100
+# Open requests listed at most (beyond, asking after them one by one covers them).
+OPEN_REQUESTS_LISTED = 500
 # Tracked requests asked after one by one in each poll.
 CHECKED_PER_POLL = 5
 NEVER = datetime.min.replace(tzinfo=UTC)
@@ -52,8 +57,10 @@ class JellyseerrPoller(ServicePoller):
         super().__init__(hass, entry, tracking, INTERVAL)
         self.client = client
         self._backfill = backfill
-        # When each active request was last seen in an answer of Jellyseerr's.
+        # When each request asked after was last seen in an answer of Jellyseerr's.
         self._seen: dict[str, datetime] = {}
+        # The open requests Jellyseerr listed at the last poll (None: none yet).
+        self._open: set[str] | None = None
 
     async def _async_poll(self) -> timedelta:
         tracking = self.tracking
@@ -62,7 +69,10 @@ class JellyseerrPoller(ServicePoller):
         skipped: list[str] = []
         take = BACKFILL_REQUESTS if first else NEW_REQUESTS_PER_POLL
         now = dt_util.utcnow()
-        for remote in await self.client.async_get_requests(take):
+        answers = await self.client.async_get_requests(take)
+        listed = {remote.request_key for remote in answers}
+        left = await self._async_left_open()
+        for remote in answers:
             self._seen[remote.request_key] = now
             request = tracking.tracker.requests.get(remote.request_key)
             if request is None and remote.request_key in tracking.tracker.tombstones:
@@ -91,20 +101,43 @@ class JellyseerrPoller(ServicePoller):
                 )
         if first:
             tracking.finish_backfill(skipped)
-        await self._async_check_unseen(now)
+        await self._async_check_unseen(now, listed, left)
         return INTERVAL
 
-    async def _async_check_unseen(self, now: datetime) -> None:
-        """Ask after the active requests Jellyseerr has not shown for longest."""
-        active = [
+    async def _async_left_open(self) -> set[str]:
+        """Requests no longer open since the last poll: deleted, or moved on.
+
+        After a start, since the tracked requests were active: those deleted while
+        Home Assistant was down are found at its first poll.
+        """
+        tracked = self.tracking.tracker.requests
+        take = min(OPEN_REQUESTS_LISTED, len(tracked) + NEW_REQUESTS_PER_POLL)
+        listed = await self.client.async_get_requests(take, open_only=True)
+        still_open = {remote.request_key for remote in listed}
+        before = self._open
+        if before is None:
+            before = {key for key, r in tracked.items() if not r.is_terminal}
+        self._open = still_open
+        return (before - still_open) & tracked.keys()
+
+    async def _async_check_unseen(
+        self, now: datetime, listed: set[str], left: set[str]
+    ) -> None:
+        """Ask after requests that left the open ones, then those unseen for longest."""
+        shown_since = now - self.tracking.options.retention
+        followed = [
             key
             for key, request in self.tracking.tracker.requests.items()
             if not request.is_terminal
+            or (
+                request.state is State.AVAILABLE
+                and (request.updated_at or request.created_at) >= shown_since
+            )
         ]
-        self._seen = {key: self._seen.get(key, NEVER) for key in active}
+        self._seen = {key: self._seen.get(key, NEVER) for key in followed}
         unseen = sorted(
-            (key for key in active if self._seen[key] != now),
-            key=self._seen.__getitem__,
+            (key for key in followed if key not in listed),
+            key=lambda key: (key not in left, self._seen[key]),
         )
         for key in unseen[:CHECKED_PER_POLL]:
             self._seen[key] = now

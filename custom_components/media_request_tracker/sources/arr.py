@@ -105,7 +105,7 @@ def blocked_media(payload: Fields, key: str, service: Service) -> ArrMedia:
 def parse_media(item: Fields, service: Service) -> ArrMedia:
     """The `movie` (Radarr) or `series` (Sonarr) object of a payload."""
     if service is Service.RADARR:
-        is_anime = any(tag.casefold() == "anime" for tag in item.texts("tags"))
+        is_anime = any(is_anime_tag(tag) for tag in item.texts("tags"))
     else:
         is_anime = (item.text("type") or "").casefold() == "anime"
     return ArrMedia(
@@ -119,6 +119,11 @@ def parse_media(item: Fields, service: Service) -> ArrMedia:
         is_anime=is_anime,
         poster_url=poster_url(item),
     )
+
+
+def is_anime_tag(label: str) -> bool:
+    """Radarr marks anime with the tag `anime` (DESIGN §3)."""
+    return label.casefold() == "anime"
 
 
 def unknown_media(service: Service) -> ArrMedia:

@@ -203,6 +203,17 @@ class ApiFields(Fields):
             raise InvalidPayload(f"{self._path}.{key} is missing")
         return value
 
+    def integers(self, key: str) -> list[int]:
+        """A list of whole numbers (absent means empty): REST tag ids, say."""
+        value = self._data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) for item in value
+        ):
+            raise self._wrong(key, "a list of integers")
+        return value
+
     def text_map(self, key: str) -> dict[str, str]:
         """An object of strings (absent means empty; null values are left out)."""
         value = self._data.get(key)

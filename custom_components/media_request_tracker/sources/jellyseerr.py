@@ -164,12 +164,23 @@ class JellyseerrClient:
             return image
         raise failure
 
-    async def async_get_requests(self, take: int) -> list[RemoteRequest]:
-        """The most recently modified requests, newest first (one page)."""
+    async def async_get_requests(
+        self, take: int, *, open_only: bool = False
+    ) -> list[RemoteRequest]:
+        """The most recently modified requests, newest first (one page).
+
+        `open_only`: those still pending or approved and not available yet
+        (Jellyseerr's `unavailable` filter).
+        """
         body = await self._api.request(
             "GET",
             "/api/v1/request",
-            params={"take": take, "skip": 0, "filter": "all", "sort": "modified"},
+            params={
+                "take": take,
+                "skip": 0,
+                "filter": "unavailable" if open_only else "all",
+                "sort": "modified",
+            },
         )
         return [_remote_request(item) for item in Fields(body).objects("results")]
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..engine.evidence import (
+    ArrListing,
     ArrMedia,
     DeleteEvidence,
     Evidence,
@@ -23,6 +24,7 @@ from .arr import (
     ArrEvent,
     blocked_media,
     file_delete,
+    is_anime_tag,
     parse_media,
     parse_release,
     read_event,
@@ -46,6 +48,7 @@ class Movie:
     has_file: bool
     file_path: str | None
     monitored: bool
+    tag_ids: frozenset[int]
 
 
 class RadarrClient(ArrClient):
@@ -76,19 +79,38 @@ class RadarrClient(ArrClient):
             has_file=movie.flag("hasFile"),
             file_path=None if movie_file is None else movie_file.text("path"),
             monitored=movie.flag("monitored"),
+            tag_ids=frozenset(movie.integers("tags")),
         )
 
+    async def async_get_tags(self) -> dict[int, str]:
+        """Tag labels by id: REST answers name tags by id, webhooks by label."""
+        return {
+            tag.required_integer("id"): tag.text("label") or ""
+            for tag in await self._get_list("/api/v3/tag", {})
+        }
 
-def library_evidence(movie: Movie) -> ImportEvidence | None:
-    """A movie whose file is in the library proves its import (None: no file yet).
+
+def library_evidence(
+    movie: Movie, tags: Mapping[int, str]
+) -> ImportEvidence | ArrListing:
+    """The movie as Radarr has it; a file in the library proves its import.
 
     A re-request that Radarr satisfies with a file it already has sends no webhook.
+    It is anime when tagged `anime`: the REST API names its tags by id (`tags`
+    gives their labels), where webhooks name them by label.
     """
-    if not movie.has_file or movie.file_path is None:
-        return None
+    is_anime = any(is_anime_tag(tags.get(tag, "")) for tag in movie.tag_ids)
     media = ArrMedia(
-        Service.RADARR, movie.arr_id, movie.title, movie.year, tmdb_id=movie.tmdb_id
+        Service.RADARR,
+        movie.arr_id,
+        movie.title,
+        movie.year,
+        tmdb_id=movie.tmdb_id,
+        imdb_id=movie.imdb_id,
+        is_anime=is_anime,
     )
+    if not movie.has_file or movie.file_path is None:
+        return ArrListing(media)
     return ImportEvidence(media, None, (ImportedFile(movie.file_path),), complete=True)
 
 

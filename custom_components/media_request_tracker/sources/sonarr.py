@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import ClassVar
 
 from ..engine.evidence import (
+    ArrListing,
     ArrMedia,
     DeleteEvidence,
     EpisodeRef,
-    EpisodesListed,
     Evidence,
     GrabEvidence,
     ImportBlockedEvidence,
@@ -134,7 +134,7 @@ def library_evidence(
     series: Series,
     episodes: Iterable[SeriesEpisode],
     files: Mapping[int, ImportedFile] | None = None,
-) -> EpisodesListed:
+) -> ArrListing:
     """The aired, monitored episodes of a series, which have their file, and where.
 
     `files` (by episode file id) name the paths, when they were asked for.
@@ -157,7 +157,7 @@ def library_evidence(
         for e in listed
         if e.file_id is not None and (file := (files or {}).get(e.file_id))
     )
-    return EpisodesListed(media, refs, with_file, located)
+    return ArrListing(media, refs, with_file, located)
 
 
 def parse_webhook(body: object) -> Evidence | None:

@@ -12,11 +12,11 @@ from pathlib import PurePath
 from ..changes import Finding
 from ..correlate import can_reopen, is_active
 from ..evidence import (
+    ArrListing,
     ArrMedia,
     DeleteEvidence,
     DownloadFailedEvidence,
     EpisodeRef,
-    EpisodesListed,
     GrabEvidence,
     ImportBlockedEvidence,
     ImportedFile,
@@ -95,7 +95,7 @@ type ArrEvidence = (
     | ImportBlockedEvidence
     | DownloadFailedEvidence
     | DeleteEvidence
-    | EpisodesListed
+    | ArrListing
 )
 
 
@@ -112,8 +112,8 @@ def apply(ledger: Ledger, evidence: ArrEvidence) -> list[Finding]:
             return apply_download_failed(ledger, evidence)
         case DeleteEvidence():
             return apply_delete(ledger, evidence)
-        case EpisodesListed():
-            return apply_episodes_listed(ledger, evidence)
+        case ArrListing():
+            return apply_listing(ledger, evidence)
 
 
 def apply_grab(ledger: Ledger, evidence: GrabEvidence) -> list[Finding]:
@@ -192,8 +192,8 @@ def apply_download_failed(
     return [target.finding(evidence.media, detail, changed)]
 
 
-def apply_episodes_listed(ledger: Ledger, evidence: EpisodesListed) -> list[Finding]:
-    """Sonarr's aired episodes of a series: files already there prove the import."""
+def apply_listing(ledger: Ledger, evidence: ArrListing) -> list[Finding]:
+    """A listed movie or series: its ids; episodes' files there prove the import."""
     target = _target(ledger, evidence.media, None, evidence.episodes)
     if target is None:
         return []
@@ -202,7 +202,8 @@ def apply_episodes_listed(ledger: Ledger, evidence: EpisodesListed) -> list[Find
         if episode.key in evidence.with_file:
             changed |= reach(episode, Stage.IMPORTED)
     changed |= _record_files(ledger, target.request, evidence.files)
-    return [target.finding(evidence.media, "Listed by Sonarr", changed)]
+    source = evidence.media.service.display_name
+    return [target.finding(evidence.media, f"Listed by {source}", changed)]
 
 
 def apply_delete(ledger: Ledger, evidence: DeleteEvidence) -> list[Finding]:

@@ -62,12 +62,13 @@ def apply_request(
 
 
 def apply_request_gone(ledger: Ledger, evidence: RequestGone) -> list[Finding]:
-    """A request deleted in Jellyseerr is removed (terminal), whatever it reached.
+    """A request deleted in Jellyseerr is removed, whatever it reached.
 
-    A request already available stays available: its title is in the library.
+    Delete evidence is one of the two kinds that touch a terminal request: it
+    moves `available` to `removed` (DESIGN §2.2); declined and removed stay.
     """
     request = ledger.requests.get(evidence.request_key)
-    if request is None or request.is_terminal:
+    if request is None or request.declined or request.removed:
         return []
     request.removed = True
     return [Finding(request, Service.JELLYSEERR, "Deleted in Jellyseerr", True)]
