@@ -8,26 +8,22 @@ end-to-end tests.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
 import hashlib
 
-from tests.simulator.catalog import (
-    ENGLISH,
-    MOVIES,
-    RELEASES,
-    SERIES,
-    Episode,
-    Movie,
-    Release,
-    Series,
-)
+from tests.simulator.catalog import Release
 from tests.simulator.scenarios import Action, Grab, Import, LibraryAdd, Request
+from tests.simulator.titles import (
+    movie,
+    movie_release,
+    register,
+    season_pack,
+    series,
+)
 
 # Long enough to stay downloading for the whole run, short enough to finish at once.
 LONG_DOWNLOAD = 36_000.0
 SHORT_DOWNLOAD = 20.0
-FIRST_AIRED = date(2020, 1, 6)
 
 
 class Stage(StrEnum):
@@ -78,105 +74,23 @@ def add_titles(
 ) -> list[Title]:
     """Add `count` titles to the simulator's catalogue: alternately movies and shows.
 
-    Shows have one season of `episodes` aired episodes, grabbed as one season pack.
-    Ids start far above the catalogue's own; titles are zero-padded so that no title
-    is a search match for another (Jellyfin searches by substring).
+    Shows have one season of `episodes` aired episodes, grabbed as one season pack;
+    `tests.simulator.titles` makes up their ids and names.
     """
     titles = []
     for n in range(first_id, first_id + count):
         stage = stages[(n // 2) % len(stages)]
         if movies_only or n % 2 == 0:
-            movie = _movie(prefix, n)
-            release = _movie_release(movie)
-            MOVIES[movie.key] = movie
-            titles.append(Title(movie.key, movie.title, release.key, True, stage))
+            film = movie(prefix, n)
+            release = movie_release(film)
+            register(film, (release,))
+            titles.append(Title(film.key, film.title, release.key, True, stage))
         else:
-            series = _series(prefix, n, episodes)
-            release = _season_pack(series, episodes)
-            SERIES[series.key] = series
-            titles.append(Title(series.key, series.title, release.key, False, stage))
-        RELEASES[release.key] = release
+            show = series(prefix, n, episodes)
+            release = season_pack(show)
+            register(show, (release,))
+            titles.append(Title(show.key, show.title, release.key, False, stage))
     return titles
-
-
-def _movie(prefix: str, n: int) -> Movie:
-    year = 2000 + n % 25
-    title = f"{prefix.title()} Film {n:05d}"
-    return Movie(
-        key=f"{prefix}_movie_{n:05d}",
-        title=title,
-        year=year,
-        tmdb_id=50_000_000 + n,
-        imdb_id=f"tt{90_000_000 + n}",
-        radarr_id=100_000 + n,
-        folder=f"{title} ({year})",
-        overview="A generated film for the benchmark.",
-        poster=f"/bench{n}.jpg",
-        genres=("Drama",),
-        language=ENGLISH,
-        release_date=f"{year}-06-01",
-        runtime=110,
-    )
-
-
-def _movie_release(movie: Movie) -> Release:
-    return Release(
-        key=f"{movie.key}_bluray",
-        media=movie.key,
-        name=f"{movie.title.replace(' ', '.')}.{movie.year}.1080p.BluRay.x264-BENCH",
-        quality="Bluray-1080p",
-        group="BENCH",
-        indexer="Bench (Prowlarr)",
-        size=8_589_934_592,
-        video_codec="x264",
-        audio_codec="DTS",
-        audio_channels=5.1,
-    )
-
-
-def _series(prefix: str, n: int, episodes: int) -> Series:
-    return Series(
-        key=f"{prefix}_show_{n:05d}",
-        title=f"{prefix.title()} Show {n:05d}",
-        year=2000 + n % 25,
-        tmdb_id=60_000_000 + n,
-        tvdb_id=70_000_000 + n,
-        imdb_id=f"tt{80_000_000 + n}",
-        tvmaze_id=900_000 + n,
-        sonarr_id=200_000 + n,
-        overview="A generated show for the benchmark.",
-        poster=f"/show{n}.jpg",
-        genres=("Drama",),
-        language=ENGLISH,
-        runtime=45,
-        episodes=tuple(
-            Episode(
-                season=1,
-                number=e,
-                title=f"Episode {e}",
-                sonarr_id=10_000_000 + n * 100 + e,
-                tvdb_id=80_000_000 + n * 100 + e,
-                airs=FIRST_AIRED + timedelta(weeks=e),
-            )
-            for e in range(1, episodes + 1)
-        ),
-    )
-
-
-def _season_pack(series: Series, episodes: int) -> Release:
-    return Release(
-        key=f"{series.key}_s01",
-        media=series.key,
-        name=f"{series.title.replace(' ', '.')}.S01.1080p.BluRay.x264-BENCH",
-        quality="Bluray-1080p",
-        group="BENCH",
-        indexer="Bench (Prowlarr)",
-        size=24 * 1_500_000_000,
-        video_codec="x264",
-        audio_codec="AC3",
-        audio_channels=5.1,
-        episodes=tuple((1, e) for e in range(1, episodes + 1)),
-    )
 
 
 def request_steps(titles: Iterable[Title]) -> list[Action]:

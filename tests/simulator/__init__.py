@@ -4,7 +4,9 @@ Jellyseerr, Radarr, Sonarr, qBittorrent, Jellyfin and Shoko Server run as real H
 servers on loopback ports (Shoko with its SignalR hub), answer with the shapes and
 status codes in `../shared/reference/`, and push webhooks the way the real apps do.
 `SimulatedStack` runs them together; `SCENARIOS` are the stories it can play; `python -m
-tests.simulator` runs the whole stack for a demo.
+tests.simulator` runs the whole stack for a demo. For the chaos soak (`tests/soak`),
+`household.py` makes up hundreds of lifecycles of generated titles (`titles.py`),
+`chaos.py` loses, repeats and reorders webhooks, and qBittorrent can go away.
 """
 
 from .clock import SimClock

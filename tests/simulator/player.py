@@ -86,6 +86,10 @@ class ScenarioPlayer:
         self._shoko_refs: dict[str, ShokoFileRef] = {}  # by library path
         self._jellyfin_ids: dict[str, str] = {}  # by catalog key
 
+    def request_of(self, key: str) -> MediaRequest | None:
+        """The Jellyseerr request made for a title (None: none, or deleted since)."""
+        return self._requests.get(key)
+
     def info_hash(self, release: Release) -> str:
         """The release's torrent info hash (lower case; the *arr upper-cases it)."""
         text = f"{self.seed}:{release.key}".encode()

@@ -3,7 +3,9 @@
 Torrents progress on the simulated clock: a short metadata phase (`metaDL`, sizes 0),
 then a steady download, then seeding. The login, cookie and state names follow the
 selected version (4.6 `pausedUP`, 5.0+ `stoppedUP`, 5.2 204/401 logins and API keys), and
-`sync/maindata` implements the per-session `rid` protocol with partial updates.
+`sync/maindata` implements the per-session `rid` protocol with partial updates. An
+outage either refuses connections (the process is down; its sessions are lost) or
+answers 503 (a proxy in front); torrents keep their course meanwhile.
 """
 
 from collections.abc import Mapping
@@ -196,7 +198,9 @@ class QBittorrentServer(FakeService):
         api_key: str | None = None,
     ) -> None:
         """Create the fake; `version` is a key of QBITTORRENT_VERSIONS."""
-        super().__init__(Service.QBITTORRENT, [self._auth_middleware])
+        super().__init__(
+            Service.QBITTORRENT, [self._outage_middleware, self._auth_middleware]
+        )
         self.clock = clock
         self.version = QBITTORRENT_VERSIONS[version]
         self.username = username
@@ -206,6 +210,8 @@ class QBittorrentServer(FakeService):
         self.sessions: dict[str, SyncSession] = {}
         self._failed_logins = 0
         self._rid = 0
+        self._unavailable = False
+        self.unavailable_answers = 0
         router = self.app.router
         router.add_post("/api/v2/auth/login", self._login)
         router.add_get("/api/v2/app/version", self._app_version)
@@ -244,6 +250,27 @@ class QBittorrentServer(FakeService):
         return (
             None if torrent is None else torrent.status(self.clock.now(), self.version)
         )
+
+    # --- outages -------------------------------------------------------------------
+
+    async def go_down(self) -> None:
+        """The process stops: connections are refused, and its sessions are gone."""
+        await self.go_offline()
+        self.forget_sessions()
+
+    def answer_unavailable(self, unavailable: bool = True) -> None:
+        """A reverse proxy in front answers every call 503 while qBittorrent is away."""
+        self._unavailable = unavailable
+
+    @web.middleware
+    async def _outage_middleware(
+        self, request: web.Request, handler: Any
+    ) -> web.StreamResponse:
+        if self._unavailable:
+            self.unavailable_answers += 1
+            return web.Response(status=503, text="Service Unavailable")
+        response: web.StreamResponse = await handler(request)
+        return response
 
     # --- authentication ------------------------------------------------------------
 

@@ -55,14 +55,19 @@ class FakeService:
             self._site = None
 
     async def go_offline(self) -> None:
-        """Behave like a stopped process: refuse connections, drop the open ones."""
+        """Behave like a stopped process: refuse connections, drop the open ones.
+
+        Open connections are closed at once, not shut down gracefully: a graceful
+        shutdown waits on the loop's clock, which a frozen test clock never moves.
+        """
         if self._runner is None or self._site is None:
             return
         await self._site.stop()
         self._site = None
         server = self._runner.server
         if server is not None:
-            await server.shutdown(0.1)
+            for connection in server.connections:
+                connection.force_close()
 
     async def go_online(self) -> None:
         """Accept connections again, on the same port."""

@@ -80,7 +80,7 @@ class SimulatedStack:
             self.api_keys[Service.QBITTORRENT] = f"qbt_{rng.randbytes(16).hex()}"
         self.clock = SimClock(speed, start=start)
         self.scenarios = tuple(scenarios)
-        self.sender = WebhookSender()
+        self.sender = WebhookSender(self.clock)
         self.qbittorrent = QBittorrentServer(
             self.clock,
             username=QBITTORRENT_USERNAME,
