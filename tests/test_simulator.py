@@ -5,6 +5,7 @@ Plain aiohttp clients against the fake servers on loopback ports; no Home Assist
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 from tests.conftest import load_fixture
 from tests.simulator import SCENARIOS, Service, SimulatedStack, Step
 from tests.simulator.__main__ import parse_args, webhook_urls
-from tests.simulator.arr import ArrServer
+from tests.simulator.arr import ArrServer, stable_id
 from tests.simulator.catalog import MOVIES, RELEASES, SERIES
 from tests.simulator.clock import SimClock, iso_seconds
 from tests.simulator.jellyfin import JellyfinServer, ShokoFileRef
@@ -798,6 +799,449 @@ async def test_arr_connection_is_tested_on_save(
         assert r.status == 200
     _, remaining = await get_json(session, url, headers=headers)
     assert [c["onGrab"] for c in remaining] == [False]
+
+
+# --- availability, searches, health, disk space, pending releases ------------------
+
+
+def midnight_after(clock: SimClock, days: int) -> str:
+    """A date `days` after the clock's start date, as Radarr's REST dates."""
+    return f"{(clock.start + timedelta(days=days)).date()}T00:00:00Z"
+
+
+async def test_radarr_movie_availability_and_last_search(
+    clock: SimClock, radarr: RadarrServer, session: aiohttp.ClientSession
+) -> None:
+    headers = {"X-Api-Key": "radarr-key"}
+    url = f"{radarr.url}/api/v3/movie"
+    added = radarr.add_movie(MOVIES["dune_part_three"])
+    assert added is not None
+    # The webhook's releaseDate is the physical release (`PhysicalReleaseDate()`).
+    assert added["movie"]["releaseDate"] == midnight_after(clock, 40)[:10]
+    _, (movie,) = await get_json(
+        session, url, headers=headers, params={"tmdbId": "1170608"}
+    )
+    assert (
+        movie["status"],
+        movie["minimumAvailability"],
+        movie["isAvailable"],
+    ) == ("inCinemas", "released", False)
+    assert (movie["inCinemas"], movie["digitalRelease"], movie["physicalRelease"]) == (
+        midnight_after(clock, -30),
+        midnight_after(clock, 20),
+        midnight_after(clock, 40),
+    )
+    assert movie["releaseDate"] == movie["digitalRelease"]  # the earlier home release
+    # Not available: the search on add skips it, so no search reached the indexers.
+    assert "lastSearchTime" not in movie
+
+    # A released movie is searched on add; it has no cinema or digital date.
+    radarr.add_movie(MOVIES["dune_part_two"])
+    _, dune_two = await get_json(session, f"{url}/71", headers=headers)
+    assert (dune_two["status"], dune_two["isAvailable"]) == ("released", True)
+    assert dune_two["physicalRelease"] == "2024-05-14T00:00:00Z"
+    assert {"inCinemas", "digitalRelease"}.isdisjoint(dune_two)
+    assert dune_two["lastSearchTime"] == iso_seconds(clock.wall_now())
+
+    # A user's MoviesSearch searches it anyway.
+    clock.advance(60)
+    async with session.post(
+        f"{radarr.url}/api/v3/command",
+        headers=headers,
+        json={"name": "MoviesSearch", "movieIds": [83]},
+    ) as response:
+        assert response.status == 201
+    _, movie = await get_json(session, f"{url}/83", headers=headers)
+    assert movie["lastSearchTime"] == iso_seconds(clock.wall_now())
+    assert movie["isAvailable"] is False
+
+    digital = datetime.fromisoformat(movie["digitalRelease"])
+    clock.advance((digital - clock.wall_now()).total_seconds() - 1)
+    _, movie = await get_json(session, f"{url}/83", headers=headers)
+    assert (movie["status"], movie["isAvailable"]) == ("inCinemas", False)
+    clock.advance(1)  # the digital release
+    _, movie = await get_json(session, f"{url}/83", headers=headers)
+    assert (movie["status"], movie["isAvailable"]) == ("released", True)
+
+
+async def test_sonarr_episode_last_search_time(
+    clock: SimClock, sonarr: SonarrServer, session: aiohttp.ClientSession
+) -> None:
+    headers = {"X-Api-Key": "sonarr-key"}
+    sonarr.add_series(SERIES["severance"], [2])
+    added = iso_seconds(clock.wall_now())
+
+    async def searched() -> dict[int, str | None]:
+        _, episodes = await get_json(
+            session,
+            f"{sonarr.url}/api/v3/episode",
+            headers=headers,
+            params={"seriesId": "32"},
+        )
+        return {e["episodeNumber"]: e.get("lastSearchTime") for e in episodes}
+
+    # The missing-episode search on add: the three aired episodes only.
+    assert await searched() == {
+        1: added,
+        2: added,
+        3: added,
+        **dict.fromkeys(range(4, 11)),
+    }
+    clock.advance(400)  # episode 4 aired at 300 s
+    async with session.post(
+        f"{sonarr.url}/api/v3/command",
+        headers=headers,
+        json={"name": "EpisodeSearch", "episodeIds": [2104]},
+    ) as response:
+        assert response.status == 201
+    assert (await searched())[4] == iso_seconds(clock.wall_now())
+    assert (await searched())[5] is None
+
+
+async def test_arr_disk_space(
+    radarr: RadarrServer, sonarr: SonarrServer, session: aiohttp.ClientSession
+) -> None:
+    for arr in (radarr, sonarr):
+        _, disks = await get_json(
+            session, f"{arr.url}/api/v3/diskspace", headers={"X-Api-Key": arr.api_key}
+        )
+        assert [d["path"] for d in disks] == ["/config", "/data"]
+        assert all(
+            set(d) == {"path", "label", "freeSpace", "totalSpace"} for d in disks
+        )
+        assert all(0 < d["freeSpace"] < d["totalSpace"] for d in disks)
+
+
+def health_connection(url: str, **flags: bool) -> dict[str, Any]:
+    """A Webhook connection with only the given `on*`/health flags on."""
+    return {
+        "name": url,
+        "implementation": "Webhook",
+        "implementationName": "Webhook",
+        "configContract": "WebhookSettings",
+        "tags": [],
+        **flags,
+        "fields": [{"name": "url", "value": url}, {"name": "method", "value": 1}],
+    }
+
+
+async def test_arr_health_checks_and_webhooks(
+    clock: SimClock,
+    radarr: RadarrServer,
+    capture: Capture,
+    session: aiohttp.ClientSession,
+) -> None:
+    headers = {"X-Api-Key": "radarr-key"}
+    connections = {
+        "/errors": {"onHealthIssue": True, "onHealthRestored": True},
+        "/warnings": {
+            "onHealthIssue": True,
+            "includeHealthWarnings": True,
+            "onHealthRestored": True,
+        },
+        "/issues-only": {"onHealthIssue": True, "includeHealthWarnings": False},
+        "/grabs": {"onGrab": True},
+    }
+    for path, flags in connections.items():
+        async with session.post(
+            f"{radarr.url}/api/v3/notification",
+            headers=headers,
+            json=health_connection(capture.url(path), **flags),
+        ) as response:
+            assert response.status == 201
+    _, stored = await get_json(
+        session, f"{radarr.url}/api/v3/notification", headers=headers
+    )
+    assert [c.get("includeHealthWarnings", False) for c in stored] == [
+        False,
+        True,
+        False,
+        False,
+    ]
+    capture.requests.clear()  # the Test events
+
+    def received() -> list[tuple[str, str, str]]:
+        return [
+            (r["path"], r["json"]["eventType"], r["json"]["type"])
+            for r in capture.requests
+        ]
+
+    # Inside the start-up grace: listed at once, no webhook.
+    assert await radarr.fail_health("DownloadClientCheck", "error", "Unable.") == []
+    _, health = await get_json(session, f"{radarr.url}/api/v3/health", headers=headers)
+    assert health == [
+        {
+            "source": "DownloadClientCheck",
+            "type": "error",
+            "message": "Unable.",
+            "wikiUrl": "https://wiki.servarr.com/radarr/system"
+            "#unable-to-communicate-with-download-client",
+        }
+    ]
+    clock.advance(899)
+    assert await radarr.health_tick() == []
+    assert radarr.in_health_grace
+    clock.advance(1)
+    # The grace is over: the check still failing is announced.
+    await radarr.health_tick()
+    assert not radarr.in_health_grace
+    assert received() == [
+        ("/errors", "Health", "DownloadClientCheck"),
+        ("/warnings", "Health", "DownloadClientCheck"),
+        ("/issues-only", "Health", "DownloadClientCheck"),
+    ]
+    assert capture.requests[0]["json"] == {
+        "level": "error",
+        "message": "Unable.",
+        "type": "DownloadClientCheck",
+        "wikiUrl": health[0]["wikiUrl"],
+        "eventType": "Health",
+        "instanceName": "Radarr",
+        "applicationUrl": "",
+    }
+    assert await radarr.health_tick() == []  # once only
+
+    # Still failing with another message: stored, nothing sent.
+    message = (
+        "Unable to communicate with qBittorrent. "
+        "Failed to connect to qBittorrent, please check your settings."
+    )
+    assert await radarr.fail_health("DownloadClientCheck", "error", message) == []
+    _, health = await get_json(session, f"{radarr.url}/api/v3/health", headers=headers)
+    assert [h["message"] for h in health] == [message]
+
+    # A warning reaches only the connections that include warnings; a notice none.
+    capture.requests.clear()
+    indexers = "Indexers unavailable due to failures: 1337x (Prowlarr)"
+    await radarr.fail_health("IndexerStatusCheck", "warning", indexers)
+    assert await radarr.fail_health("ImportMechanismCheck", "notice", "Note.") == []
+    assert received() == [("/warnings", "Health", "IndexerStatusCheck")]
+    assert capture.requests[0]["json"]["wikiUrl"].endswith(
+        "#indexers-are-unavailable-due-to-failures"
+    )
+    _, health = await get_json(session, f"{radarr.url}/api/v3/health", headers=headers)
+    assert [(h["source"], h["type"]) for h in health] == [
+        ("DownloadClientCheck", "error"),
+        ("IndexerStatusCheck", "warning"),
+        ("ImportMechanismCheck", "notice"),
+    ]
+    # Without a fragment of its own, the wiki link comes from the message.
+    assert health[2]["wikiUrl"] == "https://wiki.servarr.com/radarr/system#note"
+
+    # Restored: the previous check comes back, without applicationUrl.
+    capture.requests.clear()
+    await radarr.restore_health("DownloadClientCheck")
+    await radarr.restore_health("IndexerStatusCheck")
+    await radarr.restore_health("ImportMechanismCheck")
+    assert await radarr.restore_health("DownloadClientCheck") == []  # not failing
+    assert received() == [
+        ("/errors", "HealthRestored", "DownloadClientCheck"),
+        ("/warnings", "HealthRestored", "DownloadClientCheck"),
+        ("/warnings", "HealthRestored", "IndexerStatusCheck"),
+    ]
+    assert capture.requests[0]["json"] == {
+        "level": "error",
+        "message": message,
+        "type": "DownloadClientCheck",
+        "wikiUrl": health[0]["wikiUrl"],
+        "eventType": "HealthRestored",
+        "instanceName": "Radarr",
+    }
+    _, health = await get_json(session, f"{radarr.url}/api/v3/health", headers=headers)
+    assert health == []
+
+
+async def test_sonarr_health_grace_and_payload(
+    clock: SimClock,
+    qbit: QBittorrentServer,
+    sender: WebhookSender,
+    capture: Capture,
+) -> None:
+    sonarr = await started(SonarrServer(clock, qbit, sender, "sonarr-key"))
+    try:
+        sonarr.set_webhook_target(WebhookTarget(capture.url()))
+        # Failing and restored within the grace: nothing is ever sent.
+        await sonarr.fail_health("DownloadClientCheck", "error", "Down.")
+        await sonarr.restore_health("DownloadClientCheck")
+        clock.advance(900)
+        await sonarr.health_tick()
+        assert capture.requests == []
+        await sonarr.fail_health("DownloadClientCheck", "error", "Down.")
+        await sonarr.restore_health("DownloadClientCheck")
+    finally:
+        await sonarr.stop()
+    health, restored = (r["json"] for r in capture.requests)
+    # Sonarr sets applicationUrl in neither payload.
+    assert health == {
+        "level": "error",
+        "message": "Down.",
+        "type": "DownloadClientCheck",
+        "wikiUrl": "https://wiki.servarr.com/sonarr/system"
+        "#unable-to-communicate-with-download-client",
+        "eventType": "Health",
+        "instanceName": "Sonarr",
+    }
+    assert restored == {**health, "eventType": "HealthRestored"}
+
+
+async def test_pending_releases_in_the_queue(
+    clock: SimClock,
+    radarr: RadarrServer,
+    sonarr: SonarrServer,
+    qbit: QBittorrentServer,
+    session: aiohttp.ClientSession,
+) -> None:
+    pack = RELEASES["the_bear_s01"]
+    sonarr.add_series(SERIES["the_bear"], [1])
+    sonarr.hold(pack, 240, 120)
+    queue_url = f"{sonarr.url}/api/v3/queue"
+    params = {"pageSize": "20", "includeEpisode": "true"}
+    headers = {"X-Api-Key": "sonarr-key"}
+    clock.advance(100)
+    _, queue = await get_json(session, queue_url, headers=headers, params=params)
+    assert queue["totalRecords"] == 8  # one record per episode
+    record = min(queue["records"], key=lambda r: r["episodeId"])
+    assert record["id"] == stable_id("pending-1-ep5001")
+    assert (record["seriesId"], record["episodeId"], record["seasonNumber"]) == (
+        35,
+        5001,
+        1,
+    )
+    assert record["episode"]["title"] == "System"
+    assert record["status"] == "delay"
+    assert record["estimatedCompletionTime"] == iso_seconds(clock.datetime_at(240))
+    assert record["timeleft"] == "00:02:20"
+    assert record["sizeleft"] == record["size"] == pack.size
+    assert record["title"] == pack.name
+    assert {
+        "downloadId",
+        "trackedDownloadState",
+        "trackedDownloadStatus",
+        "outputPath",
+    }.isdisjoint(record)
+    assert qbit.status(PACK_HASH) is None  # qBittorrent has not seen it
+
+    # The delay is over but qBittorrent is away: it waits for the next RSS sync.
+    clock.advance(140)
+    qbit.answer_unavailable()
+    assert sonarr.send_pending(pack, PACK_HASH) is None
+    _, queue = await get_json(session, queue_url, headers=headers, params=params)
+    assert {r["status"] for r in queue["records"]} == {"downloadClientUnavailable"}
+    retry = clock.wall_now() + timedelta(minutes=15)
+    assert queue["records"][0]["estimatedCompletionTime"] == iso_seconds(retry)
+    qbit.answer_unavailable(False)
+    grab = sonarr.send_pending(pack, PACK_HASH)
+    assert grab is not None
+    assert (grab["eventType"], grab["downloadId"]) == ("Grab", PACK_HASH.upper())
+    clock.advance(30)
+    _, queue = await get_json(session, queue_url, headers=headers, params=params)
+    assert queue["totalRecords"] == 8
+    assert {(r["status"], r["downloadId"]) for r in queue["records"]} == {
+        ("downloading", PACK_HASH.upper())
+    }
+
+    # Radarr: one record per movie, its id from the pending release and the movie.
+    radarr.add_movie(MOVIES["everything_everywhere"])
+    radarr.hold(RELEASES["everything_everywhere_bluray"], 600, 100)
+    _, queue = await get_json(
+        session,
+        f"{radarr.url}/api/v3/queue",
+        headers={"X-Api-Key": "radarr-key"},
+        params={"includeMovie": "true"},
+    )
+    (record,) = queue["records"]
+    assert (record["id"], record["movieId"], record["status"]) == (
+        stable_id("pending-1-movie84"),
+        84,
+        "delay",
+    )
+    assert record["movie"]["title"] == "Everything Everywhere All at Once"
+    assert record["timeleft"] == "00:10:00"
+    assert "downloadId" not in record
+    radarr.delete_movie(MOVIES["everything_everywhere"])
+    assert radarr.pending == {}  # gone with the movie
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait (up to 5 s) for scenarios playing in the background to get somewhere."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the scenario did not get there")
+
+
+async def test_delay_profile_scenario_sends_the_grab_when_the_delay_ends(
+    capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    async with SimulatedStack(speed=0) as stack:
+        stack.set_webhook_target("sonarr", capture.url())
+        stack.play([SCENARIOS["delay_profile"]])
+        stack.clock.advance(20)
+        await eventually(lambda: "the_bear_s01" in stack.sonarr.pending)
+        key = {"X-Api-Key": stack.api_keys[Service.SONARR]}
+        queue_url = f"{stack.urls[Service.SONARR]}/api/v3/queue"
+        _, queue = await get_json(session, queue_url, headers=key)
+        assert {r["status"] for r in queue["records"]} == {"delay"}
+        assert capture.events() == ["SeriesAdd"]
+        stack.clock.advance(229)  # 249 s: one second before the delay ends
+        await asyncio.sleep(0.05)
+        assert capture.events() == ["SeriesAdd"]
+        stack.clock.advance(1)
+        await eventually(lambda: "Grab" in capture.events())
+        assert stack.sonarr.pending == {}
+        stack.clock.advance(200)
+        await asyncio.wait_for(stack.finished(), 5)
+        request = stack.player.request_of("the_bear")
+    assert capture.events() == ["SeriesAdd", "Grab", *["Download"] * 9]
+    assert request is not None
+    assert request.status is RequestStatus.COMPLETED
+
+
+async def test_unreleased_movie_scenario(session: aiohttp.ClientSession) -> None:
+    async with SimulatedStack(speed=0) as stack:
+        await apply_steps(stack, SCENARIOS["unreleased_movie"].steps)
+        _, movie = await get_json(
+            session,
+            f"{stack.urls[Service.RADARR]}/api/v3/movie/83",
+            headers={"X-Api-Key": stack.api_keys[Service.RADARR]},
+        )
+        assert (movie["isAvailable"], movie["hasFile"]) == (False, False)
+        assert movie["lastSearchTime"] == iso_seconds(stack.clock.datetime_at(60))
+        assert [c["name"] for c in stack.radarr.command_log] == ["MoviesSearch"]
+        assert stack.radarr.downloads == {}
+        assert stack.radarr.pending == {}
+
+
+async def test_health_outage_scenario_waits_for_the_start_up_grace(
+    capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    async with SimulatedStack(speed=0) as stack:
+        stack.set_webhook_target("radarr", capture.url())
+        stack.play([SCENARIOS["health_outage"]])
+        key = {"X-Api-Key": stack.api_keys[Service.RADARR]}
+        health_url = f"{stack.urls[Service.RADARR]}/api/v3/health"
+        stack.clock.advance(850)
+        await eventually(lambda: bool(stack.radarr.health))
+        _, health = await get_json(session, health_url, headers=key)
+        assert [h["source"] for h in health] == ["DownloadClientCheck"]
+        assert capture.events() == ["MovieAdded", "Grab"]  # inside the grace
+        stack.clock.advance(50)
+        await eventually(lambda: "Health" in capture.events())
+        stack.clock.advance(300)
+        await asyncio.wait_for(stack.finished(), 5)
+        _, health = await get_json(session, health_url, headers=key)
+    assert health == []
+    assert capture.events() == [
+        "MovieAdded",
+        "Grab",
+        "Health",
+        "HealthRestored",
+        "Download",
+    ]
+    assert (
+        capture.requests[3]["json"]["message"] == capture.requests[2]["json"]["message"]
+    )
 
 
 # --- Jellyseerr --------------------------------------------------------------------
@@ -1671,7 +2115,11 @@ async def test_all_scenarios_drive_every_service(
 
 def check_webhook_sequences(capture: Capture) -> None:
     """What each app sent, title by title, and how it authenticated."""
-    assert by_title(capture, "/radarr", lambda b: b["movie"]["title"]) == {
+    # Health webhooks carry no movie: they are listed by check.
+    radarr = by_title(
+        capture, "/radarr", lambda b: b["movie"]["title"] if "movie" in b else b["type"]
+    )
+    assert radarr == {
         "Dune: Part Two": ["MovieAdded", "Grab", "Download"],
         "Violet Evergarden: The Movie": ["MovieAdded", "Grab", "Download"],
         "Oppenheimer": ["MovieAdded", "Grab"],
@@ -1688,6 +2136,10 @@ def check_webhook_sequences(capture: Capture) -> None:
         "The Matrix": ["MovieAdded", "Grab"],  # no webhook for a failed download
         "Mad Max: Fury Road": ["MovieAdded", "Grab"],  # nor for an ignored one
         "Alien": ["MovieAdded"],
+        "Dune: Part Three": ["MovieAdded"],  # not out yet: nothing to grab
+        "Everything Everywhere All at Once": ["MovieAdded", "Grab", "Download"],
+        # Failing since 840 s, announced when the start-up grace ends at 900 s.
+        "DownloadClientCheck": ["Health", "HealthRestored"],
     }  # Blade Runner 2049: re-requested with its file already there, Radarr is silent
     file, complete = "Download:file", "Download:complete"
     assert by_title(capture, "/sonarr", lambda b: b["series"]["title"]) == {
@@ -1708,6 +2160,8 @@ def check_webhook_sequences(capture: Capture) -> None:
             "SeriesDelete",
         ],
         "Luther": ["SeriesAdd", "Grab", "Grab", *[*[file] * 4, complete] * 2],
+        # Held by a delay profile: its Grab comes when the delay ends.
+        "The Bear": ["SeriesAdd", "Grab", *[file] * 8, complete],
     }
     auto, available = "MEDIA_AUTO_APPROVED", "MEDIA_AVAILABLE"
     assert by_title(capture, "/jellyseerr", lambda b: b["subject"]) == {
@@ -1732,6 +2186,9 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Alien (1979)": [auto],
         "Inception (2010)": [auto, available],
         "Chernobyl (2019)": [auto, available],
+        "Dune: Part Three (2026)": [auto],
+        "The Bear (2022)": [auto, available],
+        "Everything Everywhere All at Once (2022)": [auto, available],
     }
     added = by_title(capture, "/jellyfin", lambda b: b.get("SeriesName") or b["Name"])
     assert {title: len(names) for title, names in added.items()} == {
@@ -1745,6 +2202,8 @@ def check_webhook_sequences(capture: Capture) -> None:
         "Luther": 9,
         "Inception": 1,
         "Chernobyl": 6,
+        "The Bear": 9,
+        "Everything Everywhere All at Once": 1,
     }
     first = {r["path"]: r["headers"] for r in reversed(capture.requests)}
     assert first["/radarr"]["Authorization"] == "Basic aGE6cHc="  # ha:pw
@@ -1820,6 +2279,9 @@ def test_stack_passes_versions_through() -> None:
     assert (older.shoko.v6, older.jellyseerr.completes_requests) == (True, False)
     with pytest.raises(ValueError, match="Shoko"):
         SimulatedStack(shoko_version="4")
+    assert (default.radarr.health_grace, default.sonarr.health_grace) == (900, 900)
+    quick = SimulatedStack(health_grace=0)
+    assert (quick.radarr.health_grace, quick.sonarr.health_grace) == (0, 0)
 
 
 def test_cli_arguments(tmp_path: Path) -> None:
@@ -1828,6 +2290,8 @@ def test_cli_arguments(tmp_path: Path) -> None:
     assert (args.shoko_version, args.jellyseerr_version) == ("5", "2.7.3")
     args = parse_args(["--shoko-version", "6", "--jellyseerr-version", "2.5.2"])
     assert (args.shoko_version, args.jellyseerr_version) == ("6", "2.5.2")
+    assert parse_args(["--health-grace", "0"]).health_grace == 0
+    assert parse_args([]).health_grace == 900
     assert len(parse_args([]).scenarios) == len(SCENARIOS)
     with pytest.raises(SystemExit):
         parse_args(["--scenario", "nope"])

@@ -13,6 +13,7 @@ from pathlib import Path
 import signal
 import sys
 
+from .arr import HEALTH_GRACE_SECONDS
 from .jellyseerr import VERSION as JELLYSEERR_VERSION
 from .qbittorrent import QBITTORRENT_VERSIONS
 from .scenarios import SCENARIOS
@@ -69,6 +70,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--health-grace",
+        type=float,
+        default=HEALTH_GRACE_SECONDS,
+        help=(
+            "simulated seconds after the start before Radarr and Sonarr send health "
+            f"webhooks (default: {HEALTH_GRACE_SECONDS:g}, as upstream)"
+        ),
+    )
+    parser.add_argument(
         "--ha-url",
         help="Home Assistant base URL; webhooks go to <ha-url>/api/webhook/<id>",
     )
@@ -113,6 +123,7 @@ async def run(args: argparse.Namespace) -> None:
         qbittorrent_version=args.qbittorrent_version,
         shoko_version=args.shoko_version,
         jellyseerr_version=args.jellyseerr_version,
+        health_grace=args.health_grace,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,8 +4,10 @@ Both apps come from one code base: the same API-key check (401), paged resources
 notification (connection) API that tests a new connection before saving it, the command
 queue, a download queue computed from the download client, here the fake qBittorrent,
 and history (paged, or `since` a date: addendum §1a) that also records the downloads
-that failed or were ignored after leaving the queue. Webhook payloads are built in
-`radarr.py` and `sonarr.py`.
+that failed or were ignored after leaving the queue. Also shared: health checks and
+their `Health`/`HealthRestored` webhooks, disk space (addendum §1d), and releases a
+delay profile holds back, which the queue lists before they reach qBittorrent
+(addendum §1e "Queue"). Webhook payloads are built in `radarr.py` and `sonarr.py`.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -13,6 +15,7 @@ import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import hashlib
+import math
 import re
 from typing import Any, ClassVar
 
@@ -25,6 +28,28 @@ from .server import FakeService, Service
 from .webhooks import Delivery, WebhookSender, WebhookTarget
 
 DOWNLOAD_CLIENT = "qBittorrent"
+# `HealthCheckService`: no health webhook in the first 15 minutes after the start.
+HEALTH_GRACE_SECONDS = 15 * 60.0
+HEALTH_LEVELS = ("notice", "warning", "error")  # `HealthCheckResult`, camelCase
+# `DownloadClientCheck` when `GetItems()` fails: "Unable to communicate with {name}.
+# {errorMessage}", the message of qBittorrent's `DownloadClientException`.
+DOWNLOAD_CLIENT_ERROR = (
+    f"Unable to communicate with {DOWNLOAD_CLIENT}. "
+    "Failed to connect to qBittorrent, please check your settings."
+)
+# The wiki fragments checks pass to `HealthCheck` (by source and level); any other
+# check gets `MakeWikiFragment(message)`.
+WIKI_FRAGMENTS = {
+    ("DownloadClientCheck", "error"): "unable-to-communicate-with-download-client",
+    ("DownloadClientCheck", "warning"): "no-download-client-is-available",
+    ("IndexerStatusCheck", "error"): "indexers-are-unavailable-due-to-failures",
+    ("IndexerStatusCheck", "warning"): "indexers-are-unavailable-due-to-failures",
+}
+# `GET /diskspace`: the container's mounts (path, free, total bytes); illustrative.
+DISK_SPACE = (
+    ("/config", 52_613_349_376, 62_671_097_856),
+    ("/data", 1_842_511_486_976, 7_937_515_601_920),
+)
 PASSWORD_MASK = "********"  # SchemaBuilder.PRIVATE_VALUE
 SIMULATOR_CONNECTION = "Simulator webhook"
 STALLED_MESSAGE = "The download is stalled with no connections"
@@ -126,6 +151,60 @@ class TrackedDownload:
     state: str | None = None
 
 
+@dataclass(slots=True)
+class PendingRelease:
+    """A release held back before it reaches the client (`PendingRelease`).
+
+    `reason` is `delay` (a delay profile) until the delay ends at `send_at`
+    (simulated seconds), then `downloadClientUnavailable` if qBittorrent could not
+    be reached, retried at the next RSS sync (`retry_at`).
+    """
+
+    id: int
+    release: Release
+    media_id: int
+    added: datetime
+    send_at: float
+    download_seconds: float
+    episode_ids: tuple[int, ...] = ()
+    reason: str = "delay"
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """A failing health check (`HealthCheck`): one per `source`, the check's class."""
+
+    source: str
+    level: str  # `notice`, `warning` or `error`
+    message: str
+    wiki_url: str
+
+    def resource(self) -> dict[str, Any]:
+        """HealthResource: `id` is never set (0), so it is left out like a null."""
+        return {
+            "source": self.source,
+            "type": self.level,
+            "message": self.message,
+            "wikiUrl": self.wiki_url,
+        }
+
+
+def wiki_fragment(message: str) -> str:
+    """`HealthCheck.MakeWikiFragment`: lower case, `[^a-z ]` dropped, spaces to `-`."""
+    return re.sub("[^a-z ]", "", message.lower()).replace(" ", "-")
+
+
+def reports_health(check: HealthCheck, connection: Mapping[str, Any]) -> bool:
+    """`NotificationService.ShouldHandleHealthFailure` (for Health and HealthRestored).
+
+    Errors always; warnings only with `includeHealthWarnings`; notices never.
+    """
+    return check.level == "error" or (
+        check.level == "warning" and bool(connection.get("includeHealthWarnings"))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryRecord:
     """One history entry (Sonarr writes one per episode)."""
@@ -223,6 +302,9 @@ class ArrServer(FakeService):
     event_flags: ClassVar[tuple[str, ...]]  # the `on*` flags of a connection
     history_event_ids: ClassVar[Mapping[str, int]]
     commands: ClassVar[Mapping[str, Sequence[str]]]  # name -> body fields it takes
+    wiki_base: ClassVar[str]  # `HealthCheck.MakeWikiUrl`
+    health_application_url: ClassVar[bool]  # whether `Health` has `applicationUrl`
+    rss_sync_minutes: ClassVar[int]  # `RssSyncInterval` default
 
     def __init__(
         self,
@@ -231,22 +313,35 @@ class ArrServer(FakeService):
         qbittorrent: QBittorrentServer,
         sender: WebhookSender,
         api_key: str,
+        *,
+        health_grace: float = HEALTH_GRACE_SECONDS,
     ) -> None:
-        """Create the fake; it reads download progress from `qbittorrent`."""
+        """Create the fake; it reads download progress from `qbittorrent`.
+
+        The app starts at simulated second 0; `health_grace` is how many simulated
+        seconds its health webhooks wait after that (upstream: 15 minutes).
+        """
         super().__init__(service, [self._auth_middleware])
         self.clock = clock
         self.qbittorrent = qbittorrent
         self.sender = sender
         self.api_key = api_key
+        self.health_grace = health_grace
         self.downloads: dict[str, TrackedDownload] = {}
+        self.pending: dict[str, PendingRelease] = {}  # by release key
+        self.health: dict[str, HealthCheck] = {}  # failing checks by source
         self.history: list[HistoryRecord] = []
         self.connections: dict[int, Connection] = {}
         self.command_log: list[dict[str, Any]] = []
+        self._grace_over = False
         self._next_connection_id = 1
         self._next_file_id = 1
         self._next_history_id = 1
+        self._next_pending_id = 1
         router = self.app.router
         router.add_get("/api/v3/system/status", self._system_status)
+        router.add_get("/api/v3/health", self._health)
+        router.add_get("/api/v3/diskspace", self._disk_space)
         router.add_get("/api/v3/queue", self._queue)
         router.add_get("/api/v3/history", self._history)
         router.add_get("/api/v3/history/since", self._history_since)
@@ -261,10 +356,27 @@ class ArrServer(FakeService):
 
     # --- what subclasses provide ---------------------------------------------------
 
+    def grab(self, release: Release, info_hash: str, seconds: float) -> dict[str, Any]:
+        """Send a release to qBittorrent; the `Grab` payload."""
+        raise NotImplementedError
+
+    def release_ids(self, release: Release) -> tuple[int, tuple[int, ...]]:
+        """The movie or series id of a release, and its episode ids (Sonarr)."""
+        raise NotImplementedError
+
+    def run_command(self, name: str, body: Mapping[str, Any]) -> None:
+        """What a queued command does to the fake's state (searches)."""
+
     def queue_records(
         self, download: TrackedDownload, base: dict[str, Any], query: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """The queue records of one download (Sonarr v4: one per episode)."""
+        raise NotImplementedError
+
+    def pending_records(
+        self, pending: PendingRelease, base: dict[str, Any], query: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """The queue records of one pending release (Sonarr v4: one per episode)."""
         raise NotImplementedError
 
     def history_json(
@@ -323,12 +435,23 @@ class ArrServer(FakeService):
             "applicationUrl": "",
         }
 
-    async def emit(self, flag: str, payload: dict[str, Any]) -> list[Delivery]:
-        """Send an event to every enabled Webhook connection that has `flag` on."""
+    async def emit(
+        self,
+        flag: str,
+        payload: dict[str, Any],
+        *,
+        when: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> list[Delivery]:
+        """Send an event to every enabled Webhook connection that has `flag` on.
+
+        `when` narrows the connections further (health warnings).
+        """
         deliveries = []
         for connection in list(self.connections.values()):
             resource = connection.resource
             if resource.get("implementation") != "Webhook" or not resource.get(flag):
+                continue
+            if when is not None and not when(resource):
                 continue
             deliveries.append(
                 await self.sender.send(
@@ -364,7 +487,84 @@ class ArrServer(FakeService):
             ],
         }
         resource.update(dict.fromkeys(self.event_flags, True))
+        resource["includeHealthWarnings"] = False  # the UI's default
         self._store_connection(resource)
+
+    # --- health (`HealthCheckService`, `NotificationService`) ----------------------
+
+    @property
+    def in_health_grace(self) -> bool:
+        """Whether health webhooks still wait for the start-up grace to end."""
+        return not self._grace_over and self.clock.now() < self.health_grace
+
+    async def health_tick(self, *, send: bool = True) -> list[Delivery]:
+        """The first event after the grace: `Health` for every check still failing.
+
+        `HealthCheckService.HandleAsync(IEvent)` re-runs the checks once the grace
+        is over and publishes `HealthCheckFailedEvent` for each failing result, since
+        failures during the grace sent nothing. Call it at the end of the grace (the
+        player does when a scenario has health steps); later calls do nothing.
+        """
+        if self._grace_over or self.clock.now() < self.health_grace:
+            return []
+        self._grace_over = True
+        deliveries: list[Delivery] = []
+        for check in list(self.health.values()) if send else ():
+            deliveries += await self._emit_health(check, restored=False)
+        return deliveries
+
+    async def fail_health(
+        self, source: str, level: str, message: str, *, send: bool = True
+    ) -> list[Delivery]:
+        """A check starts failing, or fails differently (`ProcessHealthChecks`).
+
+        `Health` goes out only when the source was OK before: a new message on a
+        check that is already failing is stored and sends nothing.
+        """
+        if level not in HEALTH_LEVELS:
+            raise ValueError(f"unknown health level {level}")
+        deliveries = await self.health_tick(send=send)
+        fragment = WIKI_FRAGMENTS.get((source, level)) or wiki_fragment(message)
+        check = HealthCheck(source, level, message, f"{self.wiki_base}#{fragment}")
+        previous = self.health.get(source)
+        self.health[source] = check
+        if previous is None and self._grace_over and send:
+            deliveries += await self._emit_health(check, restored=False)
+        return deliveries
+
+    async def restore_health(self, source: str, *, send: bool = True) -> list[Delivery]:
+        """A failing check passes again: `HealthRestored` with the old check."""
+        deliveries = await self.health_tick(send=send)
+        previous = self.health.pop(source, None)
+        if previous is not None and self._grace_over and send:
+            deliveries += await self._emit_health(previous, restored=True)
+        return deliveries
+
+    def health_payload(self, check: HealthCheck, *, restored: bool) -> dict[str, Any]:
+        """`WebhookHealthPayload` (`BuildHealthPayload` / `BuildHealthRestoredPayload`).
+
+        Only Radarr's `Health` sets `applicationUrl`; elsewhere it is null, left out.
+        """
+        payload: dict[str, Any] = {
+            "level": check.level,
+            "message": check.message,
+            "type": check.source,
+            "wikiUrl": check.wiki_url,
+            "eventType": "HealthRestored" if restored else "Health",
+            "instanceName": self.app_name,
+        }
+        if self.health_application_url and not restored:
+            payload["applicationUrl"] = ""
+        return payload
+
+    async def _emit_health(
+        self, check: HealthCheck, *, restored: bool
+    ) -> list[Delivery]:
+        return await self.emit(
+            "onHealthRestored" if restored else "onHealthIssue",
+            self.health_payload(check, restored=restored),
+            when=lambda connection: reports_health(check, connection),
+        )
 
     # --- state changes shared by both apps -----------------------------------------
 
@@ -385,6 +585,86 @@ class ArrServer(FakeService):
         )
         self.downloads[download.download_id] = download
         return download
+
+    def hold(
+        self, release: Release, delay_seconds: float, download_seconds: float
+    ) -> PendingRelease:
+        """A delay profile holds the release back (`PendingReleaseService.Add`).
+
+        Nothing is sent to qBittorrent and no webhook goes out until `send_pending`.
+        """
+        media_id, episode_ids = self.release_ids(release)
+        pending = PendingRelease(
+            id=self._next_pending_id,
+            release=release,
+            media_id=media_id,
+            added=self.clock.wall_now(),
+            send_at=self.clock.now() + delay_seconds,
+            download_seconds=download_seconds,
+            episode_ids=episode_ids,
+        )
+        self._next_pending_id += 1
+        self.pending[release.key] = pending
+        return pending
+
+    def send_pending(self, release: Release, info_hash: str) -> dict[str, Any] | None:
+        """The delay is over: grab it (the `Grab` payload), if qBittorrent answers.
+
+        Otherwise the release stays pending as `downloadClientUnavailable`
+        (`ProcessDownloadDecisions`: the grab failed) until the next RSS sync; call
+        again to retry.
+        """
+        pending = self.pending[release.key]
+        if not self.qbittorrent.reachable:
+            pending.reason = "downloadClientUnavailable"
+            pending.retry_at = self.clock.wall_now() + timedelta(
+                minutes=self.rss_sync_minutes
+            )
+            return None
+        del self.pending[release.key]
+        return self.grab(release, info_hash, pending.download_seconds)
+
+    def forget_pending(self, media_id: int) -> None:
+        """Deleting a movie or series drops its pending releases."""
+        self.pending = {
+            key: p for key, p in self.pending.items() if p.media_id != media_id
+        }
+
+    def queue_command(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Queue a known command; the CommandResource (`CommandController`).
+
+        Commands queued through the API are user-invoked (`CommandTrigger.Manual`).
+        """
+        queued = iso_seconds(self.clock.wall_now())
+        command_body = {key: body[key] for key in self.commands[name] if key in body}
+        command_body.update(
+            {
+                "sendUpdatesToClient": True,
+                "updateScheduledTask": True,
+                "requiresDiskAccess": False,
+                "isExclusive": False,
+                "isTypeExclusive": False,
+                "isLongRunning": False,
+                "name": name,
+                "trigger": "manual",
+                "suppressMessages": False,
+            }
+        )
+        resource = {
+            "name": name,
+            "commandName": re.sub(r"(?<!^)(?=[A-Z])", " ", name),
+            "body": command_body,
+            "priority": "normal",
+            "status": "queued",
+            "queued": queued,
+            "trigger": "manual",
+            "sendUpdatesToClient": True,
+            "updateScheduledTask": True,
+            "id": len(self.command_log) + 1,
+        }
+        self.command_log.append(resource)
+        self.run_command(name, command_body)
+        return resource
 
     def download_for(self, release: Release) -> TrackedDownload:
         """The tracked download of a release."""
@@ -583,6 +863,34 @@ class ArrServer(FakeService):
             record["estimatedCompletionTime"] = iso_seconds(finish)
         return record
 
+    def pending_base(self, pending: PendingRelease) -> dict[str, Any]:
+        """The QueueResource fields of a pending release (`GetQueueItem`).
+
+        No `downloadId`, tracked state or output path: the client has not seen it.
+        `estimatedCompletionTime` is when it will be sent: here the moment the delay
+        ends (upstream rounds to the RSS sync that sends it), or the next RSS sync
+        once the client was unavailable.
+        """
+        release = pending.release
+        ect = pending.retry_at or self.clock.datetime_at(pending.send_at)
+        left = max(0, math.ceil((ect - self.clock.wall_now()).total_seconds()))
+        return {
+            "languages": [],
+            "quality": self.quality_json(release),
+            "customFormats": custom_formats_json(release.custom_formats),
+            "customFormatScore": release.custom_format_score,
+            "size": release.size,
+            "title": release.name,
+            "estimatedCompletionTime": iso_seconds(ect),
+            "added": iso_seconds(pending.added),
+            "status": pending.reason,
+            "protocol": "torrent",
+            "downloadClientHasPostImportCategory": False,
+            "indexer": release.indexer,
+            "sizeleft": release.size,
+            "timeleft": timespan(left),
+        }
+
     async def _queue(self, request: web.Request) -> web.Response:
         records: list[dict[str, Any]] = []
         for download in self.downloads.values():
@@ -591,6 +899,9 @@ class ArrServer(FakeService):
                 continue
             base = self.queue_base(download, status)
             records.extend(self.queue_records(download, base, request.query))
+        for pending in self.pending.values():  # `QueueController` adds them
+            base = self.pending_base(pending)
+            records.extend(self.pending_records(pending, base, request.query))
         return web.json_response(
             paged(
                 request,
@@ -670,6 +981,22 @@ class ArrServer(FakeService):
             [{"id": i, "label": label} for label, i in TAG_IDS.items()]
         )
 
+    async def _health(self, _request: web.Request) -> web.Response:
+        """`GET /health`: the failing checks, one per source (`Results()`)."""
+        return web.json_response([check.resource() for check in self.health.values()])
+
+    async def _disk_space(self, _request: web.Request) -> web.Response:
+        """`GET /diskspace`: `[{path, label, freeSpace, totalSpace}]` by path.
+
+        On Linux a mount's volume label is its name (`DriveInfoMount`); `id` is unset.
+        """
+        return web.json_response(
+            [
+                {"path": path, "label": path, "freeSpace": free, "totalSpace": total}
+                for path, free, total in DISK_SPACE
+            ]
+        )
+
     async def _command(self, request: web.Request) -> web.Response:
         """Queue a command; 201 with the CommandResource (`CommandController`)."""
         body = await request.json()
@@ -681,34 +1008,7 @@ class ArrServer(FakeService):
             return web.json_response(
                 {"message": "Sequence contains no matching element"}, status=500
             )
-        queued = iso_seconds(self.clock.wall_now())
-        command_body = {key: body[key] for key in self.commands[name] if key in body}
-        command_body.update(
-            {
-                "sendUpdatesToClient": True,
-                "updateScheduledTask": True,
-                "requiresDiskAccess": False,
-                "isExclusive": False,
-                "isTypeExclusive": False,
-                "isLongRunning": False,
-                "name": name,
-                "trigger": "manual",
-                "suppressMessages": False,
-            }
-        )
-        resource = {
-            "name": name,
-            "commandName": re.sub(r"(?<!^)(?=[A-Z])", " ", name),
-            "body": command_body,
-            "priority": "normal",
-            "status": "queued",
-            "queued": queued,
-            "trigger": "manual",
-            "sendUpdatesToClient": True,
-            "updateScheduledTask": True,
-            "id": len(self.command_log) + 1,
-        }
-        self.command_log.append(resource)
+        resource = self.queue_command(name, body)
         return web.json_response(
             resource,
             status=201,

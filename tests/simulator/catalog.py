@@ -28,6 +28,9 @@ JAPANESE = Language(8, "Japanese", "jpn")
 # When an episode airs: a historic date, an offset from the stack's start (unscaled
 # calendar time, for "aired last week"), or a scenario second (it airs during the run).
 type Airing = date | timedelta | float
+# A movie's TMDB date: a calendar date, or an offset from the stack's start (unscaled
+# calendar time, for a film that is "out digitally in 20 days").
+type Dated = date | timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +73,14 @@ class Movie:
     poster: str  # TMDB poster path, as Jellyseerr glues it to its image URL
     genres: tuple[str, ...]
     language: Language
-    release_date: str  # the home (digital or physical) release, often a year later
+    release_date: str  # the home (physical) release, often a year later ("": none)
     runtime: int  # minutes
     anime: Anime | None = None
+    # Radarr's other TMDB dates (absent: unknown); `physical_release` replaces
+    # `release_date` for a film whose home release is relative to the stack's start.
+    in_cinemas: Dated | None = None
+    digital_release: Dated | None = None
+    physical_release: Dated | None = None
 
     @property
     def premiere(self) -> str:
@@ -386,6 +394,41 @@ MOVIES = {
             release_date="1999-10-26",
             runtime=117,
         ),
+        Movie(
+            key="everything_everywhere",
+            title="Everything Everywhere All at Once",
+            year=2022,
+            tmdb_id=545611,
+            imdb_id="tt6710474",
+            radarr_id=84,
+            folder="Everything Everywhere All at Once (2022)",
+            overview="An aging Chinese immigrant is swept up in an insane adventure, where she alone can save what's important to her by connecting with the lives she could have led in other universes.",
+            poster="/w3LxiVYdWWRvEVdn5RYq6jIqkb1.jpg",
+            genres=("Action", "Adventure", "Science Fiction"),
+            language=ENGLISH,
+            release_date="2022-07-05",
+            runtime=140,
+        ),
+        # Not out yet: in cinemas for a month, digital in 20 days, disc in 40 (dates
+        # relative to the stack's start; the ids are real, poster and runtime are not).
+        Movie(
+            key="dune_part_three",
+            title="Dune: Part Three",
+            year=2026,
+            tmdb_id=1170608,
+            imdb_id="tt31378509",
+            radarr_id=83,
+            folder="Dune - Part Three (2026)",
+            overview="The conclusion of Denis Villeneuve's adaptation of Frank Herbert's saga, after Dune Messiah: Paul Atreides rules as Emperor, and the holy war waged in his name spreads across the universe.",
+            poster="/dune-part-three-illustrative.jpg",
+            genres=("Science Fiction", "Adventure"),
+            language=ENGLISH,
+            release_date="",
+            runtime=150,
+            in_cinemas=timedelta(days=-30),
+            digital_release=timedelta(days=20),
+            physical_release=timedelta(days=40),
+        ),
     )
 }
 
@@ -567,6 +610,37 @@ SERIES = {
                     sonarr_first=4001 + 100 * season,
                     tvdb_ids=[4_100_001 + 100 * season + n for n in range(count)],
                 )
+            ),
+        ),
+        Series(
+            key="the_bear",
+            title="The Bear",
+            year=2022,
+            tmdb_id=136315,
+            tvdb_id=403245,
+            imdb_id="tt14452776",
+            tvmaze_id=58770,  # illustrative, like the episodes' TVDB ids
+            sonarr_id=35,
+            overview="Carmy, a young fine-dining chef, comes home to Chicago to run his family's Italian beef sandwich shop.",
+            poster="/sHFlbKS3WLqMnp9t2ghADIJFnuQ.jpg",
+            genres=("Comedy", "Drama"),
+            language=ENGLISH,
+            runtime=30,
+            episodes=_episodes(
+                1,
+                [
+                    "System",
+                    "Hands",
+                    "Brigade",
+                    "Dogs",
+                    "Sheridan",
+                    "Ceres",
+                    "Review",
+                    "Braciole",
+                ],
+                [date(2022, 6, 23)] * 8,  # the whole season at once
+                sonarr_first=5001,
+                tvdb_ids=list(range(9_144_901, 9_144_909)),
             ),
         ),
     )
@@ -767,6 +841,31 @@ RELEASES = {
             audio_channels=5.1,
         ),
         Release(
+            key="everything_everywhere_bluray",
+            media="everything_everywhere",
+            name="Everything.Everywhere.All.at.Once.2022.1080p.BluRay.x264-PiGNUS",
+            quality="Bluray-1080p",
+            group="PiGNUS",
+            indexer="TorrentLeech (Prowlarr)",
+            size=11_811_160_064,
+            video_codec="x264",
+            audio_codec="DTS-HD MA",
+            audio_channels=5.1,
+        ),
+        Release(
+            key="the_bear_s01",
+            media="the_bear",
+            name="The.Bear.S01.1080p.DSNP.WEB-DL.DDP5.1.H.264-NTb",
+            quality="WEBDL-1080p",
+            group="NTb",
+            indexer="TorrentLeech (Prowlarr)",
+            size=10_800_000_000,
+            video_codec="h264",
+            audio_codec="EAC3",
+            audio_channels=5.1,
+            episodes=_pack(1, 8),
+        ),
+        Release(
             key="mad_max_fury_road_bluray",
             media="mad_max_fury_road",
             name="Mad.Max.Fury.Road.2015.1080p.BluRay.x264-SPARKS",
@@ -812,6 +911,38 @@ def release_files(release: Release) -> tuple[ReleaseFile, ...]:
 def media(key: str) -> Media:
     """The movie or series with this catalog key."""
     return MOVIES.get(key) or SERIES[key]
+
+
+@dataclass(frozen=True, slots=True)
+class MovieDates:
+    """A movie's TMDB dates as Radarr stores them (midnight UTC; None: unknown)."""
+
+    in_cinemas: datetime | None
+    digital_release: datetime | None
+    physical_release: datetime | None
+
+
+def _day(when: Dated | None, clock: SimClock) -> datetime | None:
+    """A date at midnight UTC; an offset counts from the clock's start date."""
+    match when:
+        case None:
+            return None
+        case timedelta():
+            return datetime.combine((clock.start + when).date(), time(0), UTC)
+        case _:
+            return datetime.combine(when, time(0), UTC)
+
+
+def movie_dates(movie: Movie, clock: SimClock) -> MovieDates:
+    """The cinema, digital and physical release dates of a movie."""
+    physical = movie.physical_release
+    if physical is None and movie.release_date:
+        physical = date.fromisoformat(movie.release_date)
+    return MovieDates(
+        _day(movie.in_cinemas, clock),
+        _day(movie.digital_release, clock),
+        _day(physical, clock),
+    )
 
 
 def air_datetime(episode: Episode, clock: SimClock) -> datetime:

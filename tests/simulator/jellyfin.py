@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .catalog import Anime, Episode, Movie, Series, air_datetime
+from .catalog import Anime, Episode, Movie, Series, air_datetime, movie_dates
 from .clock import SimClock, iso_ticks
 from .server import FakeService, Service
 from .webhooks import Delivery, WebhookSender, WebhookTarget
@@ -142,7 +142,7 @@ class JellyfinServer(FakeService):
             path=path,
             provider_ids=providers,
             year=movie.year,
-            premiere=datetime.fromisoformat(f"{movie.release_date}T00:00:00+00:00"),
+            premiere=movie_dates(movie, self.clock).physical_release,
             overview=movie.overview,
             genres=movie.genres,
             runtime_minutes=movie.runtime,

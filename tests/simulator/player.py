@@ -4,6 +4,9 @@ The player is the only place that knows how the services relate: which *arr a ti
 belongs to, the info hash of a release (derived from the seed, so a run is repeatable),
 which files an import produced, which Shoko file ids and Jellyfin items they became.
 Steps run one at a time in time order, so webhooks go out in a deterministic sequence.
+A `DelayedGrab` brings its own `SendPending` when its delay ends, and scenarios with
+health steps get a tick at the end of the *arr start-up grace (`HealthCheckService`
+re-checks at the first event after it).
 """
 
 from collections.abc import Sequence
@@ -23,11 +26,14 @@ from .scenarios import (
     Available,
     BlockImport,
     Blocklist,
+    DelayedGrab,
     DeleteFile,
     DeleteMedia,
     DeleteRequest,
     FailDownload,
     Grab,
+    HealthFail,
+    HealthRestore,
     IgnoreDownload,
     Import,
     LibraryAdd,
@@ -37,6 +43,8 @@ from .scenarios import (
     RemoveDownload,
     Request,
     Scenario,
+    Search,
+    SendPending,
     ShokoDetect,
     ShokoHash,
     ShokoMatch,
@@ -97,19 +105,36 @@ class ScenarioPlayer:
 
     async def play(self, scenarios: Sequence[Scenario]) -> None:
         """Run every step of the scenarios, interleaved by time (ties: listed order)."""
-        timeline = sorted(
-            (
-                (step.at, order, index, scenario.name, step)
-                for order, scenario in enumerate(scenarios)
-                for index, step in enumerate(scenario.steps)
-            ),
-            key=lambda entry: entry[:3],
-        )
-        for at, _, _, name, step in timeline:
+        timeline: list[tuple[float, int, float, str, Step | None]] = []
+        for order, scenario in enumerate(scenarios):
+            for index, step in enumerate(scenario.steps):
+                timeline.append((step.at, order, index, scenario.name, step))
+                if isinstance(step.action, DelayedGrab):
+                    end = step.at + step.action.delay_seconds
+                    send = Step(end, SendPending(step.action.release), step.webhooks)
+                    timeline.append((end, order, index + 0.5, scenario.name, send))
+        if any(
+            isinstance(entry[4].action, HealthFail)
+            for entry in timeline
+            if entry[4] is not None
+        ):
+            grace = self.services.radarr.health_grace
+            timeline.append((grace, -1, 0, "start-up grace over", None))
+        timeline.sort(key=lambda entry: entry[:3])
+        for at, _, _, name, due in timeline:
             await self.services.clock.sleep_until(at)
-            _LOGGER.info("%7.1f s  %s: %s", at, name, step.action)
-            await self.apply(step)
+            if due is None:
+                _LOGGER.info("%7.1f s  %s", at, name)
+                await self.health_tick()
+                continue
+            _LOGGER.info("%7.1f s  %s: %s", at, name, due.action)
+            await self.apply(due)
         _LOGGER.info("all scenario steps played")
+
+    async def health_tick(self) -> None:
+        """Radarr and Sonarr send the health webhooks the start-up grace held back."""
+        await self.services.radarr.health_tick()
+        await self.services.sonarr.health_tick()
 
     async def apply(self, step: Step) -> None:
         """Carry out one step."""
@@ -125,8 +150,19 @@ class ScenarioPlayer:
                 | Preload()
             ):
                 await self._request_step(action, send)
-            case Grab() | BlockImport() | Import() | DeleteFile() | DeleteMedia():
+            case (
+                Grab()
+                | DelayedGrab()
+                | SendPending()
+                | Search()
+                | BlockImport()
+                | Import()
+                | DeleteFile()
+                | DeleteMedia()
+            ):
                 await self._arr_step(action, send)
+            case HealthFail() | HealthRestore():
+                await self._health_step(action, send)
             case FailDownload(key):
                 self._arr(RELEASES[key]).fail_download(RELEASES[key])
             case ProcessFailed(key):
@@ -189,7 +225,16 @@ class ScenarioPlayer:
                 await self._preload(RELEASES[key], user)
 
     async def _arr_step(
-        self, action: Grab | BlockImport | Import | DeleteFile | DeleteMedia, send: bool
+        self,
+        action: Grab
+        | DelayedGrab
+        | SendPending
+        | Search
+        | BlockImport
+        | Import
+        | DeleteFile
+        | DeleteMedia,
+        send: bool,
     ) -> None:
         """What happens in Radarr/Sonarr (and, through them, in qBittorrent)."""
         match action:
@@ -198,6 +243,16 @@ class ScenarioPlayer:
                 arr = self._arr(release)
                 payload = arr.grab(release, self.info_hash(release), seconds)
                 await self._emit(arr, "onGrab", payload, send)
+            case DelayedGrab(key, delay, seconds):
+                release = RELEASES[key]
+                self._arr(release).hold(release, delay, seconds)
+            case SendPending(key):
+                release = RELEASES[key]
+                arr = self._arr(release)
+                sent = arr.send_pending(release, self.info_hash(release))
+                await self._emit(arr, "onGrab", sent, send)
+            case Search(key):
+                self._user_search(key)
             case BlockImport(key, message):
                 release = RELEASES[key]
                 arr = self._arr(release)
@@ -209,6 +264,18 @@ class ScenarioPlayer:
                 await self._delete_file(key, episode, send)
             case DeleteMedia(key):
                 await self._delete_media(key, send)
+
+    async def _health_step(
+        self, action: HealthFail | HealthRestore, send: bool
+    ) -> None:
+        """A Radarr/Sonarr health check fails or passes again."""
+        match action:
+            case HealthFail(service, source, level, message):
+                await self._arr_of(service).fail_health(
+                    source, level, message, send=send
+                )
+            case HealthRestore(service, source):
+                await self._arr_of(service).restore_health(source, send=send)
 
     async def _shoko_step(self, action: ShokoDetect | ShokoHash | ShokoMatch) -> None:
         """What Shoko does with imported anime files (events go to the hub)."""
@@ -229,6 +296,26 @@ class ScenarioPlayer:
 
     def _arr(self, release: Release) -> RadarrServer | SonarrServer:
         return self.services.radarr if release.media in MOVIES else self.services.sonarr
+
+    def _arr_of(self, service: str) -> RadarrServer | SonarrServer:
+        match service:
+            case "radarr":
+                return self.services.radarr
+            case "sonarr":
+                return self.services.sonarr
+        raise ValueError(f"{service} has no health checks")
+
+    def _user_search(self, key: str) -> None:
+        """A user's search, queued as the UI does (`POST /command`, user-invoked)."""
+        title = media(key)
+        if isinstance(title, Movie):
+            self.services.radarr.queue_command(
+                "MoviesSearch", {"movieIds": [title.radarr_id]}
+            )
+        else:
+            self.services.sonarr.queue_command(
+                "SeriesSearch", {"seriesId": title.sonarr_id}
+            )
 
     def _scan(self, key: str) -> list[MediaRequest]:
         """Jellyseerr's scan of one title: what Jellyfin has of it (per season)."""

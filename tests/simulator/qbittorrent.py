@@ -258,6 +258,11 @@ class QBittorrentServer(FakeService):
         await self.go_offline()
         self.forget_sessions()
 
+    @property
+    def reachable(self) -> bool:
+        """Whether Radarr/Sonarr could reach it now (up, and not answering 503)."""
+        return self.online and not self._unavailable
+
     def answer_unavailable(self, unavailable: bool = True) -> None:
         """A reverse proxy in front answers every call 503 while qBittorrent is away."""
         self._unavailable = unavailable

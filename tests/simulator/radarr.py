@@ -2,20 +2,24 @@
 
 Payload builders follow `WebhookBase.cs` key for key (see `payloads/radarr/`): camelCase,
 null keys left out, `eventType` in PascalCase, tags as labels in webhooks and as ids in
-REST.
+REST. A movie's availability (`status`, `isAvailable`, its dates, addendum §1e) is worked
+out from its TMDB dates against the clock's wall time, and `lastSearchTime` records the
+searches that reached the indexers.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from .arr import (
     DOWNLOAD_CLIENT,
+    HEALTH_GRACE_SECONDS,
     ArrServer,
     HistoryRecord,
+    PendingRelease,
     TrackedDownload,
     custom_format_info,
     custom_formats_json,
@@ -24,7 +28,16 @@ from .arr import (
     stable_id,
     tags_json,
 )
-from .catalog import INDEXERS, MOVIES, QUALITIES, Movie, Release, release_files
+from .catalog import (
+    INDEXERS,
+    MOVIES,
+    QUALITIES,
+    Movie,
+    MovieDates,
+    Release,
+    movie_dates,
+    release_files,
+)
 from .clock import SimClock, iso_seconds, iso_ticks
 from .qbittorrent import SAVE_PATH, QBittorrentServer
 from .server import Service
@@ -98,17 +111,93 @@ class MovieFile:
 
 @dataclass(slots=True)
 class LibraryMovie:
-    """A movie in Radarr's library."""
+    """A movie in Radarr's library (`minimumAvailability`: Jellyseerr's default)."""
 
     movie: Movie
     added: datetime
     file: MovieFile | None = None
+    minimum_availability: str = "released"
+    last_search: datetime | None = None
 
 
 def folder_path(movie: Movie) -> str:
     """The movie folder (anime movies live under their own root folder)."""
     root = ANIME_MOVIE_ROOT if movie.anime else MOVIE_ROOT
     return f"{root}/{movie.folder}"
+
+
+def movie_status(dates: MovieDates, now: datetime) -> str:
+    """`SkyHookProxy.MapMovie`: `announced`, `inCinemas` or `released` from the dates.
+
+    Radarr works it out at each metadata refresh; the fake does on every call.
+    """
+    status = "announced"
+    if dates.in_cinemas is not None and now > dates.in_cinemas:
+        status = "inCinemas"
+        if (
+            dates.physical_release is None
+            and dates.digital_release is None
+            and now > dates.in_cinemas + timedelta(days=90)
+        ):
+            status = "released"
+    if any(
+        day is not None and now >= day
+        for day in (dates.physical_release, dates.digital_release)
+    ):
+        status = "released"
+    return status
+
+
+def _home_release(dates: MovieDates) -> datetime | None:
+    """The earlier of the digital and physical releases."""
+    days = [d for d in (dates.digital_release, dates.physical_release) if d]
+    return min(days) if days else None
+
+
+def is_available(
+    dates: MovieDates, minimum: str, now: datetime, delay_days: int = 0
+) -> bool:
+    """`Movie.IsAvailable(delay)`: whether the date `minimumAvailability` names passed.
+
+    `tba`/`announced`: always. `inCinemas`: the cinema date, if known. Otherwise the
+    earlier home release, else the cinema date plus 90 days, else never.
+    """
+    if minimum in ("tba", "announced"):
+        return True
+    if minimum == "inCinemas" and dates.in_cinemas is not None:
+        when = dates.in_cinemas
+    elif (home := _home_release(dates)) is not None:
+        when = home
+    elif dates.in_cinemas is not None:
+        when = dates.in_cinemas + timedelta(days=90)
+    else:
+        return False
+    return now >= when + timedelta(days=delay_days)
+
+
+def release_date(dates: MovieDates, minimum: str) -> datetime | None:
+    """`Movie.GetReleaseDate`: MovieResource `releaseDate` (None: left out)."""
+    if minimum in ("tba", "announced"):
+        known = [
+            d
+            for d in (dates.in_cinemas, dates.digital_release, dates.physical_release)
+            if d
+        ]
+        return min(known) if known else None
+    if minimum == "inCinemas" and dates.in_cinemas is not None:
+        return dates.in_cinemas
+    if (home := _home_release(dates)) is not None:
+        return home
+    return dates.in_cinemas + timedelta(days=90) if dates.in_cinemas else None
+
+
+def webhook_release_date(dates: MovieDates) -> str:
+    """`MovieMetadata.PhysicalReleaseDate()` as `yyyy-MM-dd` (the webhook's)."""
+    if dates.physical_release is not None:
+        return dates.physical_release.date().isoformat()
+    if dates.in_cinemas is not None:
+        return (dates.in_cinemas + timedelta(days=90)).date().isoformat()
+    return "9999-12-31"  # DateTime.MaxValue
 
 
 class RadarrServer(ArrServer):
@@ -126,6 +215,9 @@ class RadarrServer(ArrServer):
         "downloadIgnored": 9,
     }
     commands: ClassVar[Mapping[str, Sequence[str]]] = {"MoviesSearch": ("movieIds",)}
+    wiki_base = "https://wiki.servarr.com/radarr/system"
+    health_application_url = True
+    rss_sync_minutes = 30
 
     def __init__(
         self,
@@ -133,9 +225,18 @@ class RadarrServer(ArrServer):
         qbittorrent: QBittorrentServer,
         sender: WebhookSender,
         api_key: str,
+        *,
+        health_grace: float = HEALTH_GRACE_SECONDS,
     ) -> None:
         """Create the fake with an empty library."""
-        super().__init__(Service.RADARR, clock, qbittorrent, sender, api_key)
+        super().__init__(
+            Service.RADARR,
+            clock,
+            qbittorrent,
+            sender,
+            api_key,
+            health_grace=health_grace,
+        )
         self.movies: dict[int, LibraryMovie] = {}
         self.app.router.add_get("/api/v3/movie", self._list_movies)
         self.app.router.add_get("/api/v3/movie/{id:\\d+}", self._get_movie)
@@ -143,15 +244,51 @@ class RadarrServer(ArrServer):
     # --- library changes -----------------------------------------------------------
 
     def add_movie(self, movie: Movie) -> dict[str, Any] | None:
-        """Add a movie (Jellyseerr's request); the `MovieAdded` payload, None if known."""
+        """Add a movie (Jellyseerr's request); the `MovieAdded` payload, None if known.
+
+        Jellyseerr adds with `searchForMovie`, so `MovieScannedHandler` queues a
+        `MoviesSearch` that is not user-invoked: it only searches a movie that is
+        available (`MoviesSearchService`), and nothing is grabbed here (a `Grab`
+        step does that).
+        """
         if movie.radarr_id in self.movies:
             return None
         self.movies[movie.radarr_id] = LibraryMovie(movie, self.clock.wall_now())
+        self.search([movie.radarr_id], user_invoked=False)
         return {
             "movie": self.webhook_movie(movie),
             "addMethod": "manual",
             **self.base_payload("MovieAdded"),
         }
+
+    def available(self, entry: LibraryMovie) -> bool:
+        """`Movie.IsAvailable()` now."""
+        return is_available(
+            movie_dates(entry.movie, self.clock),
+            entry.minimum_availability,
+            self.clock.wall_now(),
+        )
+
+    def search(self, movie_ids: Iterable[int], *, user_invoked: bool = True) -> None:
+        """`MoviesSearch`: a search reaches the indexers (`lastSearchTime`).
+
+        An automatic one skips movies that are not available yet; one a user started
+        (any command through the API) searches them too. The fake has indexers, so
+        every search reaches one (`ReleaseSearchService.Dispatch`).
+        """
+        for movie_id in movie_ids:
+            entry = self.movies.get(movie_id)
+            if entry is not None and (user_invoked or self.available(entry)):
+                entry.last_search = self.clock.wall_now()
+
+    def run_command(self, name: str, body: Mapping[str, Any]) -> None:
+        """`MoviesSearch` through the API is user-invoked."""
+        if name == "MoviesSearch":
+            self.search(int(i) for i in body.get("movieIds", []))
+
+    def release_ids(self, release: Release) -> tuple[int, tuple[int, ...]]:
+        """The movie's Radarr id."""
+        return MOVIES[release.media].radarr_id, ()
 
     def has_file(self, movie: Movie) -> bool:
         """Whether the movie is in the library with a file."""
@@ -289,6 +426,7 @@ class RadarrServer(ArrServer):
         """Remove the movie with its files; the `MovieDelete` payload."""
         entry = self.movies.pop(movie.radarr_id)
         self.forget_history(movie.radarr_id)
+        self.forget_pending(movie.radarr_id)
         return {
             "movie": self.webhook_movie(movie),
             "deletedFiles": True,
@@ -319,7 +457,7 @@ class RadarrServer(ArrServer):
             "id": movie.radarr_id,
             "title": movie.title,
             "year": movie.year,
-            "releaseDate": movie.release_date,
+            "releaseDate": webhook_release_date(movie_dates(movie, self.clock)),
             "folderPath": folder_path(movie),
             "tmdbId": movie.tmdb_id,
             "imdbId": movie.imdb_id,
@@ -404,6 +542,9 @@ class RadarrServer(ArrServer):
     def movie_resource(self, entry: LibraryMovie) -> dict[str, Any]:
         """MovieResource (selected fields, nulls left out)."""
         movie, file = entry.movie, entry.file
+        dates = movie_dates(movie, self.clock)
+        now = self.clock.wall_now()
+        minimum = entry.minimum_availability
         resource: dict[str, Any] = {
             "id": movie.radarr_id,
             "title": movie.title,
@@ -418,14 +559,12 @@ class RadarrServer(ArrServer):
             "monitored": True,
             "hasFile": file is not None,
             "movieFileId": file.id if file else 0,
-            "isAvailable": True,
-            "status": "released",
-            "minimumAvailability": "released",
+            "isAvailable": is_available(dates, minimum, now),
+            "status": movie_status(dates, now),
+            "minimumAvailability": minimum,
             "qualityProfileId": 1,
             "tags": tags_json(movie.anime is not None),
             "added": iso_seconds(entry.added),
-            "physicalRelease": f"{movie.release_date}T00:00:00Z",
-            "releaseDate": f"{movie.release_date}T00:00:00Z",
             "images": self._images(movie),
             "statistics": {
                 "movieFileCount": 1 if file else 0,
@@ -434,6 +573,16 @@ class RadarrServer(ArrServer):
             },
             "sizeOnDisk": file.size if file else 0,
         }
+        for key, day in (
+            ("inCinemas", dates.in_cinemas),
+            ("physicalRelease", dates.physical_release),
+            ("digitalRelease", dates.digital_release),
+            ("releaseDate", release_date(dates, minimum)),
+        ):
+            if day is not None:
+                resource[key] = iso_seconds(day)
+        if entry.last_search is not None:  # Radarr 5.10.3+
+            resource["lastSearchTime"] = iso_seconds(entry.last_search)
         if file is not None:
             resource["movieFile"] = {
                 "id": file.id,
@@ -467,16 +616,29 @@ class RadarrServer(ArrServer):
         self, download: TrackedDownload, base: dict[str, Any], query: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """One record per download."""
-        record = {
-            "id": stable_id(
-                f"trackedDownload-{DOWNLOAD_CLIENT}-{download.download_id}"
-            ),
-            "movieId": download.media_id,
-            **base,
-        }
-        if query.get("includeMovie") == "true" and download.media_id in self.movies:
-            record["movie"] = self.movie_resource(self.movies[download.media_id])
-        return [record]
+        queue_id = stable_id(
+            f"trackedDownload-{DOWNLOAD_CLIENT}-{download.download_id}"
+        )
+        return [self._queue_record(queue_id, download.media_id, base, query)]
+
+    def pending_records(
+        self, pending: PendingRelease, base: dict[str, Any], query: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """One record per pending release (`GetQueueId`: `pending-{id}-movie{id}`)."""
+        queue_id = stable_id(f"pending-{pending.id}-movie{pending.media_id}")
+        return [self._queue_record(queue_id, pending.media_id, base, query)]
+
+    def _queue_record(
+        self,
+        queue_id: int,
+        movie_id: int,
+        base: dict[str, Any],
+        query: Mapping[str, str],
+    ) -> dict[str, Any]:
+        record = {"id": queue_id, "movieId": movie_id, **base}
+        if query.get("includeMovie") == "true" and movie_id in self.movies:
+            record["movie"] = self.movie_resource(self.movies[movie_id])
+        return record
 
     def outcome_data(
         self, download: TrackedDownload, event_type: str, message: str

@@ -5,9 +5,16 @@ into state changes in each service (with matching ids, hashes and paths everywhe
 the webhooks those services send. Times are simulated seconds from the start of the run;
 `webhooks=False` changes the state without the webhook (a lost delivery, or an *arr
 connection in its failure back-off).
+
+Radarr and Sonarr start at simulated second 0, so their health webhooks wait until the
+start-up grace is over (`SimulatedStack(health_grace=…)`, 15 minutes by default, as
+upstream): a check that fails earlier shows in `GET /health` at once, and its `Health`
+webhook goes out when the grace ends.
 """
 
 from dataclasses import dataclass
+
+from .arr import DOWNLOAD_CLIENT_ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,64 @@ class Grab:
 
     release: str
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class DelayedGrab:
+    """A delay profile holds the *arr's grab back for `delay_seconds`.
+
+    Until then the queue lists it as a pending release (`delay`, no `downloadId`);
+    then the player sends it (`SendPending`) and qBittorrent downloads it in
+    `download_seconds`.
+    """
+
+    release: str
+    delay_seconds: float
+    download_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class SendPending:
+    """The held-back release goes to qBittorrent (`Grab`), if it can be reached.
+
+    If not, it stays pending as `downloadClientUnavailable`; a later `SendPending`
+    (upstream: the next RSS sync) tries again. The player adds one at the end of
+    each `DelayedGrab`'s delay.
+    """
+
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """A user starts a search in the *arr (Radarr `MoviesSearch`, Sonarr `SeriesSearch`).
+
+    It reaches the indexers (`lastSearchTime`) and finds nothing to grab.
+    """
+
+    media: str
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFail:
+    """A health check of `service` ("radarr"/"sonarr") starts failing.
+
+    `level` is `error`, `warning` or `notice`; the message is the English text
+    (`DownloadClientCheck` when it cannot reach qBittorrent, by default).
+    """
+
+    service: str
+    source: str = "DownloadClientCheck"
+    level: str = "error"
+    message: str = DOWNLOAD_CLIENT_ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRestore:
+    """The failing check of `service` passes again (`HealthRestored`)."""
+
+    service: str
+    source: str = "DownloadClientCheck"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +254,11 @@ type Action = (
     Request
     | Approve
     | Grab
+    | DelayedGrab
+    | SendPending
+    | Search
+    | HealthFail
+    | HealthRestore
     | Stall
     | BlockImport
     | Import
@@ -425,6 +495,41 @@ SCENARIOS = {
                 Step(250, DeleteMedia("inception")),
                 Step(270, DeleteFile("chernobyl", (1, 5))),
                 Step(280, DeleteMedia("chernobyl")),
+            ),
+        ),
+        Scenario(
+            "unreleased_movie",
+            "Dune: Part Three is in cinemas, out digitally in 20 days: Radarr waits.",
+            (
+                # Not available yet: Radarr adds it but its search on add skips it.
+                Step(0, Request("dune_part_three")),
+                # A user searches anyway: the indexers have nothing to grab.
+                Step(60, Search("dune_part_three")),
+            ),
+        ),
+        Scenario(
+            "delay_profile",
+            "The Bear season 1 waits four minutes in a delay profile, then downloads.",
+            (
+                Step(0, Request("the_bear", user="bob", seasons=(1,))),
+                Step(10, DelayedGrab("the_bear_s01", 240, 120)),  # sent at 250 s
+                Step(380, Import("the_bear_s01")),
+                Step(400, LibraryAdd("the_bear_s01")),
+                Step(430, Available("the_bear")),
+            ),
+        ),
+        Scenario(
+            "health_outage",
+            "Radarr cannot reach qBittorrent while Everything Everywhere All at Once "
+            "downloads; Health goes out when the start-up grace ends (900 s).",
+            (
+                Step(780, Request("everything_everywhere")),
+                Step(790, Grab("everything_everywhere_bluray", 300)),
+                Step(840, HealthFail("radarr")),  # in the grace: /health only
+                Step(1020, HealthRestore("radarr")),
+                Step(1100, Import("everything_everywhere_bluray")),
+                Step(1120, LibraryAdd("everything_everywhere_bluray")),
+                Step(1160, Available("everything_everywhere")),
             ),
         ),
     )

@@ -40,6 +40,11 @@ class FakeService:
         """The base URL (valid once started)."""
         return f"http://{HOST}:{self._port}"
 
+    @property
+    def online(self) -> bool:
+        """Whether it accepts connections (started, and not taken offline)."""
+        return self._site is not None
+
     async def start(self) -> None:
         """Listen on a free loopback port."""
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)

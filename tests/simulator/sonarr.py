@@ -3,9 +3,11 @@
 A release covers several episodes, so the queue and history show one record per episode
 (Sonarr v4), and an import sends one "On File Import" `Download` per file (`episodeFile`)
 followed by one "On Import Complete" `Download` for the release (`episodeFiles[]`).
+Episodes carry `lastSearchTime` once a search for them reached the indexers (addendum
+§1e).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 import os.path
@@ -15,8 +17,10 @@ from aiohttp import web
 
 from .arr import (
     DOWNLOAD_CLIENT,
+    HEALTH_GRACE_SECONDS,
     ArrServer,
     HistoryRecord,
+    PendingRelease,
     TrackedDownload,
     custom_format_info,
     custom_formats_json,
@@ -113,6 +117,7 @@ class LibrarySeries:
     monitored_seasons: set[int]
     files: dict[int, EpisodeFile] = field(default_factory=dict)
     grabbed: dict[int, datetime] = field(default_factory=dict)
+    searched: dict[int, datetime] = field(default_factory=dict)  # lastSearchTime
 
 
 def series_path(series: Series) -> str:
@@ -140,7 +145,11 @@ class SonarrServer(ArrServer):
         "EpisodeSearch": ("episodeIds",),
         "SeasonSearch": ("seriesId", "seasonNumber"),
         "SeriesSearch": ("seriesId",),
+        "MissingEpisodeSearch": ("seriesId",),
     }
+    wiki_base = "https://wiki.servarr.com/sonarr/system"
+    health_application_url = False
+    rss_sync_minutes = 15
 
     def __init__(
         self,
@@ -148,9 +157,18 @@ class SonarrServer(ArrServer):
         qbittorrent: QBittorrentServer,
         sender: WebhookSender,
         api_key: str,
+        *,
+        health_grace: float = HEALTH_GRACE_SECONDS,
     ) -> None:
         """Create the fake with an empty library."""
-        super().__init__(Service.SONARR, clock, qbittorrent, sender, api_key)
+        super().__init__(
+            Service.SONARR,
+            clock,
+            qbittorrent,
+            sender,
+            api_key,
+            health_grace=health_grace,
+        )
         self.series: dict[int, LibrarySeries] = {}
         router = self.app.router
         router.add_get("/api/v3/series", self._list_series)
@@ -162,15 +180,80 @@ class SonarrServer(ArrServer):
     def add_series(
         self, series: Series, seasons: Sequence[int]
     ) -> dict[str, Any] | None:
-        """Add a series or monitor more seasons; `SeriesAdd` payload when it is new."""
+        """Add a series or monitor more seasons; `SeriesAdd` payload when it is new.
+
+        Either way Jellyseerr has the missing episodes searched (`addOptions`
+        `searchForMissingEpisodes`, or its `MissingEpisodeSearch` command after an
+        update); nothing is grabbed here (a `Grab` step does that).
+        """
         entry = self.series.get(series.sonarr_id)
         if entry is not None:
             entry.monitored_seasons.update(seasons)
+            self.search_missing(entry)
             return None
-        self.series[series.sonarr_id] = LibrarySeries(
-            series, self.clock.wall_now(), set(seasons)
-        )
+        entry = LibrarySeries(series, self.clock.wall_now(), set(seasons))
+        self.series[series.sonarr_id] = entry
+        self.search_missing(entry)
         return {"series": self.webhook_series(series), **self.base_payload("SeriesAdd")}
+
+    def search_missing(self, entry: LibrarySeries) -> None:
+        """`MissingEpisodeSearch` for a series: monitored, aired, without a file."""
+        self._searched(
+            entry,
+            (
+                e
+                for e in entry.series.episodes
+                if e.season in entry.monitored_seasons
+                and e.sonarr_id not in entry.files
+                and self._aired(e)
+            ),
+        )
+
+    def search_series(self, entry: LibrarySeries) -> None:
+        """`SeriesSearch`: a season search per monitored season (all its episodes).
+
+        That is `SeasonSearch(missingOnly: !UpgradeAllowed)`, here with upgrades
+        allowed; a series without monitored seasons is not modelled.
+        """
+        self._searched(
+            entry,
+            (e for e in entry.series.episodes if e.season in entry.monitored_seasons),
+        )
+
+    def _searched(self, entry: LibrarySeries, episodes: Iterable[Episode]) -> None:
+        """`ReleaseSearchService.Dispatch`: the criteria's episodes were searched."""
+        now = self.clock.wall_now()
+        for episode in episodes:
+            entry.searched[episode.sonarr_id] = now
+
+    def run_command(self, name: str, body: Mapping[str, Any]) -> None:
+        """The search commands (`EpisodeSearchService`, `SeasonSearchService`, …)."""
+        if name == "EpisodeSearch":
+            wanted = {int(i) for i in body.get("episodeIds", [])}
+            for each in self.series.values():
+                self._searched(
+                    each, (e for e in each.series.episodes if e.sonarr_id in wanted)
+                )
+            return
+        entry = self.series.get(int(body.get("seriesId", 0)))
+        if entry is None:
+            return
+        if name == "SeasonSearch":  # every episode of the season
+            season = int(body.get("seasonNumber", -1))
+            self._searched(
+                entry, (e for e in entry.series.episodes if e.season == season)
+            )
+        elif name == "SeriesSearch":
+            self.search_series(entry)
+        elif name == "MissingEpisodeSearch":
+            self.search_missing(entry)
+
+    def release_ids(self, release: Release) -> tuple[int, tuple[int, ...]]:
+        """The series' Sonarr id and the ids of the episodes the release covers."""
+        series = SERIES[release.media]
+        return series.sonarr_id, tuple(
+            series.episode(*key).sonarr_id for key in release.episodes
+        )
 
     def grab(self, release: Release, info_hash: str, seconds: float) -> dict[str, Any]:
         """Send a release to qBittorrent; the `Grab` payload (all its episodes)."""
@@ -343,6 +426,7 @@ class SonarrServer(ArrServer):
         """Remove the series with its files; the `SeriesDelete` payload."""
         del self.series[series.sonarr_id]
         self.forget_history(series.sonarr_id)
+        self.forget_pending(series.sonarr_id)
         return {
             "series": self.webhook_series(series),
             "deletedFiles": True,
@@ -564,6 +648,8 @@ class SonarrServer(ArrServer):
             resource["absoluteEpisodeNumber"] = episode.number
         if grabbed := entry.grabbed.get(episode.sonarr_id):
             resource["grabDate"] = iso_seconds(grabbed)
+        if searched := entry.searched.get(episode.sonarr_id):  # Sonarr 4.0.9+
+            resource["lastSearchTime"] = iso_seconds(searched)
         if query.get("includeSeries") == "true":
             resource["series"] = self.series_resource(entry)
         if file is not None and query.get("includeEpisodeFile") == "true":
@@ -633,16 +719,34 @@ class SonarrServer(ArrServer):
         self, download: TrackedDownload, base: dict[str, Any], query: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         """Sonarr v4: one record per episode of the download, same `downloadId`."""
-        entry = self.series.get(download.media_id)
+        prefix = f"trackedDownload-{DOWNLOAD_CLIENT}-{download.download_id}-"
+        return self._episode_records(
+            download.release, download.media_id, prefix, base, query
+        )
+
+    def pending_records(
+        self, pending: PendingRelease, base: dict[str, Any], query: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """One record per episode (`GetQueueId`: `pending-{id}-ep{episode id}`)."""
+        return self._episode_records(
+            pending.release, pending.media_id, f"pending-{pending.id}-ep", base, query
+        )
+
+    def _episode_records(
+        self,
+        release: Release,
+        series_id: int,
+        id_prefix: str,
+        base: dict[str, Any],
+        query: Mapping[str, str],
+    ) -> list[dict[str, Any]]:
+        entry = self.series.get(series_id)
         records = []
-        for key in download.release.episodes:
-            episode = SERIES[download.release.media].episode(*key)
+        for key in release.episodes:
+            episode = SERIES[release.media].episode(*key)
             record = {
-                "id": stable_id(
-                    f"trackedDownload-{DOWNLOAD_CLIENT}-{download.download_id}-"
-                    f"{episode.sonarr_id}"
-                ),
-                "seriesId": download.media_id,
+                "id": stable_id(f"{id_prefix}{episode.sonarr_id}"),
+                "seriesId": series_id,
                 "episodeId": episode.sonarr_id,
                 "seasonNumber": episode.season,
                 "episodeHasFile": entry is not None

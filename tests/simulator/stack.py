@@ -14,6 +14,7 @@ import random
 from types import TracebackType
 from typing import Self
 
+from .arr import HEALTH_GRACE_SECONDS
 from .clock import SimClock
 from .jellyfin import JellyfinServer
 from .jellyseerr import VERSION as JELLYSEERR_VERSION, JellyseerrServer
@@ -55,11 +56,14 @@ class SimulatedStack:
         shoko_keepalive: float = 15.0,
         shoko_version: str = "5",
         jellyseerr_version: str = JELLYSEERR_VERSION,
+        health_grace: float = HEALTH_GRACE_SECONDS,
     ) -> None:
         """Build the services (nothing listens until `start()`).
 
         `shoko_version` is "5" or "6" (v6-dev); `jellyseerr_version` the Seerr release
-        whose request rules to follow (before 2.6.0 nothing completes).
+        whose request rules to follow (before 2.6.0 nothing completes);
+        `health_grace` the simulated seconds after the start (second 0) during which
+        Radarr and Sonarr send no health webhook (upstream: 15 minutes).
         """
         if qbittorrent_version not in QBITTORRENT_VERSIONS:
             raise ValueError(f"unknown qBittorrent version {qbittorrent_version}")
@@ -95,10 +99,18 @@ class SimulatedStack:
             version=jellyseerr_version,
         )
         self.radarr = RadarrServer(
-            self.clock, self.qbittorrent, self.sender, self.api_keys[Service.RADARR]
+            self.clock,
+            self.qbittorrent,
+            self.sender,
+            self.api_keys[Service.RADARR],
+            health_grace=health_grace,
         )
         self.sonarr = SonarrServer(
-            self.clock, self.qbittorrent, self.sender, self.api_keys[Service.SONARR]
+            self.clock,
+            self.qbittorrent,
+            self.sender,
+            self.api_keys[Service.SONARR],
+            health_grace=health_grace,
         )
         self.jellyfin = JellyfinServer(
             self.clock,
