@@ -213,7 +213,6 @@ def our_connection(service: str, connection_id: int = 1) -> dict[str, Any]:
             {"name": "method", "value": 1},
         ],
         **dict.fromkeys(ARR_EVENTS[service], True),
-        "onHealthIssue": False,
     }
 
 

@@ -387,9 +387,13 @@ async def test_sonarr_series_and_episodes(
         monitored=True,
         aired=True,
         file_id=4012,
+        air_date=datetime(2022, 7, 2, 15, 0, tzinfo=UTC),
     )
     assert (future.aired, future.tvdb_id, future.file_id) == (False, None, None)
+    assert future.air_date is not None
+    assert future.air_date > datetime(2026, 1, 22, tzinfo=UTC)
     assert (unknown.aired, unknown.season, unknown.title) == (False, 0, None)
+    assert unknown.air_date is None
 
 
 # qBittorrent

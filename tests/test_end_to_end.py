@@ -31,9 +31,10 @@ SERVICE_STEPS = (
     (Service.JELLYFIN, "jellyfin"),
     (Service.SHOKO, "shoko"),
 )
-# Simulated seconds per step, and how long every scenario takes to finish.
+# Simulated seconds per step, and how long every scenario takes to finish (the
+# health outage happens after the apps' 15-minute start-up grace).
 STEP = 5
-DURATION = 600
+DURATION = 1250
 
 
 @pytest.fixture(
@@ -92,10 +93,11 @@ async def served(hass: HomeAssistant, socket_enabled: None) -> AsyncGenerator[No
 
 async def play_every_scenario(
     hass: HomeAssistant, stack: SimulatedStack
-) -> tuple[Any, dict[str, list[str]]]:
+) -> tuple[Any, dict[str, list[str]], dict[str, set[str]]]:
     """Add the integration and play every scenario.
 
-    Returns the config entry and the states each title went through, in order.
+    Returns the config entry, the states each title went through, in order, and
+    what each waited for along the way (read from its entity at every step).
     """
     created = await add_integration(hass, stack)
     entry = created["result"]
@@ -126,6 +128,7 @@ async def play_every_scenario(
         seen[event.data["title"]].append(event.data["to_state"])
 
     hass.bus.async_listen(f"{DOMAIN}_state_changed", record)
+    waited: defaultdict[str, set[str]] = defaultdict(set)
     stack.play(list(SCENARIOS.values()))
     for _ in range(DURATION // STEP):
         stack.clock.advance(STEP)
@@ -133,7 +136,21 @@ async def play_every_scenario(
         for poller in pollers:  # the polls of a few real minutes, compressed
             await poller.async_refresh()
         await hass.async_block_till_done()
-    return entry, seen
+        for state in hass.states.async_all("sensor"):
+            if (reason := state.attributes.get("waiting_for")) is not None:
+                waited[state.attributes.get("title", "")].add(reason)
+    return entry, seen, waited
+
+
+def assert_told_why(seen: dict[str, list[str]], waited: dict[str, set[str]]) -> None:
+    """Why they waited, as Jellyseerr, Radarr and Sonarr told it."""
+    assert seen["Dune: Part Three"] == ["approved"]
+    assert "not_released" in waited["Dune: Part Three"]
+    assert seen["The Bear"][-1] == "available"
+    assert "delay_profile" in waited["The Bear"]
+    assert seen["Everything Everywhere All at Once"][-1] == "available"
+    assert "download_client_unreachable" in waited["Everything Everywhere All at Once"]
+    assert "approval" in waited["Violet Evergarden: The Movie"]
 
 
 @pytest.mark.usefixtures("served")
@@ -141,7 +158,7 @@ async def test_every_scenario(
     hass: HomeAssistant, stack: SimulatedStack, hass_client: ClientSessionGenerator
 ) -> None:
     """Each scenario's states, in order, and where each request ends."""
-    entry, seen = await play_every_scenario(hass, stack)
+    entry, seen, waited = await play_every_scenario(hass, stack)
 
     def ends_with(title: str, *states: str) -> None:
         assert seen[title][-len(states) :] == list(states), (title, seen[title])
@@ -173,6 +190,7 @@ async def test_every_scenario(
     # A request deleted in Jellyseerr, and one whose title was blocklisted.
     ends_with("Whiplash", "removed")
     ends_with("Alien", "removed")
+    assert_told_why(seen, waited)
 
     client = await hass_client()
     registry = er.async_get(hass)

@@ -101,6 +101,8 @@ class Stack:
     jellyfin_episodes: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     details: dict[int, dict[str, Any]] = field(default_factory=dict)
+    movie_health: list[dict[str, Any]] = field(default_factory=list)
+    series_health: list[dict[str, Any]] = field(default_factory=list)
     failing: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def serve(self) -> None:
@@ -116,6 +118,8 @@ class Stack:
             ("get", f"{SONARR}/api/v3/episode", {"json": self.episodes}),
             ("get", f"{SONARR}/api/v3/episodefile", {"json": self.episode_files}),
             ("get", f"{RADARR}/api/v3/history/since", {"json": self.movie_history}),
+            ("get", f"{RADARR}/api/v3/health", {"json": self.movie_health}),
+            ("get", f"{SONARR}/api/v3/health", {"json": self.series_health}),
             ("get", f"{SONARR}/api/v3/history/since", {"json": self.series_history}),
             (
                 "get",

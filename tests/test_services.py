@@ -222,6 +222,7 @@ async def test_get_requests_answers_everything_newest_first(
         "problem_code": None,
         "waiting_for": "queued",
         "waiting_detail": "Queued in the download client",
+        "watchable_at": None,
         "state": "grabbing",
     }
     assert [entry["state"] for entry in show["timeline"]] == ["approved", "grabbing"]

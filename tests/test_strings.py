@@ -47,6 +47,7 @@ SECTIONS = {
     "conversation",
     "common",
 }
+PLACEHOLDER = re.compile(r"{(\w+)}")
 # Entity states and attribute values are shown as they are: no placeholders.
 NO_PLACEHOLDERS = re.compile(r"^entity\.[^.]+\.[^.]+\.(state|state_attributes)\.")
 
@@ -104,9 +105,15 @@ def test_every_code_and_state_has_its_text() -> None:
     assert {key for key in common if key.startswith("problem_")} == {
         f"problem_{code}" for code in ProblemCode
     }
-    assert {key for key in common if key.startswith("waiting_")} == {
+    waiting = {key for key in common if key.startswith("waiting_")}
+    assert {key for key in waiting if not key.endswith("_short")} == {
         f"waiting_{code}" for code in WaitingCode
     }
+    # A short form leaves out placeholders its full text has (texts.py).
+    for key in waiting - {f"waiting_{code}" for code in WaitingCode}:
+        full = common[key.removesuffix("_short")]
+        assert key.endswith("_short")
+        assert set(PLACEHOLDER.findall(common[key])) < set(PLACEHOLDER.findall(full))
     sensors = STRINGS["entity"]["sensor"]
     for key in ("request_status", "episode_status"):
         assert set(sensors[key]["state"]) == {state.value for state in State}

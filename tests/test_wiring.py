@@ -74,8 +74,17 @@ class FakeRadarr:
                 re.compile(f"^{RADARR}/api/v3/notification"), side_effect=self.answer
             )
         mock.get(f"{RADARR}/api/v3/queue", side_effect=self.answer_queue)
+        mock.get(f"{RADARR}/api/v3/health", side_effect=self.answer_health)
         mock.get(f"{RADARR}/api/v3/movie", json=[])
         mock.get(re.compile(f"^{RADARR}/api/v3/history/since"), json=[])
+
+    async def answer_health(
+        self, method: str, url: URL, data: Any
+    ) -> AiohttpClientMockResponse:
+        """Every check fine, unless Radarr is down."""
+        if self.down:
+            return AiohttpClientMockResponse(method, url, HTTPStatus.BAD_GATEWAY)
+        return AiohttpClientMockResponse(method, url, json=[])
 
     async def answer_queue(
         self, method: str, url: URL, data: Any
@@ -339,14 +348,11 @@ async def test_a_service_back_has_its_wiring_checked(
     freezer: FrozenDateTimeFactory,
     aioclient_mock: AiohttpClientMocker,
     jellyseerr_webhook: FakeJellyseerrWebhook,
-    post: Post,
 ) -> None:
     """Down at setup, the wiring could not be asked; it is once Radarr answers."""
     radarr = FakeRadarr([], down=True)
     radarr.serve(aioclient_mock)
     await load(hass, radarr=RADARR_CONFIG)
-    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    await hass.async_block_till_done(wait_background_tasks=True)
     assert issue_ids(hass) == set()
 
     radarr.down = False

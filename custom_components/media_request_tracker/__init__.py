@@ -131,6 +131,8 @@ async def async_setup_entry(
         async_register_webhooks(hass, entry, tracking, checks.webhook_arrived)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Before the first polls: repairs follow each poller's very first answer.
+    entry.async_on_unload(checks.async_start(data.pollers))
     for service, poller in data.pollers.items():
         # Coordinators poll only while something listens, and the connectivity
         # sensors may be disabled: the tracker itself always listens.
@@ -147,7 +149,6 @@ async def async_setup_entry(
     entry.async_on_unload(
         async_track_time_interval(hass, tracking.check_stalls, STALL_CHECK_INTERVAL)
     )
-    entry.async_on_unload(checks.async_start(data.pollers))
     return True
 
 
@@ -167,7 +168,7 @@ def _tracking(
         TrackerStorage(hass, entry.entry_id, tracker, EntryNotes()),
         options,
         publisher,
-        RequestEvents(hass, publisher, texts),
+        RequestEvents(hass, tracker, publisher, texts),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util.dt import utcnow
 
 from .const import (
     DOMAIN,
@@ -19,8 +20,10 @@ from .const import (
 )
 from .engine.changes import Outcome
 from .engine.codes import Problem
+from .engine.eta import request_watchable_at
 from .engine.models import Episode, Request
-from .engine.views import code_of
+from .engine.tracker import Tracker
+from .engine.views import code_of, iso
 from .entity import episode_unique_id, request_unique_id
 from .publish import EntityPublisher
 from .texts import Texts
@@ -48,10 +51,15 @@ class RequestEvents:
     """Fires one entry's events, each once its request's entities exist."""
 
     def __init__(
-        self, hass: HomeAssistant, publisher: EntityPublisher, texts: Texts
+        self,
+        hass: HomeAssistant,
+        tracker: Tracker,
+        publisher: EntityPublisher,
+        texts: Texts,
     ) -> None:
         """Fire on the bus; hold events back while the publisher awaits entities."""
         self._hass = hass
+        self._tracker = tracker
         self._entry_id = publisher.entry_id
         self._publisher = publisher
         self._texts = texts
@@ -121,6 +129,9 @@ class RequestEvents:
             "problem_code": code_of(problem),
             "requested_by": request.requested_by,
             "poster_url": request.poster_url,
+            "watchable_at": iso(
+                request_watchable_at(request, self._tracker.outlook(utcnow()).pace)
+            ),
             "source": origin.value,
             **fields,
         }

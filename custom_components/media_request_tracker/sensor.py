@@ -14,6 +14,7 @@ from homeassistant.const import ATTR_ENTITY_PICTURE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Episode, Request, State, episode_label
@@ -113,7 +114,9 @@ class RequestStatusSensor(RequestEntity, SensorEntity):
         request = self.request
         if request is None:
             return None
-        return request_attributes(request, self._data.texts)
+        return request_attributes(
+            request, self._data.texts, self._data.tracker.outlook(dt_util.utcnow())
+        )
 
 
 class EpisodeStatusSensor(RequestEntity, SensorEntity):
@@ -168,7 +171,12 @@ class EpisodeStatusSensor(RequestEntity, SensorEntity):
         episode = self.episode
         if request is None or episode is None:
             return None
-        return episode_attributes(request, episode, self._data.texts)
+        return episode_attributes(
+            request,
+            episode,
+            self._data.texts,
+            self._data.tracker.outlook(dt_util.utcnow()),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,13 +32,14 @@ from homeassistant.helpers.target import (
     TargetSelection,
     async_extract_referenced_entity_ids,
 )
+from homeassistant.util import dt as dt_util
 
 from .compat import vol
 from .const import DOMAIN
 from .data import MediaRequestTrackerData
 from .engine.models import Episode, MediaType, Request, Service, State
 from .engine.stored import timeline_dict
-from .engine.views import episode_attributes, request_attributes
+from .engine.views import Outlook, episode_attributes, request_attributes
 from .entity import device_request
 from .sources.errors import UNUSABLE_ANSWER
 from .sources.radarr import RadarrClient
@@ -121,9 +122,10 @@ async def _async_get_requests(call: ServiceCall) -> ServiceResponse:
         if _matches(request, data)
     ]
     matching.sort(key=lambda found: found[1].jellyseerr_request_id, reverse=True)
+    now = dt_util.utcnow()
     return {
         "requests": [
-            _request_view(entry_data, request)
+            _request_view(entry_data, request, entry_data.tracker.outlook(now))
             for entry_data, request in matching[: data[ATTR_LIMIT]]
         ]
     }
@@ -155,14 +157,14 @@ def _matches(request: Request, data: Mapping[str, Any]) -> bool:
 
 
 def _request_view(
-    entry_data: MediaRequestTrackerData, request: Request
+    entry_data: MediaRequestTrackerData, request: Request, outlook: Outlook
 ) -> dict[str, Any]:
     """The status sensor's attributes, plus the state, episodes and timeline (JSON)."""
     return {
-        **request_attributes(request, entry_data.texts),
+        **request_attributes(request, entry_data.texts, outlook),
         "state": request.state.value,
         "episodes": [
-            _episode_view(entry_data, request, request.episodes[key])
+            _episode_view(entry_data, request, request.episodes[key], outlook)
             for key in sorted(request.episodes)
         ],
         "timeline": [
@@ -173,9 +175,12 @@ def _request_view(
 
 
 def _episode_view(
-    entry_data: MediaRequestTrackerData, request: Request, episode: Episode
+    entry_data: MediaRequestTrackerData,
+    request: Request,
+    episode: Episode,
+    outlook: Outlook,
 ) -> dict[str, Any]:
-    attributes = episode_attributes(request, episode, entry_data.texts)
+    attributes = episode_attributes(request, episode, entry_data.texts, outlook)
     # Stalls are flagged on the request; the episode's flag is always false.
     del attributes["stalled"]
     return {**attributes, "state": episode.state.value}

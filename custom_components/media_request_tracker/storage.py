@@ -48,6 +48,7 @@ class StoredTracker(TypedDict):
     sightings: dict[str, str]
     sources_seen: NotRequired[dict[str, str]]
     backfilled: NotRequired[bool]
+    timings: NotRequired[dict[str, list[float]]]
 
 
 class Loaded(StrEnum):
@@ -143,6 +144,7 @@ class TrackerStorage:
         )
         self.notes.sources_seen.update(sources_seen)
         self.notes.backfilled = data.get("backfilled", False)
+        self._tracker.timings.restore(data.get("timings", {}))
 
     async def _async_set_aside(self, data: StoredTracker, err: Exception) -> str:
         """Keep what we cannot read, for a backup or a bug report; start afresh."""
@@ -210,4 +212,5 @@ def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
             source.value: at.isoformat() for source, at in notes.sources_seen.items()
         },
         "backfilled": notes.backfilled,
+        "timings": tracker.timings.to_dict(),
     }

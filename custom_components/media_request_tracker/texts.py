@@ -8,10 +8,13 @@ The texts are loaded once and again whenever the language changes.
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
+from string import Formatter
 
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .engine.codes import Params, Problem, Waiting
@@ -24,6 +27,24 @@ ARR_NAMES = {
     MediaType.TV: Service.SONARR.display_name,
 }
 _STATES = f"component.{DOMAIN}.entity.sensor.request_status.state."
+
+
+# Placeholders that are times (ISO 8601): shown in Home Assistant's time zone.
+MOMENTS = ("last_search", "until")
+
+
+def _names(template: str) -> set[str]:
+    """The placeholders a text names."""
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _local_time(moment: str) -> str:
+    """`2026-12-03 14:05` in Home Assistant's time zone (language-neutral)."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    return f"{dt_util.as_local(parsed):%Y-%m-%d %H:%M}"
 
 
 class Texts:
@@ -95,12 +116,21 @@ class Texts:
         return self._format(f"duration_{unit}s", (("count", f"{count:g}"),), {})
 
     def _format(self, key: str, params: Params, extra: dict[str, str]) -> str:
-        """Fill a text's placeholders; a missing one is left empty, not an error."""
+        """Fill a text's placeholders.
+
+        A text whose placeholder is not known has a `_short` form without it; if
+        not, the placeholder is left empty (never an error).
+        """
         values: defaultdict[str, str] = defaultdict(str, params)
         values.update(extra)
         if state := values.get("state"):
             values["state"] = self._states.get(state, state)
         if hours := values.get("hours"):
             values["duration"] = self._duration(float(hours))
+        for name in MOMENTS:
+            if moment := values.get(name):
+                values[name] = _local_time(moment)
         template = self._common.get(key, key)
+        if not _names(template) <= values.keys():
+            template = self._common.get(f"{key}_short", template)
         return template.format_map(values).strip()

@@ -36,6 +36,8 @@ ARR_EVENTS: dict[Service, frozenset[str]] = {
             "onManualInteractionRequired",
             "onMovieDelete",
             "onMovieFileDelete",
+            "onHealthIssue",
+            "onHealthRestored",
         }
     ),
     Service.SONARR: frozenset(
@@ -47,6 +49,8 @@ ARR_EVENTS: dict[Service, frozenset[str]] = {
             "onManualInteractionRequired",
             "onSeriesDelete",
             "onEpisodeFileDelete",
+            "onHealthIssue",
+            "onHealthRestored",
         }
     ),
 }
@@ -190,7 +194,8 @@ async def _async_point_at(
     await client.async_save_webhook(
         CONNECTION_NAME,
         url,
-        dict.fromkeys(ARR_EVENTS[service], True),
+        # Warnings too: an indexer down is one, and it holds up every search.
+        {**dict.fromkeys(ARR_EVENTS[service], True), "includeHealthWarnings": True},
         secret,
         connection_id=ours[0].connection_id if ours else None,
     )

@@ -1,8 +1,12 @@
 """Says codes as their own names: the engine's views without Home Assistant's texts."""
 
+from datetime import datetime
+
 from custom_components.media_request_tracker.engine.codes import Problem, Waiting
+from custom_components.media_request_tracker.engine.eta import Pace
 from custom_components.media_request_tracker.engine.models import MediaType
-from custom_components.media_request_tracker.engine.views import code_of
+from custom_components.media_request_tracker.engine.timings import Timings
+from custom_components.media_request_tracker.engine.views import Outlook, code_of
 
 
 class CodeNames:
@@ -18,3 +22,8 @@ class CodeNames:
 
 
 CODE_NAMES = CodeNames()
+
+
+def calm_outlook(now: datetime) -> Outlook:
+    """An outlook with default delays and a healthy stack."""
+    return Outlook(Pace(now, Timings(), anime_matching=False), lambda _r: [])

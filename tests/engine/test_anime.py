@@ -46,7 +46,7 @@ from custom_components.media_request_tracker.engine.views import (
     episode_attributes,
     request_attributes,
 )
-from tests.engine.codenames import CODE_NAMES
+from tests.engine.codenames import CODE_NAMES, calm_outlook
 
 from .flows import request
 
@@ -205,7 +205,7 @@ def test_unmatched_file_is_stalled_at_once_and_the_match_clears_it() -> None:
     # Stalled already and saying why: the time threshold adds nothing.
     thresholds = {State.ANIME_MATCHING: timedelta(0)}
     assert not tracker.check_stalls(NOW + timedelta(days=1), thresholds).touched
-    attributes = request_attributes(movie, CODE_NAMES)
+    attributes = request_attributes(movie, CODE_NAMES, calm_outlook(NOW))
     assert (attributes["problem"], attributes["problem_code"]) == (
         "file_not_matched",
         "file_not_matched",
@@ -364,7 +364,10 @@ def test_each_episode_is_matched_and_available_on_its_own() -> None:
         NOW,
     )
     second = show.episodes[(1, 2)]
-    assert episode_attributes(show, second, CODE_NAMES)["stalled"] is True
+    assert (
+        episode_attributes(show, second, CODE_NAMES, calm_outlook(NOW))["stalled"]
+        is True
+    )
     assert show.current_problem == Problem(
         ProblemCode.FILE_NOT_MATCHED,
         params(file="Lycoris Recoil - S01E02.mkv"),

@@ -45,7 +45,7 @@ from custom_components.media_request_tracker.engine.views import (
     episode_attributes,
     request_attributes,
 )
-from tests.engine.codenames import CODE_NAMES
+from tests.engine.codenames import CODE_NAMES, calm_outlook
 
 from .flows import (
     ANIME_MOVIE,
@@ -482,7 +482,7 @@ def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
     movie = only(tracker)
     assert movie.state is State.DOWNLOADING
     assert [c.to_state for c in outcome.state_changes] == [State.DOWNLOADING]
-    attributes = request_attributes(movie, CODE_NAMES)
+    attributes = request_attributes(movie, CODE_NAMES, calm_outlook(NOW))
     assert (
         attributes["progress"],
         attributes["download_speed"],
@@ -496,7 +496,7 @@ def test_polled_progress_moves_the_request_and_shows_live_numbers() -> None:
     assert set(again.progressed) == {"80"}
     tracker.apply(status("abc1", Stage.DOWNLOADED, progress=1.0), NOW)
     assert movie.state is State.DOWNLOADED
-    assert request_attributes(movie, CODE_NAMES)["progress"] == 100
+    assert request_attributes(movie, CODE_NAMES, calm_outlook(NOW))["progress"] == 100
 
 
 def test_polled_problem_clears_when_the_same_service_no_longer_sees_it() -> None:
@@ -519,10 +519,10 @@ def test_season_pack_episodes_progress_separately() -> None:
     tracker.apply(status("PACK1", Stage.DOWNLOADING, progress=0.5, episodes=files), NOW)
     show = only(tracker)
     assert [
-        episode_attributes(show, ep, CODE_NAMES)["progress"]
+        episode_attributes(show, ep, CODE_NAMES, calm_outlook(NOW))["progress"]
         for ep in show.episodes.values()
     ] == [100, 50, 0]
-    assert request_attributes(show, CODE_NAMES)["progress"] == 50
+    assert request_attributes(show, CODE_NAMES, calm_outlook(NOW))["progress"] == 50
 
 
 def test_stalls_are_flagged_after_their_threshold_and_cleared_by_progress() -> None:

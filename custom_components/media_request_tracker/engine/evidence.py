@@ -5,10 +5,11 @@ these frozen records; the tracker never sees raw JSON.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from .codes import Problem, Waiting
-from .models import EpisodeKey, MediaType, Service, Stage
+from .models import EpisodeKey, HealthCheck, MediaType, Service, Stage
 
 
 class RequestStatus(StrEnum):
@@ -236,6 +237,46 @@ class ArrListing:
     episodes: tuple[EpisodeRef, ...] = ()
     with_file: frozenset[EpisodeKey] = frozenset()
     files: tuple[ImportedFile, ...] = ()
+    released: bool = True
+    release: datetime | None = None
+    last_search: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArrMissing:
+    """Radarr or Sonarr does not have the title (Jellyseerr did not add it)."""
+
+    media: ArrMedia
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRelease:
+    """A release the *arr holds back, not sent to a client yet (no download id)."""
+
+    media: ArrMedia
+    waiting: Waiting
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReleases:
+    """All releases an *arr holds back now: those of other titles were sent on."""
+
+    service: Service
+    releases: tuple[PendingRelease, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HealthEvidence:
+    """Radarr's or Sonarr's failing health checks that hold up downloads.
+
+    From a poll, `complete`: every check not named is fine. From a webhook, one
+    check failing (`failing`) or back to normal (`restored`, by source).
+    """
+
+    service: Service
+    failing: tuple[HealthCheck, ...] = ()
+    restored: tuple[str, ...] = ()
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +366,9 @@ type Evidence = (
     | LibraryItemEvidence
     | DownloadStatus
     | ArrListing
+    | ArrMissing
+    | PendingReleases
+    | HealthEvidence
     | ShokoFileEvidence
     | AnimeSeriesEvidence
     | AnimeMovieEvidence

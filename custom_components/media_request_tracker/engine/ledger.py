@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 
 from .correlate import RequestIndex
 from .evidence import ShokoFileEvidence
-from .models import Request
+from .models import HealthCheck, Request, Service
+from .timings import Timings
 
 
 @dataclass(slots=True)
@@ -30,6 +31,10 @@ class Ledger:
     # What Shoko said of files no track had yet (Sonarr's webhook was missed, the
     # path comes later), by case-folded file name.
     shoko_reported: dict[str, ShokoFileEvidence] = field(default_factory=dict)
+    # Radarr's and Sonarr's failing health checks, by source.
+    health: dict[Service, dict[str, HealthCheck]] = field(default_factory=dict)
+    # How long this stack takes between stages (learned, stored).
+    timings: Timings = field(default_factory=Timings)
     index: RequestIndex = field(init=False)
 
     def __post_init__(self) -> None:

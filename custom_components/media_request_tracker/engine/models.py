@@ -167,6 +167,38 @@ class Download:
         return live_by.get(Service.QBITTORRENT) or next(iter(live_by.values()), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What Radarr's or Sonarr's library said of a request's title when last asked.
+
+    `released`: whether it may be grabbed yet (Radarr's `isAvailable`; for a show,
+    an aired episode of a requested season); `release` is when it will be (None:
+    not known); `last_search` when a search last reached an indexer.
+    """
+
+    present: bool
+    released: bool = True
+    release: datetime | None = None
+    last_search: datetime | None = None
+
+
+class HealthImpact(StrEnum):
+    """What a failing *arr health check holds up."""
+
+    SEARCH = "search"  # indexers: nothing is found
+    DOWNLOAD = "download"  # the download client: nothing is sent or followed
+    IMPORT = "import"  # paths, root folders, import settings: nothing is imported
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """A failing health check of Radarr's or Sonarr's, in its own words."""
+
+    source: str
+    impact: HealthImpact
+    message: str
+
+
 @dataclass(slots=True)
 class ShokoFile:
     """The file Shoko Server holds for a movie or an episode, and what it matched.
@@ -257,6 +289,9 @@ class Request:
     shoko: ShokoFile | None = None
     shoko_tmdb_link: bool = False
     jellyfin_item_id: str | None = None
+    listing: Listing | None = None
+    # A release Radarr/Sonarr holds back (a delay profile, no download client).
+    pending: Waiting | None = field(default=None, compare=False)
     stage: Stage = Stage.NONE
     declined: bool = False
     removed: bool = False

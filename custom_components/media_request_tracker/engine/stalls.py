@@ -4,16 +4,19 @@ A stall is a flag with a problem, not a state: `stalled` with the state, the thr
 in hours, and what the request has been waiting for all that time.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from .codes import Problem, ProblemCode, Waiting, params
-from .models import Request, State
+from .models import HealthCheck, Request, State
 from .waiting import reported_conditions, request_waiting
 
 
 def stall_of(
-    request: Request, now: datetime, thresholds: Mapping[State, timedelta]
+    request: Request,
+    now: datetime,
+    thresholds: Mapping[State, timedelta],
+    health: Iterable[HealthCheck] = (),
 ) -> Problem | None:
     """Why the request is stuck, once what it waits for lasted past the threshold."""
     limit = thresholds.get(request.state)
@@ -28,7 +31,7 @@ def stall_of(
     if waiting is None:
         if request.state is State.DOWNLOADING:
             return None  # slow is not stuck: only a reported condition stalls it
-        waiting = request_waiting(request)
+        waiting = request_waiting(request, health)
         since = request.state_since or request.created_at
         if waiting is None or now - since < limit:
             return None

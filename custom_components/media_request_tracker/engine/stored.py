@@ -15,6 +15,7 @@ from .models import (
     Blocker,
     Download,
     Episode,
+    Listing,
     MediaType,
     Request,
     Service,
@@ -38,6 +39,7 @@ def request_to_dict(request: Request) -> dict[str, Any]:
                 "overview": request.overview,
                 "poster_url": request.poster_url,
                 "details_known": request.details_known,
+                "listing": _listing_dict(request.listing),
                 "tmdb_id": request.tmdb_id,
                 "tvdb_id": request.tvdb_id,
                 "imdb_id": request.imdb_id,
@@ -84,6 +86,7 @@ def request_from_dict(data: dict[str, Any]) -> Request:
         overview=data.get("overview"),
         poster_url=data.get("poster_url"),
         details_known=data.get("details_known", False),
+        listing=_listing(data.get("listing")),
         tmdb_id=data.get("tmdb_id"),
         tvdb_id=data.get("tvdb_id"),
         imdb_id=data.get("imdb_id"),
@@ -377,4 +380,26 @@ def _old_unmatched(text: str) -> Problem:
         return Problem(ProblemCode.ANIDB_BAN, params(file=name))
     return Problem(
         ProblemCode.FILE_NOT_MATCHED, params(file=text.removeprefix(_OLD_UNMATCHED))
+    )
+
+
+def _listing_dict(listing: Listing | None) -> dict[str, Any] | None:
+    if listing is None:
+        return None
+    return {
+        "present": listing.present,
+        "released": listing.released,
+        "release": listing.release,
+        "last_search": listing.last_search,
+    }
+
+
+def _listing(data: dict[str, Any] | None) -> Listing | None:
+    if data is None:
+        return None
+    return Listing(
+        present=data["present"],
+        released=data["released"],
+        release=_optional_time(data.get("release")),
+        last_search=_optional_time(data.get("last_search")),
     )

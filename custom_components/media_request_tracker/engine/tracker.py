@@ -16,18 +16,22 @@ from .changes import (
     ProblemChange,
     StateChange,
 )
+from .eta import Pace
 from .evidence import (
     AnimeMovieEvidence,
     AnimeSeriesEvidence,
     ArrListing,
+    ArrMissing,
     DeleteEvidence,
     DownloadFailedEvidence,
     DownloadStatus,
     Evidence,
     GrabEvidence,
+    HealthEvidence,
     ImportBlockedEvidence,
     ImportEvidence,
     LibraryItemEvidence,
+    PendingReleases,
     Ping,
     RequestEvidence,
     RequestGone,
@@ -35,9 +39,21 @@ from .evidence import (
 )
 from .ledger import Ledger
 from .lifecycle import blocked_by, episode_state, request_blocked_by, request_state
-from .models import Download, Episode, Request, Stage, State, TimelineEntry
-from .rules import anime, arr, downloads, jellyseerr, library
+from .models import (
+    Download,
+    Episode,
+    HealthCheck,
+    MediaType,
+    Request,
+    Service,
+    Stage,
+    State,
+    TimelineEntry,
+)
+from .rules import anime, arr, downloads, jellyseerr, library, stack
 from .stalls import stall_of
+from .timings import Delay
+from .views import Outlook
 
 
 class Tracker:
@@ -55,6 +71,7 @@ class Tracker:
         self.tombstones = self.ledger.tombstones
         self.sightings = self.ledger.sightings
         self.shoko_folders = self.ledger.shoko_folders
+        self.timings = self.ledger.timings
 
     def load(
         self,
@@ -107,6 +124,8 @@ class Tracker:
                 return library.apply_library_item(ledger, evidence)
             case ShokoFileEvidence() | AnimeSeriesEvidence() | AnimeMovieEvidence():
                 return anime.apply(ledger, evidence)
+            case ArrMissing() | PendingReleases() | HealthEvidence():
+                return stack.apply(ledger, evidence)
             case Ping():
                 return []
 
@@ -130,7 +149,7 @@ class Tracker:
         """Flag requests whose stage (or stall condition) outlasted its threshold."""
         outcome = Outcome(now)
         for request in self.requests.values():
-            stall = stall_of(request, now, thresholds)
+            stall = stall_of(request, now, thresholds, self.health_of(request))
             if stall == request.stall:
                 continue
             request.stall = stall
@@ -140,6 +159,18 @@ class Tracker:
                 ProblemChange(request, None, request.stalled, request.current_problem)
             )
         return outcome
+
+    def health_of(self, request: Request) -> list[HealthCheck]:
+        """The failing checks of the *arr that handles the request."""
+        service = (
+            Service.RADARR if request.media_type is MediaType.MOVIE else Service.SONARR
+        )
+        return list(self.ledger.health.get(service, {}).values())
+
+    def outlook(self, now: datetime) -> Outlook:
+        """What views of the requests depend on besides each request."""
+        pace = Pace(now, self.timings, self.ledger.anime_matching)
+        return Outlook(pace, self.health_of)
 
     def forget(self, key: str) -> Request | None:
         """Stop tracking a request for good: polling will never bring it back."""
@@ -175,6 +206,7 @@ class Tracker:
         before = request.current_problem
         if state is not request.state or not request.reached:
             from_state = request.state if request.reached else None
+            self._learn(request, state, now)
             request.state = state
             request.reached.setdefault(state, now)
             request.state_since = now
@@ -207,6 +239,7 @@ class Tracker:
             from_state = episode.state if episode.reached else None
             if from_state is None:
                 outcome.new_episodes.append((request, episode))
+            self.timings.learn_transition(episode.reached, state, outcome.now)
             episode.state = state
             episode.reached.setdefault(state, outcome.now)
             outcome.episode_changes.append(
@@ -223,6 +256,13 @@ class Tracker:
             )
             changed = True
         return changed
+
+    def _learn(self, request: Request, state: State, now: datetime) -> None:
+        """The delays this transition measured (`timings.py`)."""
+        self.timings.learn_transition(request.reached, state, now)
+        listing = request.listing
+        if state is State.GRABBING and listing is not None and listing.release:
+            self.timings.learn(Delay.GRAB, now - listing.release)
 
     def _settle_silently(self, request: Request) -> None:
         """Derive a restored request's problems again, reporting nothing."""

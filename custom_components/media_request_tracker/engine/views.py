@@ -4,10 +4,22 @@ Problems and waiting reasons are codes here; the shell passes what says them in 
 Assistant's language.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from .codes import Problem, Waiting
-from .models import Episode, LiveProgress, MediaType, Request, Stage, State
+from .eta import Pace, episode_watchable_at, request_watchable_at
+from .models import (
+    Episode,
+    HealthCheck,
+    LiveProgress,
+    MediaType,
+    Request,
+    Stage,
+    State,
+)
 from .waiting import episode_waiting, reported_conditions, request_waiting
 
 
@@ -21,17 +33,36 @@ class Renderer(Protocol):
         """A waiting reason's sentence."""
 
 
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What a view of a request depends on besides the request itself.
+
+    The time and the stack's pace (for estimates), and the failing health checks of
+    the *arr that handles a request.
+    """
+
+    pace: Pace
+    health_of: Callable[[Request], list[HealthCheck]]
+
+    @property
+    def now(self) -> datetime:
+        """When the view is taken."""
+        return self.pace.now
+
+
 _NOTHING_YET = frozenset({State.REQUESTED, State.APPROVED, State.GRABBING})
 _ALL_THERE = frozenset(
     {State.DOWNLOADED, State.IMPORTING, State.ANIME_MATCHING, State.AVAILABLE}
 )
 
 
-def request_attributes(request: Request, render: Renderer) -> dict[str, Any]:
+def request_attributes(
+    request: Request, render: Renderer, outlook: Outlook
+) -> dict[str, Any]:
     """The request status sensor's attributes (DESIGN §4)."""
     live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
     problem = request.current_problem
-    waiting = request_waiting(request)
+    waiting = request_waiting(request, outlook.health_of(request))
     return {
         "request_key": request.key,
         "title": request.title,
@@ -52,6 +83,7 @@ def request_attributes(request: Request, render: Renderer) -> dict[str, Any]:
         "problem_code": code_of(problem),
         "waiting_for": code_of(waiting),
         "waiting_detail": render.waiting(waiting, request.media_type),
+        "watchable_at": iso(request_watchable_at(request, outlook.pace)),
         "episodes_total": len(live),
         "episodes_available": sum(ep.state is State.AVAILABLE for ep in live),
         "jellyfin_item_id": request.jellyfin_item_id,
@@ -60,11 +92,12 @@ def request_attributes(request: Request, render: Renderer) -> dict[str, Any]:
 
 
 def episode_attributes(
-    request: Request, episode: Episode, render: Renderer
+    request: Request, episode: Episode, render: Renderer, outlook: Outlook
 ) -> dict[str, Any]:
     """An episode status sensor's attributes."""
     problem = episode.current_problem
-    waiting = episode_waiting(request, episode)
+    waiting = episode_waiting(request, episode, outlook.health_of(request))
+    watchable_at = episode_watchable_at(request, episode, outlook.pace)
     return {
         "season": episode.season,
         "episode": episode.number,
@@ -75,7 +108,13 @@ def episode_attributes(
         "problem_code": code_of(problem),
         "waiting_for": code_of(waiting),
         "waiting_detail": render.waiting(waiting, request.media_type),
+        "watchable_at": iso(watchable_at),
     }
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A timestamp as attributes, events and `get_requests` carry it."""
+    return None if moment is None else moment.isoformat()
 
 
 def code_of(reason: Problem | Waiting | None) -> str | None:

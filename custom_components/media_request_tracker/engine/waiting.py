@@ -1,17 +1,21 @@
 """What a request or an episode that is not available waits for (DESIGN §4, Codes).
 
-The reason follows the state, but a condition the download client reports (stalled,
-paused, queued, fetching metadata) names the wait more precisely, and is known at
-once, long before it lasts long enough to be a stall.
+The reason follows the state, made precise by what the services report: a condition
+of the download client's (stalled, paused, queued, fetching metadata), known at once,
+long before it lasts long enough to be a stall; a health check of Radarr's or
+Sonarr's that holds the stage up; and, before the grab, what their library says
+(not added, not released yet, held back by a delay profile, searched when).
 """
 
 from collections.abc import Iterable, Iterator
 
-from .codes import Waiting, WaitingCode
+from .codes import Waiting, WaitingCode, params
 from .lifecycle import hidden_by_shokofin, matched
 from .models import (
     Download,
     Episode,
+    HealthCheck,
+    HealthImpact,
     LiveProgress,
     MediaType,
     Request,
@@ -33,18 +37,34 @@ WAITING_IN_STATE = {
 }
 
 
-def request_waiting(request: Request) -> Waiting | None:
-    """What the request waits for: a TV request's is its bottleneck episode's."""
+# What a failing health check holds up, by the state of what waits.
+HELD_UP = {
+    State.APPROVED: HealthImpact.SEARCH,
+    State.GRABBING: HealthImpact.DOWNLOAD,
+    State.DOWNLOADING: HealthImpact.DOWNLOAD,
+    State.DOWNLOADED: HealthImpact.IMPORT,
+}
+
+
+def request_waiting(
+    request: Request, health: Iterable[HealthCheck] = ()
+) -> Waiting | None:
+    """What the request waits for: a TV request's is its bottleneck episode's.
+
+    `health`: the failing checks of the *arr that handles the request.
+    """
     if request.media_type is MediaType.MOVIE or not request.episodes:
-        return _track_waiting(request, request, request.downloads.values())
+        return _track_waiting(request, request, request.downloads.values(), health)
     episode = bottleneck_episode(request)
-    return None if episode is None else episode_waiting(request, episode)
+    return None if episode is None else episode_waiting(request, episode, health)
 
 
-def episode_waiting(request: Request, episode: Episode) -> Waiting | None:
+def episode_waiting(
+    request: Request, episode: Episode, health: Iterable[HealthCheck] = ()
+) -> Waiting | None:
     """What one episode waits for."""
     downloads = (d for d in request.downloads.values() if episode.key in d.episodes)
-    return _track_waiting(request, episode, downloads)
+    return _track_waiting(request, episode, downloads, health)
 
 
 def bottleneck_episode(request: Request) -> Episode | None:
@@ -98,19 +118,55 @@ def reported_conditions(downloads: Iterable[Download]) -> Iterator[LiveProgress]
 
 
 def _track_waiting(
-    request: Request, track: Track, downloads: Iterable[Download]
+    request: Request,
+    track: Track,
+    downloads: Iterable[Download],
+    health: Iterable[HealthCheck],
 ) -> Waiting | None:
     state = track.state
     if state in (State.GRABBING, State.DOWNLOADING, State.DOWNLOADED):
         condition = download_condition(downloads)
         if condition is not None:
             return condition
+    if (held := _held_up(state, health)) is not None:
+        return held
+    if state is State.APPROVED:
+        return _before_the_grab(request)
     if state is State.ANIME_MATCHING and matched(track):
         if track is request and hidden_by_shokofin(request):
             return Waiting(WaitingCode.SHOKOFIN_FILTER)
         return Waiting(WaitingCode.JELLYFIN)
     code = WAITING_IN_STATE.get(state)
     return None if code is None else Waiting(code)
+
+
+def _held_up(state: State, health: Iterable[HealthCheck]) -> Waiting | None:
+    """A failing health check that holds up this stage, in the *arr's words."""
+    impact = HELD_UP.get(state)
+    check = next((check for check in health if check.impact is impact), None)
+    if check is None:
+        return None
+    if impact is HealthImpact.DOWNLOAD:
+        return Waiting(
+            WaitingCode.DOWNLOAD_CLIENT_UNREACHABLE, params(message=check.message)
+        )
+    return Waiting(WaitingCode.ARR_HEALTH, params(message=check.message))
+
+
+def _before_the_grab(request: Request) -> Waiting:
+    """Approved: not added, not released, held back, or being searched for."""
+    listing = request.listing
+    if listing is not None and not listing.present:
+        return Waiting(WaitingCode.NOT_ADDED)
+    if listing is not None and not listing.released:
+        release = listing.release
+        date = None if release is None else release.date().isoformat()
+        return Waiting(WaitingCode.NOT_RELEASED, params(date=date))
+    if request.pending is not None:
+        return request.pending
+    searched = None if listing is None else listing.last_search
+    last_search = None if searched is None else searched.isoformat()
+    return Waiting(WaitingCode.SEARCHING, params(last_search=last_search))
 
 
 def _counts_as(request: Request, state: State) -> State:

@@ -14,7 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.models import MediaType, Request, Service, State
-from ..sources import radarr, sonarr
+from ..sources import arr_waits, radarr, sonarr
 from ..sources.arr import (
     HistoryRecord,
     by_download,
@@ -67,6 +67,9 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         self._history_seen: frozenset[int] = frozenset()
 
     async def _async_poll(self) -> timedelta:
+        # Health first, idle or not: one cheap call, and what every request waits on.
+        health = await self.client.async_get_health()
+        self._apply(arr_waits.health_evidence(health, self.service))
         followed = [
             request
             for request in self.tracking.tracker.requests.values()
@@ -74,7 +77,9 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         ]
         if not followed:
             return IDLE
-        for records in by_download(await self.client.async_get_queue()).values():
+        queue = await self.client.async_get_queue()
+        self._apply(arr_waits.pending_releases(queue, self.service))
+        for records in by_download(queue).values():
             self._apply(queue_grab(records, self.service))
             self._apply(queue_status(records, self.service))
         for evidence in history_evidence(await self._async_new_history()):
@@ -140,6 +145,7 @@ class RadarrPoller(ArrPoller[RadarrClient]):
             return
         movie = await self.client.async_get_movie(request.tmdb_id)
         if movie is None:
+            self._apply(radarr.missing_evidence(request.tmdb_id))
             return
         if not movie.tag_ids <= self._tags.keys():
             self._tags = await self.client.async_get_tags()
@@ -157,12 +163,14 @@ class SonarrPoller(ArrPoller[SonarrClient]):
             return
         series = await self.client.async_get_series(request.tvdb_id)
         if series is None:
+            self._apply(sonarr.missing_evidence(request.tvdb_id))
             return
         episodes = await self.client.async_get_episodes(series.arr_id, dt_util.utcnow())
         files = None
         if _paths_unknown(request, episodes):
             files = await self.client.async_get_episode_files(series.arr_id)
-        self._apply(sonarr.library_evidence(series, episodes, files))
+        seasons = request.requested_seasons
+        self._apply(sonarr.library_evidence(series, episodes, seasons, files))
 
 
 def _paths_unknown(request: Request, episodes: list[SeriesEpisode]) -> bool:

@@ -30,12 +30,14 @@ from ..engine.evidence import (
     EpisodeRef,
     Evidence,
     GrabEvidence,
+    HealthEvidence,
     ImportedFile,
     ImportEvidence,
     Ping,
     Release,
 )
 from ..engine.models import EpisodeKey, Service, Stage
+from .arr_waits import HEALTH_EVENTS, health_webhook
 from .errors import InvalidPayload, WrongService
 from .fields import Fields
 from .http import ApiFields, JsonApi
@@ -82,12 +84,17 @@ class ArrEvent:
 
 def read_event(
     body: object, service: Service, used: frozenset[str]
-) -> ArrEvent | Ping | None:
-    """The event of a webhook body: a ping for `Test`, None for events we do not use."""
+) -> ArrEvent | Ping | HealthEvidence | None:
+    """The event of a webhook body, a ping (`Test`) or a health check's news.
+
+    None for events we do not use.
+    """
     payload = Fields(body)
     name = payload.required_text("eventType")
     if name == "Test":
         return Ping(service)
+    if name in HEALTH_EVENTS:
+        return health_webhook(payload, name, service)
     if name not in used:
         return None
     return ArrEvent(payload, name, payload.text("downloadId"))
@@ -222,6 +229,8 @@ class QueueItem:
     media_tmdb_id: int | None
     media_tvdb_id: int | None
     episode_tvdb_id: int | None
+    # When a release held back will be sent (a delay profile).
+    estimated_completion: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +398,10 @@ class ArrClient:
         """Delete a connection."""
         await self._api.request("DELETE", f"/api/v3/notification/{connection_id}")
 
+    async def async_get_health(self) -> list[ApiFields]:
+        """The failing health checks (`arr_waits.py` reads them)."""
+        return await self._get_list("/api/v3/health", {})
+
     async def _get_all_pages(
         self, path: str, params: Mapping[str, str]
     ) -> list[ApiFields]:
@@ -446,6 +459,7 @@ def parse_queue_record(record: ApiFields, id_key: str) -> QueueItem:
         media_tmdb_id=None if movie is None else movie.id_number("tmdbId"),
         media_tvdb_id=None if series is None else series.id_number("tvdbId"),
         episode_tvdb_id=None if episode is None else episode.id_number("tvdbId"),
+        estimated_completion=optional_datetime(record, "estimatedCompletionTime"),
     )
 
 
@@ -461,6 +475,12 @@ def parse_timespan(text: str) -> float:
         seconds=int(match["seconds"]) + float(match["fraction"] or 0),
     ).total_seconds()
     return -seconds if match["sign"] else seconds
+
+
+def optional_datetime(item: Fields, key: str) -> datetime | None:
+    """An optional ISO 8601 UTC time (the *arr leave out null dates)."""
+    text = item.text(key)
+    return None if text is None else parse_datetime(text, key)
 
 
 def parse_datetime(text: str, key: str) -> datetime:

@@ -6,11 +6,13 @@ Sonarr's lives in `arr.py`.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from ..engine.evidence import (
     ArrListing,
     ArrMedia,
+    ArrMissing,
     DeleteEvidence,
     Evidence,
     GrabEvidence,
@@ -25,11 +27,13 @@ from .arr import (
     blocked_media,
     file_delete,
     is_anime_tag,
+    optional_datetime,
     parse_media,
     parse_release,
     read_event,
     status_problem,
 )
+from .fields import Fields
 
 USED_EVENTS = frozenset(
     {"Grab", "Download", "ManualInteractionRequired", "MovieFileDelete", "MovieDelete"}
@@ -49,6 +53,9 @@ class Movie:
     file_path: str | None
     monitored: bool
     tag_ids: frozenset[int]
+    is_available: bool = True
+    release: datetime | None = None
+    last_search: datetime | None = None
 
 
 class RadarrClient(ArrClient):
@@ -80,6 +87,10 @@ class RadarrClient(ArrClient):
             file_path=None if movie_file is None else movie_file.text("path"),
             monitored=movie.flag("monitored"),
             tag_ids=frozenset(movie.integers("tags")),
+            is_available=movie.flag("isAvailable"),
+            release=_release(movie),
+            # Since Radarr 5.10.3 (addendum §1e); absent until a search reached one.
+            last_search=optional_datetime(movie, "lastSearchTime"),
         )
 
     async def async_get_tags(self) -> dict[int, str]:
@@ -110,8 +121,41 @@ def library_evidence(
         is_anime=is_anime,
     )
     if not movie.has_file or movie.file_path is None:
-        return ArrListing(media)
+        return ArrListing(
+            media,
+            released=movie.is_available,
+            release=movie.release,
+            last_search=movie.last_search,
+        )
     return ImportEvidence(media, None, (ImportedFile(movie.file_path),), complete=True)
+
+
+def missing_evidence(tmdb_id: int) -> ArrMissing:
+    """Radarr does not have the movie."""
+    return ArrMissing(ArrMedia(Service.RADARR, None, "", tmdb_id=tmdb_id))
+
+
+def _release(movie: Fields) -> datetime | None:
+    """When the movie becomes available, as `Movie.IsAvailable` judges it.
+
+    `minimumAvailability` picks the date: the cinema release, else the earlier of
+    the digital and physical releases, else 90 days after the cinema one (addendum
+    §1e). `tba` and `announced` are available at once: no date to wait for.
+    """
+    minimum = (movie.text("minimumAvailability") or "released").casefold()
+    if minimum in ("tba", "announced"):
+        return None
+    in_cinemas = optional_datetime(movie, "inCinemas")
+    if minimum == "incinemas":
+        return in_cinemas
+    homes = [
+        date
+        for key in ("digitalRelease", "physicalRelease")
+        if (date := optional_datetime(movie, key)) is not None
+    ]
+    if homes:
+        return min(homes)
+    return None if in_cinemas is None else in_cinemas + timedelta(days=90)
 
 
 def parse_webhook(body: object) -> Evidence | None:

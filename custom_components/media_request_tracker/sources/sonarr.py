@@ -16,6 +16,7 @@ from typing import ClassVar
 from ..engine.evidence import (
     ArrListing,
     ArrMedia,
+    ArrMissing,
     DeleteEvidence,
     EpisodeRef,
     Evidence,
@@ -31,7 +32,7 @@ from .arr import (
     blocked_media,
     episode_keys_in_name,
     file_delete,
-    parse_datetime,
+    optional_datetime,
     parse_media,
     parse_release,
     read_event,
@@ -75,6 +76,8 @@ class SeriesEpisode:
     monitored: bool
     aired: bool
     file_id: int | None
+    air_date: datetime | None = None
+    last_search: datetime | None = None
 
 
 class SonarrClient(ArrClient):
@@ -133,13 +136,26 @@ class SonarrClient(ArrClient):
 def library_evidence(
     series: Series,
     episodes: Iterable[SeriesEpisode],
+    seasons: frozenset[int],
     files: Mapping[int, ImportedFile] | None = None,
 ) -> ArrListing:
     """The aired, monitored episodes of a series, which have their file, and where.
 
-    `files` (by episode file id) name the paths, when they were asked for.
+    `files` (by episode file id) name the paths, when they were asked for. Of the
+    requested `seasons` (all when empty): whether an episode aired yet, when the
+    next one airs, and when missing ones were last searched for.
     """
+    episodes = list(episodes)
     listed = [episode for episode in episodes if episode.aired and episode.monitored]
+    wanted = [
+        episode
+        for episode in episodes
+        if episode.monitored and (not seasons or episode.season in seasons)
+    ]
+    upcoming = [e.air_date for e in wanted if not e.aired and e.air_date is not None]
+    searched = [
+        e.last_search for e in wanted if e.last_search is not None and not e.has_file
+    ]
     media = ArrMedia(
         Service.SONARR,
         series.arr_id,
@@ -157,7 +173,20 @@ def library_evidence(
         for e in listed
         if e.file_id is not None and (file := (files or {}).get(e.file_id))
     )
-    return ArrListing(media, refs, with_file, located)
+    return ArrListing(
+        media,
+        refs,
+        with_file,
+        located,
+        released=any(episode.aired for episode in wanted),
+        release=min(upcoming, default=None),
+        last_search=max(searched, default=None),
+    )
+
+
+def missing_evidence(tvdb_id: int) -> ArrMissing:
+    """Sonarr does not have the series."""
+    return ArrMissing(ArrMedia(Service.SONARR, None, "", tvdb_id=tvdb_id))
 
 
 def parse_webhook(body: object) -> Evidence | None:
@@ -220,7 +249,7 @@ def _episode(item: Fields) -> EpisodeRef:
 
 
 def _series_episode(item: Fields, now: datetime) -> SeriesEpisode:
-    air_date = item.text("airDateUtc")
+    air_date = optional_datetime(item, "airDateUtc")
     return SeriesEpisode(
         episode_id=item.required_integer("id"),
         season=item.required_integer("seasonNumber"),
@@ -229,8 +258,11 @@ def _series_episode(item: Fields, now: datetime) -> SeriesEpisode:
         tvdb_id=item.id_number("tvdbId"),
         has_file=item.flag("hasFile"),
         monitored=item.flag("monitored"),
-        aired=air_date is not None and parse_datetime(air_date, "airDateUtc") <= now,
+        aired=air_date is not None and air_date <= now,
         file_id=item.id_number("episodeFileId"),
+        air_date=air_date,
+        # Since Sonarr 4.0.9 (addendum §1e); absent until a search reached indexers.
+        last_search=optional_datetime(item, "lastSearchTime"),
     )
 
 

@@ -37,6 +37,7 @@ from ..models import (
     Blocker,
     Download,
     Episode,
+    Listing,
     MediaType,
     Request,
     Service,
@@ -202,6 +203,12 @@ def apply_listing(ledger: Ledger, evidence: ArrListing) -> list[Finding]:
         if episode.key in evidence.with_file:
             changed |= reach(episode, Stage.IMPORTED)
     changed |= _record_files(ledger, target.request, evidence.files)
+    changed |= merge(
+        target.request,
+        listing=Listing(
+            True, evidence.released, evidence.release, evidence.last_search
+        ),
+    )
     source = evidence.media.service.display_name
     return [target.finding(evidence.media, f"Listed by {source}", changed)]
 

@@ -1,0 +1,87 @@
+"""How long this household's stack takes between stages, learned from its requests.
+
+A download's time left is not when a title can be watched: the import, Shoko's
+match and Jellyfin's scan follow, and how long they take depends on the stack. Each
+request that gets through a stage adds a sample; estimates use the median of the
+recent ones, and sensible defaults until there are a few.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from statistics import median
+from typing import Any
+
+from .models import State
+
+
+class Delay(StrEnum):
+    """A wait between two stages."""
+
+    IMPORT = "import"  # downloaded → imported by Radarr/Sonarr
+    LIBRARY = "library"  # imported → playable in Jellyfin
+    ANIME = "anime"  # imported anime → matched by Shoko and playable
+    GRAB = "grab"  # released → grabbed
+
+
+DEFAULTS = {
+    Delay.IMPORT: timedelta(minutes=2),
+    Delay.LIBRARY: timedelta(minutes=5),
+    Delay.ANIME: timedelta(minutes=20),
+    Delay.GRAB: timedelta(hours=2),
+}
+# Recent samples kept per delay, and how many make a median worth more than the default.
+SAMPLES = 50
+ENOUGH = 3
+# Longer than this is not a delay of the stack (a request left alone for days).
+LONGEST = timedelta(days=7)
+
+# Which delay a state change measures: (entered, left) → delay.
+_MEASURED = {
+    (State.IMPORTING, State.DOWNLOADED): Delay.IMPORT,
+    (State.ANIME_MATCHING, State.DOWNLOADED): Delay.IMPORT,
+    (State.AVAILABLE, State.IMPORTING): Delay.LIBRARY,
+    (State.AVAILABLE, State.ANIME_MATCHING): Delay.ANIME,
+}
+
+
+@dataclass(slots=True)
+class Timings:
+    """Recent samples of each delay."""
+
+    samples: dict[Delay, deque[float]] = field(
+        default_factory=lambda: {delay: deque(maxlen=SAMPLES) for delay in Delay}
+    )
+
+    def typical(self, delay: Delay) -> timedelta:
+        """The median of recent samples, or the default before there are enough."""
+        seen = self.samples[delay]
+        if len(seen) < ENOUGH:
+            return DEFAULTS[delay]
+        return timedelta(seconds=median(seen))
+
+    def learn(self, delay: Delay, took: timedelta) -> None:
+        """Keep a sample, unless it cannot be a delay of the stack."""
+        if timedelta(0) <= took <= LONGEST:
+            self.samples[delay].append(took.total_seconds())
+
+    def learn_transition(
+        self, reached: dict[State, datetime], state: State, now: datetime
+    ) -> None:
+        """A track entered `state`: what it measured since the stage it left."""
+        for (entered, left), delay in _MEASURED.items():
+            if entered is state and (since := reached.get(left)) is not None:
+                self.learn(delay, now - since)
+                return
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: seconds by delay."""
+        return {delay.value: list(seen) for delay, seen in self.samples.items()}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take the samples of the stored form (unknown delays are left out)."""
+        for delay in Delay:
+            self.samples[delay].extend(
+                float(took) for took in data.get(delay.value, ())
+            )
