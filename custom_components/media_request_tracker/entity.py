@@ -10,7 +10,14 @@ from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .data import MediaRequestTrackerData
-from .engine.models import Episode, MediaType, Request, Service
+from .engine.models import (
+    Episode,
+    EpisodeKey,
+    MediaType,
+    Request,
+    Service,
+    episode_label,
+)
 
 
 def request_unique_id(entry_id: str, request_key: str) -> str:
@@ -39,6 +46,24 @@ def device_name(request: Request) -> str:
         request.title if request.year is None else f"{request.title} ({request.year})"
     )
     return f"{name} 4K" if request.is_4k else name
+
+
+def episode_name(key: EpisodeKey, title: str | None) -> str:
+    """An episode sensor's name: `S01E03`, and the title when Sonarr gave one."""
+    label = episode_label(key)
+    return f"{label} {title}" if title else label
+
+
+def track_name(request: Request, episode: Episode | None) -> str:
+    """A request's or an episode's full name, as its status sensor is called.
+
+    The device's name, then the episode's: how Home Assistant names an entity
+    that has an entity name of its own.
+    """
+    name = device_name(request)
+    if episode is None:
+        return name
+    return f"{name} {episode_name(episode.key, episode.title)}"
 
 
 def service_device(entry: ConfigEntry) -> DeviceInfo:

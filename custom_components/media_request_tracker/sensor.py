@@ -17,10 +17,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
-from .engine.models import Episode, Request, State, episode_label
+from .engine.models import Episode, Request, State
 from .engine.views import episode_attributes, request_attributes
 from .entity import (
     RequestEntity,
+    episode_name,
     episode_unique_id,
     request_unique_id,
     service_device,
@@ -50,9 +51,13 @@ UNRECORDED_REQUEST_ATTRIBUTES = frozenset(
         "eta",
         "jellyfin_item_id",
         "poster_url",
+        # Moves with every download tick: history would only churn (DESIGN §2.6).
+        "watchable_at",
     }
 )
-UNRECORDED_EPISODE_ATTRIBUTES = frozenset({"season", "episode", "title", "progress"})
+UNRECORDED_EPISODE_ATTRIBUTES = frozenset(
+    {"season", "episode", "title", "progress", "watchable_at"}
+)
 
 
 async def async_setup_entry(
@@ -152,11 +157,10 @@ class EpisodeStatusSensor(RequestEntity, SensorEntity):
     @property
     def name(self) -> str:
         """`S01E03` and the episode title when Sonarr gave one."""
-        label = episode_label(self._episode_key)
         episode = self.episode
-        if episode is None or not episode.title:
-            return label
-        return f"{label} {episode.title}"
+        return episode_name(
+            self._episode_key, None if episode is None else episode.title
+        )
 
     @property
     def native_value(self) -> str | None:

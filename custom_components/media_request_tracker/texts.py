@@ -99,6 +99,10 @@ class Texts:
         label = (("episode", episode_label(problem.episode)),)
         return self._format("episode_problem", label, {"problem": text})
 
+    def state(self, state: str) -> str:
+        """A state's name, as the status sensors show it."""
+        return self._states.get(state, state)
+
     def waiting(self, waiting: Waiting | None, media_type: MediaType) -> str | None:
         """What something waits for, as a sentence."""
         if waiting is None:
@@ -124,7 +128,7 @@ class Texts:
         values: defaultdict[str, str] = defaultdict(str, params)
         values.update(extra)
         if state := values.get("state"):
-            values["state"] = self._states.get(state, state)
+            values["state"] = self.state(state)
         if hours := values.get("hours"):
             values["duration"] = self._duration(float(hours))
         for name in MOMENTS:

@@ -1,0 +1,99 @@
+"""The calendar: when each request should be watchable, and release and air dates.
+
+A thin shell over `engine/agenda.py`: events are worked out from the tracker when
+Home Assistant asks for them, never kept. The state (the current or next event) is
+written again whenever a request changes. Progress ticks do not write it: a moving
+estimate would add a recorded state every 30 s of every download (DESIGN §2.6). The
+events Home Assistant asks for are always current, and the alarm it sets for the
+next event's start reads them again.
+"""
+
+from datetime import datetime
+
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .data import MediaRequestTrackerConfigEntry
+from .engine.agenda import Milestone, agenda, between, upcoming
+from .entity import service_device, track_name
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One calendar per entry, on its service device."""
+    async_add_entities([WatchableCalendar(entry)])
+
+
+class WatchableCalendar(CalendarEntity):
+    """Expected watchable times and release dates of the entry's requests."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_translation_key = "watchable"
+
+    def __init__(self, entry: MediaRequestTrackerConfigEntry) -> None:
+        """Attach the calendar to the service device."""
+        self._data = entry.runtime_data
+        self._attr_unique_id = f"{entry.entry_id}_calendar"
+        self._attr_device_info = service_device(entry)
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The event going on now, else the next one."""
+        now = dt_util.utcnow()
+        milestone = upcoming(self._agenda(now), now, dt_util.get_default_time_zone())
+        return None if milestone is None else self._event(milestone)
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """The events that overlap the window, in the order they begin."""
+        milestones = between(
+            self._agenda(dt_util.utcnow()),
+            start_date,
+            end_date,
+            dt_util.get_default_time_zone(),
+        )
+        return [self._event(milestone) for milestone in milestones]
+
+    async def async_added_to_hass(self) -> None:
+        """Show the next event again whenever any request changes."""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                self._data.publisher.summary_signal,
+                self.async_write_ha_state,
+            )
+        )
+
+    def _agenda(self, now: datetime) -> list[Milestone]:
+        tracker = self._data.tracker
+        return agenda(tracker.requests.values(), tracker.outlook(now))
+
+    def _event(self, milestone: Milestone) -> CalendarEvent:
+        """Named like the track's status sensor, described by its state and wait."""
+        return CalendarEvent(
+            start=milestone.start,
+            end=milestone.end,
+            summary=track_name(milestone.request, milestone.episode),
+            description=self._description(milestone),
+            uid=milestone.uid,
+        )
+
+    def _description(self, milestone: Milestone) -> str:
+        """The state, then what it waits for, as the status sensors say them.
+
+        While downloading, both say "Downloading": once is enough.
+        """
+        texts = self._data.texts
+        state = texts.state(milestone.track.state)
+        waiting = texts.waiting(milestone.waiting, milestone.request.media_type)
+        return state if waiting in (None, state) else f"{state}\n{waiting}"
