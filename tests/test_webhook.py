@@ -155,7 +155,7 @@ async def test_test_events_mark_the_source_connected(
 @pytest.mark.parametrize(
     ("source", "body"),
     [
-        ("radarr", {"eventType": "HealthRestored", "level": "ok", "message": "fine"}),
+        ("radarr", {"eventType": "ApplicationUpdate", "message": "Radarr updated"}),
         ("radarr", {"eventType": "MovieAdded", "movie": {"id": 1}}),
         ("sonarr", {"eventType": "SeriesAdd", "series": {"id": 1}}),
         ("jellyseerr", "jellyseerr/issue_created.json"),

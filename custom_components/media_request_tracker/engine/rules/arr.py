@@ -195,7 +195,7 @@ def apply_download_failed(
 
 def apply_listing(ledger: Ledger, evidence: ArrListing) -> list[Finding]:
     """A listed movie or series: its ids; episodes' files there prove the import."""
-    target = _target(ledger, evidence.media, None, evidence.episodes)
+    target = _target(ledger, evidence.media, None, evidence.episodes, whole_series=True)
     if target is None:
         return []
     changed = target.changed
@@ -244,9 +244,14 @@ def _target(
     media: ArrMedia,
     download_id: str | None,
     refs: tuple[EpisodeRef, ...],
+    *,
+    whole_series: bool = False,
 ) -> ArrTarget | None:
-    """What *arr evidence is about: its request, episodes and download."""
-    request = _request_for(ledger, media, download_id, refs)
+    """What *arr evidence is about: its request, episodes and download.
+
+    `whole_series`: evidence about a series as a whole, whatever episodes it names.
+    """
+    request = _request_for(ledger, media, download_id, refs, whole_series=whole_series)
     if request is None:
         return None
     changed = _bind(request, media)
@@ -260,13 +265,19 @@ def _request_for(
     media: ArrMedia,
     download_id: str | None,
     refs: tuple[EpisodeRef, ...],
+    *,
+    whole_series: bool = False,
 ) -> Request | None:
     """The request *arr evidence belongs to; never a request nobody made."""
     index = ledger.index
     if media.media_type is MediaType.MOVIE:
         return index.for_arr(media, download_id, is_active)
+    # A series listed before any requested episode aired names no episode: the
+    # listing is about its active request all the same.
     active = index.for_arr(
-        media, download_id, lambda r: is_active(r) and _wants_any(r, refs)
+        media,
+        download_id,
+        lambda r: is_active(r) and (whole_series or _wants_any(r, refs)),
     )
     if active is not None:
         return active
