@@ -39,6 +39,7 @@ import { styles } from "./styles.js";
  */
 
 export const CARD_TAG = "media-request-card";
+const MINUTE = 60_000;
 export const EDITOR_TAG = "media-request-card-editor";
 
 export class MediaRequestCard extends HTMLElement {
@@ -61,6 +62,10 @@ export class MediaRequestCard extends HTMLElement {
   /** Shown rows by request key, in display order. */
   /** @type {Map<string, RequestRow>} */
   #rows = new Map();
+
+  /** Redraws "ready in ~25m" as the minutes pass, while the card is shown. */
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #clock;
 
   #card;
   #list;
@@ -90,6 +95,22 @@ export class MediaRequestCard extends HTMLElement {
       if (event.key !== "Escape") return;
       for (const row of this.#rows.values()) row.toggleLegend(false);
     });
+  }
+
+  connectedCallback() {
+    this.#clock ??= setInterval(() => this.#tick(), MINUTE);
+  }
+
+  disconnectedCallback() {
+    clearInterval(this.#clock);
+    this.#clock = undefined;
+  }
+
+  /** A minute passed: "ready in ~25m" is now "ready in ~24m" wherever one shows. */
+  #tick() {
+    if (!this.#hass || !this.#options) return;
+    const estimated = [...this.#rows.values()].some((row) => row.view?.watchableAt != null);
+    if (estimated) this.#render(this.#hass, this.#options, true);
   }
 
   /** @returns {HTMLElement} */
@@ -166,6 +187,7 @@ export class MediaRequestCard extends HTMLElement {
     /** @type {RowContext} */
     const context = {
       locale: hass.locale?.language ?? hass.language ?? navigator.language,
+      now: Date.now(),
       formatState: (stateObj) => formatState(stateObj, hass.formatEntityState, hass.localize),
       stateName: (state) => stateName(state, hass.localize),
     };

@@ -97,6 +97,49 @@ export function formatEta(seconds, locale) {
     .join(" ");
 }
 
+/**
+ * When a request should be watchable, in a few words: "ready in ~25m" within a
+ * day, else the date: "out on 12 Dec" for an unreleased title, "ready by 12 Dec"
+ * for one that is just slow.
+ *
+ * @param {number | null} watchableAt Milliseconds since the epoch.
+ * @param {number} now Milliseconds since the epoch.
+ * @param {string | null} waitingFor
+ * @param {string} locale
+ * @returns {string | null} Null without an estimate.
+ */
+export function formatWatchable(watchableAt, now, waitingFor, locale) {
+  if (watchableAt === null) return null;
+  const seconds = (watchableAt - now) / 1000;
+  if (waitingFor !== "not_released" && seconds < SECONDS_PER_DAY) {
+    return `ready in ~${formatEta(Math.max(0, seconds), locale)}`;
+  }
+  const date = dateFormat(locale, new Date(watchableAt).getFullYear() !== new Date(now).getFullYear());
+  return `${waitingFor === "not_released" ? "out on" : "ready by"} ${date.format(watchableAt)}`;
+}
+
+const SECONDS_PER_DAY = 24 * 60 * 60;
+
+/** @type {Map<string, Intl.DateTimeFormat>} */
+const dateFormats = new Map();
+
+/**
+ * A shared "12 Dec" (or "12 Dec 2027" in another year) formatter.
+ *
+ * @param {string} locale
+ * @param {boolean} withYear
+ * @returns {Intl.DateTimeFormat}
+ */
+function dateFormat(locale, withYear) {
+  const key = `${locale} ${withYear}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", ...(withYear && { year: "numeric" }) });
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
 const SPEED_UNITS = ["kilobyte", "megabyte", "gigabyte", "terabyte"];
 
 /**

@@ -86,6 +86,7 @@ export const ACTIVE_STATES = Object.freeze(
  * @property {string | null} problem
  * @property {string | null} waitingFor A stable code (README, Waiting reasons).
  * @property {string | null} waitingDetail Its sentence, in Home Assistant's language.
+ * @property {number | null} watchableAt When it should be watchable, in milliseconds since the epoch.
  * @property {number} episodesTotal
  * @property {number} episodesAvailable
  * @property {string | null} posterUrl
@@ -371,6 +372,7 @@ function toRequest(stateObj, deviceId, episodes) {
     problem: text(attributes.problem),
     waitingFor: text(attributes.waiting_for),
     waitingDetail: text(attributes.waiting_detail),
+    watchableAt: moment(attributes.watchable_at),
     episodesTotal: integer(attributes.episodes_total) ?? 0,
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
     // Served by Home Assistant: it shows wherever the dashboard does.
@@ -427,6 +429,15 @@ function stateOrder(state) {
  */
 function text(value) {
   return typeof value === "string" && value !== "" ? value : null;
+}
+
+/**
+ * @param {unknown} value An ISO 8601 timestamp.
+ * @returns {number | null} Milliseconds since the epoch.
+ */
+function moment(value) {
+  const parsed = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(parsed) ? null : parsed;
 }
 
 /**

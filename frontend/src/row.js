@@ -3,7 +3,7 @@
  * place, so a live update keeps keyboard focus and does not reload posters.
  */
 
-import { formatEpisode, formatEta, formatPercent, formatSpeed } from "./format.js";
+import { formatEpisode, formatEta, formatPercent, formatSpeed, formatWatchable } from "./format.js";
 import {
   EPISODE_LOOKS,
   actionFor,
@@ -19,8 +19,9 @@ import {
 /** @typedef {import("./model.js").EpisodeView} EpisodeView */
 
 /**
- * @typedef {object} RowContext How to word things in the user's language.
+ * @typedef {object} RowContext How to word things in the user's language, and when.
  * @property {string} locale
+ * @property {number} now Milliseconds since the epoch.
  * @property {(stateObj: HassEntity) => string} formatState
  * @property {(state: string) => string} stateName
  */
@@ -56,6 +57,7 @@ template.innerHTML = `
     </button>
     <div class="status">
       <span class="chip" data-testid="state"></span>
+      <span class="when" data-testid="when" hidden></span>
       <span class="meta"></span>
     </div>
     <button type="button" class="action" hidden><ha-icon></ha-icon></button>
@@ -98,6 +100,7 @@ export class RequestRow {
   #year;
   #badge;
   #chip;
+  #when;
   #action;
   #actionIcon;
   #download;
@@ -118,6 +121,7 @@ export class RequestRow {
     this.#year = part(".year");
     this.#badge = part(".badge");
     this.#chip = part(".chip");
+    this.#when = part(".when");
     this.#action = part(".action");
     this.#actionIcon = part(".action ha-icon");
     this.#download = part(".download");
@@ -172,6 +176,9 @@ export class RequestRow {
     this.#badge.hidden = !request.is4k;
     this.#chip.textContent = context.formatState(request.stateObj);
     this.#chip.dataset.tone = stateTone(request.state, request.stalled);
+    const when = formatWatchable(request.watchableAt, context.now, request.waitingFor, context.locale);
+    this.#when.hidden = when === null;
+    this.#when.textContent = when ?? "";
     this.#updateAction(request);
     this.#updateDownload(request, context.locale);
     const waiting = waitingLine(request);

@@ -120,6 +120,11 @@ export const styles = `
   .meta {
     font-size: 0.875em;
   }
+  .when {
+    font-size: 0.875em;
+    font-weight: 500;
+    white-space: nowrap;
+  }
   .badge {
     display: inline-block;
     margin-inline-start: 4px;

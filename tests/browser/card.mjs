@@ -1,7 +1,8 @@
 // The dashboard card in a real browser: log in to the demo's Home Assistant, open the
 // dashboard, and follow a request from downloading to available in the card's DOM;
 // then open the dashboard from 19 more fresh profiles, phone and desktop in turn: the
-// card must load every time (not once "Configuration error").
+// card must load every time (not once "Configuration error"). Along the way, rows
+// must say why they wait and when they should be watchable.
 //
 //   node tests/browser/card.mjs http://127.0.0.1:8765 artifacts/
 //
@@ -72,6 +73,31 @@ async function expectRows(page, visit, phone) {
   throw new Error(`first visit ${visit} (${phone ? "phone" : "desktop"}): ${outcome}`);
 }
 
+/** The text of a row's part, or "" while it is hidden. */
+async function shown(row, testId) {
+  const part = row.locator(`[data-testid="${testId}"]`);
+  return (await part.isVisible()) ? ((await part.textContent()) ?? "") : "";
+}
+
+/**
+ * Each row says why it waits and when it should be watchable: a download counts
+ * down, an unreleased film gives its date, a blocked import Radarr's own words.
+ */
+async function expectWhy(card) {
+  const rowOf = (title) => card.locator("[data-request-key]").filter({ hasText: title });
+  const checks = [
+    [TITLE, "when", /^ready in ~\d/],
+    ["Dune: Part Three", "when", /^out on /],
+    ["Dune: Part Three", "waiting", /^Not released yet: out on \d{4}-\d{2}-\d{2}$/],
+    ["Interstellar", "problem", /^Radarr needs a manual import\./],
+  ];
+  for (const [title, part, pattern] of checks) {
+    const row = rowOf(title);
+    await until(`${title}'s ${part} ${pattern}`, async () => pattern.test(await shown(row, part)), true, 240);
+  }
+  console.log("ok: downloading, unreleased and import-blocked rows say why and when");
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   // What headless Chromium needs on a closed, root-run CI machine.
@@ -100,6 +126,7 @@ try {
   const progress = row.locator('[data-testid="progress"]');
   await progress.waitFor({ state: "visible" });
   await page.screenshot({ path: join(artifacts, "card-downloading.png"), fullPage: true });
+  await expectWhy(card);
 
   await until(`${TITLE} state`, () => row.getAttribute("data-state"), "available", 180);
   await until("progress bar gone", () => progress.isVisible(), false, 10);

@@ -91,6 +91,7 @@ describe("collectRequests", () => {
           problem: "No seeds for 24 hours",
           waiting_for: "download_stalled",
           waiting_detail: "The download has stalled: no seed is sending data",
+          watchable_at: "2026-12-03T12:25:00+00:00",
           poster_url: "https://image.tmdb.org/t/p/w300/dune.jpg",
           entity_picture: "/api/media_request_tracker/poster/entry_a/7?token=t",
         },
@@ -116,6 +117,7 @@ describe("collectRequests", () => {
         problem: "No seeds for 24 hours",
         waitingFor: "download_stalled",
         waitingDetail: "The download has stalled: no seed is sending data",
+        watchableAt: Date.parse("2026-12-03T12:25:00Z"),
         episodesTotal: 0,
         episodesAvailable: 0,
         posterUrl: "/api/media_request_tracker/poster/entry_a/7?token=t",
@@ -130,7 +132,15 @@ describe("collectRequests", () => {
     const hass = makeHass([
       {
         key: "8",
-        attributes: { title: "", year: null, progress: 250, eta: -1, download_speed: "fast", problem: "" },
+        attributes: {
+          title: "",
+          year: null,
+          progress: 250,
+          eta: -1,
+          download_speed: "fast",
+          problem: "",
+          watchable_at: "soon",
+        },
       },
     ]);
     const [request] = collect(hass);
@@ -140,6 +150,7 @@ describe("collectRequests", () => {
     assert.equal(request.eta, null);
     assert.equal(request.downloadSpeed, null);
     assert.equal(request.problem, null);
+    assert.equal(request.watchableAt, null);
   });
 
   test("orders episodes by season and episode, specials last", () => {

@@ -140,6 +140,7 @@ function toRequest(stateObj, deviceId, episodes) {
     problem: text(attributes.problem),
     waitingFor: text(attributes.waiting_for),
     waitingDetail: text(attributes.waiting_detail),
+    watchableAt: moment(attributes.watchable_at),
     episodesTotal: integer(attributes.episodes_total) ?? 0,
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
     // Served by Home Assistant: it shows wherever the dashboard does.
@@ -179,6 +180,10 @@ function stateOrder(state) {
 }
 function text(value) {
   return typeof value === "string" && value !== "" ? value : null;
+}
+function moment(value) {
+  const parsed = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(parsed) ? null : parsed;
 }
 function integer(value) {
   return Number.isInteger(value) ? (
@@ -226,6 +231,26 @@ function formatEta(seconds, locale) {
   const hours = Math.floor(minutes % MINUTES_PER_DAY / 60);
   const parts = days ? [[days, "day"], [hours, "hour"]] : hours ? [[hours, "hour"], [minutes % 60, "minute"]] : [[minutes, "minute"]];
   return parts.filter(([value], i) => i === 0 || value > 0).map(([value, unit]) => numberFormat(locale, { style: "unit", unit, unitDisplay: "narrow" }).format(value)).join(" ");
+}
+function formatWatchable(watchableAt, now, waitingFor, locale) {
+  if (watchableAt === null) return null;
+  const seconds = (watchableAt - now) / 1e3;
+  if (waitingFor !== "not_released" && seconds < SECONDS_PER_DAY) {
+    return `ready in ~${formatEta(Math.max(0, seconds), locale)}`;
+  }
+  const date = dateFormat(locale, new Date(watchableAt).getFullYear() !== new Date(now).getFullYear());
+  return `${waitingFor === "not_released" ? "out on" : "ready by"} ${date.format(watchableAt)}`;
+}
+var SECONDS_PER_DAY = 24 * 60 * 60;
+var dateFormats = /* @__PURE__ */ new Map();
+function dateFormat(locale, withYear) {
+  const key = `${locale} ${withYear}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", ...withYear && { year: "numeric" } });
+    dateFormats.set(key, format);
+  }
+  return format;
 }
 var SPEED_UNITS = ["kilobyte", "megabyte", "gigabyte", "terabyte"];
 function formatSpeed(bytesPerSecond, locale) {
@@ -376,6 +401,7 @@ template.innerHTML = `
     </button>
     <div class="status">
       <span class="chip" data-testid="state"></span>
+      <span class="when" data-testid="when" hidden></span>
       <span class="meta"></span>
     </div>
     <button type="button" class="action" hidden><ha-icon></ha-icon></button>
@@ -412,6 +438,7 @@ var RequestRow = class {
   #year;
   #badge;
   #chip;
+  #when;
   #action;
   #actionIcon;
   #download;
@@ -436,6 +463,7 @@ var RequestRow = class {
     this.#year = part(".year");
     this.#badge = part(".badge");
     this.#chip = part(".chip");
+    this.#when = part(".when");
     this.#action = part(".action");
     this.#actionIcon = part(".action ha-icon");
     this.#download = part(".download");
@@ -493,6 +521,9 @@ var RequestRow = class {
     this.#badge.hidden = !request.is4k;
     this.#chip.textContent = context.formatState(request.stateObj);
     this.#chip.dataset.tone = stateTone(request.state, request.stalled);
+    const when = formatWatchable(request.watchableAt, context.now, request.waitingFor, context.locale);
+    this.#when.hidden = when === null;
+    this.#when.textContent = when ?? "";
     this.#updateAction(request);
     this.#updateDownload(request, context.locale);
     const waiting = waitingLine(request);
@@ -749,6 +780,11 @@ var styles = `
   .meta {
     font-size: 0.875em;
   }
+  .when {
+    font-size: 0.875em;
+    font-weight: 500;
+    white-space: nowrap;
+  }
   .badge {
     display: inline-block;
     margin-inline-start: 4px;
@@ -992,6 +1028,7 @@ var styles = `
 
 // frontend/src/card.js
 var CARD_TAG = "media-request-card";
+var MINUTE = 6e4;
 var EDITOR_TAG = "media-request-card-editor";
 var MediaRequestCard = class extends HTMLElement {
   /** @type {CardOptions | undefined} */
@@ -1008,6 +1045,9 @@ var MediaRequestCard = class extends HTMLElement {
   /** Shown rows by request key, in display order. */
   /** @type {Map<string, RequestRow>} */
   #rows = /* @__PURE__ */ new Map();
+  /** Redraws "ready in ~25m" as the minutes pass, while the card is shown. */
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #clock;
   #card;
   #list;
   #empty;
@@ -1036,6 +1076,19 @@ var MediaRequestCard = class extends HTMLElement {
       if (event.key !== "Escape") return;
       for (const row of this.#rows.values()) row.toggleLegend(false);
     });
+  }
+  connectedCallback() {
+    this.#clock ??= setInterval(() => this.#tick(), MINUTE);
+  }
+  disconnectedCallback() {
+    clearInterval(this.#clock);
+    this.#clock = void 0;
+  }
+  /** A minute passed: "ready in ~25m" is now "ready in ~24m" wherever one shows. */
+  #tick() {
+    if (!this.#hass || !this.#options) return;
+    const estimated = [...this.#rows.values()].some((row) => row.view?.watchableAt != null);
+    if (estimated) this.#render(this.#hass, this.#options, true);
   }
   /** @returns {HTMLElement} */
   static getConfigElement() {
@@ -1096,6 +1149,7 @@ var MediaRequestCard = class extends HTMLElement {
     const { shown, hidden } = selectRequests(requests, options);
     const context = {
       locale: hass.locale?.language ?? hass.language ?? navigator.language,
+      now: Date.now(),
       formatState: (stateObj) => formatState(stateObj, hass.formatEntityState, hass.localize),
       stateName: (state) => stateName(state, hass.localize)
     };
