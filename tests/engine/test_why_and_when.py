@@ -30,6 +30,7 @@ from custom_components.media_request_tracker.engine.models import (
     MediaType,
     Service,
     Stage,
+    State,
 )
 from custom_components.media_request_tracker.engine.timings import Delay, Timings
 from custom_components.media_request_tracker.engine.tracker import Tracker
@@ -252,6 +253,18 @@ def test_the_stack_teaches_its_own_delays() -> None:
         )
     assert tracker.timings.typical(Delay.IMPORT) == 20 * MINUTE
     assert tracker.timings.typical(Delay.LIBRARY) == 3 * MINUTE
+
+
+def test_a_season_pack_is_one_sample_and_a_failure_none() -> None:
+    """Episodes imported together measured one wait; a failed track, a person's."""
+    timings = Timings()
+    downloaded = {State.DOWNLOADED: NOW}
+    for _ in range(7):
+        timings.learn_transition(dict(downloaded), State.IMPORTING, NOW + MINUTE)
+    timings.learn_transition(
+        downloaded | {State.FAILED: NOW}, State.IMPORTING, NOW + 30 * MINUTE
+    )
+    assert list(timings.samples[Delay.IMPORT]) == [60.0]
 
 
 def test_timings_keep_only_what_can_be_a_delay_and_round_trip() -> None:

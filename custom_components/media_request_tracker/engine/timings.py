@@ -53,6 +53,9 @@ class Timings:
     samples: dict[Delay, deque[float]] = field(
         default_factory=lambda: {delay: deque(maxlen=SAMPLES) for delay in Delay}
     )
+    # The span each delay last measured: a season pack's episodes all measure
+    # the same one, which is one sample, not one per episode.
+    _last: dict[Delay, tuple[datetime, datetime]] = field(default_factory=dict)
 
     def typical(self, delay: Delay) -> timedelta:
         """The median of recent samples, or the default before there are enough."""
@@ -69,10 +72,18 @@ class Timings:
     def learn_transition(
         self, reached: dict[State, datetime], state: State, now: datetime
     ) -> None:
-        """A track entered `state`: what it measured since the stage it left."""
+        """A track entered `state`: what it measured since the stage it left.
+
+        A track that failed on the way (an import fixed by hand, a download
+        replaced) measured a person, not the stack.
+        """
+        if State.FAILED in reached:
+            return
         for (entered, left), delay in _MEASURED.items():
             if entered is state and (since := reached.get(left)) is not None:
-                self.learn(delay, now - since)
+                if self._last.get(delay) != (since, now):
+                    self._last[delay] = (since, now)
+                    self.learn(delay, now - since)
                 return
 
     def to_dict(self) -> dict[str, Any]:

@@ -258,8 +258,12 @@ class Tracker:
         return changed
 
     def _learn(self, request: Request, state: State, now: datetime) -> None:
-        """The delays this transition measured (`timings.py`)."""
-        self.timings.learn_transition(request.reached, state, now)
+        """The delays this transition measured (`timings.py`).
+
+        A show's episodes measure their own: the request's would count them twice.
+        """
+        if not request.episodes:
+            self.timings.learn_transition(request.reached, state, now)
         listing = request.listing
         if state is State.GRABBING and listing is not None and listing.release:
             self.timings.learn(Delay.GRAB, now - listing.release)

@@ -7,6 +7,7 @@ Assistant's language.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from math import floor
 from typing import Any, Protocol
 
 from .codes import Problem, Waiting
@@ -165,7 +166,8 @@ def _live_progress(request: Request) -> float | None:
 
 
 def _percent(fraction: float | None) -> int | None:
-    return None if fraction is None else round(100 * fraction)
+    """Whole percent, rounded down: 99.6 % must not read 100 while bytes are missing."""
+    return None if fraction is None else floor(100 * fraction)
 
 
 def _downloading(request: Request) -> list[LiveProgress]:
