@@ -14,6 +14,10 @@ load it ran at; the modules in `scripts/perf/` say what each number stands for:
   simulated stack: webhook throughput and latency, requests and CPU per poll cycle
   per service, "playable in Jellyfin" → `available` with and without the webhook,
   and Store writes and save time during a minute of steady webhooks and polls;
+- watchable_at (`perf/eta.py`): the movies and shows of a 400-lifecycle household
+  played on simulated time: |estimate - truth| of `watchable_at` at 50 % of each
+  download, with learned and default delays, and what Radarr's and Sonarr's
+  `/api/v3/health` and library lookups cost per poll;
 - startup (`perf/startup.py`): Home Assistant setting up an entry with 5,000 stored
   requests, and the memory of one with 1,000 (with every entity).
 
@@ -37,6 +41,7 @@ from perf.engine import (  # noqa: E402
     bench_store,
     bench_tracker_memory,
 )
+from perf.eta import bench_watchable_eta  # noqa: E402
 from perf.polling import bench_qbittorrent_sync  # noqa: E402
 from perf.report import Result, header  # noqa: E402
 from perf.scale import bench_at_scale  # noqa: E402
@@ -44,6 +49,7 @@ from perf.startup import bench_home_assistant_memory, bench_startup  # noqa: E40
 from perf.webhooks import bench_webhook_burst  # noqa: E402
 
 STEADY_SECONDS = 60
+HOUSEHOLD = 400  # request lifecycles, half of them movies and shows (no anime)
 
 
 async def bench_home_assistant(scale: int) -> list[Result]:
@@ -52,6 +58,7 @@ async def bench_home_assistant(scale: int) -> list[Result]:
         *await bench_webhook_burst(1000 // scale, 2000 // scale),
         *await bench_qbittorrent_sync(2000 // scale, 50 // scale),
         *await bench_at_scale(1000 // scale, STEADY_SECONDS / scale),
+        *await bench_watchable_eta(HOUSEHOLD // scale),
         *await bench_startup(5000 // scale),
         *await bench_home_assistant_memory(1000 // scale),
     ]

@@ -6,7 +6,8 @@
 - `titles`: generated catalogue titles and the scenario steps that stage them;
 - `remote`: the simulated stack in a process of its own, with its traffic meter;
 - `simulation`: the integration configured against that stack;
-- `webhooks`, `polling`, `scale`, `startup`: the measurements with Home Assistant.
+- `webhooks`, `polling`, `scale`, `eta`, `startup`: the measurements with Home
+  Assistant.
 
 The package is not named `bench` because `scripts/bench` is the shell entry point.
 """

@@ -6,15 +6,17 @@ integration's CPU. In their own process they run on the other core, as real serv
 would run on other machines. The child answers commands (`StackCommands`); the parent
 calls them through `RemoteStack`. Two instruments run in the child:
 
-- a traffic meter: requests and response body bytes per fake service (a middleware in
-  front of each), to count what a poll cycle costs;
+- a traffic meter: requests and response body bytes per fake service and per endpoint
+  (a middleware in front of each), to count what a poll cycle and each call cost;
 - a send log: when each webhook was sent (`time.perf_counter`, the system-wide
   monotonic clock, so comparable with the parent's) and its round trip.
 """
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 import multiprocessing
 from multiprocessing.connection import Connection
 import time
@@ -23,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.simulator import Service, SimulatedStack, Step
+from tests.simulator.household import Lifecycle, household
 from tests.simulator.scenarios import Action
 from tests.simulator.webhooks import Delivery, WebhookTarget
 
@@ -39,6 +42,15 @@ class Traffic:
     def __sub__(self, other: Traffic) -> Traffic:
         """The traffic between two readings."""
         return Traffic(self.requests - other.requests, self.bytes - other.bytes)
+
+    def count(self, body_bytes: int) -> None:
+        """One more answer of `body_bytes`."""
+        self.requests += 1
+        self.bytes += body_bytes
+
+
+# A fake service and the path of one of its endpoints (no query).
+type Endpoint = tuple[Service, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,7 @@ class StackCommands:
         """Instrument the stack (before it starts)."""
         self.stack = stack
         self._traffic: dict[Service, Traffic] = {}
+        self._endpoints: defaultdict[Endpoint, Traffic] = defaultdict(Traffic)
         self._sent: list[Sent] = []
         for server in (
             stack.jellyseerr,
@@ -79,9 +92,11 @@ class StackCommands:
         @web.middleware
         async def count(request: web.Request, handler: Any) -> web.StreamResponse:
             response: web.StreamResponse = await handler(request)
-            totals.requests += 1
+            size = 0
             if isinstance(response, web.Response) and response.body is not None:
-                totals.bytes += len(response.body)  # type: ignore[arg-type]
+                size = len(response.body)  # type: ignore[arg-type]
+            totals.count(size)
+            self._endpoints[service, request.path].count(size)
             return response
 
         return count
@@ -127,6 +142,12 @@ class StackCommands:
             prefix, count, episodes=episodes, movies_only=movies_only, stages=stages
         )
 
+    async def add_household(
+        self, count: int, seed: int, every: float, prefix: str
+    ) -> list[Lifecycle]:
+        """Add a household's titles to the catalogue (see `household.household`)."""
+        return household(count, seed, every=every, prefix=prefix)
+
     async def add_idle_torrents(self, count: int) -> None:
         """Seeding torrents nobody tracks, already finished."""
         for n in range(count):
@@ -162,14 +183,18 @@ class StackCommands:
         """The totals so far (subtract two readings for what happened between)."""
         return {service: replace(t) for service, t in self._traffic.items()}
 
+    async def endpoint_traffic(self) -> dict[Endpoint, Traffic]:
+        """The totals so far per endpoint (only those that were called)."""
+        return {endpoint: replace(t) for endpoint, t in self._endpoints.items()}
 
-def serve(connection: Connection, seed: int) -> None:
+
+def serve(connection: Connection, seed: int, start: datetime | None) -> None:
     """The child process: run the stack and answer commands until `stop`."""
-    asyncio.run(_serve(connection, seed))
+    asyncio.run(_serve(connection, seed, start))
 
 
-async def _serve(connection: Connection, seed: int) -> None:
-    stack = SimulatedStack(speed=0, seed=seed)
+async def _serve(connection: Connection, seed: int, start: datetime | None) -> None:
+    stack = SimulatedStack(speed=0, seed=seed, start=start)
     commands = StackCommands(stack)
     await stack.start()
     loop = asyncio.get_running_loop()
@@ -191,12 +216,18 @@ async def _serve(connection: Connection, seed: int) -> None:
 class RemoteStack:
     """The parent's handle on the stack process: one command at a time."""
 
-    def __init__(self, seed: int) -> None:
-        """Start the process (spawned: no copy of the parent's threads or loop)."""
+    def __init__(self, seed: int, start: datetime | None = None) -> None:
+        """Start the process (spawned: no copy of the parent's threads or loop).
+
+        `start` pins the date of simulated second 0 (default: when the stack starts).
+        """
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=serve, args=(child, seed), name="simulated stack", daemon=True
+            target=serve,
+            args=(child, seed, start),
+            name="simulated stack",
+            daemon=True,
         )
         self._process.start()
         self._lock = asyncio.Lock()
@@ -229,6 +260,15 @@ class RemoteStack:
         )
         return titles
 
+    async def add_household(
+        self, count: int, seed: int, *, every: float, prefix: str
+    ) -> list[Lifecycle]:
+        """Add a generated household's titles to the stack's catalogue."""
+        lifecycles: list[Lifecycle] = await self._call(
+            "add_household", count, seed, every, prefix
+        )
+        return lifecycles
+
     async def add_idle_torrents(self, count: int) -> None:
         """Seeding torrents nobody tracks."""
         await self._call("add_idle_torrents", count)
@@ -257,6 +297,11 @@ class RemoteStack:
         traffic: dict[Service, Traffic] = await self._call("traffic")
         return traffic
 
+    async def endpoint_traffic(self) -> dict[Endpoint, Traffic]:
+        """The traffic totals per endpoint so far."""
+        traffic: dict[Endpoint, Traffic] = await self._call("endpoint_traffic")
+        return traffic
+
     async def stop(self) -> None:
         """Stop the stack and the process."""
         async with self._lock:
@@ -265,8 +310,8 @@ class RemoteStack:
         await asyncio.to_thread(self._process.join, 10)
 
 
-def traffic_between(
-    before: Mapping[Service, Traffic], after: Mapping[Service, Traffic]
-) -> dict[Service, Traffic]:
-    """Per service, what was answered between two readings."""
-    return {service: after[service] - before[service] for service in after}
+def traffic_between[Key](
+    before: Mapping[Key, Traffic], after: Mapping[Key, Traffic]
+) -> dict[Key, Traffic]:
+    """Per service or endpoint, what was answered between two readings."""
+    return {key: after[key] - before.get(key, Traffic()) for key in after}

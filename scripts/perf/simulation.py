@@ -1,15 +1,17 @@
 """Home Assistant with the integration configured against the simulated stack.
 
 The stack runs in its own process (`remote.py`); its services are configured as the
-config flow stores them, polling is manual, and every pushing service sends its
-webhooks to the integration. A webhook's latency is from the moment the stack began
-sending it to the first change of an existing entity's state after that moment.
+config flow stores them, polling is manual (unless asked for), and every pushing
+service sends its webhooks to the integration. A webhook's latency is from the
+moment the stack began sending it to the first change of an existing entity's state
+after that moment.
 """
 
 from bisect import bisect_left
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from custom_components.media_request_tracker.config_flow import service_config
@@ -96,17 +98,25 @@ class Simulation:
 
 @asynccontextmanager
 async def simulated_integration(
-    services: Iterable[Configured] = tuple(POLLED_SERVICES), *, seed: int = 7
+    services: Iterable[Configured] = tuple(POLLED_SERVICES),
+    *,
+    seed: int = 7,
+    polling: bool = False,
+    start: datetime | None = None,
 ) -> AsyncIterator[Simulation]:
-    """The stack in its own process, and the integration polling it by hand."""
-    stack = RemoteStack(seed)
+    """The stack in its own process, and the integration polling it by hand.
+
+    `polling` lets Home Assistant schedule the polls instead (for a run on simulated
+    time, whose clock is moved by hand); `start` pins the date of the stack's second 0.
+    """
+    stack = RemoteStack(seed, start)
     try:
         credentials = await stack.credentials()
         configured: dict[str, dict[str, Any]] = {
             name: service_config(name, credentials[POLLED_SERVICES[name]])
             for name in services
         }
-        async with running_integration(configured, polling=False) as integration:
+        async with running_integration(configured, polling=polling) as integration:
             # The first poll of every service runs in the background at setup.
             await integration.hass.async_block_till_done(wait_background_tasks=True)
             await stack.send_webhooks_to(

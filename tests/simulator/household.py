@@ -218,7 +218,8 @@ class _Plan:
         self._steps: list[Step] = []
 
     def steps(self) -> tuple[Step, ...]:
-        return tuple(self._steps)
+        """In time order (episodes' stories overlap; a stable sort keeps the rest)."""
+        return tuple(sorted(self._steps, key=lambda step: step.at))
 
     def then(self, wait: tuple[float, float], action: Action) -> None:
         """`action` after a wait drawn in `wait` (whole seconds: the soak's tick)."""
@@ -277,17 +278,25 @@ class _Plan:
     def _episode_by_episode(
         self, key: str, releases: tuple[Release, ...], mishap: Mishap
     ) -> Outcome:
-        """Each episode its own release, grabbed one after the other."""
-        done = 0.0
+        """Each episode its own release, grabbed one after the other.
+
+        Sonarr imports each one shortly after its own download ends and Jellyfin's
+        next scan finds it, while later episodes may still be downloading: an
+        episode does not wait for the others (nor for a blocked one).
+        """
+        finished = []
         for release in releases:
-            seconds = self._grab(release)
-            done = max(done, self._at + seconds)
-        self._at = done
-        for index, release in enumerate(releases):
+            seconds = self._grab(release)  # moves on to the grab
+            finished.append(self._at + seconds)
+        last = 0.0
+        for index, (release, done) in enumerate(zip(releases, finished, strict=True)):
+            self._at = done
             self._import(
                 release, blocked=mishap is Mishap.IMPORT_BLOCKED and index == 0
             )
             self.then(LIBRARY_SCAN, LibraryAdd(release.key))
+            last = max(last, self._at)
+        self._at = last
         self.then(SEERR_SCAN, Available(key))
         return Outcome("available")
 
