@@ -5,6 +5,7 @@ a new request's entities are registered: until then its events wait, in order.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -20,7 +21,7 @@ from .const import (
 )
 from .engine.changes import Outcome
 from .engine.codes import Problem
-from .engine.eta import request_watchable_at
+from .engine.eta import episode_watchable_at, request_watchable_at
 from .engine.models import Episode, Request
 from .engine.tracker import Tracker
 from .engine.views import code_of, iso
@@ -129,9 +130,7 @@ class RequestEvents:
             "problem_code": code_of(problem),
             "requested_by": request.requested_by,
             "poster_url": request.poster_url,
-            "watchable_at": iso(
-                request_watchable_at(request, self._tracker.outlook(utcnow()).pace)
-            ),
+            "watchable_at": iso(_watchable_at(request, entity_of, self._tracker)),
             "source": origin.value,
             **fields,
         }
@@ -169,3 +168,13 @@ class RequestEvents:
 
     def _entity_id(self, unique_id: str) -> str | None:
         return self._entity_registry.async_get_entity_id("sensor", DOMAIN, unique_id)
+
+
+def _watchable_at(
+    request: Request, episode: Episode | None, tracker: Tracker
+) -> datetime | None:
+    """The event's subject's estimate: the episode's, or the whole request's."""
+    pace = tracker.outlook(utcnow()).pace
+    if episode is None:
+        return request_watchable_at(request, pace)
+    return episode_watchable_at(request, episode, pace)

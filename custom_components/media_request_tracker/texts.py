@@ -47,6 +47,13 @@ def _local_time(moment: str) -> str:
     return f"{dt_util.as_local(parsed):%Y-%m-%d %H:%M}"
 
 
+def _local_date(day: str) -> str:
+    """A date as it is (Radarr's release dates); a moment's date where we are."""
+    if "T" not in day:
+        return day
+    return _local_time(day)[:10]
+
+
 class Texts:
     """Renders codes with the translations of the configured language."""
 
@@ -134,6 +141,8 @@ class Texts:
         for name in MOMENTS:
             if moment := values.get(name):
                 values[name] = _local_time(moment)
+        if day := values.get("date"):
+            values["date"] = _local_date(day)
         template = self._common.get(key, key)
         if not _names(template) <= values.keys():
             template = self._common.get(f"{key}_short", template)

@@ -44,6 +44,7 @@ from .flows import ANIME_MOVIE, MOVIE, SERIES, episodes, request
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 CLIENT_DOWN = HealthCheck(
     "DownloadClientCheck",
     HealthImpact.DOWNLOAD,
@@ -165,6 +166,12 @@ def test_health_holds_up_the_stage_it_concerns() -> None:
     # Sonarr's health is not Radarr's business.
     other = approved(HealthEvidence(Service.SONARR, (INDEXERS_DOWN,), complete=True))
     assert waiting(other)[0] == "searching"
+    # Indexers do not hold up a title that is not out yet.
+    unreleased = approved(
+        ArrListing(MOVIE, released=False, release=NOW + timedelta(days=20)),
+        HealthEvidence(Service.RADARR, (INDEXERS_DOWN,), complete=True),
+    )
+    assert waiting(unreleased)[0] == "not_released"
 
 
 def test_a_complete_health_report_replaces_the_last() -> None:
@@ -256,15 +263,16 @@ def test_the_stack_teaches_its_own_delays() -> None:
 
 
 def test_a_season_pack_is_one_sample_and_a_failure_none() -> None:
-    """Episodes imported together measured one wait; a failed track, a person's."""
+    """A pack's episodes, imported file by file, measured one wait; a failure none."""
     timings = Timings()
     downloaded = {State.DOWNLOADED: NOW}
-    for _ in range(7):
-        timings.learn_transition(dict(downloaded), State.IMPORTING, NOW + MINUTE)
-    timings.learn_transition(
-        downloaded | {State.FAILED: NOW}, State.IMPORTING, NOW + 30 * MINUTE
-    )
-    assert list(timings.samples[Delay.IMPORT]) == [60.0]
+    for n in range(7):
+        at = NOW + MINUTE + n * SECOND
+        timings.learn_transition(downloaded, State.IMPORTING, at, ("90", "PACK"))
+    failed = downloaded | {State.FAILED: NOW}
+    timings.learn_transition(failed, State.IMPORTING, NOW + 30 * MINUTE, "91")
+    timings.learn_transition(downloaded, State.IMPORTING, NOW + 2 * MINUTE, "92")
+    assert list(timings.samples[Delay.IMPORT]) == [60.0, 120.0]
 
 
 def test_timings_keep_only_what_can_be_a_delay_and_round_trip() -> None:

@@ -165,7 +165,10 @@ async def test_health_webhooks_hold_up_the_download_and_let_it_go(
 async def test_polled_health_blocks_only_the_stage_it_concerns(
     hass: HomeAssistant, dune: MockConfigEntry, stack: Stack, post: Post
 ) -> None:
-    """Failing indexers hold up a search, not a download; an update is no news."""
+    """All indexers failing hold up a search, not a download.
+
+    One of two download clients failing holds up nothing; an update is no news.
+    """
     stack.movie_health = fixture_list("radarr/api_health.json")
     stack.movies = [
         movie | {"isAvailable": True}
@@ -176,17 +179,19 @@ async def test_polled_health_blocks_only_the_stage_it_concerns(
     attributes = request_state(hass, dune, "80").attributes
     assert attributes["waiting_for"] == "arr_health"
     assert attributes["waiting_detail"] == (
-        "Radarr reports a problem. "
-        "Indexers unavailable due to failures: NZBgeek (Prowlarr)"
+        "Radarr reports a problem. All indexers are unavailable due to failures"
     )
 
     await post("radarr", "radarr/grab_regular.json")
     assert request_state(hass, dune, "80").attributes["waiting_for"] == "queued"
+    tracker = dune.runtime_data.tracker
+    assert [check.source for check in tracker.health_of(tracker.requests["80"])] == [
+        "IndexerStatusCheck"
+    ]
 
     stack.movie_health = []
     stack.serve()
     await poll(hass, dune, "radarr")
-    tracker = dune.runtime_data.tracker
     assert tracker.health_of(tracker.requests["80"]) == []
 
 
@@ -228,4 +233,5 @@ async def test_a_show_not_aired_yet_says_when(
     await poll(hass, full_entry, "sonarr")
     attributes = request_state(hass, full_entry, "90").attributes
     assert attributes["waiting_for"] == "not_released"
-    assert attributes["waiting_detail"] == "Not released yet: out on 2026-04-02"
+    # It airs 2026-04-02 01:00 UTC: the evening before where Home Assistant is.
+    assert attributes["waiting_detail"] == "Not released yet: out on 2026-04-01"

@@ -36,19 +36,17 @@ class WaitingCode(StrEnum):
     NOT_ADDED = "not_added"
     NOT_RELEASED = "not_released"  # date
     SEARCHING = "searching"  # last_search
-    DELAY_PROFILE = "delay_profile"
+    DELAY_PROFILE = "delay_profile"  # until
     QUEUED = "queued"
     DOWNLOADING = "downloading"
     DOWNLOAD_STALLED = "download_stalled"
     DOWNLOAD_PAUSED = "download_paused"
     DOWNLOAD_METADATA = "download_metadata"
     DOWNLOAD_CHECKING = "download_checking"
-    DOWNLOAD_CLIENT_UNREACHABLE = "download_client_unreachable"
+    DOWNLOAD_CLIENT_UNREACHABLE = "download_client_unreachable"  # message or until
     IMPORT_PENDING = "import_pending"  # message
-    IMPORT_BLOCKED = "import_blocked"  # message
     ARR_HEALTH = "arr_health"  # message
     SHOKO_MATCH = "shoko_match"
-    ANIDB_BAN = "anidb_ban"
     SHOKOFIN_FILTER = "shokofin_filter"
     JELLYFIN = "jellyfin"
 

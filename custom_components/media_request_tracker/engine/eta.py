@@ -51,7 +51,12 @@ def episode_watchable_at(
 def _track_at(
     request: Request, track: Track, downloads: Iterable[Download], pace: Pace
 ) -> datetime | None:
-    """From the stage the track is in, the typical delays of the stages to come."""
+    """From the stage the track is in, the typical delays of the stages to come.
+
+    None once the request is flagged stalled: its stage has outlasted any delay.
+    """
+    if request.stalled:
+        return None
     now, timings = pace.now, pace.timings
     after_import = timings.typical(
         Delay.ANIME if request.is_anime and pace.anime_matching else Delay.LIBRARY
@@ -59,7 +64,7 @@ def _track_at(
     at: datetime | None
     match track.state:
         case State.APPROVED:
-            at = _release_then_grab(request, timings)
+            at = _release_then_grab(request, pace)
         case State.DOWNLOADING:
             left = _time_left(track, downloads)
             at = None if left is None else now + left + timings.typical(Delay.IMPORT)
@@ -76,12 +81,18 @@ def _track_at(
     return None if at is None else _to_the_minute(at)
 
 
-def _release_then_grab(request: Request, timings: Timings) -> datetime | None:
-    """An unreleased title: its release, then this stack's typical grab delay."""
+def _release_then_grab(request: Request, pace: Pace) -> datetime | None:
+    """An unreleased title: its release, then this stack's typical grab delay.
+
+    None when the release has passed and the *arr still waits (Radarr's
+    availability delay): when it will stop waiting is not known here.
+    """
     listing = request.listing
     if listing is None or listing.released or listing.release is None:
         return None
-    return listing.release + timings.typical(Delay.GRAB)
+    if listing.release <= pace.now:
+        return None
+    return listing.release + pace.timings.typical(Delay.GRAB)
 
 
 def _time_left(track: Track, downloads: Iterable[Download]) -> timedelta | None:

@@ -240,6 +240,8 @@ class ArrListing:
     released: bool = True
     release: datetime | None = None
     last_search: datetime | None = None
+    # The request it was asked for: a series' release depends on its seasons.
+    request_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ recent ones, and sensible defaults until there are a few.
 """
 
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -53,9 +54,9 @@ class Timings:
     samples: dict[Delay, deque[float]] = field(
         default_factory=lambda: {delay: deque(maxlen=SAMPLES) for delay in Delay}
     )
-    # The span each delay last measured: a season pack's episodes all measure
-    # the same one, which is one sample, not one per episode.
-    _last: dict[Delay, tuple[datetime, datetime]] = field(default_factory=dict)
+    # The wait each delay last measured: a season pack's episodes all measure
+    # their download's, which is one sample, not one per episode.
+    _last: dict[Delay, Hashable] = field(default_factory=dict)
 
     def typical(self, delay: Delay) -> timedelta:
         """The median of recent samples, or the default before there are enough."""
@@ -70,19 +71,24 @@ class Timings:
             self.samples[delay].append(took.total_seconds())
 
     def learn_transition(
-        self, reached: dict[State, datetime], state: State, now: datetime
+        self,
+        reached: dict[State, datetime],
+        state: State,
+        now: datetime,
+        wait: Hashable,
     ) -> None:
         """A track entered `state`: what it measured since the stage it left.
 
-        A track that failed on the way (an import fixed by hand, a download
-        replaced) measured a person, not the stack.
+        `wait` names what was waited for (a download): the tracks that share it
+        measured it once. A track that failed on the way (an import fixed by
+        hand, a download replaced) measured a person, not the stack.
         """
         if State.FAILED in reached:
             return
         for (entered, left), delay in _MEASURED.items():
             if entered is state and (since := reached.get(left)) is not None:
-                if self._last.get(delay) != (since, now):
-                    self._last[delay] = (since, now)
+                if self._last.get(delay) != wait:
+                    self._last[delay] = wait
                     self.learn(delay, now - since)
                 return
 

@@ -239,7 +239,8 @@ class Tracker:
             from_state = episode.state if episode.reached else None
             if from_state is None:
                 outcome.new_episodes.append((request, episode))
-            self.timings.learn_transition(episode.reached, state, outcome.now)
+            wait = (request.key, episode.download_id or episode.key)
+            self.timings.learn_transition(episode.reached, state, outcome.now, wait)
             episode.state = state
             episode.reached.setdefault(state, outcome.now)
             outcome.episode_changes.append(
@@ -263,10 +264,13 @@ class Tracker:
         A show's episodes measure their own: the request's would count them twice.
         """
         if not request.episodes:
-            self.timings.learn_transition(request.reached, state, now)
+            self.timings.learn_transition(request.reached, state, now, request.key)
         listing = request.listing
-        if state is State.GRABBING and listing is not None and listing.release:
-            self.timings.learn(Delay.GRAB, now - listing.release)
+        release = None if listing is None else listing.release
+        approved = request.reached.get(State.APPROVED)
+        # Only a request that waited for its release measured the grab after it.
+        if state is State.GRABBING and release and approved and approved < release:
+            self.timings.learn(Delay.GRAB, now - release)
 
     def _settle_silently(self, request: Request) -> None:
         """Derive a restored request's problems again, reporting nothing."""

@@ -128,10 +128,13 @@ def _track_waiting(
         condition = download_condition(downloads)
         if condition is not None:
             return condition
+    if state is State.APPROVED:
+        # Failing indexers hold up a search, not a title that is not out yet.
+        before = _before_the_grab(request)
+        held = _held_up(state, health) if before.code is WaitingCode.SEARCHING else None
+        return held or before
     if (held := _held_up(state, health)) is not None:
         return held
-    if state is State.APPROVED:
-        return _before_the_grab(request)
     if state is State.ANIME_MATCHING and matched(track):
         if track is request and hidden_by_shokofin(request):
             return Waiting(WaitingCode.SHOKOFIN_FILTER)
@@ -159,14 +162,25 @@ def _before_the_grab(request: Request) -> Waiting:
     if listing is not None and not listing.present:
         return Waiting(WaitingCode.NOT_ADDED)
     if listing is not None and not listing.released:
-        release = listing.release
-        date = None if release is None else release.date().isoformat()
-        return Waiting(WaitingCode.NOT_RELEASED, params(date=date))
+        return Waiting(WaitingCode.NOT_RELEASED, params(date=_release_date(request)))
     if request.pending is not None:
         return request.pending
     searched = None if listing is None else listing.last_search
     last_search = None if searched is None else searched.isoformat()
     return Waiting(WaitingCode.SEARCHING, params(last_search=last_search))
+
+
+def _release_date(request: Request) -> str | None:
+    """Radarr's release dates are days; Sonarr's air date is a moment.
+
+    A day stays the day it is; a moment is shown on its local date by the texts.
+    """
+    release = None if request.listing is None else request.listing.release
+    if release is None:
+        return None
+    if request.media_type is MediaType.MOVIE:
+        return release.date().isoformat()
+    return release.isoformat()
 
 
 def _counts_as(request: Request, state: State) -> State:

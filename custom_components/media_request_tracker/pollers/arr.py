@@ -170,7 +170,9 @@ class SonarrPoller(ArrPoller[SonarrClient]):
         if _paths_unknown(request, episodes):
             files = await self.client.async_get_episode_files(series.arr_id)
         seasons = request.requested_seasons
-        self._apply(sonarr.library_evidence(series, episodes, seasons, files))
+        self._apply(
+            sonarr.library_evidence(series, episodes, seasons, files, request.key)
+        )
 
 
 def _paths_unknown(request: Request, episodes: list[SeriesEpisode]) -> bool:

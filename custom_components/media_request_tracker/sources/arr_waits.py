@@ -4,7 +4,10 @@ Health comes from `GET /api/v3/health` (every failing check, one per source) and
 `Health` / `HealthRestored` webhooks (one check going bad, or back to normal; the
 latter repeats the old message). Messages are translated into the app's language,
 so checks are told apart by `source`, the check's class name (addendum §1d). Only
-checks that hold up a request are kept; the rest are the app's own business.
+checks that hold up a request are kept; the rest are the app's own business, and so
+are advisories (sorting, removing completed downloads, the client's root folder). The
+status checks of clients and indexers warn while some fail and err when all do
+(`IndexerStatusCheck`, `DownloadClientStatusCheck`): one dead indexer holds up nothing.
 
 Pending releases are queue records not sent to a client yet: they have no download
 id, and `status` says why (addendum §1e).
@@ -31,9 +34,6 @@ HEALTH_IMPACTS = {
     "ImportMechanismCheck": HealthImpact.IMPORT,
     "RootFolderCheck": HealthImpact.IMPORT,
     "MountCheck": HealthImpact.IMPORT,
-    "DownloadClientRootFolderCheck": HealthImpact.IMPORT,
-    "DownloadClientRemovesCompletedDownloadsCheck": HealthImpact.IMPORT,
-    "DownloadClientSortingCheck": HealthImpact.IMPORT,
     "IndexerStatusCheck": HealthImpact.SEARCH,
     "IndexerLongTermStatusCheck": HealthImpact.SEARCH,
     "IndexerSearchCheck": HealthImpact.SEARCH,
@@ -41,6 +41,11 @@ HEALTH_IMPACTS = {
 }
 # Levels that mean the check fails (`ok` and `notice` do not).
 FAILING = frozenset({"warning", "error"})
+# Checks that warn when some clients or indexers fail and err when all do: only
+# then is nothing sent or found.
+ALL_OR_SOME = frozenset(
+    {"DownloadClientStatusCheck", "IndexerStatusCheck", "IndexerLongTermStatusCheck"}
+)
 # Queue statuses of releases held back, and what the request waits for then.
 PENDING = {
     "delay": WaitingCode.DELAY_PROFILE,
@@ -94,6 +99,9 @@ def _check(
     source: str | None, level: str | None, message: str | None
 ) -> HealthCheck | None:
     impact = None if source is None else HEALTH_IMPACTS.get(source)
-    if source is None or impact is None or (level or "").casefold() not in FAILING:
+    level = (level or "").casefold()
+    if source is None or impact is None or level not in FAILING:
+        return None
+    if source in ALL_OR_SOME and level != "error":
         return None
     return HealthCheck(source, impact, message or source)

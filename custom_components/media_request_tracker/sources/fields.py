@@ -88,11 +88,11 @@ class Fields:
         value = self.integer(key)
         return value or None
 
-    def flag(self, key: str) -> bool:
-        """A boolean; absent means False."""
+    def flag(self, key: str, *, absent: bool = False) -> bool:
+        """A boolean; `absent` when the key is missing or null."""
         value = self._data.get(key)
         if value is None:
-            return False
+            return absent
         if not isinstance(value, bool):
             raise self._wrong(key, "true or false")
         return value

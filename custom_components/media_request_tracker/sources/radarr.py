@@ -87,7 +87,8 @@ class RadarrClient(ArrClient):
             file_path=None if movie_file is None else movie_file.text("path"),
             monitored=movie.flag("monitored"),
             tag_ids=frozenset(movie.integers("tags")),
-            is_available=movie.flag("isAvailable"),
+            # Radarr's own default: a movie is available unless it says otherwise.
+            is_available=movie.flag("isAvailable", absent=True),
             release=_release(movie),
             # Since Radarr 5.10.3 (addendum §1e); absent until a search reached one.
             last_search=optional_datetime(movie, "lastSearchTime"),

@@ -138,12 +138,14 @@ def library_evidence(
     episodes: Iterable[SeriesEpisode],
     seasons: frozenset[int],
     files: Mapping[int, ImportedFile] | None = None,
+    request_key: str | None = None,
 ) -> ArrListing:
     """The aired, monitored episodes of a series, which have their file, and where.
 
     `files` (by episode file id) name the paths, when they were asked for. Of the
-    requested `seasons` (all when empty): whether an episode aired yet, when the
-    next one airs, and when missing ones were last searched for.
+    requested `seasons` (all when empty) of the request `request_key`: whether an
+    episode aired yet, when the next one airs, and when missing ones were last
+    searched for.
     """
     episodes = list(episodes)
     listed = [episode for episode in episodes if episode.aired and episode.monitored]
@@ -181,6 +183,7 @@ def library_evidence(
         released=any(episode.aired for episode in wanted),
         release=min(upcoming, default=None),
         last_search=max(searched, default=None),
+        request_key=request_key,
     )
 
 

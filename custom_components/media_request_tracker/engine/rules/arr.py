@@ -195,7 +195,9 @@ def apply_download_failed(
 
 def apply_listing(ledger: Ledger, evidence: ArrListing) -> list[Finding]:
     """A listed movie or series: its ids; episodes' files there prove the import."""
-    target = _target(ledger, evidence.media, None, evidence.episodes, whole_series=True)
+    target = _target(
+        ledger, evidence.media, None, evidence.episodes, evidence.request_key
+    )
     if target is None:
         return []
     changed = target.changed
@@ -244,14 +246,13 @@ def _target(
     media: ArrMedia,
     download_id: str | None,
     refs: tuple[EpisodeRef, ...],
-    *,
-    whole_series: bool = False,
+    request_key: str | None = None,
 ) -> ArrTarget | None:
     """What *arr evidence is about: its request, episodes and download.
 
-    `whole_series`: evidence about a series as a whole, whatever episodes it names.
+    `request_key`: the request the evidence was asked for, when it was.
     """
-    request = _request_for(ledger, media, download_id, refs, whole_series=whole_series)
+    request = _request_for(ledger, media, download_id, refs, request_key)
     if request is None:
         return None
     changed = _bind(request, media)
@@ -265,19 +266,19 @@ def _request_for(
     media: ArrMedia,
     download_id: str | None,
     refs: tuple[EpisodeRef, ...],
-    *,
-    whole_series: bool = False,
+    request_key: str | None = None,
 ) -> Request | None:
     """The request *arr evidence belongs to; never a request nobody made."""
     index = ledger.index
     if media.media_type is MediaType.MOVIE:
         return index.for_arr(media, download_id, is_active)
-    # A series listed before any requested episode aired names no episode: the
-    # listing is about its active request all the same.
+    if request_key is not None:
+        # A listing asked for one request: what is released depends on its seasons.
+        request = ledger.requests.get(request_key)
+        wanted = request is not None and (is_active(request) or can_reopen(request))
+        return request if wanted else None
     active = index.for_arr(
-        media,
-        download_id,
-        lambda r: is_active(r) and (whole_series or _wants_any(r, refs)),
+        media, download_id, lambda r: is_active(r) and _wants_any(r, refs)
     )
     if active is not None:
         return active
