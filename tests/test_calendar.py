@@ -5,11 +5,15 @@ answers. The clock is frozen, and Home Assistant's time zone (US/Pacific in test
 is west of Greenwich, where a release date read as local time would move a day.
 """
 
+from datetime import timedelta
 from typing import Any, cast
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -112,7 +116,10 @@ async def entry(
 
 
 async def poll_radarr(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Poll Radarr, then let the calendar's state catch up (written every 10 s)."""
     await entry.runtime_data.pollers["radarr"].async_refresh()
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await hass.async_block_till_done()
 
 
@@ -261,6 +268,8 @@ async def test_nothing_is_due_once_available(
     available["request"]["request_id"] = "80"
     await post("jellyseerr", available)
     assert await events(hass, entity_id) == []
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await hass.async_block_till_done()
     state = hass.states.get(entity_id)
     assert state is not None
     assert (state.state, state.attributes.get("message")) == (STATE_OFF, None)

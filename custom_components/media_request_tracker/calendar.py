@@ -2,16 +2,18 @@
 
 A thin shell over `engine/agenda.py`: events are worked out from the tracker when
 Home Assistant asks for them, never kept. The state (the current or next event) is
-written again whenever a request changes. Progress ticks do not write it: a moving
-estimate would add a recorded state every 30 s of every download (DESIGN §2.6). The
-events Home Assistant asks for are always current, and the alarm it sets for the
-next event's start reads them again.
+written again when requests change, at most every 10 seconds. Progress ticks do not
+write it: a moving estimate would add a recorded state every 30 s of every download
+(DESIGN §2.6). The events Home Assistant asks for are always current, and the alarm
+it sets for the next event's start reads them again.
 """
 
 from datetime import datetime
+import logging
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
@@ -21,6 +23,9 @@ from .engine.agenda import Milestone, agenda, between, upcoming
 from .entity import service_device, track_name
 
 PARALLEL_UPDATES = 0
+REFRESH_COOLDOWN = 10  # seconds
+
+_LOGGER = logging.getLogger(__name__)
 
 
 async def async_setup_entry(
@@ -65,12 +70,24 @@ class WatchableCalendar(CalendarEntity):
         return [self._event(milestone) for milestone in milestones]
 
     async def async_added_to_hass(self) -> None:
-        """Show the next event again whenever any request changes."""
+        """Show the next event again after requests change, at most every 10 s.
+
+        Working out the next event reads every request: a burst of webhooks
+        rewrites the state once.
+        """
+        refresh = Debouncer(
+            self.hass,
+            _LOGGER,
+            cooldown=REFRESH_COOLDOWN,
+            immediate=True,
+            function=self.async_write_ha_state,
+        )
+        self.async_on_remove(refresh.async_cancel)
         self.async_on_remove(
             async_dispatcher_connect(
                 self.hass,
                 self._data.publisher.summary_signal,
-                self.async_write_ha_state,
+                refresh.async_schedule_call,
             )
         )
 
