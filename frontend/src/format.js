@@ -99,23 +99,22 @@ export function formatEta(seconds, locale) {
 
 /**
  * When a request should be watchable, in a few words: "ready in ~25m" within a
- * day, else the date: "out on 12 Dec" for an unreleased title, "ready by 12 Dec"
- * for one that is just slow.
+ * day, else "ready by 12 Dec". Nothing once the estimate has passed (the next
+ * update brings a new one), nor for a title not released yet: its waiting line
+ * gives the release date, which the estimate only follows.
  *
  * @param {number | null} watchableAt Milliseconds since the epoch.
  * @param {number} now Milliseconds since the epoch.
  * @param {string | null} waitingFor
  * @param {string} locale
- * @returns {string | null} Null without an estimate.
+ * @returns {string | null} Null without an estimate to show.
  */
 export function formatWatchable(watchableAt, now, waitingFor, locale) {
-  if (watchableAt === null) return null;
+  if (watchableAt === null || watchableAt <= now || waitingFor === "not_released") return null;
   const seconds = (watchableAt - now) / 1000;
-  if (waitingFor !== "not_released" && seconds < SECONDS_PER_DAY) {
-    return `ready in ~${formatEta(Math.max(0, seconds), locale)}`;
-  }
+  if (seconds < SECONDS_PER_DAY) return `ready in ~${formatEta(seconds, locale)}`;
   const date = dateFormat(locale, new Date(watchableAt).getFullYear() !== new Date(now).getFullYear());
-  return `${waitingFor === "not_released" ? "out on" : "ready by"} ${date.format(watchableAt)}`;
+  return `ready by ${date.format(watchableAt)}`;
 }
 
 const SECONDS_PER_DAY = 24 * 60 * 60;

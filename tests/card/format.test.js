@@ -121,23 +121,23 @@ describe("formatWatchable", () => {
   const now = Date.parse("2026-12-03T12:00:00Z");
   const minutes = (n) => now + n * 60_000;
 
-  test("says nothing without an estimate", () => {
+  test("says nothing without an estimate, or once it has passed", () => {
     assert.equal(formatWatchable(null, now, "downloading", "en"), null);
+    assert.equal(formatWatchable(minutes(-3), now, "jellyfin", "en"), null);
   });
 
   test("counts down within a day, at least a minute", () => {
     assert.equal(formatWatchable(minutes(25), now, "downloading", "en"), "ready in ~25m");
-    assert.equal(formatWatchable(minutes(125), now, "import", "en"), "ready in ~2h 5m");
-    assert.equal(formatWatchable(minutes(-3), now, "library", "en"), "ready in ~1m");
+    assert.equal(formatWatchable(minutes(125), now, "import_pending", "en"), "ready in ~2h 5m");
+    assert.equal(formatWatchable(now + 20_000, now, "jellyfin", "en"), "ready in ~1m");
   });
 
-  test("gives the date further out: out on it when unreleased, ready by it when slow", () => {
-    assert.equal(formatWatchable(Date.parse("2026-12-12T20:00:00Z"), now, "not_released", "en-GB"), "out on 12 Dec");
-    assert.equal(formatWatchable(minutes(30), now, "not_released", "en-GB"), "out on 3 Dec");
+  test("gives the date further out, with the year when it is not this one", () => {
     assert.equal(formatWatchable(Date.parse("2026-12-05T09:00:00Z"), now, "downloading", "en-GB"), "ready by 5 Dec");
+    assert.equal(formatWatchable(Date.parse("2027-03-01T12:00:00Z"), now, "downloading", "en-GB"), "ready by 1 Mar 2027");
   });
 
-  test("names the year when it is not this one", () => {
-    assert.equal(formatWatchable(Date.parse("2027-03-01T12:00:00Z"), now, "not_released", "en-GB"), "out on 1 Mar 2027");
+  test("leaves an unreleased title's date to its waiting line", () => {
+    assert.equal(formatWatchable(Date.parse("2026-12-12T02:00:00Z"), now, "not_released", "en-GB"), null);
   });
 });

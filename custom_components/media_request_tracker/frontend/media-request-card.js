@@ -233,13 +233,11 @@ function formatEta(seconds, locale) {
   return parts.filter(([value], i) => i === 0 || value > 0).map(([value, unit]) => numberFormat(locale, { style: "unit", unit, unitDisplay: "narrow" }).format(value)).join(" ");
 }
 function formatWatchable(watchableAt, now, waitingFor, locale) {
-  if (watchableAt === null) return null;
+  if (watchableAt === null || watchableAt <= now || waitingFor === "not_released") return null;
   const seconds = (watchableAt - now) / 1e3;
-  if (waitingFor !== "not_released" && seconds < SECONDS_PER_DAY) {
-    return `ready in ~${formatEta(Math.max(0, seconds), locale)}`;
-  }
+  if (seconds < SECONDS_PER_DAY) return `ready in ~${formatEta(seconds, locale)}`;
   const date = dateFormat(locale, new Date(watchableAt).getFullYear() !== new Date(now).getFullYear());
-  return `${waitingFor === "not_released" ? "out on" : "ready by"} ${date.format(watchableAt)}`;
+  return `ready by ${date.format(watchableAt)}`;
 }
 var SECONDS_PER_DAY = 24 * 60 * 60;
 var dateFormats = /* @__PURE__ */ new Map();
