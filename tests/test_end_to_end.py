@@ -82,7 +82,7 @@ async def add_integration(hass: HomeAssistant, stack: SimulatedStack) -> Any:
 async def served(hass: HomeAssistant, socket_enabled: None) -> AsyncGenerator[None]:
     """Home Assistant's HTTP server on a real loopback socket."""
     # Everything that adds routes comes first: serving freezes the router.
-    for component in ("http", "api", "webhook", DOMAIN):
+    for component in ("http", "api", "webhook", "calendar", DOMAIN):
         assert await async_setup_component(hass, component, {})
     server = TestServer(hass.http.app)
     await server.start_server()

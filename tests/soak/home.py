@@ -91,7 +91,7 @@ class Home:
         if before_setup is not None:
             before_setup(hass)
         # Everything that adds routes comes first: serving freezes the router.
-        for component in ("http", "api", "webhook", DOMAIN):
+        for component in ("http", "api", "webhook", "calendar", DOMAIN):
             if not await async_setup_component(hass, component, {}):
                 raise RuntimeError(f"{component} did not set up")
         self._server = TestServer(hass.http.app, host=HOST, port=self._port)
