@@ -36,6 +36,7 @@ CONFIGURATION = """\
 homeassistant:
   name: Media Request Tracker demo
   time_zone: UTC
+  country: US
   # The services post their webhooks to this address.
   internal_url: http://127.0.0.1:{port}
 http:
@@ -185,7 +186,8 @@ class HomeAssistantApi:
         """Keep the HTTP settings and add a dashboard with the card (websocket API).
 
         Home Assistant 2026.10 migrates YAML HTTP settings into a trial that reverts
-        after a few minutes unless promoted; the demo promotes it at once.
+        after a few minutes unless promoted; the demo promotes it at once, and
+        ignores the repair that asks to remove the YAML it writes on every run.
         """
         async with self._session.ws_connect(f"{self._base}/api/websocket") as socket:
             await socket.receive_json()  # auth_required
@@ -195,6 +197,13 @@ class HomeAssistantApi:
                 raise SystemExit("the websocket API refused the demo's token")
             commands = [
                 {"type": "http/config/promote"},
+                # The settings above, taken over: their repair is the demo's, not yours.
+                {
+                    "type": "repairs/ignore_issue",
+                    "domain": "http",
+                    "issue_id": "deprecated_yaml",
+                    "ignore": True,
+                },
                 {
                     "type": "lovelace/dashboards/create",
                     "url_path": DASHBOARD_PATH,
