@@ -151,6 +151,8 @@ def test_health_holds_up_the_stage_it_concerns() -> None:
         "download_client_unreachable",
         "download_client_unreachable",
     )
+    # While it holds the download up, nobody can say when it ends.
+    assert attributes(tracker)["watchable_at"] is None
     assert (
         tracker.apply(HealthEvidence(Service.RADARR, (CLIENT_DOWN,)), NOW).touched == {}
     )
@@ -158,6 +160,7 @@ def test_health_holds_up_the_stage_it_concerns() -> None:
         HealthEvidence(Service.RADARR, restored=("DownloadClientCheck",)), NOW
     )
     assert waiting(tracker)[0] == "downloading"
+    assert attributes(tracker)["watchable_at"] is not None
 
     searching = approved(
         HealthEvidence(Service.RADARR, (CLIENT_DOWN, INDEXERS_DOWN), complete=True)

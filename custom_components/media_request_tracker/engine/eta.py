@@ -7,21 +7,37 @@ request that waits for a person (approval), a search, a stuck download or a fix
 gets no estimate: nothing honest can be said.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .models import Download, Episode, MediaType, Request, Stage, State, Track
+from .models import (
+    Download,
+    Episode,
+    HealthImpact,
+    MediaType,
+    Request,
+    Service,
+    Stage,
+    State,
+    Track,
+)
 from .timings import Delay, Timings
+from .waiting import HELD_UP
 
 
 @dataclass(frozen=True, slots=True)
 class Pace:
-    """When it is, and how fast this stack moves: its delays, Shoko's part in anime."""
+    """When it is, and how fast this stack moves: its delays, Shoko's part in anime.
+
+    `held_up`: what each *arr's failing health checks hold up; while one holds a
+    stage up, nothing honest can be said of when it ends.
+    """
 
     now: datetime
     timings: Timings
     anime_matching: bool
+    held_up: Mapping[Service, frozenset[HealthImpact]] = field(default_factory=dict)
 
 
 def request_watchable_at(request: Request, pace: Pace) -> datetime | None:
@@ -53,9 +69,10 @@ def _track_at(
 ) -> datetime | None:
     """From the stage the track is in, the typical delays of the stages to come.
 
-    None once the request is flagged stalled: its stage has outlasted any delay.
+    None once the request is flagged stalled (its stage has outlasted any delay),
+    or while a health check of its *arr holds the stage up.
     """
-    if request.stalled:
+    if request.stalled or HELD_UP.get(track.state) in pace.held_up.get(request.arr, ()):
         return None
     now, timings = pace.now, pace.timings
     after_import = timings.typical(

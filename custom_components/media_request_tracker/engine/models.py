@@ -321,6 +321,11 @@ class Request:
         return self.state in TERMINAL_STATES
 
     @property
+    def arr(self) -> Service:
+        """Radarr for a movie, Sonarr for a show."""
+        return Service.RADARR if self.media_type is MediaType.MOVIE else Service.SONARR
+
+    @property
     def paths(self) -> list[str]:
         """The movie's imported files (a TV request's are on its episodes)."""
         return self.file_paths

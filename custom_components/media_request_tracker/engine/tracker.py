@@ -43,9 +43,7 @@ from .models import (
     Download,
     Episode,
     HealthCheck,
-    MediaType,
     Request,
-    Service,
     Stage,
     State,
     TimelineEntry,
@@ -162,14 +160,15 @@ class Tracker:
 
     def health_of(self, request: Request) -> list[HealthCheck]:
         """The failing checks of the *arr that handles the request."""
-        service = (
-            Service.RADARR if request.media_type is MediaType.MOVIE else Service.SONARR
-        )
-        return list(self.ledger.health.get(service, {}).values())
+        return list(self.ledger.health.get(request.arr, {}).values())
 
     def outlook(self, now: datetime) -> Outlook:
         """What views of the requests depend on besides each request."""
-        pace = Pace(now, self.timings, self.ledger.anime_matching)
+        held_up = {
+            service: frozenset(check.impact for check in checks.values())
+            for service, checks in self.ledger.health.items()
+        }
+        pace = Pace(now, self.timings, self.ledger.anime_matching, held_up)
         return Outlook(pace, self.health_of)
 
     def forget(self, key: str) -> Request | None:
