@@ -46,6 +46,7 @@ from custom_components.media_request_tracker.engine.views import (
     episode_attributes,
     request_attributes,
 )
+from custom_components.media_request_tracker.engine.waiting import request_waiting
 from tests.engine.codenames import CODE_NAMES, calm_outlook
 
 from .flows import request
@@ -227,6 +228,7 @@ def test_anidb_ban_is_the_stall_reason() -> None:
         ProblemCode.ANIDB_BAN,
         params(file="[Group] Kotonoha no Niwa (2013) [BD 1080p].mkv"),
     )
+    assert request_waiting(only(tracker)) == Waiting(WaitingCode.ANIDB_BAN)
 
 
 def test_path_correlation_needs_the_suffix_and_the_size() -> None:

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from custom_components.media_request_tracker.engine.codes import (
+    Problem,
+    ProblemCode,
     Waiting,
     WaitingCode,
     params,
@@ -12,6 +14,7 @@ from custom_components.media_request_tracker.engine.codes import (
 from custom_components.media_request_tracker.engine.evidence import (
     ArrListing,
     ArrMissing,
+    DownloadFailedEvidence,
     DownloadStatus,
     Evidence,
     GrabEvidence,
@@ -38,9 +41,17 @@ from custom_components.media_request_tracker.engine.views import (
     episode_attributes,
     request_attributes,
 )
+from custom_components.media_request_tracker.engine.waiting import request_waiting
 
 from .codenames import CODE_NAMES
-from .flows import ANIME_MOVIE, MOVIE, SERIES, episodes, request
+from .flows import (
+    ANIME_MOVIE,
+    MOVIE,
+    SERIES,
+    blocked_then_imported_flow,
+    episodes,
+    request,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -125,6 +136,21 @@ def waiting(tracker: Tracker) -> tuple[object, object]:
 def test_before_the_grab(evidence: tuple[Evidence, ...], code: str) -> None:
     """Approved: what Radarr's library and queue say comes before `searching`."""
     assert waiting(approved(*evidence))[0] == code
+
+
+def test_a_blocked_import_waits_for_a_person() -> None:
+    """Failed with an import to do by hand: that is what it waits for, in their words."""
+    tracker = approved(*blocked_then_imported_flow()[1:3])
+    dune = tracker.requests["80"]
+    assert dune.state == "failed"
+    assert request_waiting(dune) == Waiting(
+        WaitingCode.IMPORT_BLOCKED, params(message="Movie title mismatch")
+    )
+    failed = approved(
+        GrabEvidence(MOVIE, "ABC1", Release(title="Dune")),
+        DownloadFailedEvidence(MOVIE, "ABC1", Problem(ProblemCode.DOWNLOAD_FAILED)),
+    )
+    assert waiting(failed) == (None, None)
 
 
 def test_a_release_sent_on_is_no_longer_held() -> None:

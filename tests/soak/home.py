@@ -184,6 +184,9 @@ def _forget_timers(hass: HomeAssistant) -> None:
         asyncio.get_running_loop(), "_scheduled", []
     )
     for handle in handles:
-        owner = getattr(getattr(handle, "_callback", None), "__self__", None)
+        # A bound method's object, or a callable object itself (a point-in-time
+        # tracker, as the calendar's next-event alarm).
+        action = getattr(handle, "_callback", None)
+        owner = getattr(action, "__self__", action)
         if getattr(owner, "hass", None) is hass:
             handle.cancel()

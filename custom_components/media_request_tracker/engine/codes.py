@@ -45,8 +45,10 @@ class WaitingCode(StrEnum):
     DOWNLOAD_CHECKING = "download_checking"
     DOWNLOAD_CLIENT_UNREACHABLE = "download_client_unreachable"  # message or until
     IMPORT_PENDING = "import_pending"  # message
+    IMPORT_BLOCKED = "import_blocked"  # message
     ARR_HEALTH = "arr_health"  # message
     SHOKO_MATCH = "shoko_match"
+    ANIDB_BAN = "anidb_ban"
     SHOKOFIN_FILTER = "shokofin_filter"
     JELLYFIN = "jellyfin"
 

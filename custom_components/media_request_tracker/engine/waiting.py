@@ -9,7 +9,7 @@ Sonarr's that holds the stage up; and, before the grab, what their library says
 
 from collections.abc import Iterable, Iterator
 
-from .codes import Waiting, WaitingCode, params
+from .codes import ProblemCode, Waiting, WaitingCode, params
 from .lifecycle import hidden_by_shokofin, matched
 from .models import (
     Download,
@@ -36,6 +36,9 @@ WAITING_IN_STATE = {
     State.ANIME_MATCHING: WaitingCode.SHOKO_MATCH,
 }
 
+
+# Failures that end once a person imports the download.
+BY_HAND = frozenset({ProblemCode.IMPORT_BLOCKED, ProblemCode.MANUAL_INTERACTION})
 
 # What a failing health check holds up, by the state of what waits.
 HELD_UP = {
@@ -135,12 +138,31 @@ def _track_waiting(
         return held or before
     if (held := _held_up(state, health)) is not None:
         return held
+    if state is State.FAILED:
+        return _fixed_by_hand(track)
     if state is State.ANIME_MATCHING and matched(track):
         if track is request and hidden_by_shokofin(request):
             return Waiting(WaitingCode.SHOKOFIN_FILTER)
         return Waiting(WaitingCode.JELLYFIN)
+    if state is State.ANIME_MATCHING and _banned(track):
+        return Waiting(WaitingCode.ANIDB_BAN)
     code = WAITING_IN_STATE.get(state)
     return None if code is None else Waiting(code)
+
+
+def _fixed_by_hand(track: Track) -> Waiting | None:
+    """A failed import waits for a person to import it; other failures wait for nothing."""
+    failure = track.failure
+    if failure is None or failure.code not in BY_HAND:
+        return None
+    return Waiting(WaitingCode.IMPORT_BLOCKED, failure.params)
+
+
+def _banned(track: Track) -> bool:
+    """Whether Shoko reported the file waits for AniDB's ban to end."""
+    shoko = track.shoko
+    unmatched = None if shoko is None else shoko.unmatched
+    return unmatched is not None and unmatched.code is ProblemCode.ANIDB_BAN
 
 
 def _held_up(state: State, health: Iterable[HealthCheck]) -> Waiting | None:
