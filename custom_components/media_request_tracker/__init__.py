@@ -58,7 +58,7 @@ from .tracking import RequestTracking
 from .webhook import async_register_webhooks
 from .wiring import async_unwire
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.EVENT, Platform.SENSOR]
 CARD_URL = f"/{DOMAIN}/media-request-card.js"
 CARD_PATH = Path(__file__).parent / "frontend" / "media-request-card.js"
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

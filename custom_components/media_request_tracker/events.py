@@ -11,6 +11,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util.dt import utcnow
 
 from .const import (
@@ -28,6 +29,11 @@ from .engine.views import code_of, iso
 from .entity import episode_unique_id, request_unique_id
 from .publish import EntityPublisher
 from .texts import Texts
+
+
+def fired_signal(entry_id: str) -> str:
+    """Dispatcher signal sent with each event fired, its type and data (event.py)."""
+    return f"{DOMAIN}_{entry_id}_fired"
 
 
 class Origin(StrEnum):
@@ -161,9 +167,10 @@ class RequestEvents:
             entity_id = self._entity_id(
                 episode_unique_id(self._entry_id, event.request_key, event.entity_of)
             )
-        self._hass.bus.async_fire(
-            event.event_type,
-            {"entity_id": entity_id, "device_id": device_id, **event.data},
+        data = {"entity_id": entity_id, "device_id": device_id, **event.data}
+        self._hass.bus.async_fire(event.event_type, data)
+        async_dispatcher_send(
+            self._hass, fired_signal(self._entry_id), event.event_type, data
         )
 
     def _entity_id(self, unique_id: str) -> str | None:
