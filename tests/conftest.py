@@ -25,6 +25,7 @@ from custom_components.media_request_tracker.const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
     EVENT_EPISODE_STATE_CHANGED,
+    EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
     EVENT_STATE_CHANGED,
 )
@@ -183,7 +184,7 @@ class EventLog:
 
 @pytest.fixture
 def events(hass: HomeAssistant) -> EventLog:
-    """Record the integration's state, episode and problem events."""
+    """Record the integration's state, episode, summary and problem events."""
     log = EventLog()
 
     @callback  # in the event loop, in firing order (not in a worker thread)
@@ -193,6 +194,7 @@ def events(hass: HomeAssistant) -> EventLog:
     for event_type in (
         EVENT_STATE_CHANGED,
         EVENT_EPISODE_STATE_CHANGED,
+        EVENT_EPISODES_READY,
         EVENT_PROBLEM_CHANGED,
     ):
         hass.bus.async_listen(event_type, record)

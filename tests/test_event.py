@@ -3,8 +3,12 @@
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -13,12 +17,13 @@ from homeassistant.util import dt as dt_util
 from custom_components.media_request_tracker.const import (
     DOMAIN,
     EVENT_EPISODE_STATE_CHANGED,
+    EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
     EVENT_STATE_CHANGED,
 )
 from custom_components.media_request_tracker.event import update_of
 
-from .conftest import EventLog, Post
+from .conftest import EventLog, Post, load_fixture
 
 
 def updates(hass: HomeAssistant, entry: MockConfigEntry) -> State:
@@ -46,6 +51,7 @@ async def test_each_update_with_the_requests_fields(
         "failed",
         "removed",
         "episode_available",
+        "episodes_ready",
         "stalled",
         "recovered",
     ]
@@ -89,6 +95,7 @@ async def test_a_stall_and_its_end(
         (EVENT_STATE_CHANGED, {"to_state": "grabbing"}, None),
         (EVENT_EPISODE_STATE_CHANGED, {"to_state": "available"}, "episode_available"),
         (EVENT_EPISODE_STATE_CHANGED, {"to_state": "downloading"}, None),
+        (EVENT_EPISODES_READY, {"episodes": []}, "episodes_ready"),
         (EVENT_PROBLEM_CHANGED, {"stalled": True, "problem": "x"}, "stalled"),
         (EVENT_PROBLEM_CHANGED, {"stalled": False, "problem": None}, "recovered"),
         (EVENT_PROBLEM_CHANGED, {"stalled": False, "problem": "Failed"}, None),
@@ -104,3 +111,45 @@ def test_which_events_are_updates(
 ) -> None:
     """Steps people act on; an episode's problems are left to its request's."""
     assert update_of(event_type, data) == update
+
+
+async def test_new_episodes_are_summed_up_once_they_settle(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    post: Post,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A season pack imported episode by episode: one summary, ten minutes after the last."""
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    await post("sonarr", "sonarr/grab_season_pack_regular.json")
+    await post("sonarr", "sonarr/import_complete_season_pack_regular.json")
+    item = load_fixture("jellyfin-webhook/ItemAdded_Episode_regular.json")
+
+    async def add_episodes(numbers: range) -> None:
+        for number in numbers:
+            item.update(
+                EpisodeNumber=number,
+                ItemId=f"e{number:031x}",
+                Provider_tvdb=str(9100000 + number),
+            )
+            await post("jellyfin", item)
+
+    async def minutes_pass(minutes: int) -> None:
+        freezer.tick(timedelta(minutes=minutes))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    await add_episodes(range(1, 4))
+    await minutes_pass(9)
+    await add_episodes(range(4, 6))  # within the quiet period: it starts again
+    await minutes_pass(9)
+    assert events.of(EVENT_EPISODES_READY) == []
+    await minutes_pass(1)
+    [ready] = events.of(EVENT_EPISODES_READY)
+    assert ready["request_key"] == "90"
+    assert [(e["season"], e["episode"]) for e in ready["episodes"]] == [
+        (1, n) for n in range(1, 6)
+    ]
+    assert ready["episodes"][0]["title"] == "Chapter 1"
+    assert updates(hass, loaded_entry).attributes["event_type"] == "episodes_ready"

@@ -121,6 +121,7 @@ async def async_setup_entry(
     texts = Texts(hass)
     await texts.async_load()
     tracking = _tracking(hass, entry, options, texts)
+    entry.async_on_unload(tracking.events.async_cancel)
     entry.async_on_unload(texts.async_follow_language(tracking.publisher.refresh_all))
     if await tracking.async_load() is Loaded.DAMAGED:
         kept = f".storage/{tracking.storage.damaged_key}"
@@ -168,7 +169,7 @@ def _tracking(
         TrackerStorage(hass, entry.entry_id, tracker, EntryNotes()),
         options,
         publisher,
-        RequestEvents(hass, tracker, publisher, texts),
+        RequestEvents(hass, tracker, publisher, texts, options.episode_settle),
     )
 
 

@@ -49,6 +49,7 @@ from .const import (
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BACKFILL_DAYS,
+    DEFAULT_EPISODE_SETTLE_MINUTES,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_STALL_HOURS,
@@ -57,6 +58,7 @@ from .const import (
     NO_URL_UNIQUE_ID,
     OPTION_BACKFILL_DAYS,
     OPTION_EPISODE_ENTITIES,
+    OPTION_EPISODE_SETTLE_MINUTES,
     OPTION_HISTORY_DAYS,
     OPTION_LOCAL_WEBHOOKS_ONLY,
     OPTION_REQUESTERS,
@@ -493,6 +495,17 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 vol.Optional(OPTION_HISTORY_DAYS, default=DEFAULT_HISTORY_DAYS): days,
                 vol.Optional(OPTION_BACKFILL_DAYS, default=DEFAULT_BACKFILL_DAYS): days,
                 vol.Optional(OPTION_EPISODE_ENTITIES, default=True): bool,
+                vol.Optional(
+                    OPTION_EPISODE_SETTLE_MINUTES,
+                    default=DEFAULT_EPISODE_SETTLE_MINUTES,
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=1440,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                ),
                 vol.Optional(OPTION_LOCAL_WEBHOOKS_ONLY, default=True): bool,
                 vol.Optional(OPTION_REQUESTERS, default=[]): SelectSelector(
                     SelectSelectorConfig(

@@ -35,10 +35,12 @@ OPTION_REQUESTERS: Final = "requesters"
 OPTION_BACKFILL_DAYS: Final = "backfill_days"
 OPTION_STALL_HOURS: Final = "stall_hours"
 OPTION_LOCAL_WEBHOOKS_ONLY: Final = "local_webhooks_only"
+OPTION_EPISODE_SETTLE_MINUTES: Final = "episode_settle_minutes"
 
 DEFAULT_RETENTION_DAYS: Final = 7
 DEFAULT_HISTORY_DAYS: Final = 90
 DEFAULT_BACKFILL_DAYS: Final = 30
+DEFAULT_EPISODE_SETTLE_MINUTES: Final = 10
 
 # How often terminal requests are checked against the retention and history periods.
 HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
@@ -66,6 +68,7 @@ DEFAULT_STALL_HOURS: Final = {
 EVENT_STATE_CHANGED: Final = f"{DOMAIN}_state_changed"
 EVENT_EPISODE_STATE_CHANGED: Final = f"{DOMAIN}_episode_state_changed"
 EVENT_PROBLEM_CHANGED: Final = f"{DOMAIN}_problem_changed"
+EVENT_EPISODES_READY: Final = f"{DOMAIN}_episodes_ready"
 
 # Webhook bodies larger than this are refused before parsing.
 MAX_WEBHOOK_BYTES: Final = 1024 * 1024

@@ -8,11 +8,13 @@ from homeassistant.config_entries import ConfigEntry
 
 from .const import (
     DEFAULT_BACKFILL_DAYS,
+    DEFAULT_EPISODE_SETTLE_MINUTES,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_STALL_HOURS,
     OPTION_BACKFILL_DAYS,
     OPTION_EPISODE_ENTITIES,
+    OPTION_EPISODE_SETTLE_MINUTES,
     OPTION_HISTORY_DAYS,
     OPTION_LOCAL_WEBHOOKS_ONLY,
     OPTION_REQUESTERS,
@@ -51,6 +53,8 @@ class TrackerOptions:
     backfill: timedelta
     stall_thresholds: dict[State, timedelta]
     local_webhooks_only: bool
+    # New episodes are summed up once none became available for this long.
+    episode_settle: timedelta = timedelta(minutes=DEFAULT_EPISODE_SETTLE_MINUTES)
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> TrackerOptions:
@@ -76,6 +80,11 @@ class TrackerOptions:
                 }.items()
             },
             local_webhooks_only=options.get(OPTION_LOCAL_WEBHOOKS_ONLY, True),
+            episode_settle=timedelta(
+                minutes=options.get(
+                    OPTION_EPISODE_SETTLE_MINUTES, DEFAULT_EPISODE_SETTLE_MINUTES
+                )
+            ),
         )
 
 

@@ -15,6 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
     EVENT_EPISODE_STATE_CHANGED,
+    EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
     EVENT_STATE_CHANGED,
 )
@@ -33,7 +34,13 @@ STATE_UPDATES = (
     "failed",
     "removed",
 )
-UPDATES = (*STATE_UPDATES, "episode_available", "stalled", "recovered")
+UPDATES = (
+    *STATE_UPDATES,
+    "episode_available",
+    "episodes_ready",
+    "stalled",
+    "recovered",
+)
 
 
 def update_of(event_type: str, data: Mapping[str, Any]) -> str | None:
@@ -46,6 +53,8 @@ def update_of(event_type: str, data: Mapping[str, Any]) -> str | None:
         return str(data["to_state"])
     if event_type == EVENT_EPISODE_STATE_CHANGED and data["to_state"] == "available":
         return "episode_available"
+    if event_type == EVENT_EPISODES_READY:
+        return "episodes_ready"
     if event_type == EVENT_PROBLEM_CHANGED and "season" not in data:
         if data["stalled"]:
             return "stalled"

@@ -5,25 +5,28 @@ a new request's entities are registered: until then its events wait, in order.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util.dt import utcnow
 
 from .const import (
     DOMAIN,
     EVENT_EPISODE_STATE_CHANGED,
+    EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
     EVENT_STATE_CHANGED,
 )
 from .engine.changes import Outcome
 from .engine.codes import Problem
 from .engine.eta import episode_watchable_at, request_watchable_at
-from .engine.models import Episode, Request
+from .engine.models import Episode, Request, State
 from .engine.tracker import Tracker
 from .engine.views import code_of, iso
 from .entity import episode_unique_id, request_unique_id
@@ -63,8 +66,13 @@ class RequestEvents:
         tracker: Tracker,
         publisher: EntityPublisher,
         texts: Texts,
+        episode_settle: timedelta,
     ) -> None:
-        """Fire on the bus; hold events back while the publisher awaits entities."""
+        """Fire on the bus; hold events back while the publisher awaits entities.
+
+        New episodes of a show are also summed up once none became available for
+        `episode_settle`.
+        """
         self._hass = hass
         self._tracker = tracker
         self._entry_id = publisher.entry_id
@@ -72,6 +80,10 @@ class RequestEvents:
         self._texts = texts
         self._entity_registry = er.async_get(hass)
         self._queued: dict[str, list[_Event]] = {}
+        self._episode_settle = episode_settle
+        # Episodes become available since the last summary, and its timer, by request.
+        self._ready: dict[str, list[Episode]] = {}
+        self._ready_timers: dict[str, CALLBACK_TYPE] = {}
         publisher.notify_when_ready(self._release)
 
     @callback
@@ -100,6 +112,8 @@ class RequestEvents:
                 from_state=episode_change.from_state,
                 to_state=episode_change.to_state,
             )
+            if episode_change.to_state is State.AVAILABLE:
+                self._collect_ready(episode_change.request, episode, origin)
         for problem_change in outcome.problem_changes:
             about = problem_change.episode
             where: dict[str, Any] = (
@@ -115,6 +129,47 @@ class RequestEvents:
                 stalled=problem_change.stalled,
                 **where,
             )
+
+    @callback
+    def _collect_ready(
+        self, request: Request, episode: Episode, origin: Origin
+    ) -> None:
+        """Keep the episode for the request's summary, due once it has settled."""
+        self._ready.setdefault(request.key, []).append(episode)
+        if (cancel := self._ready_timers.pop(request.key, None)) is not None:
+            cancel()
+        self._ready_timers[request.key] = async_call_later(
+            self._hass,
+            self._episode_settle,
+            partial(self._episodes_ready, request.key, origin),
+        )
+
+    @callback
+    def _episodes_ready(self, request_key: str, origin: Origin, _now: datetime) -> None:
+        """No new episode for the settle period: one event lists them all."""
+        del self._ready_timers[request_key]
+        episodes = self._ready.pop(request_key)
+        request = self._tracker.requests.get(request_key)
+        if request is None:
+            return
+        self._emit(
+            EVENT_EPISODES_READY,
+            request,
+            origin,
+            request.failure,
+            episodes=[
+                {"season": ep.season, "episode": ep.number, "title": ep.title}
+                for ep in sorted(episodes, key=lambda ep: ep.key)
+            ],
+        )
+
+    @callback
+    def async_cancel(self) -> None:
+        """Summaries still settling are dropped with the entry (unload)."""
+        for cancel in self._ready_timers.values():
+            cancel()
+        self._ready_timers.clear()
+        self._ready.clear()
 
     @callback
     def _emit(

@@ -51,7 +51,7 @@ class RequestTracking:
         self.publisher = publisher
         self.notes = storage.notes
         self.storage = storage
-        self._events = events
+        self.events = events
         self._watchers: list[_Watcher] = []
 
     async def async_load(self) -> Loaded:
@@ -157,7 +157,7 @@ class RequestTracking:
             return
         self._save()
         self.publisher.publish(outcome)
-        self._events.fire(outcome, origin)
+        self.events.fire(outcome, origin)
 
     @callback
     def _save(self) -> None:
