@@ -1,7 +1,7 @@
 """The calendar: expected watchable times and release dates (DESIGN §4).
 
-Requests come in as real webhooks; Radarr's queue and library are polled from mocked
-answers. The clock is frozen, and Home Assistant's time zone (US/Pacific in tests)
+Requests come in as real webhooks; Radarr's queue and library are polled from the
+mocked stack (conftest.py). The clock is frozen, and Home Assistant's time zone (US/Pacific in tests)
 is west of Greenwich, where a release date read as local time would move a day.
 """
 
@@ -14,7 +14,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from homeassistant.const import STATE_OFF
@@ -24,21 +23,10 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN
 
-from .conftest import (
-    JELLYSEERR_USER,
-    ME_URL,
-    NO_REQUESTS,
-    REQUESTS_URL,
-    Post,
-    entry_data,
-    load_fixture,
-    serve_wiring,
-)
+from ..conftest import Post, load_fixture
+from .conftest import DUNE, Stack, queue_record
 
-RADARR = "http://radarr:7878"
 NOW = "2026-11-22T12:00:00+00:00"
-DUNE = {"id": 71, "title": "Dune: Part Two", "year": 2024, "tmdbId": 693134}
-DUNE_HASH = "8B7F3C2A1D9E4F6B0A5C7D2E9F1B3A4C6D8E0F21"
 # Far enough ahead for every event the tests make.
 WINDOW = {
     "start_date_time": "2026-11-22T00:00:00+00:00",
@@ -46,73 +34,21 @@ WINDOW = {
 }
 
 
-class Radarr:
-    """What the mocked Radarr answers: its queue and its library."""
-
-    def __init__(self, mock: AiohttpClientMocker) -> None:
-        """An empty queue, and Dune released but without a file."""
-        self.mock = mock
-        self.queue: list[dict[str, Any]] = []
-        self.movie: dict[str, Any] = DUNE | {"isAvailable": True, "hasFile": False}
-
-    def serve(self) -> None:
-        """Register every answer again (after a change)."""
-        self.mock.clear_requests()
-        self.mock.get(ME_URL, json=JELLYSEERR_USER)
-        self.mock.get(REQUESTS_URL, json=NO_REQUESTS)
-        serve_wiring(self.mock)
-        records = {"page": 1, "totalRecords": len(self.queue), "records": self.queue}
-        self.mock.get(f"{RADARR}/api/v3/queue", json=records)
-        self.mock.get(f"{RADARR}/api/v3/movie", json=[self.movie])
-        for path in ("health", "history/since", "tag"):
-            self.mock.get(f"{RADARR}/api/v3/{path}", json=[])
-
-    def downloading(self, timeleft: str) -> None:
-        """Dune in the queue, downloading with this much time left."""
-        self.queue = [
-            {
-                "id": 1,
-                "movieId": 71,
-                "movie": DUNE,
-                "size": 1000,
-                "sizeleft": 600,
-                "timeleft": timeleft,
-                "title": "Dune.Part.Two.2024.1080p.BluRay.x264-GROUP",
-                "status": "downloading",
-                "trackedDownloadStatus": "ok",
-                "trackedDownloadState": "downloading",
-                "statusMessages": [],
-                "downloadId": DUNE_HASH,
-                "protocol": "torrent",
-            }
-        ]
-        self.serve()
-
-
 @pytest.fixture
-def radarr(aioclient_mock: AiohttpClientMocker) -> Radarr:
-    """Radarr, answering."""
-    served = Radarr(aioclient_mock)
-    served.serve()
-    return served
-
-
-@pytest.fixture
-async def entry(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, radarr: Radarr
+def entry(
+    full_entry: MockConfigEntry, stack: Stack, freezer: FrozenDateTimeFactory
 ) -> MockConfigEntry:
-    """An entry with Radarr, loaded at NOW."""
+    """The entry at NOW; Radarr has Dune, released but without a file."""
     freezer.move_to(NOW)
-    service = {"url": RADARR, "api_key": "key", "verify_ssl": True}
-    added = MockConfigEntry(
-        domain=DOMAIN,
-        title="Jellyseerr",
-        data=entry_data(radarr=service | {"webhook_secret": None}),
-    )
-    added.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(added.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    return added
+    stack.movies = [DUNE | {"isAvailable": True, "hasFile": False}]
+    stack.serve()
+    return full_entry
+
+
+def downloading(stack: Stack, timeleft: str) -> None:
+    """Dune in Radarr's queue, downloading with this much time left."""
+    stack.queue = [queue_record(timeleft=timeleft)]
+    stack.serve()
 
 
 async def poll_radarr(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -157,20 +93,20 @@ async def test_one_calendar_on_the_service_device(
     assert device.identifiers == {(DOMAIN, entry.entry_id)}
     state = hass.states.get(entity_id)
     assert state is not None
-    assert (state.state, state.name) == (STATE_OFF, "Jellyseerr Watchable")
+    assert (state.state, state.name) == (STATE_OFF, "stack Watchable")
     assert "message" not in state.attributes
     assert await events(hass, entity_id) == []
 
 
 async def test_a_download_is_due_when_it_should_be_watchable_and_moves(
-    hass: HomeAssistant, entry: MockConfigEntry, radarr: Radarr, post: Post
+    hass: HomeAssistant, entry: MockConfigEntry, stack: Stack, post: Post
 ) -> None:
     """10 minutes left, then the default import and library delays (2 + 5 min).
 
     The estimate moves with the queue's time left: the events move with it.
     """
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    radarr.downloading("00:10:00")
+    downloading(stack, "00:10:00")
     await poll_radarr(hass, entry)
     entity_id = calendar_id(hass, entry)
     state = hass.states.get(entity_id)
@@ -192,7 +128,7 @@ async def test_a_download_is_due_when_it_should_be_watchable_and_moves(
         }
     ]
 
-    radarr.downloading("00:40:00")
+    downloading(stack, "00:40:00")
     await poll_radarr(hass, entry)
     (moved,) = await events(hass, entity_id)
     assert moved["start"] == "2026-11-22T12:47:00+00:00"
@@ -201,7 +137,7 @@ async def test_a_download_is_due_when_it_should_be_watchable_and_moves(
 async def test_an_unreleased_movie_shows_its_release_day(
     hass: HomeAssistant,
     entry: MockConfigEntry,
-    radarr: Radarr,
+    stack: Stack,
     post: Post,
     hass_client: ClientSessionGenerator,
 ) -> None:
@@ -210,14 +146,17 @@ async def test_an_unreleased_movie_shows_its_release_day(
     Its estimate follows: the release (midnight UTC, Radarr's own reading), then
     the typical grab delay (2 hours).
     """
-    radarr.movie = DUNE | {
-        "isAvailable": False,
-        "hasFile": False,
-        "status": "announced",
-        "minimumAvailability": "released",
-        "digitalRelease": "2026-12-18T00:00:00Z",
-    }
-    radarr.serve()
+    stack.movies = [
+        DUNE
+        | {
+            "isAvailable": False,
+            "hasFile": False,
+            "status": "announced",
+            "minimumAvailability": "released",
+            "digitalRelease": "2026-12-18T00:00:00Z",
+        }
+    ]
+    stack.serve()
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     await poll_radarr(hass, entry)
     entity_id = calendar_id(hass, entry)
@@ -251,7 +190,7 @@ async def test_an_unreleased_movie_shows_its_release_day(
 
 
 async def test_nothing_is_due_once_available(
-    hass: HomeAssistant, entry: MockConfigEntry, radarr: Radarr, post: Post
+    hass: HomeAssistant, entry: MockConfigEntry, stack: Stack, post: Post
 ) -> None:
     """An available request has no event; one that becomes available loses its own."""
     await post("jellyseerr", "jellyseerr/media_available_movie.json")
@@ -259,7 +198,7 @@ async def test_nothing_is_due_once_available(
     assert await events(hass, entity_id) == []
 
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    radarr.downloading("00:10:00")
+    downloading(stack, "00:10:00")
     await poll_radarr(hass, entry)
     assert len(await events(hass, entity_id)) == 1
     available = load_fixture("jellyseerr/media_available_movie.json")
