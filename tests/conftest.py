@@ -14,8 +14,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from homeassistant.const import CONF_API_KEY, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import Event, HomeAssistant, State, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 # Import our package before the harness looks for custom integrations, so that it is
 # found instead of the harness's own example `custom_components` (ENVIRONMENT.md).
@@ -148,6 +148,15 @@ async def post(
         return response
 
     return post_payload
+
+
+def entity_state(hass: HomeAssistant, platform: str, unique_id: str) -> State:
+    """The state of one of the integration's entities, by its unique id."""
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state
 
 
 def find_device(

@@ -11,11 +11,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import (
-    DOMAIN,
     EVENT_EPISODE_STATE_CHANGED,
     EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
@@ -23,18 +21,12 @@ from custom_components.media_request_tracker.const import (
 )
 from custom_components.media_request_tracker.event import update_of
 
-from .conftest import EventLog, Post, load_fixture
+from .conftest import EventLog, Post, entity_state, load_fixture
 
 
 def updates(hass: HomeAssistant, entry: MockConfigEntry) -> State:
     """The entry's Request updates entity's state."""
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "event", DOMAIN, f"{entry.entry_id}_request_updates"
-    )
-    assert entity_id is not None
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
+    return entity_state(hass, "event", f"{entry.entry_id}_request_updates")
 
 
 async def test_each_update_with_the_requests_fields(

@@ -27,19 +27,15 @@ from .conftest import (
     SETTINGS_PUBLIC_URL,
     WEBHOOK_SETTINGS_URL,
     Post,
+    entity_state,
     find_device,
     load_fixture,
 )
 
 
 def connection_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "binary_sensor", DOMAIN, f"{entry.entry_id}_connected_jellyseerr"
-    )
-    assert entity_id is not None
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
+    unique_id = f"{entry.entry_id}_connected_jellyseerr"
+    return entity_state(hass, "binary_sensor", unique_id).state
 
 
 async def test_setup_and_unload(

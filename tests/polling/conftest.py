@@ -13,8 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant, State
 
 from custom_components.media_request_tracker.const import DOMAIN
 
@@ -25,6 +24,7 @@ from ..conftest import (
     OUR_JELLYSEERR_WEBHOOK,
     REQUESTS_URL,
     WEBHOOK_SETTINGS_URL,
+    entity_state,
     entry_data,
     our_connection,
 )
@@ -207,14 +207,9 @@ async def poll(hass: HomeAssistant, entry: MockConfigEntry, *services: str) -> N
     await hass.async_block_till_done()
 
 
-def request_state(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> Any:
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "sensor", DOMAIN, f"{entry.entry_id}_request_{key}"
-    )
-    assert entity_id is not None
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state
+def request_state(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> State:
+    """The request sensor's state."""
+    return entity_state(hass, "sensor", f"{entry.entry_id}_request_{key}")
 
 
 def jellyfin_movie(**changes: Any) -> dict[str, Any]:
