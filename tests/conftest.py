@@ -36,6 +36,7 @@ JELLYSEERR_URL = "http://jellyseerr.local:5055"
 ME_URL = f"{JELLYSEERR_URL}/api/v1/auth/me"
 SETTINGS_PUBLIC_URL = f"{JELLYSEERR_URL}/api/v1/settings/public"
 REQUESTS_URL = f"{JELLYSEERR_URL}/api/v1/request"
+USERS_URL = f"{JELLYSEERR_URL}/api/v1/user"
 WEBHOOK_SETTINGS_URL = f"{JELLYSEERR_URL}/api/v1/settings/notifications/webhook"
 NO_REQUESTS = {
     "pageInfo": {"pages": 0, "pageSize": 20, "results": 0, "page": 1},
@@ -108,6 +109,7 @@ def jellyseerr_ok(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
     """Jellyseerr accepts the API key, lists no requests, and posts to us."""
     aioclient_mock.get(ME_URL, json=JELLYSEERR_USER)
     aioclient_mock.get(REQUESTS_URL, json=NO_REQUESTS)
+    aioclient_mock.get(USERS_URL, json=load_fixture("jellyseerr/users.json"))
     serve_wiring(aioclient_mock)
     return aioclient_mock
 

@@ -103,6 +103,8 @@ async def test_regular_movie(
         "problem": None,
         "problem_code": None,
         "requested_by": "bob",
+        "requested_by_person": None,  # no people are linked
+        "followers": [],
         "poster_url": "https://image.tmdb.org/t/p/w600_and_h900_bestv2/1pdfLvkbY9ohJlCjQH2CZjjYVvJ.jpg",
         "watchable_at": None,  # it is watchable now: nothing to expect
         "source": "webhook",

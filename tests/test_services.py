@@ -25,10 +25,12 @@ from custom_components.media_request_tracker.compat import vol
 from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import State
 from custom_components.media_request_tracker.services import (
+    SERVICE_FOLLOW,
     SERVICE_FORGET,
     SERVICE_GET_REQUESTS,
     SERVICE_REFRESH,
     SERVICE_RETRY,
+    SERVICE_UNFOLLOW,
 )
 
 from .conftest import (
@@ -648,7 +650,13 @@ async def test_targets_that_are_not_requests(
         ({"entity_id": request, "device_id": service_device.id}, service_device.id),
         ({"entity_id": request, "device_id": "not-a-device"}, "not-a-device"),
     ]
-    for action in (SERVICE_REFRESH, SERVICE_RETRY, SERVICE_FORGET):
+    for action in (
+        SERVICE_REFRESH,
+        SERVICE_RETRY,
+        SERVICE_FORGET,
+        SERVICE_FOLLOW,
+        SERVICE_UNFOLLOW,
+    ):
         for target, named in cases:
             with pytest.raises(ServiceValidationError) as err:
                 await call(hass, action, **target)
@@ -714,10 +722,18 @@ def test_services_yaml_describes_every_action() -> None:
         SERVICE_REFRESH,
         SERVICE_RETRY,
         SERVICE_FORGET,
+        SERVICE_FOLLOW,
+        SERVICE_UNFOLLOW,
     }
     fields = described[SERVICE_GET_REQUESTS]["fields"]
-    for field in fields.values():
+    for field in [*fields.values(), described[SERVICE_FOLLOW]["fields"]["person"]]:
         selector.validate_selector(field["selector"])
     assert fields["state"]["selector"]["select"]["options"] == [s.value for s in State]
-    for action in (SERVICE_REFRESH, SERVICE_RETRY, SERVICE_FORGET):
+    for action in (
+        SERVICE_REFRESH,
+        SERVICE_RETRY,
+        SERVICE_FORGET,
+        SERVICE_FOLLOW,
+        SERVICE_UNFOLLOW,
+    ):
         assert described[action]["target"]["entity"]["integration"] == DOMAIN

@@ -161,7 +161,9 @@ def _tracking(
 ) -> RequestTracking:
     """The tracker with its storage, entities and events."""
     tracker = Tracker(
-        anime_matching=Service.SHOKO in entry.data, requesters=options.requesters
+        anime_matching=Service.SHOKO in entry.data,
+        requesters=options.requesters,
+        people=options.people,
     )
     publisher = EntityPublisher(hass, entry.entry_id, tracker, options)
     return RequestTracking(

@@ -27,6 +27,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -61,15 +63,19 @@ from .const import (
     OPTION_EPISODE_SETTLE_MINUTES,
     OPTION_HISTORY_DAYS,
     OPTION_LOCAL_WEBHOOKS_ONLY,
+    OPTION_PEOPLE,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
+    PERSON_DOMAIN,
     PUSH_SERVICES,
     REAUTH_SERVICE,
 )
 from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
+from .engine.people import suggest_people
 from .sources.errors import (
+    UNUSABLE_ANSWER,
     CannotConnect,
     InvalidAuth,
     InvalidUrl,
@@ -456,14 +462,23 @@ def _hours(state: str) -> vol.Optional:
 
 
 class OptionsFlowHandler(OptionsFlowWithReload):
-    """Retention, history, backfill, stall thresholds, episode sensors, requesters."""
+    """Retention, history, backfill, stalls, episodes, requesters, then people."""
+
+    def __init__(self) -> None:
+        """Start with no answers."""
+        self._options: dict[str, Any] = {}
+        self._users: list[str] = []
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """One form; saving it reloads the entry."""
+        """The tracking options; people follow when there are any to link."""
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            self._options = user_input
+            if self.hass.states.async_entity_ids(PERSON_DOMAIN) and self._users:
+                return await self.async_step_people()
+            return self._save(self.config_entry.options.get(OPTION_PEOPLE, {}))
+        self._users = await self._async_jellyseerr_users()
         days = NumberSelector(
             NumberSelectorConfig(
                 min=1, max=3650, mode=NumberSelectorMode.BOX, unit_of_measurement="d"
@@ -479,14 +494,6 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 unit_of_measurement="h",
             )
         )
-        # The requesters tracked so far, when the entry is loaded.
-        entry: MediaRequestTrackerConfigEntry = self.config_entry
-        requests = (
-            entry.runtime_data.tracker.requests.values()
-            if entry.state is ConfigEntryState.LOADED
-            else ()
-        )
-        known = sorted({r.requested_by for r in requests if r.requested_by})
         schema = vol.Schema(
             {
                 vol.Optional(
@@ -509,7 +516,7 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 vol.Optional(OPTION_LOCAL_WEBHOOKS_ONLY, default=True): bool,
                 vol.Optional(OPTION_REQUESTERS, default=[]): SelectSelector(
                     SelectSelectorConfig(
-                        options=known, multiple=True, custom_value=True
+                        options=self._users, multiple=True, custom_value=True
                     )
                 ),
                 vol.Optional(OPTION_STALL_HOURS): section(
@@ -524,3 +531,56 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                 schema, self.config_entry.options
             ),
         )
+
+    async def async_step_people(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Which Home Assistant person each Jellyseerr user is.
+
+        A user nobody was linked to yet is suggested the one person of the same
+        name, if there is one.
+        """
+        if user_input is not None:
+            return self._save(user_input)
+        linked: dict[str, str] = self.config_entry.options.get(OPTION_PEOPLE, {})
+        persons = {
+            state.entity_id: state.name
+            for state in self.hass.states.async_all(PERSON_DOMAIN)
+        }
+        suggested = suggest_people(
+            (user for user in self._users if user not in linked), persons
+        )
+        person = EntitySelector(EntitySelectorConfig(domain=PERSON_DOMAIN))
+        schema = vol.Schema({vol.Optional(user): person for user in self._users})
+        return self.async_show_form(
+            step_id="people",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {**suggested, **linked}
+            ),
+        )
+
+    @callback
+    def _save(self, people: Mapping[str, str]) -> ConfigFlowResult:
+        """Save the options with the people links; saving reloads the entry."""
+        return self.async_create_entry(
+            data={**self._options, OPTION_PEOPLE: dict(people)}
+        )
+
+    async def _async_jellyseerr_users(self) -> list[str]:
+        """Jellyseerr's users, those tracked requests name and those linked already.
+
+        Jellyseerr is asked only while the entry is loaded; if it cannot answer,
+        the names known here still do.
+        """
+        entry: MediaRequestTrackerConfigEntry = self.config_entry
+        names = set(entry.options.get(OPTION_PEOPLE, {}))
+        if entry.state is ConfigEntryState.LOADED:
+            data = entry.runtime_data
+            names.update(
+                r.requested_by for r in data.tracker.requests.values() if r.requested_by
+            )
+            try:
+                names.update(await data.jellyseerr.client.async_get_user_names())
+            except UNUSABLE_ANSWER as err:
+                LOGGER.debug("Jellyseerr did not list its users: %s", err)
+        return sorted(names, key=str.casefold)

@@ -1,6 +1,6 @@
 """What a loaded config entry holds (`entry.runtime_data`), and its options."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from .const import (
     OPTION_EPISODE_SETTLE_MINUTES,
     OPTION_HISTORY_DAYS,
     OPTION_LOCAL_WEBHOOKS_ONLY,
+    OPTION_PEOPLE,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
@@ -53,6 +54,8 @@ class TrackerOptions:
     backfill: timedelta
     stall_thresholds: dict[State, timedelta]
     local_webhooks_only: bool
+    # Jellyseerr users to the Home Assistant persons they are.
+    people: dict[str, str] = field(default_factory=dict)
     # New episodes are summed up once none became available for this long.
     episode_settle: timedelta = timedelta(minutes=DEFAULT_EPISODE_SETTLE_MINUTES)
 
@@ -80,6 +83,7 @@ class TrackerOptions:
                 }.items()
             },
             local_webhooks_only=options.get(OPTION_LOCAL_WEBHOOKS_ONLY, True),
+            people=dict(options.get(OPTION_PEOPLE, {})),
             episode_settle=timedelta(
                 minutes=options.get(
                     OPTION_EPISODE_SETTLE_MINUTES, DEFAULT_EPISODE_SETTLE_MINUTES

@@ -30,6 +30,11 @@ def episode_unique_id(entry_id: str, request_key: str, episode: Episode) -> str:
     return f"{entry_id}_episode_{request_key}_s{episode.season}e{episode.number}"
 
 
+def followers_unique_id(entry_id: str, request_key: str) -> str:
+    """Unique id of a request's followers sensor."""
+    return f"{entry_id}_followers_{request_key}"
+
+
 def device_request(identifiers: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
     """(entry id, request key) of a request's device; None for any other device."""
     marker = request_unique_id("", "")

@@ -27,6 +27,7 @@ from .engine.changes import Outcome
 from .engine.codes import Problem
 from .engine.eta import episode_watchable_at, request_watchable_at
 from .engine.models import Episode, Request, State
+from .engine.people import audience, requester_person
 from .engine.tracker import Tracker
 from .engine.views import code_of, iso
 from .entity import episode_unique_id, request_unique_id
@@ -190,6 +191,8 @@ class RequestEvents:
             "problem": self._texts.problem(problem, request.media_type),
             "problem_code": code_of(problem),
             "requested_by": request.requested_by,
+            "requested_by_person": requester_person(request, self._tracker.people),
+            "followers": audience(request, self._tracker.people),
             "poster_url": request.poster_url,
             "watchable_at": iso(_watchable_at(request, entity_of, self._tracker)),
             "source": origin.value,

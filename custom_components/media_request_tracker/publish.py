@@ -153,10 +153,15 @@ class EntityPublisher:
             async_dispatcher_send(self.hass, self.request_signal(request.key))
 
     @callback
+    def refresh(self, request_keys: Iterable[str]) -> None:
+        """These requests' entities write their state again."""
+        for key in request_keys:
+            async_dispatcher_send(self.hass, self.request_signal(key))
+
+    @callback
     def refresh_all(self) -> None:
         """Every shown request's entities write their state again (new texts)."""
-        for key in self._shown:
-            async_dispatcher_send(self.hass, self.request_signal(key))
+        self.refresh(self._shown)
 
     @callback
     def withdraw(self, request_keys: Iterable[str]) -> None:

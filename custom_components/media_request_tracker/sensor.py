@@ -18,11 +18,13 @@ from homeassistant.util import dt as dt_util
 
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Episode, Request, State
+from .engine.people import audience
 from .engine.views import episode_attributes, request_attributes
 from .entity import (
     RequestEntity,
     episode_name,
     episode_unique_id,
+    followers_unique_id,
     request_unique_id,
     service_device,
 )
@@ -46,6 +48,9 @@ UNRECORDED_REQUEST_ATTRIBUTES = frozenset(
         "imdb_id",
         "jellyseerr_request_id",
         "requested_by",
+        "requested_by_person",
+        # The request's followers sensor records who follows it.
+        "followers",
         "progress",
         "download_speed",
         "eta",
@@ -78,6 +83,7 @@ async def async_setup_entry(
         entities: list[SensorEntity] = [
             RequestStatusSensor(data, request) for request in requests
         ]
+        entities += [FollowersSensor(data, request) for request in requests]
         entities += [
             EpisodeStatusSensor(data, request, episode) for request, episode in episodes
         ]
@@ -122,6 +128,42 @@ class RequestStatusSensor(RequestEntity, SensorEntity):
         return request_attributes(
             request, self._data.texts, self._data.tracker.outlook(dt_util.utcnow())
         )
+
+
+class FollowersSensor(RequestEntity, SensorEntity):
+    """Who follows a request: the names its device page shows (empty: nobody)."""
+
+    _attr_translation_key = "followers"
+
+    def __init__(self, data: MediaRequestTrackerData, request: Request) -> None:
+        """Create the sensor for one request."""
+        super().__init__(
+            data, request, followers_unique_id(data.publisher.entry_id, request.key)
+        )
+
+    @property
+    def native_value(self) -> str | None:
+        """The followers' names, the requester first."""
+        persons = self._persons()
+        if persons is None:
+            return None
+        return ", ".join(self._name(person) for person in persons)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The followers' person entity ids."""
+        persons = self._persons()
+        return None if persons is None else {"persons": persons}
+
+    def _persons(self) -> list[str] | None:
+        request = self.request
+        if request is None:
+            return None
+        return audience(request, self._data.tracker.people)
+
+    def _name(self, person: str) -> str:
+        state = self.hass.states.get(person)
+        return person if state is None else state.name
 
 
 class EpisodeStatusSensor(RequestEntity, SensorEntity):

@@ -1,4 +1,4 @@
-"""Actions: list requests, re-verify, search again in Radarr/Sonarr, forget.
+"""Actions: list requests, re-verify, search again, forget, follow and unfollow.
 
 They are registered once, in `async_setup` (quality scale `action-setup`), and find
 the entries they act on themselves: `get_requests` through `config_entry_id`, the
@@ -35,7 +35,7 @@ from homeassistant.helpers.target import (
 from homeassistant.util import dt as dt_util
 
 from .compat import vol
-from .const import DOMAIN
+from .const import DOMAIN, PERSON_DOMAIN
 from .data import MediaRequestTrackerData
 from .engine.models import Episode, MediaType, Request, Service, State
 from .engine.stored import timeline_dict
@@ -49,12 +49,17 @@ SERVICE_GET_REQUESTS = "get_requests"
 SERVICE_REFRESH = "refresh"
 SERVICE_RETRY = "retry"
 SERVICE_FORGET = "forget"
+SERVICE_FOLLOW = "follow"
+SERVICE_UNFOLLOW = "unfollow"
 
 ATTR_STATE = "state"
 ATTR_MEDIA_TYPE = "media_type"
 ATTR_REQUESTED_BY = "requested_by"
 ATTR_SEARCH = "search"
 ATTR_LIMIT = "limit"
+ATTR_PERSON = "person"
+# A person's state names the Home Assistant user it is, if any.
+ATTR_USER_ID = "user_id"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
@@ -75,6 +80,9 @@ GET_REQUESTS_SCHEMA = vol.Schema(
 # `refresh` may go without a target (everything); the others need one.
 REFRESH_SCHEMA = vol.Schema(cv.ENTITY_SERVICE_FIELDS)
 TARGETED_SCHEMA = cv.make_entity_service_schema({})
+FOLLOW_SCHEMA = cv.make_entity_service_schema(
+    {vol.Optional(ATTR_PERSON): cv.entity_domain(PERSON_DOMAIN)}
+)
 
 # Episodes that need no search: there, or deliberately deleted.
 _SETTLED_EPISODES = frozenset({State.AVAILABLE, State.REMOVED})
@@ -107,6 +115,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_FORGET, _async_forget, schema=TARGETED_SCHEMA
     )
+    for name, follows in ((SERVICE_FOLLOW, True), (SERVICE_UNFOLLOW, False)):
+        hass.services.async_register(
+            DOMAIN, name, partial(_async_follow, follows=follows), schema=FOLLOW_SCHEMA
+        )
 
 
 # get_requests
@@ -326,6 +338,41 @@ async def _async_forget(call: ServiceCall) -> None:
         )
         # Housekeeping removes the devices of requests that no longer show.
         entry_data.tracking.async_housekeeping()
+
+
+# follow, unfollow
+
+
+async def _async_follow(call: ServiceCall, *, follows: bool) -> None:
+    """The person (by default the caller's) follows the requests, or stops to."""
+    targets = _targeted(call)
+    person = _person(call)
+    for entry_data in _entries_of(targets):
+        entry_data.tracking.follow(
+            (target.request.key for target in targets if target.data is entry_data),
+            person,
+            follows=follows,
+        )
+
+
+def _person(call: ServiceCall) -> str:
+    """The person named, which must exist, else the one the calling user is."""
+    hass = call.hass
+    if (person := call.data.get(ATTR_PERSON)) is not None:
+        if hass.states.get(person) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_person",
+                translation_placeholders={"person": person},
+            )
+        return str(person)
+    user_id = call.context.user_id
+    for state in hass.states.async_all(PERSON_DOMAIN):
+        if user_id is not None and state.attributes.get(ATTR_USER_ID) == user_id:
+            return state.entity_id
+    raise ServiceValidationError(
+        translation_domain=DOMAIN, translation_key="no_person_for_user"
+    )
 
 
 # Targets

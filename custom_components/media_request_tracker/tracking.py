@@ -139,6 +139,18 @@ class RequestTracking:
         self._save()
 
     @callback
+    def follow(
+        self, request_keys: Iterable[str], person: str, *, follows: bool = True
+    ) -> None:
+        """The person follows the requests, or stops to; their entities show it."""
+        now = dt_util.utcnow()
+        change = self.tracker.follow if follows else self.tracker.unfollow
+        changed = [key for key in request_keys if change(key, person, now)]
+        if changed:
+            self.publisher.refresh(changed)
+            self._save()
+
+    @callback
     def async_housekeeping(self, _now: datetime | None = None) -> None:
         """Prune history past its period, then remove expired requests' devices."""
         now = dt_util.utcnow()

@@ -263,6 +263,7 @@ class JellyseerrServer(FakeService):
         router.add_get("/api/v1/settings/public", self._public_settings)
         router.add_get("/imageproxy/{path:.*}", self._image_proxy)
         router.add_get("/api/v1/auth/me", self._me)
+        router.add_get("/api/v1/user", self._list_users)
         router.add_get("/api/v1/request", self._list_requests)
         router.add_get("/api/v1/request/{id}", self._get_request)
         router.add_get("/api/v1/movie/{tmdb_id}", self._movie_details)
@@ -621,6 +622,23 @@ class JellyseerrServer(FakeService):
 
     async def _me(self, request: web.Request) -> web.Response:
         return web.json_response(self._user_json(request["user"]))
+
+    async def _list_users(self, request: web.Request) -> web.Response:
+        """`take`/`skip` (`routes/user/index.ts`); sorted by id, as `sort=created`."""
+        query = request.query
+        take, skip = max(1, int(query.get("take", 10))), int(query.get("skip", 0))
+        users = sorted(USERS.values(), key=lambda user: user.id)
+        return web.json_response(
+            {
+                "pageInfo": {
+                    "pages": math.ceil(len(users) / take),
+                    "pageSize": take,
+                    "results": len(users),
+                    "page": math.ceil(skip / take) + 1,
+                },
+                "results": [self._user_json(u) for u in users[skip : skip + take]],
+            }
+        )
 
     def _user_json(self, user: User) -> dict[str, Any]:
         created = iso_millis(self.clock.start)

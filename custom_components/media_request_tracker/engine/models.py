@@ -281,6 +281,9 @@ class Request:
     radarr_id: int | None = None
     sonarr_id: int | None = None
     requested_by: str | None = None
+    # Person entities that follow the request, and those who stopped (people.py).
+    followers: tuple[str, ...] = ()
+    unfollowed: tuple[str, ...] = ()
     requested_seasons: frozenset[int] = frozenset()
     is_4k: bool = False
     is_anime: bool = False

@@ -9,6 +9,7 @@ the order of evidence does not matter, and no rule can forget an index.
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from . import people
 from .changes import (
     EpisodeStateChange,
     Finding,
@@ -48,6 +49,7 @@ from .models import (
     State,
     TimelineEntry,
 )
+from .people import fold_people
 from .rules import anime, arr, downloads, jellyseerr, library, stack
 from .stalls import stall_of
 from .timings import Delay
@@ -58,9 +60,17 @@ class Tracker:
     """All tracked requests of one media stack, and the rules that move them."""
 
     def __init__(
-        self, *, anime_matching: bool = False, requesters: Iterable[str] = ()
+        self,
+        *,
+        anime_matching: bool = False,
+        requesters: Iterable[str] = (),
+        people: Mapping[str, str] | None = None,
     ) -> None:
-        """Start empty; `anime_matching` is on when Shoko is configured."""
+        """Start empty; `anime_matching` is on when Shoko is configured.
+
+        `people` links Jellyseerr users to the Home Assistant persons they are.
+        """
+        self.people = fold_people(people or {})
         self.ledger = Ledger(
             anime_matching=anime_matching,
             requesters=frozenset(name.casefold() for name in requesters),
@@ -169,7 +179,23 @@ class Tracker:
             for service, checks in self.ledger.health.items()
         }
         pace = Pace(now, self.timings, self.ledger.anime_matching, held_up)
-        return Outlook(pace, self.health_of)
+        return Outlook(pace, self.health_of, self.people)
+
+    def follow(self, key: str, person: str, now: datetime) -> bool:
+        """The person follows the request; whether that changed anything."""
+        request = self.requests[key]
+        if not people.follow(request, person):
+            return False
+        request.touch(now)
+        return True
+
+    def unfollow(self, key: str, person: str, now: datetime) -> bool:
+        """The person stops following the request; whether they did before."""
+        request = self.requests[key]
+        if not people.unfollow(request, person, self.people):
+            return False
+        request.touch(now)
+        return True
 
     def forget(self, key: str) -> Request | None:
         """Stop tracking a request for good: polling will never bring it back."""

@@ -4,8 +4,8 @@ Problems and waiting reasons are codes here; the shell passes what says them in 
 Assistant's language.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from math import floor
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ from .models import (
     Stage,
     State,
 )
+from .people import audience, requester_person
 from .waiting import episode_waiting, reported_conditions, request_waiting
 
 
@@ -39,11 +40,13 @@ class Outlook:
     """What a view of a request depends on besides the request itself.
 
     The time and the stack's pace (for estimates), and the failing health checks of
-    the *arr that handles a request.
+    the *arr that handles a request, and who the household's people are.
     """
 
     pace: Pace
     health_of: Callable[[Request], list[HealthCheck]]
+    # Jellyseerr users (case-folded) to the Home Assistant persons they are.
+    people: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def now(self) -> datetime:
@@ -76,6 +79,8 @@ def request_attributes(
         "imdb_id": request.imdb_id,
         "jellyseerr_request_id": request.jellyseerr_request_id,
         "requested_by": request.requested_by,
+        "requested_by_person": requester_person(request, outlook.people),
+        "followers": audience(request, outlook.people),
         "progress": request_progress(request),
         "download_speed": _total_speed(request),
         "eta": _eta(request),

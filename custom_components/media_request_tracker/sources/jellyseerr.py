@@ -137,6 +137,17 @@ class JellyseerrClient:
         name = body.get("displayName") or body.get("username") or body.get("email")
         return JellyseerrUser(user_id=body["id"], display_name=str(name or body["id"]))
 
+    async def async_get_user_names(self) -> list[str]:
+        """The display names of Jellyseerr's users (the first 100, by name).
+
+        Listing users needs the MANAGE_USERS permission the admin's API key has.
+        """
+        body = await self._api.request(
+            "GET", "/api/v1/user", params={"take": 100, "sort": "displayname"}
+        )
+        names = (user.text("displayName") for user in Fields(body).objects("results"))
+        return [name for name in names if name]
+
     async def async_get_application_title(self) -> str | None:
         """The name the household gave its Jellyseerr (`/settings/public`, no auth).
 
