@@ -14,6 +14,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_when_setup
 
+from .assist import async_setup_assist
 from .clients import (
     async_application_title,
     jellyfin_client,
@@ -65,11 +66,12 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions; serve the dashboard card and have every frontend load it.
+    """Register the actions and Assist's questions; serve the dashboard card.
 
     Entries come from the UI; nothing is set up from YAML.
     """
     async_setup_services(hass)
+    async_setup_assist(hass)
     hass.http.register_view(PosterView(hass))
     await hass.http.async_register_static_paths(
         [StaticPathConfig(CARD_URL, str(CARD_PATH), cache_headers=True)]
