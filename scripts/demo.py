@@ -91,6 +91,10 @@ SERVICE_STEPS = (
 )
 # Demo-only options: a stalled download is flagged after three minutes, not a day.
 OPTIONS = {"stall_hours": {"downloading": 0.05}}
+# The household: the simulated Jellyseerr's users, each linked to a person (the
+# demo's own user is the person onboarding made, and Jellyseerr's admin).
+PERSONS = ("Alice", "Bob")
+PEOPLE = {"admin": "person.demo", "alice": "person.alice", "bob": "person.bob"}
 
 
 def say(message: str) -> None:
@@ -180,7 +184,8 @@ class HomeAssistantApi:
             "/api/config/config_entries/options/flow", {"handler": entry_id}
         )
         path = f"/api/config/config_entries/options/flow/{flow['flow_id']}"
-        await self._step(path, OPTIONS, "create_entry")
+        await self._step(path, OPTIONS, "form")
+        await self._step(path, PEOPLE, "create_entry")
 
     async def async_settle(self) -> None:
         """Keep the HTTP settings and add a dashboard with the card (websocket API).
@@ -204,6 +209,10 @@ class HomeAssistantApi:
                     "issue_id": "deprecated_yaml",
                     "ignore": True,
                 },
+                *(
+                    {"type": "person/create", "name": name, "device_trackers": []}
+                    for name in PERSONS
+                ),
                 {
                     "type": "lovelace/dashboards/create",
                     "url_path": DASHBOARD_PATH,

@@ -13,6 +13,8 @@ import {
   DOMAIN,
   actionFor,
   collectRequests,
+  personBadge,
+  personOf,
   requestChanged,
   selectRequests,
   snapshotStates,
@@ -32,7 +34,7 @@ import { styles } from "./styles.js";
  *   localize: (key: string) => string,
  *   locale?: { language: string },
  *   language?: string,
- *   user?: { is_admin: boolean },
+ *   user?: { id: string, is_admin: boolean },
  *   formatEntityState?: (stateObj: HassEntity) => string,
  *   callService: (domain: string, service: string, data?: object, target?: object) => Promise<unknown>,
  * }} Hass The parts of Home Assistant's `hass` object the card uses.
@@ -190,6 +192,8 @@ export class MediaRequestCard extends HTMLElement {
       now: Date.now(),
       formatState: (stateObj) => formatState(stateObj, hass.formatEntityState, hass.localize),
       stateName: (state) => stateName(state, hass.localize),
+      me: personOf(hass.states, hass.user?.id),
+      person: (entityId) => personBadge(hass.states, entityId),
     };
 
     /** @type {Map<string, RequestRow>} */
@@ -226,7 +230,9 @@ export class MediaRequestCard extends HTMLElement {
     const request = key === undefined ? undefined : this.#rows.get(key)?.view;
     if (!request) return;
     const action = target.closest(".action");
+    const follow = target.closest(".follow");
     if (action) this.#runAction(request, /** @type {HTMLElement} */ (action));
+    else if (follow) this.#toggleFollow(request, /** @type {HTMLElement} */ (follow));
     else if (target.closest(".open, .poster")) this.#open(request);
     else if (target.closest(".legend-toggle, .grid")) this.#rows.get(key ?? "")?.toggleLegend();
   }
@@ -255,8 +261,30 @@ export class MediaRequestCard extends HTMLElement {
    */
   async #runAction(request, button) {
     const action = actionFor(request);
+    if (action) await this.#call(action, request, button);
+  }
+
+  /**
+   * Follow the request, or stop: the action takes the signed-in user's person.
+   *
+   * @param {RequestView} request
+   * @param {HTMLElement} button
+   */
+  async #toggleFollow(request, button) {
+    const following = button.getAttribute("aria-pressed") === "true";
+    await this.#call(following ? "unfollow" : "follow", request, button);
+  }
+
+  /**
+   * Call one of the integration's actions on a request, once at a time per button.
+   *
+   * @param {string} action
+   * @param {RequestView} request
+   * @param {HTMLElement} button
+   */
+  async #call(action, request, button) {
     const hass = this.#hass;
-    if (!action || !hass || button.getAttribute("aria-disabled") === "true") return;
+    if (!hass || button.getAttribute("aria-disabled") === "true") return;
     // aria-disabled rather than disabled: a disabled button would drop keyboard focus.
     button.setAttribute("aria-disabled", "true");
     try {

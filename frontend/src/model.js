@@ -90,6 +90,7 @@ export const ACTIVE_STATES = Object.freeze(
  * @property {number} episodesTotal
  * @property {number} episodesAvailable
  * @property {string | null} posterUrl
+ * @property {string[]} followers Person entity ids, the requester's first.
  * @property {HassEntity} stateObj Kept so that a change is an identity comparison.
  * @property {EpisodeView[]} episodes By season (specials last), then episode.
  */
@@ -377,6 +378,9 @@ function toRequest(stateObj, deviceId, episodes) {
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
     // Served by Home Assistant: it shows wherever the dashboard does.
     posterUrl: text(attributes.entity_picture),
+    followers: Array.isArray(attributes.followers)
+      ? attributes.followers.filter((person) => typeof person === "string")
+      : [],
     stateObj,
     episodes,
   };
@@ -463,4 +467,46 @@ function nonNegative(value) {
 function percent(value) {
   const number = nonNegative(value);
   return number === null ? null : Math.min(number, 100);
+}
+
+/**
+ * @typedef {object} PersonBadge How a follower shows: their picture, else initials.
+ * @property {string} entityId
+ * @property {string} name
+ * @property {string} initials
+ * @property {string | null} picture
+ */
+
+/**
+ * The person the signed-in user is, if any: the one whose `user_id` is theirs.
+ *
+ * @param {Registries["states"]} states
+ * @param {string | undefined} userId
+ * @returns {string | null}
+ */
+export function personOf(states, userId) {
+  if (!userId) return null;
+  for (const [entityId, stateObj] of Object.entries(states)) {
+    if (entityId.startsWith("person.") && stateObj?.attributes.user_id === userId) return entityId;
+  }
+  return null;
+}
+
+/**
+ * A follower's name, picture and initials ("Anna Kingsley" → "AK").
+ *
+ * @param {Registries["states"]} states
+ * @param {string} entityId
+ * @returns {PersonBadge}
+ */
+export function personBadge(states, entityId) {
+  const attributes = states[entityId]?.attributes ?? {};
+  const name = text(attributes.friendly_name) ?? entityId.replace(/^person\./, "");
+  const initials = name
+    .split(/[\s._-]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((word) => word[0].toLocaleUpperCase())
+    .join("");
+  return { entityId, name, initials, picture: text(attributes.entity_picture) };
 }

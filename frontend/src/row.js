@@ -17,6 +17,7 @@ import {
 /** @typedef {import("./model.js").HassEntity} HassEntity */
 /** @typedef {import("./model.js").RequestView} RequestView */
 /** @typedef {import("./model.js").EpisodeView} EpisodeView */
+/** @typedef {import("./model.js").PersonBadge} PersonBadge */
 
 /**
  * @typedef {object} RowContext How to word things in the user's language, and when.
@@ -24,6 +25,8 @@ import {
  * @property {number} now Milliseconds since the epoch.
  * @property {(stateObj: HassEntity) => string} formatState
  * @property {(state: string) => string} stateName
+ * @property {string | null} me The signed-in user's person, if they are one.
+ * @property {(entityId: string) => PersonBadge} person
  */
 
 /**
@@ -42,6 +45,15 @@ import {
  * @property {string | null} url
  */
 
+/**
+ * @typedef {object} People Who follows the request, and the signed-in user's toggle.
+ * @property {HTMLElement} followers
+ * @property {HTMLElement} follow
+ * @property {HTMLElement} followIcon
+ */
+
+// Beyond this many followers, the rest are counted ("+2").
+const MAX_AVATARS = 4;
 const ACTION_ICONS = { retry: "mdi:restart", refresh: "mdi:refresh" };
 const ACTION_LABELS = { retry: "Retry", refresh: "Refresh" };
 
@@ -59,6 +71,10 @@ template.innerHTML = `
       <span class="chip" data-testid="state"></span>
       <span class="when" data-testid="when" hidden></span>
       <span class="meta"></span>
+      <span class="people">
+        <span class="followers" role="img" data-testid="followers" hidden></span>
+        <button type="button" class="follow" data-testid="follow" hidden><ha-icon></ha-icon></button>
+      </span>
     </div>
     <button type="button" class="action" hidden><ha-icon></ha-icon></button>
     <div class="download" hidden>
@@ -95,6 +111,9 @@ export class RequestRow {
 
   /** @type {Episodes | null} */
   #episodes;
+
+  /** @type {People | null} */
+  #people;
 
   #title;
   #year;
@@ -139,12 +158,19 @@ export class RequestRow {
       legend: part(".legend"),
       open: false,
     };
+    const people = part(".people");
+    this.#people = {
+      followers: part(".followers"),
+      follow: part(".follow"),
+      followIcon: part(".follow ha-icon"),
+    };
     const poster = part(".poster");
     if (compact) {
-      for (const unused of [poster, this.#meta, episodes]) unused.remove();
+      for (const unused of [poster, this.#meta, episodes, people]) unused.remove();
       this.#meta = null;
       this.#episodes = null;
       this.#poster = null;
+      this.#people = null;
       return;
     }
     const image = /** @type {HTMLImageElement} */ (poster.querySelector("img"));
@@ -189,6 +215,7 @@ export class RequestRow {
     this.#problem.dataset.tone = request.state === "failed" ? "error" : "warning";
     if (this.#poster) this.#updatePoster(this.#poster, request);
     if (this.#meta) this.#meta.textContent = meta(request);
+    if (this.#people) updatePeople(this.#people, request, context);
     if (this.#episodes) this.#updateEpisodes(this.#episodes, request, context);
   }
 
@@ -297,6 +324,54 @@ export class RequestRow {
     grid.replaceChildren(seasons);
     legend.replaceChildren(...legendItems(counted, context));
   }
+}
+
+/**
+ * Followers' pictures or initials, and a bell the signed-in user follows with.
+ *
+ * @param {People} people
+ * @param {RequestView} request
+ * @param {RowContext} context
+ */
+function updatePeople({ followers, follow, followIcon }, request, context) {
+  const badges = request.followers.map(context.person);
+  followers.hidden = badges.length === 0;
+  const names = badges.map((badge) => badge.name).join(", ");
+  followers.setAttribute("aria-label", `Followed by ${names}`);
+  followers.title = `Followed by ${names}`;
+  const avatars = badges.slice(0, MAX_AVATARS).map(avatar);
+  if (badges.length > MAX_AVATARS) {
+    const more = element("span", "avatar more-followers");
+    more.textContent = `+${badges.length - MAX_AVATARS}`;
+    avatars.push(more);
+  }
+  followers.replaceChildren(...avatars);
+
+  follow.hidden = context.me === null;
+  const following = context.me !== null && request.followers.includes(context.me);
+  const label = `${following ? "Unfollow" : "Follow"} ${request.title}`;
+  follow.setAttribute("aria-pressed", String(following));
+  follow.setAttribute("aria-label", label);
+  follow.title = label;
+  followIcon.setAttribute("icon", following ? "mdi:bell-ring" : "mdi:bell-plus-outline");
+}
+
+/**
+ * @param {PersonBadge} badge
+ * @returns {HTMLElement}
+ */
+function avatar(badge) {
+  const circle = element("span", "avatar");
+  circle.dataset.person = badge.entityId;
+  if (badge.picture === null) {
+    circle.textContent = badge.initials;
+  } else {
+    const image = document.createElement("img");
+    image.alt = "";
+    image.src = badge.picture;
+    circle.append(image);
+  }
+  return circle;
 }
 
 /**

@@ -120,6 +120,64 @@ export const styles = `
   .meta {
     font-size: 0.875em;
   }
+  .people {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    margin-inline-start: auto;
+  }
+  .followers {
+    display: inline-flex;
+    padding-inline-start: 6px;
+  }
+  .avatar {
+    display: grid;
+    place-items: center;
+    box-sizing: border-box;
+    width: 24px;
+    height: 24px;
+    margin-inline-start: -6px;
+    border: 2px solid var(--card-background-color, var(--ha-card-background, #fff));
+    border-radius: 50%;
+    overflow: hidden;
+    background: var(--primary-color);
+    color: var(--text-primary-color, #fff);
+    font-size: 0.625em;
+    font-weight: 600;
+    line-height: 1;
+  }
+  .avatar img {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+  }
+  .more-followers {
+    background: var(--secondary-background-color, rgba(127, 127, 127, 0.3));
+    color: var(--primary-text-color);
+  }
+  .follow {
+    display: grid;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    padding: 0;
+    border: none;
+    border-radius: 50%;
+    background: none;
+    color: var(--secondary-text-color);
+    cursor: pointer;
+    --mdc-icon-size: 20px;
+  }
+  .follow:hover {
+    background: color-mix(in srgb, var(--primary-text-color) 8%, transparent);
+  }
+  .follow[aria-pressed="true"] {
+    color: var(--primary-color);
+  }
+  .follow[aria-disabled="true"] {
+    cursor: progress;
+    opacity: 0.5;
+  }
   .when {
     font-size: 0.875em;
     font-weight: 500;

@@ -97,6 +97,24 @@ async function expectWhy(card) {
   console.log("ok: downloading, unreleased and import-blocked rows say why and when");
 }
 
+/**
+ * The signed-in user (the demo's person) follows a request from its bell, and the
+ * row then shows their initials beside the requester's.
+ *
+ * @param {import("playwright-core").Locator} row
+ */
+async function expectFollowing(row) {
+  const follow = row.locator('[data-testid="follow"]');
+  await until("follow button state", () => follow.getAttribute("aria-pressed"), "false", 30);
+  const requester = row.locator('[data-testid="followers"] [data-person="person.alice"]');
+  await until("requester's avatar", () => requester.textContent(), "A", 30);
+  await follow.click();
+  await until("following", () => follow.getAttribute("aria-pressed"), "true", 30);
+  const me = row.locator('[data-testid="followers"] [data-person="person.demo"]');
+  await until("own avatar", () => me.textContent(), "D", 30);
+  console.log("ok: the user followed a request from the card");
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   // What headless Chromium needs on a closed, root-run CI machine.
@@ -126,6 +144,7 @@ try {
   await progress.waitFor({ state: "visible" });
   await page.screenshot({ path: join(artifacts, "card-downloading.png"), fullPage: true });
   await expectWhy(card);
+  await expectFollowing(row);
 
   await until(`${TITLE} state`, () => row.getAttribute("data-state"), "available", 180);
   await until("progress bar gone", () => progress.isVisible(), false, 10);

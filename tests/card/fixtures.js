@@ -60,6 +60,10 @@ export function makeHass(requests) {
         ...attributes,
       },
     };
+    // Each request device's followers sensor, which the card must not take for a request.
+    const followersId = `sensor.request_${entry}_${key}_followers`;
+    entities[followersId] = { entity_id: followersId, platform: PLATFORM, device_id: deviceId };
+    states[followersId] = { entity_id: followersId, state: "", attributes: { persons: [] } };
     for (const [season, episode, episodeState] of episodes) {
       const episodeId = `sensor.request_${entry}_${key}_s${season}e${episode}`;
       entities[episodeId] = { entity_id: episodeId, platform: PLATFORM, device_id: deviceId };

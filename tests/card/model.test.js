@@ -11,6 +11,8 @@ import {
   downloadProgress,
   episodeCounts,
   episodeGrid,
+  personBadge,
+  personOf,
   requestChanged,
   selectRequests,
   snapshotStates,
@@ -32,6 +34,7 @@ describe("trackerEntityIds", () => {
     assert.deepEqual(trackerEntityIds(hass.entities).sort(), [
       "sensor.active_requests",
       "sensor.request_entry_a_1",
+      "sensor.request_entry_a_1_followers",
       "sensor.request_entry_a_1_s1e1",
     ]);
   });
@@ -94,6 +97,7 @@ describe("collectRequests", () => {
           watchable_at: "2026-12-03T12:25:00+00:00",
           poster_url: "https://image.tmdb.org/t/p/w300/dune.jpg",
           entity_picture: "/api/media_request_tracker/poster/entry_a/7?token=t",
+          followers: ["person.bob", 7, "person.anna"],
         },
       },
     ]);
@@ -121,6 +125,7 @@ describe("collectRequests", () => {
         episodesTotal: 0,
         episodesAvailable: 0,
         posterUrl: "/api/media_request_tracker/poster/entry_a/7?token=t",
+        followers: ["person.bob", "person.anna"],
         stateObj: undefined,
         episodes: [],
       },
@@ -482,3 +487,38 @@ describe("EPISODE_LOOKS", () => {
   });
 });
 
+
+describe("people", () => {
+  const states = {
+    "person.anna": {
+      entity_id: "person.anna",
+      state: "home",
+      attributes: { friendly_name: "Anna Kingsley", user_id: "u1", entity_picture: "/api/image/anna.png" },
+    },
+    "person.ben_o": { entity_id: "person.ben_o", state: "away", attributes: { friendly_name: "ben o'neil" } },
+    "sensor.lookalike": { entity_id: "sensor.lookalike", state: "1", attributes: { user_id: "u2" } },
+  };
+
+  test("finds the signed-in user's person by user id, and only a person", () => {
+    assert.equal(personOf(states, "u1"), "person.anna");
+    assert.equal(personOf(states, "u2"), null);
+    assert.equal(personOf(states, undefined), null);
+  });
+
+  test("shows a picture when there is one, else initials", () => {
+    assert.deepEqual(personBadge(states, "person.anna"), {
+      entityId: "person.anna",
+      name: "Anna Kingsley",
+      initials: "AK",
+      picture: "/api/image/anna.png",
+    });
+    assert.equal(personBadge(states, "person.ben_o").initials, "BO");
+    // A person removed since: named after its entity id.
+    assert.deepEqual(personBadge(states, "person.carol"), {
+      entityId: "person.carol",
+      name: "carol",
+      initials: "C",
+      picture: null,
+    });
+  });
+});

@@ -145,6 +145,7 @@ function toRequest(stateObj, deviceId, episodes) {
     episodesAvailable: integer(attributes.episodes_available) ?? 0,
     // Served by Home Assistant: it shows wherever the dashboard does.
     posterUrl: text(attributes.entity_picture),
+    followers: Array.isArray(attributes.followers) ? attributes.followers.filter((person) => typeof person === "string") : [],
     stateObj,
     episodes
   };
@@ -197,6 +198,19 @@ function nonNegative(value) {
 function percent(value) {
   const number = nonNegative(value);
   return number === null ? null : Math.min(number, 100);
+}
+function personOf(states, userId) {
+  if (!userId) return null;
+  for (const [entityId, stateObj] of Object.entries(states)) {
+    if (entityId.startsWith("person.") && stateObj?.attributes.user_id === userId) return entityId;
+  }
+  return null;
+}
+function personBadge(states, entityId) {
+  const attributes = states[entityId]?.attributes ?? {};
+  const name = text(attributes.friendly_name) ?? entityId.replace(/^person\./, "");
+  const initials = name.split(/[\s._-]+/).filter(Boolean).slice(0, 2).map((word) => word[0].toLocaleUpperCase()).join("");
+  return { entityId, name, initials, picture: text(attributes.entity_picture) };
 }
 
 // frontend/src/format.js
@@ -385,6 +399,7 @@ function stringList(name, value) {
 }
 
 // frontend/src/row.js
+var MAX_AVATARS = 4;
 var ACTION_ICONS = { retry: "mdi:restart", refresh: "mdi:refresh" };
 var ACTION_LABELS = { retry: "Retry", refresh: "Refresh" };
 var template = document.createElement("template");
@@ -401,6 +416,10 @@ template.innerHTML = `
       <span class="chip" data-testid="state"></span>
       <span class="when" data-testid="when" hidden></span>
       <span class="meta"></span>
+      <span class="people">
+        <span class="followers" role="img" data-testid="followers" hidden></span>
+        <button type="button" class="follow" data-testid="follow" hidden><ha-icon></ha-icon></button>
+      </span>
     </div>
     <button type="button" class="action" hidden><ha-icon></ha-icon></button>
     <div class="download" hidden>
@@ -432,6 +451,8 @@ var RequestRow = class {
   #meta;
   /** @type {Episodes | null} */
   #episodes;
+  /** @type {People | null} */
+  #people;
   #title;
   #year;
   #badge;
@@ -479,12 +500,19 @@ var RequestRow = class {
       legend: part(".legend"),
       open: false
     };
+    const people = part(".people");
+    this.#people = {
+      followers: part(".followers"),
+      follow: part(".follow"),
+      followIcon: part(".follow ha-icon")
+    };
     const poster = part(".poster");
     if (compact) {
-      for (const unused of [poster, this.#meta, episodes]) unused.remove();
+      for (const unused of [poster, this.#meta, episodes, people]) unused.remove();
       this.#meta = null;
       this.#episodes = null;
       this.#poster = null;
+      this.#people = null;
       return;
     }
     const image = (
@@ -532,6 +560,7 @@ var RequestRow = class {
     this.#problem.dataset.tone = request.state === "failed" ? "error" : "warning";
     if (this.#poster) this.#updatePoster(this.#poster, request);
     if (this.#meta) this.#meta.textContent = meta(request);
+    if (this.#people) updatePeople(this.#people, request, context);
     if (this.#episodes) this.#updateEpisodes(this.#episodes, request, context);
   }
   /** @param {RequestView} request */
@@ -631,6 +660,40 @@ var RequestRow = class {
     legend.replaceChildren(...legendItems(counted, context));
   }
 };
+function updatePeople({ followers, follow, followIcon }, request, context) {
+  const badges = request.followers.map(context.person);
+  followers.hidden = badges.length === 0;
+  const names = badges.map((badge) => badge.name).join(", ");
+  followers.setAttribute("aria-label", `Followed by ${names}`);
+  followers.title = `Followed by ${names}`;
+  const avatars = badges.slice(0, MAX_AVATARS).map(avatar);
+  if (badges.length > MAX_AVATARS) {
+    const more = element("span", "avatar more-followers");
+    more.textContent = `+${badges.length - MAX_AVATARS}`;
+    avatars.push(more);
+  }
+  followers.replaceChildren(...avatars);
+  follow.hidden = context.me === null;
+  const following = context.me !== null && request.followers.includes(context.me);
+  const label = `${following ? "Unfollow" : "Follow"} ${request.title}`;
+  follow.setAttribute("aria-pressed", String(following));
+  follow.setAttribute("aria-label", label);
+  follow.title = label;
+  followIcon.setAttribute("icon", following ? "mdi:bell-ring" : "mdi:bell-plus-outline");
+}
+function avatar(badge) {
+  const circle = element("span", "avatar");
+  circle.dataset.person = badge.entityId;
+  if (badge.picture === null) {
+    circle.textContent = badge.initials;
+  } else {
+    const image = document.createElement("img");
+    image.alt = "";
+    image.src = badge.picture;
+    circle.append(image);
+  }
+  return circle;
+}
 function episodeCell(episode, context) {
   const cell = element("span", "cell");
   cell.dataset.episode = `s${episode.season}e${episode.episode}`;
@@ -777,6 +840,64 @@ var styles = `
   }
   .meta {
     font-size: 0.875em;
+  }
+  .people {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    margin-inline-start: auto;
+  }
+  .followers {
+    display: inline-flex;
+    padding-inline-start: 6px;
+  }
+  .avatar {
+    display: grid;
+    place-items: center;
+    box-sizing: border-box;
+    width: 24px;
+    height: 24px;
+    margin-inline-start: -6px;
+    border: 2px solid var(--card-background-color, var(--ha-card-background, #fff));
+    border-radius: 50%;
+    overflow: hidden;
+    background: var(--primary-color);
+    color: var(--text-primary-color, #fff);
+    font-size: 0.625em;
+    font-weight: 600;
+    line-height: 1;
+  }
+  .avatar img {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+  }
+  .more-followers {
+    background: var(--secondary-background-color, rgba(127, 127, 127, 0.3));
+    color: var(--primary-text-color);
+  }
+  .follow {
+    display: grid;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    padding: 0;
+    border: none;
+    border-radius: 50%;
+    background: none;
+    color: var(--secondary-text-color);
+    cursor: pointer;
+    --mdc-icon-size: 20px;
+  }
+  .follow:hover {
+    background: color-mix(in srgb, var(--primary-text-color) 8%, transparent);
+  }
+  .follow[aria-pressed="true"] {
+    color: var(--primary-color);
+  }
+  .follow[aria-disabled="true"] {
+    cursor: progress;
+    opacity: 0.5;
   }
   .when {
     font-size: 0.875em;
@@ -1149,7 +1270,9 @@ var MediaRequestCard = class extends HTMLElement {
       locale: hass.locale?.language ?? hass.language ?? navigator.language,
       now: Date.now(),
       formatState: (stateObj) => formatState(stateObj, hass.formatEntityState, hass.localize),
-      stateName: (state) => stateName(state, hass.localize)
+      stateName: (state) => stateName(state, hass.localize),
+      me: personOf(hass.states, hass.user?.id),
+      person: (entityId) => personBadge(hass.states, entityId)
     };
     const rows = /* @__PURE__ */ new Map();
     let cursor = this.#list.firstElementChild;
@@ -1184,10 +1307,16 @@ var MediaRequestCard = class extends HTMLElement {
     const request = key === void 0 ? void 0 : this.#rows.get(key)?.view;
     if (!request) return;
     const action = target.closest(".action");
+    const follow = target.closest(".follow");
     if (action) this.#runAction(
       request,
       /** @type {HTMLElement} */
       action
+    );
+    else if (follow) this.#toggleFollow(
+      request,
+      /** @type {HTMLElement} */
+      follow
     );
     else if (target.closest(".open, .poster")) this.#open(request);
     else if (target.closest(".legend-toggle, .grid")) this.#rows.get(key ?? "")?.toggleLegend();
@@ -1214,8 +1343,28 @@ var MediaRequestCard = class extends HTMLElement {
    */
   async #runAction(request, button) {
     const action = actionFor(request);
+    if (action) await this.#call(action, request, button);
+  }
+  /**
+   * Follow the request, or stop: the action takes the signed-in user's person.
+   *
+   * @param {RequestView} request
+   * @param {HTMLElement} button
+   */
+  async #toggleFollow(request, button) {
+    const following = button.getAttribute("aria-pressed") === "true";
+    await this.#call(following ? "unfollow" : "follow", request, button);
+  }
+  /**
+   * Call one of the integration's actions on a request, once at a time per button.
+   *
+   * @param {string} action
+   * @param {RequestView} request
+   * @param {HTMLElement} button
+   */
+  async #call(action, request, button) {
     const hass = this.#hass;
-    if (!action || !hass || button.getAttribute("aria-disabled") === "true") return;
+    if (!hass || button.getAttribute("aria-disabled") === "true") return;
     button.setAttribute("aria-disabled", "true");
     try {
       await hass.callService(DOMAIN, action, {}, { device_id: request.deviceId });
