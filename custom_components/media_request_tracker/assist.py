@@ -29,7 +29,7 @@ from .data import MediaRequestTrackerData
 from .engine.eta import request_watchable_at
 from .engine.lookup import coming, downloading, find_by_title
 from .engine.models import MediaType, Request, State
-from .engine.views import request_attributes, request_progress
+from .engine.views import Outlook, request_attributes, request_progress
 from .entity import device_name
 
 if TYPE_CHECKING:
@@ -83,29 +83,39 @@ class _Tracked:
 
 
 class _Household:
-    """Every loaded entry's requests, seen at one moment."""
+    """Every loaded entry's requests, seen at one moment.
+
+    Only the requests an answer speaks of are looked at closely.
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         self.now = dt_util.utcnow()
-        self._tracked: dict[int, _Tracked] = {}
+        self.requests: list[Request] = []
+        self._entries: dict[int, tuple[MediaRequestTrackerData, Outlook]] = {}
         for entry in hass.config_entries.async_loaded_entries(DOMAIN):
             data: MediaRequestTrackerData = entry.runtime_data
             outlook = data.tracker.outlook(self.now)
             for request in data.tracker.requests.values():
-                view = request_attributes(request, data.texts, outlook)
-                self._tracked[id(request)] = _Tracked(
-                    request,
-                    view["waiting_detail"],
-                    view["problem"],
-                    request_watchable_at(request, outlook.pace),
-                )
-        self.requests = [tracked.request for tracked in self._tracked.values()]
+                self._entries[id(request)] = (data, outlook)
+                self.requests.append(request)
 
     def of(self, requests: list[Request]) -> list[_Tracked]:
-        return [self._tracked[id(request)] for request in requests]
+        """How the requests' sensors describe them."""
+        return [self._tracked(request) for request in requests]
 
     def expected(self, request: Request) -> datetime | None:
-        return self._tracked[id(request)].watchable_at
+        """When the request should be watchable."""
+        return request_watchable_at(request, self._entries[id(request)][1].pace)
+
+    def _tracked(self, request: Request) -> _Tracked:
+        data, outlook = self._entries[id(request)]
+        view = request_attributes(request, data.texts, outlook)
+        return _Tracked(
+            request,
+            view["waiting_detail"],
+            view["problem"],
+            request_watchable_at(request, outlook.pace),
+        )
 
 
 # The answers
