@@ -204,3 +204,31 @@ async def test_follow_needs_a_person(
 
     assert status(hass, loaded_entry)["followers"] == []
     assert followers_state(hass, loaded_entry) == ""
+
+
+async def test_many_followers_fit_in_a_state(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
+) -> None:
+    """Names past Home Assistant's 255 characters are counted, not cut mid-name."""
+    assert await async_setup_component(
+        hass,
+        "person",
+        {
+            "person": [
+                {"id": f"p{n}", "name": f"Great-aunt Wilhelmina the {n}th"}
+                for n in range(12)
+            ]
+        },
+    )
+    await post("jellyseerr", requested_by("ben"))
+    for n in range(12):
+        await follow(
+            hass, loaded_entry, person=f"person.great_aunt_wilhelmina_the_{n}th"
+        )
+
+    shown = followers_state(hass, loaded_entry)
+    assert len(shown) <= 255
+    assert shown.startswith("Great-aunt Wilhelmina the 0th, ")
+    kept = shown.count("Great-aunt")
+    assert shown.endswith(f"th +{12 - kept}")
+    assert len(status(hass, loaded_entry)["followers"]) == 12

@@ -10,7 +10,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import ATTR_ENTITY_PICTURE
+from homeassistant.const import ATTR_ENTITY_PICTURE, MAX_LENGTH_STATE_STATE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -143,11 +143,17 @@ class FollowersSensor(RequestEntity, SensorEntity):
 
     @property
     def native_value(self) -> str | None:
-        """The followers' names, the requester first."""
+        """The followers' names, the requester first; "+3" for those past the limit."""
         persons = self._persons()
         if persons is None:
             return None
-        return ", ".join(self._name(person) for person in persons)
+        names = [self._name(person) for person in persons]
+        shown = ", ".join(names)
+        for count in range(len(names) - 1, -1, -1):
+            if len(shown) <= MAX_LENGTH_STATE_STATE:
+                break
+            shown = f"{', '.join(names[:count])} +{len(names) - count}".lstrip()
+        return shown
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
