@@ -282,6 +282,18 @@ export function actionFor({ state, stalled }) {
 }
 
 /**
+ * Whether following a request can still bring news: not once it is declined or
+ * removed, nor for a movie in the library (a show's airing season may go on).
+ *
+ * @param {Pick<RequestView, "state" | "mediaType">} request
+ * @returns {boolean}
+ */
+export function canFollow({ state, mediaType }) {
+  if (state === "available") return mediaType === "tv";
+  return !TERMINAL_STATES.includes(state);
+}
+
+/**
  * @typedef {"success" | "error" | "warning" | "active" | "pending" | "inactive"} Tone
  */
 

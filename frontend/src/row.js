@@ -7,6 +7,7 @@ import { formatEpisode, formatEta, formatPercent, formatSpeed, formatWatchable }
 import {
   EPISODE_LOOKS,
   actionFor,
+  canFollow,
   downloadProgress,
   episodeCounts,
   episodeGrid,
@@ -347,8 +348,9 @@ function updatePeople({ followers, follow, followIcon }, request, context) {
   }
   followers.replaceChildren(...avatars);
 
-  follow.hidden = context.me === null;
   const following = context.me !== null && request.followers.includes(context.me);
+  // One who follows can always stop; a finished request takes no new followers.
+  follow.hidden = context.me === null || (!following && !canFollow(request));
   const label = `${following ? "Unfollow" : "Follow"} ${request.title}`;
   follow.setAttribute("aria-pressed", String(following));
   follow.setAttribute("aria-label", label);

@@ -6,6 +6,7 @@ import {
   ACTIVE_STATES,
   STATES,
   actionFor,
+  canFollow,
   collectRequests,
   compareNewestFirst,
   downloadProgress,
@@ -520,5 +521,16 @@ describe("people", () => {
       initials: "C",
       picture: null,
     });
+  });
+});
+
+describe("canFollow", () => {
+  test("while news can still come", () => {
+    assert.equal(canFollow({ state: "downloading", mediaType: "movie" }), true);
+    assert.equal(canFollow({ state: "failed", mediaType: "movie" }), true);
+    assert.equal(canFollow({ state: "available", mediaType: "tv" }), true);
+    assert.equal(canFollow({ state: "available", mediaType: "movie" }), false);
+    assert.equal(canFollow({ state: "removed", mediaType: "tv" }), false);
+    assert.equal(canFollow({ state: "declined", mediaType: "movie" }), false);
   });
 });

@@ -92,6 +92,10 @@ function actionFor({ state, stalled }) {
   if (TERMINAL_STATES.includes(state)) return null;
   return state === "failed" || stalled ? "retry" : "refresh";
 }
+function canFollow({ state, mediaType }) {
+  if (state === "available") return mediaType === "tv";
+  return !TERMINAL_STATES.includes(state);
+}
 function stateTone(state, stalled) {
   if (state === "failed") return "error";
   if (stalled) return "warning";
@@ -673,8 +677,8 @@ function updatePeople({ followers, follow, followIcon }, request, context) {
     avatars.push(more);
   }
   followers.replaceChildren(...avatars);
-  follow.hidden = context.me === null;
   const following = context.me !== null && request.followers.includes(context.me);
+  follow.hidden = context.me === null || !following && !canFollow(request);
   const label = `${following ? "Unfollow" : "Follow"} ${request.title}`;
   follow.setAttribute("aria-pressed", String(following));
   follow.setAttribute("aria-label", label);
