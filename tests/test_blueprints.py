@@ -69,9 +69,15 @@ async def phones(
             name=phone,
         )
         tracker = entities.async_get_or_create(
-            "device_tracker", "mobile_app", phone, device_id=device.id
+            "device_tracker",
+            "mobile_app",
+            phone,
+            config_entry=mobile_app,
+            device_id=device.id,
         )
         trackers[person] = tracker.entity_id
+    # Anna is also followed by her router, which has no device and no phone.
+    router = entities.async_get_or_create("device_tracker", "ping", "anna-router")
     assert await async_setup_component(
         hass,
         "person",
@@ -81,7 +87,7 @@ async def phones(
                     "id": "anna",
                     "name": "Anna",
                     "user_id": hass_admin_user.id,
-                    "device_trackers": [trackers[ANNA]],
+                    "device_trackers": [router.entity_id, trackers[ANNA]],
                 },
                 {"id": "ben", "name": "Ben", "device_trackers": [trackers[BEN]]},
             ]
