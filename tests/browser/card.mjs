@@ -88,7 +88,8 @@ async function expectWhy(card) {
   const checks = [
     [TITLE, "when", /^ready in ~\d/],
     ["Dune: Part Three", "waiting", /^Not released yet: out on \d{4}-\d{2}-\d{2}$/],
-    ["Interstellar", "problem", /^Radarr needs a manual import\./],
+    // Radarr says it twice (webhook, queue); whichever came first is kept.
+    ["Interstellar", "problem", /^Radarr (needs a manual import|cannot import the download)\./],
   ];
   for (const [title, part, pattern] of checks) {
     const row = rowOf(title);

@@ -335,6 +335,51 @@ async def test_import_blocked_then_fixed(
     assert state.attributes["problem"] is None
 
 
+async def test_a_manual_import_reported_twice_is_one_problem(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    events: EventLog,
+) -> None:
+    """Radarr's webhook and its queue name the same blocked import: no second news.
+
+    The words do not flip from "needs a manual import" to "cannot import", and an
+    automation on problem changes hears of it once.
+    """
+    mismatch = [{"title": "Dune", "messages": ["Movie title mismatch."]}]
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    await post(
+        "radarr",
+        load_fixture(
+            "radarr/manual_interaction_required.json",
+            movie=load_fixture("radarr/grab_regular.json")["movie"],
+            downloadId=DUNE_HASH,
+            downloadStatusMessages=mismatch,
+        ),
+    )
+    stack.queue = [
+        queue_record(
+            status="completed",
+            trackedDownloadStatus="warning",
+            trackedDownloadState="importBlocked",
+            statusMessages=mismatch,
+        )
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "failed"
+    assert state.attributes["problem_code"] == "manual_interaction"
+    assert state.attributes["problem"] == (
+        "Radarr needs a manual import. Movie title mismatch."
+    )
+    raised = [e for e in events.of(EVENT_PROBLEM_CHANGED) if e["problem"] is not None]
+    assert len(raised) == 1
+
+
 async def test_what_radarrs_queue_says_shows_beside_qbittorrent(
     hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
 ) -> None:

@@ -121,3 +121,18 @@ class Problem:
             None if episode is None else (episode[0], episode[1]),
             None if waiting is None else Waiting.from_dict(waiting),
         )
+
+
+# An import waiting for a person: Radarr/Sonarr's webhook calls it a manual
+# interaction, their queue an import blocked; the same condition either way.
+BY_HAND = frozenset({ProblemCode.IMPORT_BLOCKED, ProblemCode.MANUAL_INTERACTION})
+
+
+def same_import_block(one: Problem, other: Problem) -> bool:
+    """Whether two problems are one import waiting for a person, said twice."""
+    return (
+        one.code in BY_HAND
+        and other.code in BY_HAND
+        and one.words == other.words
+        and one.episode == other.episode
+    )

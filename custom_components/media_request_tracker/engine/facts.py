@@ -4,8 +4,10 @@ Every helper returns True when it changed something, so that a rule can tell the
 tracker whether a request needs settling, and applying evidence twice changes nothing.
 """
 
+from dataclasses import replace
 from typing import Any
 
+from .codes import same_import_block
 from .lifecycle import advance
 from .models import Blocker, Download, Episode, Request, Stage, Track
 
@@ -55,7 +57,14 @@ def advance_download(download: Download, stage: Stage) -> bool:
 
 
 def block(download: Download, blocker: Blocker) -> bool:
-    """Attach a blocker unless the download already got past that stage."""
+    """Attach a blocker unless the download already got past that stage.
+
+    An import block the webhook and the queue both report keeps its first words:
+    the same condition said again is no news (and notifies nobody twice).
+    """
+    current = download.blocker
+    if current is not None and same_import_block(current.problem, blocker.problem):
+        blocker = replace(blocker, problem=current.problem)
     if download.stage > blocker.stage or download.blocker == blocker:
         return False
     if download.blocker is not None and download.blocker.stage > blocker.stage:

@@ -9,7 +9,7 @@ Sonarr's that holds the stage up; and, before the grab, what their library says
 
 from collections.abc import Iterable, Iterator
 
-from .codes import ProblemCode, Waiting, WaitingCode, params
+from .codes import BY_HAND, ProblemCode, Waiting, WaitingCode, params
 from .lifecycle import hidden_by_shokofin, matched
 from .models import (
     Download,
@@ -38,7 +38,6 @@ WAITING_IN_STATE = {
 
 
 # Failures that end once a person imports the download.
-BY_HAND = frozenset({ProblemCode.IMPORT_BLOCKED, ProblemCode.MANUAL_INTERACTION})
 
 # What a failing health check holds up, by the state of what waits.
 HELD_UP = {
