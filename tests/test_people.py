@@ -149,9 +149,13 @@ async def test_follow_defaults_to_the_callers_person_and_is_stored(
     await post("jellyseerr", requested_by("ben"))
     await link(hass, loaded_entry, ben=BEN)
 
+    request = loaded_entry.runtime_data.tracker.requests["80"]
+    updated_at = request.updated_at
     await follow(hass, loaded_entry, context=Context(user_id=hass_admin_user.id))
     # Following twice changes nothing.
     await follow(hass, loaded_entry, person=ANNA)
+    # Nor does following count as news: retention and history count on.
+    assert request.updated_at == updated_at
 
     assert status(hass, loaded_entry)["followers"] == [BEN, ANNA]
     assert followers_state(hass, loaded_entry) == "Ben, Anna Kingsley"
@@ -232,3 +236,36 @@ async def test_many_followers_fit_in_a_state(
     kept = shown.count("Great-aunt")
     assert shown.endswith(f"th +{12 - kept}")
     assert len(status(hass, loaded_entry)["followers"]) == 12
+
+
+@pytest.mark.usefixtures("persons")
+async def test_a_link_left_empty_is_not_suggested_again(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Clearing Anna's suggested link sticks: the next People step leaves it empty."""
+    await link(hass, loaded_entry, **{"Ben.Kingsley": BEN})
+    assert loaded_entry.options["people"]["anna"] == ""
+
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested["anna"] is None
+    assert suggested["Ben.Kingsley"] == BEN
+
+
+@pytest.mark.usefixtures("persons")
+async def test_a_deleted_person_can_still_be_unfollowed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, post: Post
+) -> None:
+    """A person removed from Home Assistant is taken off what they followed."""
+    await post("jellyseerr", requested_by("ben"))
+    loaded_entry.runtime_data.tracker.follow("80", "person.moved_out")
+    with pytest.raises(ServiceValidationError):
+        await follow(hass, loaded_entry, person="person.moved_out")
+
+    await follow(hass, loaded_entry, "unfollow", person="person.moved_out")
+
+    assert status(hass, loaded_entry)["followers"] == []

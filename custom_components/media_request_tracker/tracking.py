@@ -143,9 +143,8 @@ class RequestTracking:
         self, request_keys: Iterable[str], person: str, *, follows: bool = True
     ) -> None:
         """The person follows the requests, or stops to; their entities show it."""
-        now = dt_util.utcnow()
         change = self.tracker.follow if follows else self.tracker.unfollow
-        changed = [key for key in request_keys if change(key, person, now)]
+        changed = [key for key in request_keys if change(key, person)]
         if changed:
             self.publisher.refresh(changed)
             self._save()

@@ -42,6 +42,8 @@ def test_exact_titles_win_over_partial_ones() -> None:
     """Said "dune" is Dune, not Dune: Part Two; punctuation and case do not count."""
     assert keys(find_by_title(LIBRARY, "DUNE")) == ["1"]
     assert keys(find_by_title(LIBRARY, "dune part two")) == ["5", "2"]
+    # Closer to Part Two than to the Dune its words contain.
+    assert keys(find_by_title(LIBRARY, "dune part 2")) == ["5", "2"]
 
 
 def test_words_within_a_title_and_articles() -> None:

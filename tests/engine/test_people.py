@@ -29,9 +29,10 @@ def test_the_requester_leads_the_followers() -> None:
     """The requester's person first (names ignore case), then followers in order."""
     severance = request()
     assert requester_person(severance, PEOPLE) == "person.anna"
-    assert follow(severance, "person.ben")
-    assert follow(severance, "person.anna")  # explicitly: still once, still first
-    assert not follow(severance, "person.ben")
+    assert follow(severance, "person.ben", PEOPLE)
+    # The requester follows already; so does Ben now.
+    assert not follow(severance, "person.anna", PEOPLE)
+    assert not follow(severance, "person.ben", PEOPLE)
     assert audience(severance, PEOPLE) == ["person.anna", "person.ben"]
 
 
@@ -50,7 +51,7 @@ def test_unfollowing_holds_for_the_requester_too() -> None:
     assert not unfollow(severance, "person.anna", PEOPLE)
     assert audience(severance, PEOPLE) == []
     assert requester_person(severance, PEOPLE) == "person.anna"
-    assert follow(severance, "person.anna")
+    assert follow(severance, "person.anna", PEOPLE)
     assert audience(severance, PEOPLE) == ["person.anna"]
 
 

@@ -10,11 +10,10 @@ close enough.
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from difflib import SequenceMatcher
-import re
 
 from .models import Request, State
+from .words import words
 
-_NOT_A_LETTER = re.compile(r"[\W_]+")
 _ARTICLES = ("the ", "a ", "an ")
 # How alike two spellings must be (difflib's ratio) to count as the same title.
 _CLOSE_ENOUGH = 0.75
@@ -57,16 +56,18 @@ def coming(
 
 
 def _likeness(said: str, title: str) -> float:
+    """1 for the same words; words within the other rank by how much they cover."""
     if said == title:
         return 1.0
     if f" {said} " in f" {title} " or f" {title} " in f" {said} ":
-        return 0.9
-    return min(0.89, SequenceMatcher(None, said, title).ratio())
+        shorter, longer = sorted((len(said), len(title)))
+        return _CLOSE_ENOUGH + (1 - _CLOSE_ENOUGH) * 0.9 * shorter / longer
+    return min(0.99, SequenceMatcher(None, said, title).ratio())
 
 
 def _normalized(text: str) -> str:
-    words = " ".join(word for word in _NOT_A_LETTER.split(text.casefold()) if word)
+    said = " ".join(words(text))
     for article in _ARTICLES:
-        if words.startswith(article):
-            return words.removeprefix(article)
-    return words
+        if said.startswith(article):
+            return said.removeprefix(article)
+    return said

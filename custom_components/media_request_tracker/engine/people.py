@@ -6,11 +6,9 @@ link and on the follows stored with each request.
 """
 
 from collections.abc import Iterable, Mapping
-import re
 
 from .models import Request
-
-_NOT_A_LETTER = re.compile(r"[\W_]+")
+from .words import words
 
 
 def fold_people(people: Mapping[str, str]) -> dict[str, str]:
@@ -37,9 +35,9 @@ def audience(request: Request, people: Mapping[str, str]) -> list[str]:
     return [person for person in everyone if person not in request.unfollowed]
 
 
-def follow(request: Request, person: str) -> bool:
+def follow(request: Request, person: str, people: Mapping[str, str]) -> bool:
     """The person follows the request from now on; False if they already did."""
-    if person in request.followers and person not in request.unfollowed:
+    if person in audience(request, people):
         return False
     request.unfollowed = tuple(p for p in request.unfollowed if p != person)
     if person not in request.followers:
@@ -74,12 +72,8 @@ def suggest_people(users: Iterable[str], persons: Mapping[str, str]) -> dict[str
 
 
 def _same_person(user: str, name: str) -> bool:
-    user_words = _words(user)
-    name_words = _words(name)
+    user_words = words(user)
+    name_words = words(name)
     if not user_words or not name_words:
         return False
     return "".join(user_words) == "".join(name_words) or user_words[0] == name_words[0]
-
-
-def _words(name: str) -> list[str]:
-    return [word for word in _NOT_A_LETTER.split(name.casefold()) if word]

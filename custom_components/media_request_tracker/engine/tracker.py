@@ -9,7 +9,6 @@ the order of evidence does not matter, and no rule can forget an index.
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from . import people
 from .changes import (
     EpisodeStateChange,
     Finding,
@@ -49,7 +48,7 @@ from .models import (
     State,
     TimelineEntry,
 )
-from .people import fold_people
+from .people import fold_people, follow as start_following, unfollow as stop_following
 from .rules import anime, arr, downloads, jellyseerr, library, stack
 from .stalls import stall_of
 from .timings import Delay
@@ -181,21 +180,25 @@ class Tracker:
         pace = Pace(now, self.timings, self.ledger.anime_matching, held_up)
         return Outlook(pace, self.health_of, self.people)
 
-    def follow(self, key: str, person: str, now: datetime) -> bool:
-        """The person follows the request; whether that changed anything."""
-        request = self.requests[key]
-        if not people.follow(request, person):
-            return False
-        request.touch(now)
-        return True
+    def follow(self, key: str, person: str) -> bool:
+        """The person follows the request; whether that changed anything.
 
-    def unfollow(self, key: str, person: str, now: datetime) -> bool:
+        Who follows is no news about the request: its `updated_at`, which its
+        retention and history count from, stays.
+        """
+        request = self.requests[key]
+        changed = start_following(request, person, self.people)
+        if changed:
+            request.stored = None
+        return changed
+
+    def unfollow(self, key: str, person: str) -> bool:
         """The person stops following the request; whether they did before."""
         request = self.requests[key]
-        if not people.unfollow(request, person, self.people):
-            return False
-        request.touch(now)
-        return True
+        changed = stop_following(request, person, self.people)
+        if changed:
+            request.stored = None
+        return changed
 
     def forget(self, key: str) -> Request | None:
         """Stop tracking a request for good: polling will never bring it back."""
