@@ -74,7 +74,11 @@ async def secret_entry(
         title="stack",
         unique_id=JELLYSEERR_URL,
         data=data,
-        options={"requesters": ["bob", "carol"], "retention_days": 3},
+        options={
+            "requesters": ["bob", "carol"],
+            "retention_days": 3,
+            "people": {"bob": "person.bob"},
+        },
     )
     entry.add_to_hass(hass)
     # No live SignalR link: this Shoko does not exist (tests/test_shoko.py has one).
@@ -120,7 +124,11 @@ async def test_entry_diagnostics(
     }
     assert config["data"]["shoko"]["url"] == "http://**REDACTED**@shoko.local:8111"
     assert config["data"]["radarr"]["url"] == RADARR
-    assert config["options"] == {"requesters": "**REDACTED**", "retention_days": 3}
+    assert config["options"] == {
+        "requesters": "**REDACTED**",
+        "retention_days": 3,
+        "people": "**REDACTED**",
+    }
     assert config["data"]["jellyseerr"]["url"] == JELLYSEERR_URL
     pollers: Any = diagnostics["pollers"]
     assert pollers["jellyseerr"] == {
@@ -152,6 +160,7 @@ async def test_request_device_diagnostics(
     """A request's device shows that request; the service device the whole entry."""
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     entry_id = secret_entry.entry_id
+    secret_entry.runtime_data.tracker.follow("80", "person.carol")
     device = find_device(hass, secret_entry, f"{entry_id}_request_80")
     service_device = find_device(hass, secret_entry, entry_id)
     assert device is not None
@@ -166,6 +175,7 @@ async def test_request_device_diagnostics(
     assert request["key"] == "80"
     assert request["title"] == "Dune: Part Two"
     assert request["requested_by"] == "**REDACTED**"
+    assert request["followers"] == "**REDACTED**"
 
     secret_entry.runtime_data.tracking.forget(["80"])
     diagnostics = await get_diagnostics_for_device(

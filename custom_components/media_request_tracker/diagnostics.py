@@ -16,7 +16,12 @@ from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL, CONF_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_WEBHOOK_IDS, CONF_WEBHOOK_SECRET, OPTION_REQUESTERS
+from .const import (
+    CONF_WEBHOOK_IDS,
+    CONF_WEBHOOK_SECRET,
+    OPTION_PEOPLE,
+    OPTION_REQUESTERS,
+)
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Request
 from .engine.stored import request_to_dict
@@ -31,9 +36,11 @@ CONFIG_TO_REDACT = frozenset(
         CONF_WEBHOOK_SECRET,
         CONF_WEBHOOK_IDS,
         OPTION_REQUESTERS,
+        # Who the household's people are, by name.
+        OPTION_PEOPLE,
     }
 )
-REQUEST_TO_REDACT = frozenset({"requested_by"})
+REQUEST_TO_REDACT = frozenset({"requested_by", "followers", "unfollowed"})
 
 
 async def async_get_config_entry_diagnostics(
