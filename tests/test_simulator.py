@@ -18,6 +18,9 @@ from pysignalr.client import SignalRClient
 from pysignalr.exceptions import AuthorizationError
 import pytest
 
+from custom_components.media_request_tracker.sources.jellyseerr import (
+    JellyseerrClient,
+)
 from tests.conftest import load_fixture
 from tests.simulator import SCENARIOS, Service, SimulatedStack, Step
 from tests.simulator.__main__ import parse_args, webhook_urls
@@ -30,6 +33,7 @@ from tests.simulator.jellyseerr import (
     JellyseerrServer,
     MediaStatus,
     RequestStatus,
+    User,
 )
 from tests.simulator.qbittorrent import QBittorrentServer
 from tests.simulator.radarr import RadarrServer
@@ -1254,6 +1258,20 @@ async def jellyseerr(
     server = JellyseerrServer(clock, sender, "seerr-key")
     yield await started(server)
     await server.stop()
+
+
+async def test_jellyseerr_users_page_by_page(
+    jellyseerr: JellyseerrServer,
+    session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client reads every page of a household larger than one page."""
+    for user_id in range(10, 160):
+        monkeypatch.setitem(USERS, user_id, User(user_id, f"guest{user_id}"))
+    client = JellyseerrClient(session, jellyseerr.url, "seerr-key")
+    names = await client.async_get_user_names()
+    assert len(names) == 153
+    assert names[:4] == ["admin", "alice", "bob", "guest10"]
 
 
 async def test_jellyseerr_auth_and_requests(

@@ -537,19 +537,21 @@ class OptionsFlowHandler(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Which Home Assistant person each Jellyseerr user is.
 
-        A user nobody was linked to yet is suggested the one person of the same
-        name, if there is one.
+        A user never offered before is suggested the one person of the same name,
+        if there is one; one left empty stays so.
         """
         if user_input is not None:
-            return self._save(user_input)
-        linked: dict[str, str] = self.config_entry.options.get(OPTION_PEOPLE, {})
+            # A user left empty is remembered as linked to nobody: not suggested again.
+            return self._save({user: user_input.get(user, "") for user in self._users})
+        offered: dict[str, str] = self.config_entry.options.get(OPTION_PEOPLE, {})
         persons = {
             state.entity_id: state.name
             for state in self.hass.states.async_all(PERSON_DOMAIN)
         }
         suggested = suggest_people(
-            (user for user in self._users if user not in linked), persons
+            (user for user in self._users if user not in offered), persons
         )
+        linked = {user: person for user, person in offered.items() if person}
         person = EntitySelector(EntitySelectorConfig(domain=PERSON_DOMAIN))
         schema = vol.Schema({vol.Optional(user): person for user in self._users})
         return self.async_show_form(

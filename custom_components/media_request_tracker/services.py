@@ -346,7 +346,7 @@ async def _async_forget(call: ServiceCall) -> None:
 async def _async_follow(call: ServiceCall, *, follows: bool) -> None:
     """The person (by default the caller's) follows the requests, or stops to."""
     targets = _targeted(call)
-    person = _person(call)
+    person = _person(call, must_exist=follows)
     for entry_data in _entries_of(targets):
         entry_data.tracking.follow(
             (target.request.key for target in targets if target.data is entry_data),
@@ -355,21 +355,25 @@ async def _async_follow(call: ServiceCall, *, follows: bool) -> None:
         )
 
 
-def _person(call: ServiceCall) -> str:
-    """The person named, which must exist, else the one the calling user is."""
+def _person(call: ServiceCall, *, must_exist: bool) -> str:
+    """The person named, else the one the calling user is.
+
+    Only an existing person can start following; one deleted since can still be
+    taken off the requests they followed.
+    """
     hass = call.hass
     if (person := call.data.get(ATTR_PERSON)) is not None:
-        if hass.states.get(person) is None:
+        if must_exist and hass.states.get(person) is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="unknown_person",
                 translation_placeholders={"person": person},
             )
         return str(person)
-    user_id = call.context.user_id
-    for state in hass.states.async_all(PERSON_DOMAIN):
-        if user_id is not None and state.attributes.get(ATTR_USER_ID) == user_id:
-            return state.entity_id
+    if (user_id := call.context.user_id) is not None:
+        for state in hass.states.async_all(PERSON_DOMAIN):
+            if state.attributes.get(ATTR_USER_ID) == user_id:
+                return state.entity_id
     raise ServiceValidationError(
         translation_domain=DOMAIN, translation_key="no_person_for_user"
     )

@@ -71,6 +71,9 @@ DEFAULT_TEMPLATE = {
 # declined, auto-approved.
 MEDIA_NOTIFICATION_TYPES = 222
 WEBHOOK_SETTINGS = "/api/v1/settings/notifications/webhook"
+# Users are listed a page at a time, up to a household no one runs.
+USERS_PAGE = 100
+MAX_USERS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +141,22 @@ class JellyseerrClient:
         return JellyseerrUser(user_id=body["id"], display_name=str(name or body["id"]))
 
     async def async_get_user_names(self) -> list[str]:
-        """The display names of Jellyseerr's users (the first 100, by name).
+        """The display names of Jellyseerr's users, page by page (at most 1,000).
 
         Listing users needs the MANAGE_USERS permission the admin's API key has.
         """
-        body = await self._api.request(
-            "GET", "/api/v1/user", params={"take": 100, "sort": "displayname"}
-        )
-        names = (user.text("displayName") for user in Fields(body).objects("results"))
-        return [name for name in names if name]
+        names: list[str] = []
+        for skip in range(0, MAX_USERS, USERS_PAGE):
+            body = await self._api.request(
+                "GET",
+                "/api/v1/user",
+                params={"take": USERS_PAGE, "skip": skip, "sort": "displayname"},
+            )
+            users = Fields(body).objects("results")
+            names += [name for user in users if (name := user.text("displayName"))]
+            if len(users) < USERS_PAGE:
+                break
+        return names
 
     async def async_get_application_title(self) -> str | None:
         """The name the household gave its Jellyseerr (`/settings/public`, no auth).
