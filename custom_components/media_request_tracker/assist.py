@@ -8,7 +8,7 @@ conversation agent, automation or LLM tool (`llm.py`) can ask it. Home Assistant
 default agent reads sentences only from its own intents package and the user's
 configuration; the one way an integration adds sentences is the agent manager's
 trigger registration, which the conversation trigger uses. That internal call is
-kept in `_async_attach_sentences`, and `tests/test_assist.py` asks every question
+kept in `_async_attach_sentences`, and `tests/polling/test_assist.py` asks every question
 through the conversation API, so a change in Home Assistant fails loudly there.
 """
 
@@ -294,7 +294,9 @@ class _TitleQuestion(_Question):
     @property
     def slot_schema(self) -> dict[Any, Any]:
         """The title, as said."""
-        return {vol.Required(ATTR_TITLE): cv.string}
+        return {
+            vol.Required(ATTR_TITLE): vol.All(cv.string, vol.Strip, vol.Length(min=1))
+        }
 
     def answer(self, household: _Household, intent_obj: intent.Intent) -> str:
         """Answer about the title asked for."""

@@ -1,8 +1,9 @@
 """The Assist questions as read-only tools for LLM-based assistants.
 
-Home Assistant 2026.11 and later take Assist's tools from each integration's `llm`
-platform; earlier releases offered every registered intent by themselves, so there
-this platform is never loaded and the same questions still reach LLMs.
+Home Assistant releases with the `llm` integration (2026.10 has it) take Assist's
+tools from each integration's `llm` platform. Earlier ones (2026.3) have no such
+platform and offer every registered intent by themselves, named after the intent, so
+the same questions reach LLMs there too.
 """
 
 from homeassistant.components.llm import LLMTools

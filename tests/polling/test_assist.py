@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import llm
+from homeassistant.helpers import intent, llm
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
@@ -162,3 +162,13 @@ async def test_the_same_answers_reach_llms(
     if find_spec("homeassistant.components.llm"):
         assert tools[INTENT_IS_READY].name == "media_request_tracker__is_ready"
         assert tools[INTENT_IS_READY].annotations.read_only
+
+
+async def test_a_question_needs_a_title(
+    hass: HomeAssistant, dune: MockConfigEntry
+) -> None:
+    """An empty title (an LLM may send one) is refused, not answered."""
+    with pytest.raises(intent.InvalidSlotInfo):
+        await intent.async_handle(
+            hass, "test", INTENT_IS_READY, {"title": {"value": " "}}
+        )
