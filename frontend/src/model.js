@@ -518,7 +518,8 @@ export function personBadge(states, entityId) {
     .split(/[\s._-]+/)
     .filter(Boolean)
     .slice(0, 2)
-    .map((word) => word[0].toLocaleUpperCase())
+    // By code point: a name may start with an emoji.
+    .map((word) => (Array.from(word)[0] ?? "").toLocaleUpperCase())
     .join("");
   return { entityId, name, initials, picture: text(attributes.entity_picture) };
 }

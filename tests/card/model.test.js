@@ -514,6 +514,8 @@ describe("people", () => {
       picture: "/api/image/anna.png",
     });
     assert.equal(personBadge(states, "person.ben_o").initials, "BO");
+    const emoji = { "person.gran": { entity_id: "person.gran", state: "home", attributes: { friendly_name: "🎬 Gran" } } };
+    assert.equal(personBadge(emoji, "person.gran").initials, "🎬G");
     // A person removed since: named after its entity id.
     assert.deepEqual(personBadge(states, "person.carol"), {
       entityId: "person.carol",

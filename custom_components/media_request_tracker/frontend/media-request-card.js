@@ -213,7 +213,7 @@ function personOf(states, userId) {
 function personBadge(states, entityId) {
   const attributes = states[entityId]?.attributes ?? {};
   const name = text(attributes.friendly_name) ?? entityId.replace(/^person\./, "");
-  const initials = name.split(/[\s._-]+/).filter(Boolean).slice(0, 2).map((word) => word[0].toLocaleUpperCase()).join("");
+  const initials = name.split(/[\s._-]+/).filter(Boolean).slice(0, 2).map((word) => (Array.from(word)[0] ?? "").toLocaleUpperCase()).join("");
   return { entityId, name, initials, picture: text(attributes.entity_picture) };
 }
 
