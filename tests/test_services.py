@@ -726,7 +726,11 @@ def test_services_yaml_describes_every_action() -> None:
         SERVICE_UNFOLLOW,
     }
     fields = described[SERVICE_GET_REQUESTS]["fields"]
-    for field in [*fields.values(), described[SERVICE_FOLLOW]["fields"]["person"]]:
+    for field in [
+        *fields.values(),
+        described[SERVICE_FOLLOW]["fields"]["person"],
+        described[SERVICE_RETRY]["fields"]["step"],
+    ]:
         selector.validate_selector(field["selector"])
     assert fields["state"]["selector"]["select"]["options"] == [s.value for s in State]
     for action in (

@@ -1,4 +1,4 @@
-"""Actions: list requests, re-verify, search again, forget, follow and unfollow.
+"""Actions: list requests, re-verify, try again, forget, follow and unfollow.
 
 They are registered once, in `async_setup` (quality scale `action-setup`), and find
 the entries they act on themselves: `get_requests` through `config_entry_id`, the
@@ -37,11 +37,21 @@ from homeassistant.util import dt as dt_util
 from .compat import vol
 from .const import DOMAIN, PERSON_DOMAIN
 from .data import MediaRequestTrackerData
-from .engine.models import Episode, MediaType, Request, Service, State
+from .engine.models import (
+    Episode,
+    MediaType,
+    Request,
+    RetryStep,
+    Service,
+    Stage,
+    State,
+)
 from .engine.stored import timeline_dict
 from .engine.views import Outlook, episode_attributes, request_attributes
 from .entity import device_request
+from .pollers import RadarrPoller, SonarrPoller
 from .sources.errors import UNUSABLE_ANSWER
+from .sources.qbittorrent import QBittorrentClient
 from .sources.radarr import RadarrClient
 from .sources.sonarr import SonarrClient
 
@@ -58,6 +68,7 @@ ATTR_REQUESTED_BY = "requested_by"
 ATTR_SEARCH = "search"
 ATTR_LIMIT = "limit"
 ATTR_PERSON = "person"
+ATTR_STEP = "step"
 # A person's state names the Home Assistant user it is, if any.
 ATTR_USER_ID = "user_id"
 DEFAULT_LIMIT = 100
@@ -80,6 +91,13 @@ GET_REQUESTS_SCHEMA = vol.Schema(
 # `refresh` may go without a target (everything); the others need one.
 REFRESH_SCHEMA = vol.Schema(cv.ENTITY_SERVICE_FIELDS)
 TARGETED_SCHEMA = cv.make_entity_service_schema({})
+RETRY_SCHEMA = cv.make_entity_service_schema(
+    {
+        vol.Optional(ATTR_STEP, default=RetryStep.SEARCH): vol.All(
+            vol.In([step.value for step in RetryStep]), RetryStep
+        )
+    }
+)
 FOLLOW_SCHEMA = cv.make_entity_service_schema(
     {vol.Optional(ATTR_PERSON): cv.entity_domain(PERSON_DOMAIN)}
 )
@@ -110,7 +128,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_REFRESH, _async_refresh, schema=REFRESH_SCHEMA
     )
     hass.services.async_register(
-        DOMAIN, SERVICE_RETRY, _async_retry, schema=TARGETED_SCHEMA
+        DOMAIN, SERVICE_RETRY, _async_retry, schema=RETRY_SCHEMA
     )
     hass.services.async_register(
         DOMAIN, SERVICE_FORGET, _async_forget, schema=TARGETED_SCHEMA
@@ -221,15 +239,16 @@ async def _async_refresh(call: ServiceCall) -> None:
 
 
 async def _async_retry(call: ServiceCall) -> None:
-    """Ask Radarr/Sonarr to search again for what the requests still miss."""
-    # Every target is checked before the first search is sent.
-    searches = [_search(target) for target in _targeted(call)]
-    for search in searches:
-        await search()
+    """Take one step again for each request: a search, by default."""
+    step: RetryStep = call.data[ATTR_STEP]
+    # Every target is checked before the first call upstream is sent.
+    actions = [_retry(target, step) for target in _targeted(call)]
+    for action in actions:
+        await action()
 
 
-def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
-    """The search for a request; a finished one has nothing left to search for."""
+def _retry(target: _Targeted, step: RetryStep) -> Callable[[], Awaitable[None]]:
+    """The step for a request; a finished one has nothing left to try."""
     request = target.request
     if request.is_terminal:
         raise ServiceValidationError(
@@ -240,13 +259,98 @@ def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
                 "state": request.state.value,
             },
         )
+    match step:
+        case RetryStep.REANNOUNCE:
+            return _reannounce(target)
+        case RetryStep.REPLACE:
+            return _replace(target)
+        case RetryStep.SEARCH:
+            return _search(target)
+
+
+def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
+    """Radarr's search for the movie, or Sonarr's for the show's missing episodes."""
+    request = target.request
+    match _arr(target):
+        case RadarrPoller() as radarr:
+            return partial(_async_search_movie, radarr.client, request)
+        case sonarr:
+            return partial(_async_search_series, sonarr.client, request)
+
+
+def _reannounce(target: _Targeted) -> Callable[[], Awaitable[None]]:
+    """QBittorrent announces the request's unfinished downloads again."""
+    request = target.request
+    if (qbittorrent := target.data.qbittorrent) is None:
+        raise _not_configured(Service.QBITTORRENT, request)
+    hashes = _unfinished(request, Stage.DOWNLOADED)
+    return partial(_async_reannounce, qbittorrent.client, hashes)
+
+
+def _replace(target: _Targeted) -> Callable[[], Awaitable[None]]:
+    """Radarr/Sonarr drop the request's downloads not imported, and grab others."""
+    request = target.request
+    arr = _arr(target).client
+    return partial(_async_replace, arr, request, _unfinished(request, Stage.IMPORTED))
+
+
+def _arr(target: _Targeted) -> RadarrPoller | SonarrPoller:
+    """The request's Radarr or Sonarr, which must be configured."""
+    request = target.request
     if request.media_type is MediaType.MOVIE:
-        if (radarr := target.data.radarr) is None:
+        radarr = target.data.radarr
+        if radarr is None:
             raise _not_configured(Service.RADARR, request)
-        return partial(_async_search_movie, radarr.client, request)
+        return radarr
     if (sonarr := target.data.sonarr) is None:
         raise _not_configured(Service.SONARR, request)
-    return partial(_async_search_series, sonarr.client, request)
+    return sonarr
+
+
+def _unfinished(request: Request, before: Stage) -> set[str]:
+    """The request's download ids (folded) that have not reached a stage yet."""
+    found = {
+        folded
+        for folded, download in request.downloads.items()
+        if download.stage < before
+    }
+    if not found:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_download",
+            translation_placeholders={"title": request.title},
+        )
+    return found
+
+
+async def _async_reannounce(qbittorrent: QBittorrentClient, hashes: set[str]) -> None:
+    with _upstream_errors(Service.QBITTORRENT):
+        await qbittorrent.async_reannounce(hashes)
+
+
+async def _async_replace(
+    arr: RadarrClient | SonarrClient, request: Request, downloads: set[str]
+) -> None:
+    """Remove the downloads' queue records (a season pack has one per episode)."""
+    with _upstream_errors(arr.SERVICE):
+        queue = await arr.async_get_queue()
+        ids = [
+            item.queue_id
+            for item in queue
+            if item.queue_id is not None
+            and item.download_id is not None
+            and item.download_id.casefold() in downloads
+        ]
+        if not ids:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_in_queue",
+                translation_placeholders={
+                    "service": arr.SERVICE.display_name,
+                    "title": request.title,
+                },
+            )
+        await arr.async_replace_downloads(ids)
 
 
 def _not_configured(arr: Service, request: Request) -> ServiceValidationError:
@@ -314,15 +418,18 @@ def _not_in_arr(arr: Service, request: Request) -> ServiceValidationError:
 
 
 @contextmanager
-def _upstream_errors(arr: Service) -> Iterator[None]:
-    """A failed Radarr/Sonarr call becomes a translated HomeAssistantError."""
+def _upstream_errors(service: Service) -> Iterator[None]:
+    """A failed call upstream becomes a translated HomeAssistantError."""
     try:
         yield
     except UNUSABLE_ANSWER as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="service_unavailable",
-            translation_placeholders={"service": arr.display_name, "error": str(err)},
+            translation_placeholders={
+                "service": service.display_name,
+                "error": str(err),
+            },
         ) from err
 
 

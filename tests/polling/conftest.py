@@ -132,6 +132,9 @@ class Stack:
                 {"json": {"rid": 1, "full_update": True, "torrents": self.torrents}},
             ),
             ("get", f"{QBITTORRENT}/api/v2/torrents/files", {"json": self.files}),
+            ("post", f"{QBITTORRENT}/api/v2/torrents/reannounce", {"text": ""}),
+            ("delete", f"{RADARR}/api/v3/queue/bulk", {"json": {}}),
+            ("delete", f"{SONARR}/api/v3/queue/bulk", {"json": {}}),
             (
                 "get",
                 f"{JELLYFIN}/Items",

@@ -65,6 +65,17 @@ class MediaType(StrEnum):
     TV = "tv"
 
 
+class RetryStep(StrEnum):
+    """What trying again does for a request stuck on its way."""
+
+    # Ask the download client's trackers for peers again.
+    REANNOUNCE = "reannounce"
+    # Drop the download and blocklist its release, so Radarr/Sonarr grab another.
+    REPLACE = "replace"
+    # Ask Radarr/Sonarr to search for what the request still misses.
+    SEARCH = "search"
+
+
 class Service(StrEnum):
     """An upstream service; its value is also its key in the config entry's data."""
 

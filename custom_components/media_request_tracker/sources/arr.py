@@ -231,6 +231,8 @@ class QueueItem:
     episode_tvdb_id: int | None
     # When a release held back will be sent (a delay profile).
     estimated_completion: datetime | None = None
+    # The record's id, which removing it from the queue names.
+    queue_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +345,21 @@ class ArrClient:
         """Queue a command, such as a rescan, with its own fields."""
         await self._api.request(
             "POST", "/api/v3/command", json={"name": name, **fields}
+        )
+
+    async def async_replace_downloads(self, queue_ids: Iterable[int]) -> None:
+        """Remove queue records so another release is grabbed (`DELETE /queue/bulk`).
+
+        The download and its files leave the client (`removeFromClient`), the release
+        is blocklisted, and the app searches again by itself (`blocklist` without
+        `skipRedownload`: `RedownloadFailedDownloadService`). The bulk route takes a
+        season pack's per-episode records at once and skips unknown ids.
+        """
+        await self._api.request(
+            "DELETE",
+            "/api/v3/queue/bulk",
+            params={"removeFromClient": "true", "blocklist": "true"},
+            json={"ids": sorted(set(queue_ids))},
         )
 
     async def async_get_webhooks(self) -> list[WebhookConnection]:
@@ -460,6 +477,7 @@ def parse_queue_record(record: ApiFields, id_key: str) -> QueueItem:
         media_tvdb_id=None if series is None else series.id_number("tvdbId"),
         episode_tvdb_id=None if episode is None else episode.id_number("tvdbId"),
         estimated_completion=optional_datetime(record, "estimatedCompletionTime"),
+        queue_id=record.id_number("id"),
     )
 
 

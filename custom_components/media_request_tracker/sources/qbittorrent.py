@@ -31,6 +31,7 @@ _LOGGER = logging.getLogger(__name__)
 UNKNOWN_ETA = 8640000  # qBittorrent's MAX_ETA: "infinite" or unknown
 LOGIN_FAILED = "Fails."  # ≤ 5.1 answers a bad password with 200 and this body
 MAINDATA = "/api/v2/sync/maindata"
+REANNOUNCE = "/api/v2/torrents/reannounce"
 
 type Params = Mapping[str, str | int]
 
@@ -169,6 +170,14 @@ class QBittorrentClient:
             self._rid = 0
             raise
 
+    async def async_reannounce(self, hashes: Iterable[str]) -> None:
+        """Ask the trackers (and, from 5.2, the DHT) for peers again, now.
+
+        Unknown hashes are skipped by qBittorrent.
+        """
+        form = {"hashes": "|".join(sorted({h.lower() for h in hashes}))}
+        await self._with_session("POST", REANNOUNCE, dict, data=form)
+
     async def async_get_files(self, torrent_hash: str) -> list[TorrentFile]:
         """The files of one torrent (NotFound for an unknown hash)."""
         path = "/api/v2/torrents/files"
@@ -184,12 +193,22 @@ class QBittorrentClient:
         ]
 
     async def _get(self, path: str, params: Callable[[], Params]) -> str:
-        """GET a data endpoint; on 403 (session expired) log in again, once.
+        """GET a data endpoint (see `_with_session`)."""
+        return await self._with_session("GET", path, params)
+
+    async def _with_session(
+        self,
+        method: str,
+        path: str,
+        params: Callable[[], Params],
+        data: Mapping[str, str] | None = None,
+    ) -> str:
+        """Send; on 403 (session expired) log in again, once.
 
         `params` is read per attempt, because logging in resets the sync `rid`.
         """
         status, text = await self._send(
-            "GET", path, params=params(), passed=(HTTPStatus.FORBIDDEN,)
+            method, path, params=params(), data=data, passed=(HTTPStatus.FORBIDDEN,)
         )
         if status != HTTPStatus.FORBIDDEN:
             return text
@@ -198,7 +217,7 @@ class QBittorrentClient:
         _LOGGER.debug("qBittorrent session at %s expired, logging in again", self.url)
         await self.async_login()
         # A second 403 is mapped to InvalidAuth: the cookie did not stick.
-        return (await self._send("GET", path, params=params()))[1]
+        return (await self._send(method, path, params=params(), data=data))[1]
 
     async def _send(
         self,
