@@ -27,6 +27,7 @@ from custom_components.media_request_tracker.const import (
     EVENT_EPISODE_STATE_CHANGED,
     EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
+    EVENT_REMEDIATION,
     EVENT_STATE_CHANGED,
 )
 from custom_components.media_request_tracker.wiring import ARR_EVENTS, CONNECTION_NAME
@@ -207,6 +208,7 @@ def events(hass: HomeAssistant) -> EventLog:
         EVENT_EPISODE_STATE_CHANGED,
         EVENT_EPISODES_READY,
         EVENT_PROBLEM_CHANGED,
+        EVENT_REMEDIATION,
     ):
         hass.bus.async_listen(event_type, record)
     return log

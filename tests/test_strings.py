@@ -19,7 +19,7 @@ from custom_components.media_request_tracker.engine.codes import (
     ProblemCode,
     WaitingCode,
 )
-from custom_components.media_request_tracker.engine.models import State
+from custom_components.media_request_tracker.engine.models import Remedy, State
 
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "media_request_tracker"
 STRINGS = json.loads((INTEGRATION / "strings.json").read_text())
@@ -114,6 +114,10 @@ def test_every_code_and_state_has_its_text() -> None:
         full = common[key.removesuffix("_short")]
         assert key.endswith("_short")
         assert set(PLACEHOLDER.findall(common[key])) < set(PLACEHOLDER.findall(full))
+    # Each remediation step is said as done, and as a dry run would.
+    assert {key for key in common if key.startswith("remedy_")} == {
+        f"remedy_{remedy}{dry_run}" for remedy in Remedy for dry_run in ("", "_dry_run")
+    }
     sensors = STRINGS["entity"]["sensor"]
     for key in ("request_status", "episode_status"):
         assert set(sensors[key]["state"]) == {state.value for state in State}

@@ -1,5 +1,6 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,6 +50,7 @@ from .pollers import (
 )
 from .posters import Posters, PosterView
 from .publish import EntityPublisher
+from .remediation import Remediation
 from .repairs import Repair, RepairChecks, async_raise, async_remove_issues
 from .services import async_setup_services
 from .sources.errors import InvalidAuth, UpstreamError
@@ -149,8 +151,16 @@ async def async_setup_entry(
             hass, tracking.async_housekeeping, HOUSEKEEPING_INTERVAL
         )
     )
+    remediation = Remediation(hass, entry)
+
+    @callback
+    def check_stuck(now: datetime) -> None:
+        """Flag stalls, then help what is stuck (when remediation is on)."""
+        tracking.check_stalls(now)
+        remediation.async_check(now)
+
     entry.async_on_unload(
-        async_track_time_interval(hass, tracking.check_stalls, STALL_CHECK_INTERVAL)
+        async_track_time_interval(hass, check_stuck, STALL_CHECK_INTERVAL)
     )
     return True
 

@@ -34,6 +34,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -53,6 +54,7 @@ from .const import (
     DEFAULT_BACKFILL_DAYS,
     DEFAULT_EPISODE_SETTLE_MINUTES,
     DEFAULT_HISTORY_DAYS,
+    DEFAULT_PROTECTED_TAG,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_STALL_HOURS,
     DOMAIN,
@@ -64,6 +66,8 @@ from .const import (
     OPTION_HISTORY_DAYS,
     OPTION_LOCAL_WEBHOOKS_ONLY,
     OPTION_PEOPLE,
+    OPTION_PROTECTED_TAG,
+    OPTION_REMEDIATION,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
@@ -74,6 +78,7 @@ from .const import (
 from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
 from .engine.people import suggest_people
+from .engine.remediation import Mode
 from .sources.errors import (
     UNUSABLE_ANSWER,
     CannotConnect,
@@ -514,6 +519,16 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                     )
                 ),
                 vol.Optional(OPTION_LOCAL_WEBHOOKS_ONLY, default=True): bool,
+                vol.Optional(OPTION_REMEDIATION, default=Mode.OFF): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[mode.value for mode in Mode],
+                        translation_key=OPTION_REMEDIATION,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                vol.Optional(
+                    OPTION_PROTECTED_TAG, default=DEFAULT_PROTECTED_TAG
+                ): TextSelector(),
                 vol.Optional(OPTION_REQUESTERS, default=[]): SelectSelector(
                     SelectSelectorConfig(
                         options=self._users, multiple=True, custom_value=True

@@ -33,6 +33,9 @@ OPTION_HISTORY_DAYS: Final = "history_days"
 OPTION_EPISODE_ENTITIES: Final = "episode_entities"
 OPTION_REQUESTERS: Final = "requesters"
 OPTION_PEOPLE: Final = "people"
+OPTION_REMEDIATION: Final = "remediation"
+OPTION_PROTECTED_TAG: Final = "protected_tag"
+DEFAULT_PROTECTED_TAG: Final = "keep"
 # Home Assistant's `person` entities: who the household's people are.
 PERSON_DOMAIN: Final = "person"
 OPTION_BACKFILL_DAYS: Final = "backfill_days"
@@ -72,6 +75,7 @@ EVENT_STATE_CHANGED: Final = f"{DOMAIN}_state_changed"
 EVENT_EPISODE_STATE_CHANGED: Final = f"{DOMAIN}_episode_state_changed"
 EVENT_PROBLEM_CHANGED: Final = f"{DOMAIN}_problem_changed"
 EVENT_EPISODES_READY: Final = f"{DOMAIN}_episodes_ready"
+EVENT_REMEDIATION: Final = f"{DOMAIN}_remediation"
 
 # Webhook bodies larger than this are refused before parsing.
 MAX_WEBHOOK_BYTES: Final = 1024 * 1024

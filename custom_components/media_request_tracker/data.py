@@ -10,6 +10,7 @@ from .const import (
     DEFAULT_BACKFILL_DAYS,
     DEFAULT_EPISODE_SETTLE_MINUTES,
     DEFAULT_HISTORY_DAYS,
+    DEFAULT_PROTECTED_TAG,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_STALL_HOURS,
     OPTION_BACKFILL_DAYS,
@@ -18,11 +19,14 @@ from .const import (
     OPTION_HISTORY_DAYS,
     OPTION_LOCAL_WEBHOOKS_ONLY,
     OPTION_PEOPLE,
+    OPTION_PROTECTED_TAG,
+    OPTION_REMEDIATION,
     OPTION_REQUESTERS,
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
 )
 from .engine.models import Service, State
+from .engine.remediation import Mode
 from .engine.tracker import Tracker
 from .texts import Texts
 
@@ -56,6 +60,9 @@ class TrackerOptions:
     local_webhooks_only: bool
     # Jellyseerr users to the Home Assistant persons they are.
     people: dict[str, str] = field(default_factory=dict)
+    # Whether stuck requests are helped by themselves, and which *arr tag forbids it.
+    remediation: Mode = Mode.OFF
+    protected_tag: str = DEFAULT_PROTECTED_TAG
     # New episodes are summed up once none became available for this long.
     episode_settle: timedelta = timedelta(minutes=DEFAULT_EPISODE_SETTLE_MINUTES)
 
@@ -84,6 +91,8 @@ class TrackerOptions:
             },
             local_webhooks_only=options.get(OPTION_LOCAL_WEBHOOKS_ONLY, True),
             people=dict(options.get(OPTION_PEOPLE, {})),
+            remediation=Mode(options.get(OPTION_REMEDIATION, Mode.OFF)),
+            protected_tag=options.get(OPTION_PROTECTED_TAG, DEFAULT_PROTECTED_TAG),
             episode_settle=timedelta(
                 minutes=options.get(
                     OPTION_EPISODE_SETTLE_MINUTES, DEFAULT_EPISODE_SETTLE_MINUTES

@@ -21,12 +21,13 @@ from .const import (
     EVENT_EPISODE_STATE_CHANGED,
     EVENT_EPISODES_READY,
     EVENT_PROBLEM_CHANGED,
+    EVENT_REMEDIATION,
     EVENT_STATE_CHANGED,
 )
 from .engine.changes import Outcome
 from .engine.codes import Problem
 from .engine.eta import episode_watchable_at, request_watchable_at
-from .engine.models import Episode, Request, State
+from .engine.models import Attempt, Episode, Request, State
 from .engine.people import audience, requester_person
 from .engine.tracker import Tracker
 from .engine.views import code_of, iso
@@ -46,6 +47,8 @@ class Origin(StrEnum):
     WEBHOOK = "webhook"
     POLL = "poll"
     BACKFILL = "backfill"
+    # A step remediation took (`media_request_tracker_remediation`).
+    REMEDIATION = "remediation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,21 @@ class RequestEvents:
                 {"season": ep.season, "episode": ep.number, "title": ep.title}
                 for ep in sorted(episodes, key=lambda ep: ep.key)
             ],
+        )
+
+    @callback
+    def fire_remediation(self, request: Request, attempt: Attempt) -> None:
+        """A remediation step taken, or decided in a dry run, and how it went."""
+        self._emit(
+            EVENT_REMEDIATION,
+            request,
+            Origin.REMEDIATION,
+            request.current_problem,
+            step=attempt.remedy.value,
+            dry_run=attempt.dry_run,
+            result=attempt.result,
+            attempt=attempt.number,
+            of=attempt.of,
         )
 
     @callback

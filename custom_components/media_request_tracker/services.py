@@ -7,8 +7,7 @@ devices), so that an automation keeps working however many entries there are.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -21,7 +20,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -38,22 +37,17 @@ from .compat import vol
 from .const import DOMAIN, PERSON_DOMAIN
 from .data import MediaRequestTrackerData
 from .engine.models import (
+    RETRY_STEPS,
     Episode,
     MediaType,
+    Remedy,
     Request,
-    RetryStep,
-    Service,
-    Stage,
     State,
 )
 from .engine.stored import timeline_dict
 from .engine.views import Outlook, episode_attributes, request_attributes
 from .entity import device_request
-from .pollers import RadarrPoller, SonarrPoller
-from .sources.errors import UNUSABLE_ANSWER
-from .sources.qbittorrent import QBittorrentClient
-from .sources.radarr import RadarrClient
-from .sources.sonarr import SonarrClient
+from .remedies import prepare
 
 SERVICE_GET_REQUESTS = "get_requests"
 SERVICE_REFRESH = "refresh"
@@ -93,17 +87,14 @@ REFRESH_SCHEMA = vol.Schema(cv.ENTITY_SERVICE_FIELDS)
 TARGETED_SCHEMA = cv.make_entity_service_schema({})
 RETRY_SCHEMA = cv.make_entity_service_schema(
     {
-        vol.Optional(ATTR_STEP, default=RetryStep.SEARCH): vol.All(
-            vol.In([step.value for step in RetryStep]), RetryStep
+        vol.Optional(ATTR_STEP, default=Remedy.SEARCH): vol.All(
+            vol.In([step.value for step in RETRY_STEPS]), vol.Coerce(Remedy)
         )
     }
 )
 FOLLOW_SCHEMA = cv.make_entity_service_schema(
     {vol.Optional(ATTR_PERSON): cv.entity_domain(PERSON_DOMAIN)}
 )
-
-# Episodes that need no search: there, or deliberately deleted.
-_SETTLED_EPISODES = frozenset({State.AVAILABLE, State.REMOVED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,197 +231,11 @@ async def _async_refresh(call: ServiceCall) -> None:
 
 async def _async_retry(call: ServiceCall) -> None:
     """Take one step again for each request: a search, by default."""
-    step: RetryStep = call.data[ATTR_STEP]
+    step: Remedy = call.data[ATTR_STEP]
     # Every target is checked before the first call upstream is sent.
-    actions = [_retry(target, step) for target in _targeted(call)]
+    actions = [prepare(target.data, target.request, step) for target in _targeted(call)]
     for action in actions:
         await action()
-
-
-def _retry(target: _Targeted, step: RetryStep) -> Callable[[], Awaitable[None]]:
-    """The step for a request; a finished one has nothing left to try."""
-    request = target.request
-    if request.is_terminal:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="retry_finished",
-            translation_placeholders={
-                "title": request.title,
-                "state": request.state.value,
-            },
-        )
-    match step:
-        case RetryStep.REANNOUNCE:
-            return _reannounce(target)
-        case RetryStep.REPLACE:
-            return _replace(target)
-        case RetryStep.SEARCH:
-            return _search(target)
-
-
-def _search(target: _Targeted) -> Callable[[], Awaitable[None]]:
-    """Radarr's search for the movie, or Sonarr's for the show's missing episodes."""
-    request = target.request
-    match _arr(target):
-        case RadarrPoller() as radarr:
-            return partial(_async_search_movie, radarr.client, request)
-        case sonarr:
-            return partial(_async_search_series, sonarr.client, request)
-
-
-def _reannounce(target: _Targeted) -> Callable[[], Awaitable[None]]:
-    """QBittorrent announces the request's unfinished downloads again."""
-    request = target.request
-    if (qbittorrent := target.data.qbittorrent) is None:
-        raise _not_configured(Service.QBITTORRENT, request)
-    hashes = _unfinished(request, Stage.DOWNLOADED)
-    return partial(_async_reannounce, qbittorrent.client, hashes)
-
-
-def _replace(target: _Targeted) -> Callable[[], Awaitable[None]]:
-    """Radarr/Sonarr drop the request's downloads not imported, and grab others."""
-    request = target.request
-    arr = _arr(target).client
-    return partial(_async_replace, arr, request, _unfinished(request, Stage.IMPORTED))
-
-
-def _arr(target: _Targeted) -> RadarrPoller | SonarrPoller:
-    """The request's Radarr or Sonarr, which must be configured."""
-    request = target.request
-    if request.media_type is MediaType.MOVIE:
-        radarr = target.data.radarr
-        if radarr is None:
-            raise _not_configured(Service.RADARR, request)
-        return radarr
-    if (sonarr := target.data.sonarr) is None:
-        raise _not_configured(Service.SONARR, request)
-    return sonarr
-
-
-def _unfinished(request: Request, before: Stage) -> set[str]:
-    """The request's download ids (folded) that have not reached a stage yet."""
-    found = {
-        folded
-        for folded, download in request.downloads.items()
-        if download.stage < before
-    }
-    if not found:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="no_download",
-            translation_placeholders={"title": request.title},
-        )
-    return found
-
-
-async def _async_reannounce(qbittorrent: QBittorrentClient, hashes: set[str]) -> None:
-    with _upstream_errors(Service.QBITTORRENT):
-        await qbittorrent.async_reannounce(hashes)
-
-
-async def _async_replace(
-    arr: RadarrClient | SonarrClient, request: Request, downloads: set[str]
-) -> None:
-    """Remove the downloads' queue records (a season pack has one per episode)."""
-    with _upstream_errors(arr.SERVICE):
-        queue = await arr.async_get_queue()
-        ids = [
-            item.queue_id
-            for item in queue
-            if item.queue_id is not None
-            and item.download_id is not None
-            and item.download_id.casefold() in downloads
-        ]
-        if not ids:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_in_queue",
-                translation_placeholders={
-                    "service": arr.SERVICE.display_name,
-                    "title": request.title,
-                },
-            )
-        await arr.async_replace_downloads(ids)
-
-
-def _not_configured(arr: Service, request: Request) -> ServiceValidationError:
-    """Retrying needs the service configured."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="service_not_configured",
-        translation_placeholders={"service": arr.display_name, "title": request.title},
-    )
-
-
-async def _async_search_movie(radarr: RadarrClient, request: Request) -> None:
-    """`MoviesSearch` for the movie, looked up by TMDB id if no webhook named it."""
-    with _upstream_errors(Service.RADARR):
-        movie_id = request.radarr_id
-        if movie_id is None and request.tmdb_id is not None:
-            movie = await radarr.async_get_movie(request.tmdb_id)
-            movie_id = None if movie is None else movie.arr_id
-        if movie_id is None:
-            raise _not_in_arr(Service.RADARR, request)
-        await radarr.async_command("MoviesSearch", movieIds=[movie_id])
-
-
-async def _async_search_series(sonarr: SonarrClient, request: Request) -> None:
-    """`EpisodeSearch` for the missing episodes, else the requested seasons/series.
-
-    Sonarr names every episode it grabs or lists with its id, so the requested
-    seasons are searched only while Sonarr has named none of them yet.
-    """
-    episode_ids = sorted(
-        episode.sonarr_episode_id
-        for episode in request.episodes.values()
-        if episode.state not in _SETTLED_EPISODES
-        and episode.sonarr_episode_id is not None
-    )
-    with _upstream_errors(Service.SONARR):
-        if episode_ids:
-            await sonarr.async_command("EpisodeSearch", episodeIds=episode_ids)
-            return
-        series_id = await _async_series_id(sonarr, request)
-        if not request.requested_seasons:
-            await sonarr.async_command("SeriesSearch", seriesId=series_id)
-        for season in sorted(request.requested_seasons):
-            await sonarr.async_command(
-                "SeasonSearch", seriesId=series_id, seasonNumber=season
-            )
-
-
-async def _async_series_id(sonarr: SonarrClient, request: Request) -> int:
-    """Sonarr's id of the series, from its library (by TVDB id)."""
-    series = None
-    if request.tvdb_id is not None:
-        series = await sonarr.async_get_series(request.tvdb_id)
-    if series is None:
-        raise _not_in_arr(Service.SONARR, request)
-    return series.arr_id
-
-
-def _not_in_arr(arr: Service, request: Request) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="not_in_arr",
-        translation_placeholders={"service": arr.display_name, "title": request.title},
-    )
-
-
-@contextmanager
-def _upstream_errors(service: Service) -> Iterator[None]:
-    """A failed call upstream becomes a translated HomeAssistantError."""
-    try:
-        yield
-    except UNUSABLE_ANSWER as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="service_unavailable",
-            translation_placeholders={
-                "service": service.display_name,
-                "error": str(err),
-            },
-        ) from err
 
 
 # forget

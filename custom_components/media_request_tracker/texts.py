@@ -17,7 +17,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .engine.codes import Params, Problem, Waiting
+from .engine.codes import Params, Problem, Waiting, WaitingCode
 from .engine.models import MediaType, Service, episode_label
 
 _COMMON = f"component.{DOMAIN}.common."
@@ -117,6 +117,13 @@ class Texts:
         return self._waiting(waiting, {"arr": ARR_NAMES[media_type]})
 
     def _waiting(self, waiting: Waiting, extra: dict[str, str]) -> str:
+        if waiting.code is WaitingCode.REMEDIATION:
+            # The step taken, said in its own words first.
+            step = dict(waiting.params)
+            dry_run = "_dry_run" if step.get("dry_run") else ""
+            extra = extra | {
+                "remedy": self._format(f"remedy_{step['step']}{dry_run}", (), extra)
+            }
         return self._format(f"waiting_{waiting.code}", waiting.params, extra)
 
     def _duration(self, hours: float) -> str:

@@ -18,7 +18,7 @@ from .const import LOGGER
 from .data import TrackerOptions
 from .engine.changes import Outcome
 from .engine.evidence import Evidence
-from .engine.models import Service, State
+from .engine.models import Attempt, Service, State
 from .engine.tracker import Tracker
 from .events import Origin, RequestEvents
 from .publish import EntityPublisher
@@ -137,6 +137,16 @@ class RequestTracking:
             self.tracker.forget(key)
         self.publisher.withdraw(keys)
         self._save()
+
+    @callback
+    def record_attempt(self, request_key: str, attempt: Attempt) -> None:
+        """A remediation step: saved, shown, and announced (unless the request left)."""
+        if request_key not in self.tracker.requests:
+            return
+        request = self.tracker.record_attempt(request_key, attempt)
+        self.publisher.refresh([request_key])
+        self._save()
+        self.events.fire_remediation(request, attempt)
 
     @callback
     def follow(

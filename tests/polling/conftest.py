@@ -97,6 +97,7 @@ class Stack:
     movie_health: list[dict[str, Any]] = field(default_factory=list)
     series_health: list[dict[str, Any]] = field(default_factory=list)
     failing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: list[dict[str, Any]] = field(default_factory=list)
 
     def serve(self) -> None:
         """(Re-)register every answer; a `failing` service answers its failure."""
@@ -106,6 +107,7 @@ class Stack:
             ("get", REQUESTS_URL, {"json": {"pageInfo": {}, "results": self.requests}}),
             ("get", f"{RADARR}/api/v3/queue", {"json": page(self.queue)}),
             ("get", f"{RADARR}/api/v3/movie", {"json": self.movies}),
+            ("get", f"{RADARR}/api/v3/tag", {"json": self.tags}),
             ("get", f"{SONARR}/api/v3/queue", {"json": page(self.series_queue)}),
             ("get", f"{SONARR}/api/v3/series", {"json": self.series}),
             ("get", f"{SONARR}/api/v3/episode", {"json": self.episodes}),

@@ -217,11 +217,8 @@ async def test_radarr_tags_tell_anime_without_a_webhook(
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     assert request_state(hass, full_entry, "80").attributes["is_anime"] is False
     stack.movies = [{**DUNE, "hasFile": False, "monitored": True, "tags": [3]}]
+    stack.tags = [{"id": 1, "label": "4k"}, {"id": 3, "label": "Anime"}]
     stack.serve()
-    stack.mock.get(
-        f"{RADARR}/api/v3/tag",
-        json=[{"id": 1, "label": "4k"}, {"id": 3, "label": "Anime"}],
-    )
     for _ in range(2):  # each time the library is due for a check
         freezer.tick(timedelta(minutes=5))
         await poll(hass, full_entry, "radarr")

@@ -51,6 +51,8 @@ class WaitingCode(StrEnum):
     ANIDB_BAN = "anidb_ban"
     SHOKOFIN_FILTER = "shokofin_filter"
     JELLYFIN = "jellyfin"
+    # A remediation step was taken since the state began: step, attempt, of, dry_run.
+    REMEDIATION = "remediation"
 
 
 def params(**values: object) -> Params:

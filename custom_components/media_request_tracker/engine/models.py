@@ -65,8 +65,8 @@ class MediaType(StrEnum):
     TV = "tv"
 
 
-class RetryStep(StrEnum):
-    """What trying again does for a request stuck on its way."""
+class Remedy(StrEnum):
+    """A step that may unstick a request (the retry action's `step`, remediation)."""
 
     # Ask the download client's trackers for peers again.
     REANNOUNCE = "reannounce"
@@ -74,6 +74,34 @@ class RetryStep(StrEnum):
     REPLACE = "replace"
     # Ask Radarr/Sonarr to search for what the request still misses.
     SEARCH = "search"
+    # Ask Jellyseerr to hand the request to Radarr/Sonarr again.
+    JELLYSEERR_RETRY = "jellyseerr_retry"
+    # Ask Shoko to match an anime file with AniDB again.
+    SHOKO_RESCAN = "shoko_rescan"
+
+
+# The steps a person may take by hand with the retry action.
+RETRY_STEPS = (Remedy.SEARCH, Remedy.REANNOUNCE, Remedy.REPLACE)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A step taken for a request (or, in a dry run, decided), and how it went."""
+
+    remedy: Remedy
+    at: datetime
+    dry_run: bool
+    # `done`, `dry_run`, `protected` (its *arr item carries the protected tag),
+    # `not_applicable` (nothing to take it on) or `failed` (the service did not).
+    result: str
+    # Its place in the day's budget: attempt `number` of `of`.
+    number: int = 1
+    of: int = 1
+
+    @property
+    def helps(self) -> bool:
+        """Whether it was taken (or would have been, in a dry run)."""
+        return self.result in {"done", "dry_run"}
 
 
 class Service(StrEnum):
@@ -126,12 +154,17 @@ class Blocker:
 
 @dataclass(slots=True)
 class TimelineEntry:
-    """One state change: when, into which state, who said so and what they said."""
+    """One state change, or a remediation step: when, the state, who, and what."""
 
     time: datetime
     state: State
-    source: Service
+    # The service whose evidence it was, or REMEDIATION.
+    source: str
     detail: str
+
+
+# The timeline's source of the steps remediation took (or decided, in a dry run).
+REMEDIATION = "remediation"
 
 
 @dataclass(slots=True)
@@ -312,6 +345,8 @@ class Request:
     blocker: Blocker | None = None
     downloads: dict[str, Download] = field(default_factory=dict)
     episodes: dict[EpisodeKey, Episode] = field(default_factory=dict)
+    # Remediation steps taken for the request, oldest first.
+    attempts: list[Attempt] = field(default_factory=list)
     # Derived by the tracker from the facts above.
     state: State = State.REQUESTED
     failure: Problem | None = None

@@ -12,11 +12,13 @@ from typing import Any
 
 from .codes import Problem, ProblemCode, params
 from .models import (
+    Attempt,
     Blocker,
     Download,
     Episode,
     Listing,
     MediaType,
+    Remedy,
     Request,
     Service,
     ShokoFile,
@@ -62,6 +64,7 @@ def request_to_dict(request: Request) -> dict[str, Any]:
                 "blocker": _blocker_dict(request.blocker),
                 "downloads": [_download_dict(d) for d in request.downloads.values()],
                 "episodes": [_episode_dict(e) for e in request.episodes.values()],
+                "attempts": [_attempt_dict(a) for a in request.attempts],
                 "state": request.state.value,
                 "failure": _problem_dict(request.failure),
                 "blocked": _problem_dict(request.blocked),
@@ -111,6 +114,7 @@ def request_from_dict(data: dict[str, Any]) -> Request:
         blocker=_blocker(data.get("blocker")),
         downloads={item.download_id.casefold(): item for item in downloads},
         episodes={item.key: item for item in episodes},
+        attempts=[_attempt(item) for item in data.get("attempts", ())],
         state=State(data["state"]),
         failure=_problem(data.get("failure")),
         blocked=_problem(data.get("blocked")),
@@ -129,7 +133,7 @@ def timeline_dict(entry: TimelineEntry) -> dict[str, Any]:
     return {
         "time": entry.time,
         "state": entry.state.value,
-        "source": entry.source.value,
+        "source": str(entry.source),
         "detail": entry.detail,
     }
 
@@ -182,11 +186,33 @@ def _blocker(data: dict[str, Any] | None) -> Blocker | None:
     )
 
 
+def _attempt_dict(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "remedy": attempt.remedy.value,
+        "at": attempt.at,
+        "dry_run": attempt.dry_run,
+        "result": attempt.result,
+        "number": attempt.number,
+        "of": attempt.of,
+    }
+
+
+def _attempt(data: dict[str, Any]) -> Attempt:
+    return Attempt(
+        remedy=Remedy(data["remedy"]),
+        at=_time(data["at"]),
+        dry_run=data["dry_run"],
+        result=data["result"],
+        number=data["number"],
+        of=data["of"],
+    )
+
+
 def _timeline(data: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry(
         time=_time(data["time"]),
         state=State(data["state"]),
-        source=Service(data["source"]),
+        source=data["source"],
         detail=data["detail"],
     )
 

@@ -40,6 +40,8 @@ from .evidence import (
 from .ledger import Ledger
 from .lifecycle import blocked_by, episode_state, request_blocked_by, request_state
 from .models import (
+    REMEDIATION,
+    Attempt,
     Download,
     Episode,
     HealthCheck,
@@ -179,6 +181,20 @@ class Tracker:
         }
         pace = Pace(now, self.timings, self.ledger.anime_matching, held_up)
         return Outlook(pace, self.health_of, self.people)
+
+    def record_attempt(self, key: str, attempt: Attempt) -> Request:
+        """A remediation step was taken (or decided): in its attempts and timeline."""
+        request = self.requests[key]
+        request.attempts.append(attempt)
+        done = "would be taken (dry run)" if attempt.dry_run else attempt.result
+        detail = (
+            f"{attempt.remedy.value}, attempt {attempt.number} of {attempt.of}: {done}"
+        )
+        request.timeline.append(
+            TimelineEntry(attempt.at, request.state, REMEDIATION, detail)
+        )
+        request.touch(attempt.at)
+        return request
 
     def follow(self, key: str, person: str) -> bool:
         """The person follows the request; whether that changed anything.

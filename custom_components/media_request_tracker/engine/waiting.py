@@ -55,10 +55,31 @@ def request_waiting(
 
     `health`: the failing checks of the *arr that handles the request.
     """
+    if (remedy := _remedy_since_state(request)) is not None:
+        return remedy
     if request.media_type is MediaType.MOVIE or not request.episodes:
         return _track_waiting(request, request, request.downloads.values(), health)
     episode = bottleneck_episode(request)
     return None if episode is None else episode_waiting(request, episode, health)
+
+
+def _remedy_since_state(request: Request) -> Waiting | None:
+    """The remediation step taken since the request entered its state, if any."""
+    if request.is_terminal or not request.attempts:
+        return None
+    last = request.attempts[-1]
+    since = request.state_since or request.created_at
+    if not last.helps or last.at < since:
+        return None
+    return Waiting(
+        WaitingCode.REMEDIATION,
+        params(
+            step=last.remedy.value,
+            attempt=last.number,
+            of=last.of,
+            dry_run="yes" if last.dry_run else None,
+        ),
+    )
 
 
 def episode_waiting(

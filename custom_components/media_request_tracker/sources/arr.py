@@ -347,6 +347,13 @@ class ArrClient:
             "POST", "/api/v3/command", json={"name": name, **fields}
         )
 
+    async def async_get_tags(self) -> dict[int, str]:
+        """Tag labels by id: REST answers name tags by id, webhooks by label."""
+        return {
+            tag.required_integer("id"): tag.text("label") or ""
+            for tag in await self._get_list("/api/v3/tag", {})
+        }
+
     async def async_replace_downloads(self, queue_ids: Iterable[int]) -> None:
         """Remove queue records so another release is grabbed (`DELETE /queue/bulk`).
 

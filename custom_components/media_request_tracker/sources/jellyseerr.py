@@ -213,6 +213,14 @@ class JellyseerrClient:
             return None
         return _remote_request(Fields(body))
 
+    async def async_retry_request(self, request_key: str) -> None:
+        """Hand the request to Radarr/Sonarr again (MANAGE_REQUESTS, the key's user 1).
+
+        Jellyseerr answers before Radarr/Sonarr do: a failure shows later, as the
+        request failing again (reference addendum §3, Retry).
+        """
+        await self._api.request("POST", f"/api/v1/request/{request_key}/retry")
+
     async def async_get_details(
         self, media_type: MediaType, tmdb_id: int
     ) -> MediaDetails:

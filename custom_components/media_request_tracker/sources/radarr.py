@@ -94,13 +94,6 @@ class RadarrClient(ArrClient):
             last_search=optional_datetime(movie, "lastSearchTime"),
         )
 
-    async def async_get_tags(self) -> dict[int, str]:
-        """Tag labels by id: REST answers name tags by id, webhooks by label."""
-        return {
-            tag.required_integer("id"): tag.text("label") or ""
-            for tag in await self._get_list("/api/v3/tag", {})
-        }
-
 
 def library_evidence(
     movie: Movie, tags: Mapping[int, str]

@@ -218,6 +218,16 @@ class ShokoClient:
         )
         return parse_file(ShokoFields(body))
 
+    async def async_rescan_file(self, file_id: int) -> None:
+        """Match a file with AniDB again, queued (`POST /File/{id}/Rescan`).
+
+        Shoko 5 queues `ProcessFileJob(ForceAniDB)`; Shoko 6 a forced release search,
+        refused with 400 while auto-matching is off.
+        """
+        await self._api.request(
+            "POST", f"/api/v3/File/{file_id}/Rescan", params={"priority": "false"}
+        )
+
     async def async_find_files(self, path_suffix: str) -> list[RemoteFile]:
         """Files whose full server path ends with `path_suffix` (case-insensitive)."""
         body = await self._api.request(

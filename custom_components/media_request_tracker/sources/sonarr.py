@@ -61,6 +61,7 @@ class Series:
     year: int | None
     tvdb_id: int | None
     is_anime: bool
+    tag_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class SonarrClient(ArrClient):
             tvdb_id=series.id_number("tvdbId"),
             # The REST API calls the webhook's `type` `seriesType`.
             is_anime=(series.text("seriesType") or "").casefold() == "anime",
+            tag_ids=frozenset(series.integers("tags")),
         )
 
     async def async_get_episodes(

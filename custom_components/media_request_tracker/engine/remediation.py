@@ -1,0 +1,119 @@
+"""The remediation ladder: which step, if any, may help a stuck request now.
+
+Pure decisions over a request's problem and the steps already taken for it (its
+`attempts`); the shell takes the step, or only reports it in a dry run. Each rung
+waits for the previous one to have had time to work, the same step is never taken
+twice within its wait, and a request gets a budget of steps per day.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from .codes import ProblemCode, WaitingCode
+from .models import Attempt, Remedy, Request
+
+DAY = timedelta(days=1)
+
+# How long a step is given to work before the next rung (or itself again).
+DEFAULT_WAITS: Mapping[Remedy, timedelta] = {
+    Remedy.REANNOUNCE: timedelta(minutes=30),
+    Remedy.REPLACE: timedelta(hours=1),
+    Remedy.SEARCH: timedelta(hours=6),
+    Remedy.JELLYSEERR_RETRY: timedelta(hours=6),
+    # Once: AniDB does not learn a file by being asked twice.
+    Remedy.SHOKO_RESCAN: timedelta.max,
+}
+# A file Shoko could not match gets AniDB's own retries first.
+SHOKO_GRACE = timedelta(hours=6)
+
+# What a download that stopped moving waits for.
+_DEAD_DOWNLOAD = frozenset(
+    {WaitingCode.DOWNLOAD_STALLED, WaitingCode.DOWNLOAD_METADATA}
+)
+_DOWNLOAD_LADDER = (Remedy.REANNOUNCE, Remedy.REPLACE, Remedy.SEARCH)
+_NOT_COUNTED = frozenset({"not_applicable", "protected"})
+
+
+class Mode(StrEnum):
+    """The `remediation` option."""
+
+    OFF = "off"
+    # Decide and report; act on nothing.
+    DRY_RUN = "dry_run"
+    ON = "on"
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """How often and how patiently steps are taken."""
+
+    budget: int = 3
+    waits: Mapping[Remedy, timedelta] = field(default_factory=lambda: DEFAULT_WAITS)
+
+
+def next_remedy(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
+    """The step to take for the request now, if one may help and is due."""
+    if request.is_terminal or attempts_today(request, now) >= ladder.budget:
+        return None
+    remedy = _rung(request, now, ladder)
+    if remedy is None:
+        return None
+    last = _last(request, (remedy,))
+    if last is not None and now - last.at < ladder.waits[remedy]:
+        return None
+    return remedy
+
+
+def attempts_today(request: Request, now: datetime) -> int:
+    """Steps taken, tried or (in a dry run) decided for the request in the last day.
+
+    A step that did not apply, or that the protected tag forbade, used no budget.
+    """
+    return sum(
+        now - attempt.at < DAY and attempt.result not in _NOT_COUNTED
+        for attempt in request.attempts
+    )
+
+
+def _rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
+    """The step the request's problem calls for, the ladder's progress considered."""
+    problem = request.current_problem
+    if problem is None:
+        return None
+    waiting = None if problem.waiting is None else problem.waiting.code
+    match problem.code:
+        case ProblemCode.STALLED if waiting in _DEAD_DOWNLOAD:
+            return _download_rung(request, now, ladder)
+        case ProblemCode.DOWNLOAD_FAILED | ProblemCode.DOWNLOAD_ERROR:
+            # Replaced downloads fail on purpose: their *arr searches by itself first.
+            last = _last(request, (Remedy.REPLACE,))
+            if last is not None and now - last.at < ladder.waits[Remedy.REPLACE]:
+                return None
+            return Remedy.SEARCH
+        case ProblemCode.STALLED if waiting is WaitingCode.NOT_ADDED:
+            return Remedy.JELLYSEERR_RETRY
+        case ProblemCode.FILE_NOT_MATCHED:
+            since = request.state_since or request.created_at
+            return Remedy.SHOKO_RESCAN if now - since >= SHOKO_GRACE else None
+        case _:
+            # Import blocks need a person; anything else passes by itself.
+            return None
+
+
+def _download_rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
+    """Reannounce, then replace, then search; over again once a search had its time."""
+    last = _last(request, _DOWNLOAD_LADDER)
+    if last is None:
+        return Remedy.REANNOUNCE
+    if now - last.at < ladder.waits[last.remedy]:
+        return None
+    if last.remedy is Remedy.SEARCH:
+        return Remedy.REANNOUNCE
+    return _DOWNLOAD_LADDER[_DOWNLOAD_LADDER.index(last.remedy) + 1]
+
+
+def _last(request: Request, remedies: tuple[Remedy, ...]) -> Attempt | None:
+    found = [attempt for attempt in request.attempts if attempt.remedy in remedies]
+    return max(found, key=lambda attempt: attempt.at, default=None)

@@ -1,0 +1,141 @@
+"""The remediation ladder's decisions (engine/remediation.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from custom_components.media_request_tracker.engine.codes import (
+    Problem,
+    ProblemCode,
+    Waiting,
+    WaitingCode,
+)
+from custom_components.media_request_tracker.engine.models import (
+    Attempt,
+    MediaType,
+    Remedy,
+    Request,
+    State,
+)
+from custom_components.media_request_tracker.engine.remediation import (
+    Ladder,
+    next_remedy,
+)
+
+NOW = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
+LADDER = Ladder()
+
+
+def stuck(
+    code: ProblemCode = ProblemCode.STALLED,
+    waiting: WaitingCode | None = WaitingCode.DOWNLOAD_STALLED,
+    state: State = State.DOWNLOADING,
+) -> Request:
+    """A request whose problem is `code` (a stall waits for `waiting`)."""
+    request = Request(
+        key="80",
+        media_type=MediaType.MOVIE,
+        title="Dune: Part Two",
+        created_at=NOW - timedelta(days=2),
+        state=state,
+        state_since=NOW - timedelta(days=1),
+    )
+    problem = Problem(code, waiting=None if waiting is None else Waiting(waiting))
+    if code is ProblemCode.STALLED:
+        request.stall = problem
+    elif code in {ProblemCode.FILE_NOT_MATCHED}:
+        request.blocked = problem
+    else:
+        request.failure = problem
+    return request
+
+
+def took(
+    request: Request, remedy: Remedy, ago: timedelta, result: str = "done"
+) -> None:
+    request.attempts.append(Attempt(remedy, NOW - ago, False, result))
+
+
+def test_a_dead_download_climbs_the_ladder() -> None:
+    """Reannounce, then replace after 30 min, then search after an hour."""
+    request = stuck()
+    assert next_remedy(request, NOW, LADDER) is Remedy.REANNOUNCE
+    took(request, Remedy.REANNOUNCE, timedelta(minutes=10))
+    assert next_remedy(request, NOW, LADDER) is None
+    request.attempts[-1] = Attempt(
+        Remedy.REANNOUNCE, NOW - timedelta(minutes=31), False, "done"
+    )
+    assert next_remedy(request, NOW, LADDER) is Remedy.REPLACE
+    # The replace followed the reannounce; an hour later, a search.
+    request.attempts[-1] = Attempt(
+        Remedy.REANNOUNCE, NOW - timedelta(minutes=95), False, "done"
+    )
+    took(request, Remedy.REPLACE, timedelta(minutes=61))
+    assert next_remedy(request, NOW, LADDER) is Remedy.SEARCH
+
+
+def test_the_budget_stops_a_request_that_keeps_failing() -> None:
+    """Three steps a day at most; one that did not apply uses none."""
+    request = stuck()
+    took(request, Remedy.SEARCH, timedelta(hours=7))
+    took(request, Remedy.REANNOUNCE, timedelta(hours=5), result="not_applicable")
+    took(request, Remedy.REANNOUNCE, timedelta(hours=4), result="failed")
+    took(request, Remedy.REPLACE, timedelta(hours=3))
+    assert next_remedy(request, NOW, LADDER) is None
+    assert next_remedy(request, NOW + timedelta(hours=18), LADDER) is Remedy.SEARCH
+
+
+def test_a_replaced_download_fails_and_the_arr_searches_first() -> None:
+    """Right after a replace the failure is ours: no search until its wait ends."""
+    request = stuck(ProblemCode.DOWNLOAD_FAILED, None, State.FAILED)
+    took(request, Remedy.REPLACE, timedelta(minutes=5))
+    assert next_remedy(request, NOW, LADDER) is None
+    assert next_remedy(request, NOW + timedelta(hours=1), LADDER) is Remedy.SEARCH
+    assert next_remedy(stuck(ProblemCode.DOWNLOAD_FAILED, None), NOW, LADDER) is (
+        Remedy.SEARCH
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "waiting", "state", "expected"),
+    [
+        (
+            ProblemCode.STALLED,
+            WaitingCode.NOT_ADDED,
+            State.APPROVED,
+            Remedy.JELLYSEERR_RETRY,
+        ),
+        (ProblemCode.FILE_NOT_MATCHED, None, State.ANIME_MATCHING, Remedy.SHOKO_RESCAN),
+        (ProblemCode.IMPORT_BLOCKED, None, State.FAILED, None),
+        (ProblemCode.MANUAL_INTERACTION, None, State.FAILED, None),
+        (ProblemCode.STALLED, WaitingCode.SEARCHING, State.APPROVED, None),
+        (ProblemCode.STALLED, WaitingCode.IMPORT_PENDING, State.DOWNLOADED, None),
+    ],
+)
+def test_each_problem_has_its_step_or_none(
+    code: ProblemCode,
+    waiting: WaitingCode | None,
+    state: State,
+    expected: Remedy | None,
+) -> None:
+    """A cause a person must fix gets no step; the others theirs."""
+    assert next_remedy(stuck(code, waiting, state), NOW, LADDER) is expected
+
+
+def test_shoko_rescans_once_after_anidbs_own_wait() -> None:
+    """Not before six hours in matching, and never twice."""
+    request = stuck(ProblemCode.FILE_NOT_MATCHED, None, State.ANIME_MATCHING)
+    request.state_since = NOW - timedelta(hours=2)
+    assert next_remedy(request, NOW, LADDER) is None
+    request.state_since = NOW - timedelta(hours=7)
+    assert next_remedy(request, NOW, LADDER) is Remedy.SHOKO_RESCAN
+    took(request, Remedy.SHOKO_RESCAN, timedelta(hours=1))
+    assert next_remedy(request, NOW + timedelta(days=30), LADDER) is None
+
+
+def test_finished_or_healthy_requests_get_nothing() -> None:
+    """No problem, or a final state: no step."""
+    request = stuck()
+    request.stall = None
+    assert next_remedy(request, NOW, LADDER) is None
+    assert next_remedy(stuck(state=State.AVAILABLE), NOW, LADDER) is None

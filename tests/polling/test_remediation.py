@@ -1,0 +1,201 @@
+"""Remediation: a dead download is helped by itself, said, recorded and bounded.
+
+A mocked stack: Dune's torrent has no seeds. With `remediation` on, the minute's
+stall check flags it and takes the ladder's steps; a dry run decides the same and
+sends nothing; a protected movie is never touched.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from custom_components.media_request_tracker.const import DOMAIN, EVENT_REMEDIATION
+
+from ..conftest import EventLog, Post
+from .conftest import (
+    DUNE,
+    DUNE_HASH,
+    QBITTORRENT,
+    RADARR,
+    Stack,
+    poll,
+    queue_record,
+    request_state,
+    torrent,
+)
+
+REANNOUNCE = f"{QBITTORRENT}/api/v2/torrents/reannounce"
+QUEUE_BULK = f"{RADARR}/api/v3/queue/bulk"
+
+
+async def stalled_dune(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    remediation: str,
+) -> None:
+    """Remediation set as given, a 3-minute stall; Dune's torrent without seeds."""
+    hass.config_entries.async_update_entry(
+        entry,
+        options={"remediation": remediation, "stall_hours": {"downloading": 0.05}},
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    stack.torrents = {
+        DUNE_HASH.lower(): torrent(state="stalledDL", dlspeed=0, num_seeds=0)
+    }
+    stack.queue = [queue_record()]
+    stack.serve()
+    await poll(hass, entry, "qbittorrent")
+
+
+async def minutes_pass(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, minutes: int
+) -> None:
+    """Let the minute timers run, one minute at a time."""
+    for _ in range(minutes):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass, dt_util.utcnow())
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def calls(stack: Stack, method: str, url: str) -> list[Any]:
+    """The bodies sent with one method to one address."""
+    return [
+        body
+        for call_method, call_url, body, _ in stack.mock.mock_calls
+        if call_method.upper() == method and str(call_url).split("?")[0] == url
+    ]
+
+
+async def timeline(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """Dune's timeline, as get_requests answers it."""
+    response = await hass.services.async_call(
+        DOMAIN, "get_requests", {}, blocking=True, return_response=True
+    )
+    assert response is not None
+    (dune,) = response["requests"]
+    entries: list[dict[str, Any]] = dune["timeline"]
+    return entries
+
+
+async def test_a_dead_torrent_is_reannounced_then_replaced(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Flagged stalled → reannounce; still stalled 30 minutes on → replace."""
+    await stalled_dune(hass, full_entry, post, stack, "on")
+
+    await minutes_pass(hass, freezer, 4)
+
+    assert calls(stack, "POST", REANNOUNCE) == [{"hashes": DUNE_HASH.lower()}]
+    (step,) = events.of(EVENT_REMEDIATION)
+    assert {
+        key: step[key] for key in ("step", "dry_run", "result", "attempt", "of")
+    } == {
+        "step": "reannounce",
+        "dry_run": False,
+        "result": "done",
+        "attempt": 1,
+        "of": 3,
+    }
+    assert step["title"] == "Dune: Part Two"
+    attributes = request_state(hass, full_entry, "80").attributes
+    assert attributes["waiting_for"] == "remediation"
+    assert attributes["waiting_detail"] == (
+        "Asked the download's trackers for peers again (attempt 1 of 3)"
+    )
+    last = (await timeline(hass))[-1]
+    assert (last["source"], last["detail"]) == (
+        "remediation",
+        "reannounce, attempt 1 of 3: done",
+    )
+
+    await minutes_pass(hass, freezer, 31)
+
+    assert calls(stack, "DELETE", QUEUE_BULK) == [{"ids": [1]}]
+    assert [e["step"] for e in events.of(EVENT_REMEDIATION)] == [
+        "reannounce",
+        "replace",
+    ]
+    assert len(calls(stack, "POST", REANNOUNCE)) == 1
+
+
+async def test_a_dry_run_decides_the_same_and_sends_nothing(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Same steps, same events (dry_run true); nothing reaches qBittorrent or Radarr."""
+    await stalled_dune(hass, full_entry, post, stack, "dry_run")
+
+    await minutes_pass(hass, freezer, 36)
+
+    assert not calls(stack, "POST", REANNOUNCE)
+    assert not calls(stack, "DELETE", QUEUE_BULK)
+    decided = events.of(EVENT_REMEDIATION)
+    assert [(e["step"], e["dry_run"], e["result"]) for e in decided] == [
+        ("reannounce", True, "dry_run"),
+        ("replace", True, "dry_run"),
+    ]
+    assert request_state(hass, full_entry, "80").attributes["waiting_detail"] == (
+        "Dry run: would replace the download with another release (attempt 2 of 3)"
+    )
+
+
+async def test_a_protected_movie_is_never_touched(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Radarr's `keep` tag on the movie: steps are decided and left undone."""
+    stack.movies = [DUNE | {"tags": [3]}]
+    stack.tags = [{"id": 3, "label": "Keep"}]
+    await stalled_dune(hass, full_entry, post, stack, "on")
+
+    await minutes_pass(hass, freezer, 36)
+
+    assert not calls(stack, "POST", REANNOUNCE)
+    assert not calls(stack, "DELETE", QUEUE_BULK)
+    assert {e["result"] for e in events.of(EVENT_REMEDIATION)} == {"protected"}
+
+
+@pytest.mark.usefixtures("full_entry")
+async def test_off_by_default(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Without the option, a stall is only reported."""
+    await stalled_dune(hass, full_entry, post, stack, "off")
+
+    await minutes_pass(hass, freezer, 36)
+
+    assert request_state(hass, full_entry, "80").attributes["stalled"] is True
+    assert not events.of(EVENT_REMEDIATION)
+    assert not calls(stack, "POST", REANNOUNCE)
