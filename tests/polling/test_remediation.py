@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN, EVENT_REMEDIATION
 
-from ..conftest import EventLog, Post
+from ..conftest import JELLYSEERR_URL, EventLog, Post
 from .conftest import (
     DUNE,
     DUNE_HASH,
@@ -199,3 +199,33 @@ async def test_off_by_default(
     assert request_state(hass, full_entry, "80").attributes["stalled"] is True
     assert not events.of(EVENT_REMEDIATION)
     assert not calls(stack, "POST", REANNOUNCE)
+
+
+async def test_a_request_never_added_is_retried_in_jellyseerr(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Approved, yet Radarr never got it: Jellyseerr hands it over again, once a wait."""
+    hass.config_entries.async_update_entry(
+        full_entry,
+        options={"remediation": "on", "stall_hours": {"approved": 0.05}},
+    )
+    assert await hass.config_entries.async_reload(full_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await poll(hass, full_entry, "radarr")
+    retry = f"{JELLYSEERR_URL}/api/v1/request/80/retry"
+    stack.mock.post(retry, json={"id": 80, "status": 2})
+
+    await minutes_pass(hass, freezer, 5)
+
+    assert len(calls(stack, "POST", retry)) == 1
+    (step,) = events.of(EVENT_REMEDIATION)
+    assert (step["step"], step["result"]) == ("jellyseerr_retry", "done")
+    assert request_state(hass, full_entry, "80").attributes["waiting_detail"] == (
+        "Asked Jellyseerr to send it to Radarr again (attempt 1 of 3)"
+    )
