@@ -2321,3 +2321,86 @@ def test_cli_arguments(tmp_path: Path) -> None:
     )
     urls = webhook_urls("http://ha:8123/", ids)
     assert urls[Service.RADARR] == "http://ha:8123/api/webhook/b"
+
+
+async def test_radarr_queue_removal_blocklists_and_grabs_another(
+    clock: SimClock,
+    radarr: RadarrServer,
+    qbit: QBittorrentServer,
+    capture: Capture,
+    session: aiohttp.ClientSession,
+) -> None:
+    """`DELETE /queue/bulk` with blocklist: the download leaves, another is grabbed.
+
+    Out of the client, failed, searched again; the release the indexers offer now is
+    grabbed (its Grab webhook sent); the blocklisted one is never grabbed again
+    (addendum §1b). qBittorrent's reannounce skips unknown hashes.
+    """
+    headers = {"X-Api-Key": "radarr-key"}
+    radarr.set_webhook_target(WebhookTarget(capture.url()))
+    dead, other = RELEASES["oppenheimer_bluray"], RELEASES["oppenheimer_web"]
+    radarr.add_movie(MOVIES["oppenheimer"])
+    radarr.grab(dead, HASH, 300)
+    qbit.stall_torrent(HASH)
+    radarr.offer(other, PACK_HASH, 100)
+    _, queue = await get_json(session, f"{radarr.url}/api/v3/queue", headers=headers)
+    (record,) = queue["records"]
+
+    await login(session, qbit.url, QBIT_PASSWORD)
+    async with session.post(
+        f"{qbit.url}/api/v2/torrents/reannounce", data={"hashes": f"{HASH}|{'0' * 40}"}
+    ) as reannounce:
+        assert reannounce.status == 200
+    assert qbit.reannounced == [HASH]
+
+    async with session.delete(
+        f"{radarr.url}/api/v3/queue/bulk",
+        headers=headers,
+        params={"removeFromClient": "true", "blocklist": "true"},
+        json={"ids": [record["id"], 999]},
+    ) as removed:
+        assert removed.status == 200
+
+    assert qbit.status(HASH) is None
+    assert capture.events() == ["Grab"]
+    assert capture.requests[0]["json"]["downloadId"] == PACK_HASH.upper()
+    failed = [r for r in radarr.history if r.event_type == "downloadFailed"]
+    assert [r.download_id for r in failed] == [HASH.upper()]
+    assert radarr.movies[MOVIES["oppenheimer"].radarr_id].last_search is not None
+    with pytest.raises(ValueError, match="blocklisted"):
+        radarr.grab(dead, HASH, 300)
+    async with session.delete(
+        f"{radarr.url}/api/v3/queue/{record['id']}", headers=headers
+    ) as gone:
+        assert gone.status == 404
+
+
+async def test_seerr_retry(
+    jellyseerr: JellyseerrServer, session: aiohttp.ClientSession
+) -> None:
+    """Seerr's retry approves any request again; an unknown one is 404."""
+    headers = {"X-Api-Key": "seerr-key"}
+    failed = jellyseerr.create_request(
+        MOVIES["dune_part_two"], USERS[2], (), approved=True
+    )
+    failed.status = RequestStatus.FAILED
+    url = f"{jellyseerr.url}/api/v1/request"
+    async with session.post(f"{url}/{failed.id}/retry", headers=headers) as retried:
+        assert retried.status == 200
+        assert (await retried.json())["status"] == 2
+    assert jellyseerr.retried == [failed.id]
+    async with session.post(f"{url}/999/retry", headers=headers) as unknown:
+        assert unknown.status == 404
+
+
+async def test_shoko_rescan(shoko: ShokoServer, session: aiohttp.ClientSession) -> None:
+    """A hashed file can be rescanned; an unknown one is 404."""
+    key = {"apikey": SHOKO_KEY}
+    file = await shoko.detect("/data/anime/movies/Perfect Blue (1997)/movie.mkv", 1024)
+    await shoko.hash(file)
+    url = f"{shoko.url}/api/v3/File"
+    async with session.post(f"{url}/{file.id}/Rescan", headers=key) as rescanned:
+        assert rescanned.status == 200
+    async with session.post(f"{url}/9999/Rescan", headers=key) as unknown:
+        assert unknown.status == 404
+    assert shoko.rescanned == [file.id]

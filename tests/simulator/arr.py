@@ -57,7 +57,8 @@ STALLED_MESSAGE = "The download is stalled with no connections"
 FAILED_MESSAGE = "Failed download detected"
 IGNORED_MESSAGE = "Manually ignored"
 # Tracked states that take a download out of the queue (`DownloadIsTrackable`).
-LEFT_QUEUE = frozenset({"imported", "failed", "ignored"})
+LEFT_QUEUE = frozenset({"imported", "failed", "ignored", "removed"})
+MARKED_FAILED_MESSAGE = "Manually marked as failed"
 PUBLISHED_HOURS = 6  # how old a release is when grabbed (history `age*`)
 # qBittorrent state -> queue `status` (Radarr/Sonarr `QBittorrent.cs`, camelCase enum).
 QUEUE_STATUS = {
@@ -333,6 +334,10 @@ class ArrServer(FakeService):
         self.history: list[HistoryRecord] = []
         self.connections: dict[int, Connection] = {}
         self.command_log: list[dict[str, Any]] = []
+        # Releases blocklisted (never grabbed again), and those the indexers offer
+        # to the next search after a blocklist, by media id.
+        self.blocklist: set[str] = set()
+        self.offers: dict[int, list[tuple[Release, str, float]]] = {}
         self._grace_over = False
         self._next_connection_id = 1
         self._next_file_id = 1
@@ -343,6 +348,8 @@ class ArrServer(FakeService):
         router.add_get("/api/v3/health", self._health)
         router.add_get("/api/v3/diskspace", self._disk_space)
         router.add_get("/api/v3/queue", self._queue)
+        router.add_delete("/api/v3/queue/bulk", self._remove_many)
+        router.add_delete("/api/v3/queue/{id:\\d+}", self._remove_one)
         router.add_get("/api/v3/history", self._history)
         router.add_get("/api/v3/history/since", self._history_since)
         router.add_get("/api/v3/tag", self._tags)
@@ -362,6 +369,10 @@ class ArrServer(FakeService):
 
     def release_ids(self, release: Release) -> tuple[int, tuple[int, ...]]:
         """The movie or series id of a release, and its episode ids (Sonarr)."""
+        raise NotImplementedError
+
+    def search_again(self, media_id: int) -> None:
+        """The search a blocklisted download starts (`RedownloadFailedDownloadService`)."""
         raise NotImplementedError
 
     def run_command(self, name: str, body: Mapping[str, Any]) -> None:
@@ -575,7 +586,9 @@ class ArrServer(FakeService):
         media_id: int,
         episode_ids: tuple[int, ...] = (),
     ) -> TrackedDownload:
-        """Start following a grabbed download."""
+        """Start following a grabbed download; a blocklisted release is never grabbed."""
+        if release.key in self.blocklist:
+            raise ValueError(f"{release.key} is blocklisted")
         download = TrackedDownload(
             download_id=info_hash.upper(),
             release=release,
@@ -756,6 +769,85 @@ class ArrServer(FakeService):
         download = self.download_for(release)
         download.state = "ignored"
         self._write_outcome(download, "downloadIgnored", IGNORED_MESSAGE)
+
+    def offer(self, release: Release, info_hash: str, seconds: float) -> None:
+        """The indexers now have `release`: a search after a blocklist grabs it."""
+        media_id, _ = self.release_ids(release)
+        self.offers.setdefault(media_id, []).append((release, info_hash, seconds))
+
+    def queued(self) -> dict[int, TrackedDownload]:
+        """The downloads the queue lists, by each of their records' ids."""
+        listed: dict[int, TrackedDownload] = {}
+        for download in self.downloads.values():
+            status = self.qbittorrent.status(download.download_id)
+            if download.state in LEFT_QUEUE or status is None:
+                continue
+            for record in self.queue_records(download, {}, {}):
+                listed[record["id"]] = download
+        return listed
+
+    async def remove_from_queue(
+        self, downloads: Iterable[TrackedDownload], flags: Mapping[str, str]
+    ) -> None:
+        """`QueueController.Remove`: from the client, blocklisted, searched again.
+
+        Flags default as upstream (`removeFromClient` true, the others false); a
+        blocklist acts only on a download with a `grabbed` row (`MarkAsFailed`),
+        then searches again unless `skipRedownload` (addendum §1b).
+        """
+        remove = flags.get("removeFromClient", "true").lower() == "true"
+        blocklist = flags.get("blocklist", "false").lower() == "true"
+        redownload = flags.get("skipRedownload", "false").lower() != "true"
+        for download in {d.download_id: d for d in downloads}.values():
+            if remove and self.qbittorrent.status(download.download_id) is not None:
+                self.qbittorrent.remove_torrent(download.download_id)
+            if blocklist and self._was_grabbed(download):
+                download.state = "failed"
+                self._write_outcome(download, "downloadFailed", MARKED_FAILED_MESSAGE)
+                self.blocklist.add(download.release.key)
+                if redownload:
+                    await self._redownload(download.media_id)
+            elif not remove and not blocklist:
+                self.ignore_download(download.release)
+            else:
+                download.state = "removed"
+
+    async def _redownload(self, media_id: int) -> None:
+        """`RedownloadFailedDownloadService`: search; grab what the indexers offer."""
+        self.search_again(media_id)
+        offers = [
+            offer
+            for offer in self.offers.get(media_id, [])
+            if offer[0].key not in self.blocklist
+        ]
+        if not offers:
+            return
+        release, info_hash, seconds = offers[0]
+        self.offers[media_id].remove(offers[0])
+        await self.emit("onGrab", self.grab(release, info_hash, seconds))
+
+    def _was_grabbed(self, download: TrackedDownload) -> bool:
+        return any(
+            record.event_type == "grabbed"
+            and record.download_id == download.download_id
+            for record in self.history
+        )
+
+    async def _remove_one(self, request: web.Request) -> web.Response:
+        download = self.queued().get(int(request.match_info["id"]))
+        if download is None:
+            return web.json_response({"message": "NotFound"}, status=404)
+        await self.remove_from_queue([download], request.query)
+        return web.json_response({})
+
+    async def _remove_many(self, request: web.Request) -> web.Response:
+        """`DELETE /queue/bulk` `{"ids": [...]}`: unknown ids are skipped."""
+        body = await request.json()
+        listed = self.queued()
+        ids = body.get("ids", []) if isinstance(body, dict) else []
+        downloads = [listed[i] for i in ids if i in listed]
+        await self.remove_from_queue(downloads, request.query)
+        return web.json_response({})
 
     def _write_outcome(
         self, download: TrackedDownload, event_type: str, message: str

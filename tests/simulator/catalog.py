@@ -692,6 +692,19 @@ RELEASES = {
             audio_channels=5.1,
             custom_formats=("10bit", "x265 (HD)"),
         ),
+        # Another Oppenheimer: what Radarr grabs once a dead one is blocklisted.
+        Release(
+            key="oppenheimer_web",
+            media="oppenheimer",
+            name="Oppenheimer.2023.1080p.WEB-DL.DDP5.1.H.264-FLUX",
+            quality="WEBDL-1080p",
+            group="FLUX",
+            indexer="TorrentLeech (Prowlarr)",
+            size=7_412_002_816,
+            video_codec="h264",
+            audio_codec="EAC3",
+            audio_channels=5.1,
+        ),
         Release(
             key="interstellar_bluray",
             media="interstellar",

@@ -245,6 +245,8 @@ class JellyseerrServer(FakeService):
         self.version = version
         self.completes_requests = _release(version) >= (2, 6)
         self.requests: dict[int, MediaRequest] = {}
+        # The request ids a retry was asked for, in order.
+        self.retried: list[int] = []
         # Request ids come from the database's auto-increment: a deleted request's
         # id is never given to a new one.
         self._request_ids = itertools.count(1)
@@ -266,6 +268,7 @@ class JellyseerrServer(FakeService):
         router.add_get("/api/v1/user", self._list_users)
         router.add_get("/api/v1/request", self._list_requests)
         router.add_get("/api/v1/request/{id}", self._get_request)
+        router.add_post("/api/v1/request/{id}/retry", self._retry_request)
         router.add_get("/api/v1/movie/{tmdb_id}", self._movie_details)
         router.add_get("/api/v1/tv/{tmdb_id}", self._tv_details)
         router.add_get("/api/v1/settings/notifications/webhook", self._get_webhook)
@@ -812,6 +815,19 @@ class JellyseerrServer(FakeService):
             found = None
         if found is None:
             return web.json_response({"message": "Request not found."}, status=404)
+        return web.json_response(self._request_json(found))
+
+    async def _retry_request(self, request: web.Request) -> web.Response:
+        """`POST /request/{id}/retry`: any status becomes APPROVED; 404 when unknown.
+
+        Seerr answers before Radarr/Sonarr do (addendum §3): the fake hands nothing on.
+        """
+        found = self.requests.get(int(request.match_info["id"]))
+        if found is None:
+            return web.json_response({"message": "Request not found."}, status=404)
+        found.status = RequestStatus.APPROVED
+        found.updated = self.clock.wall_now()
+        self.retried.append(found.id)
         return web.json_response(self._request_json(found))
 
     async def _get_webhook(self, _request: web.Request) -> web.Response:

@@ -38,6 +38,7 @@ from .scenarios import (
     Import,
     LibraryAdd,
     LoseAvailability,
+    Offer,
     Preload,
     ProcessFailed,
     RemoveDownload,
@@ -152,6 +153,7 @@ class ScenarioPlayer:
                 await self._request_step(action, send)
             case (
                 Grab()
+                | Offer()
                 | DelayedGrab()
                 | SendPending()
                 | Search()
@@ -227,6 +229,7 @@ class ScenarioPlayer:
     async def _arr_step(
         self,
         action: Grab
+        | Offer
         | DelayedGrab
         | SendPending
         | Search
@@ -251,6 +254,9 @@ class ScenarioPlayer:
                 arr = self._arr(release)
                 sent = arr.send_pending(release, self.info_hash(release))
                 await self._emit(arr, "onGrab", sent, send)
+            case Offer(key, seconds):
+                release = RELEASES[key]
+                self._arr(release).offer(release, self.info_hash(release), seconds)
             case Search(key):
                 self._user_search(key)
             case BlockImport(key, message):

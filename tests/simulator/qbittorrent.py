@@ -207,6 +207,8 @@ class QBittorrentServer(FakeService):
         self.password = password
         self.api_key = api_key if self.version.login_204 else None
         self.torrents: dict[str, Torrent] = {}
+        # The hashes reannounce was asked for, in order.
+        self.reannounced: list[str] = []
         self.sessions: dict[str, SyncSession] = {}
         self._failed_logins = 0
         self._rid = 0
@@ -219,6 +221,7 @@ class QBittorrentServer(FakeService):
         router.add_get("/api/v2/sync/maindata", self._maindata)
         router.add_get("/api/v2/torrents/info", self._torrents_info)
         router.add_get("/api/v2/torrents/files", self._torrent_files)
+        router.add_post("/api/v2/torrents/reannounce", self._reannounce)
 
     # --- what the scenario player does to torrents ---------------------------------
 
@@ -463,6 +466,17 @@ class QBittorrentServer(FakeService):
         else:
             torrents = torrents[offset:]
         return web.json_response(torrents)
+
+    async def _reannounce(self, request: web.Request) -> web.Response:
+        """`hashes` pipe-separated (or `all`); unknown ones are skipped.
+
+        A torrent without seeds stays without them: there is no one to announce to.
+        """
+        form = await request.post()
+        hashes = str(form.get("hashes", ""))
+        wanted = self.torrents.keys() if hashes == "all" else hashes.lower().split("|")
+        self.reannounced += [h for h in wanted if h in self.torrents]
+        return web.Response(text="")
 
     async def _torrent_files(self, request: web.Request) -> web.Response:
         """`filesAction`: 400 without `hash`, 404 for an unknown one."""

@@ -281,6 +281,10 @@ class RadarrServer(ArrServer):
             if entry is not None and (user_invoked or self.available(entry)):
                 entry.last_search = self.clock.wall_now()
 
+    def search_again(self, media_id: int) -> None:
+        """`MoviesSearch` of the movie, started by Radarr itself."""
+        self.search([media_id], user_invoked=False)
+
     def run_command(self, name: str, body: Mapping[str, Any]) -> None:
         """`MoviesSearch` through the API is user-invoked."""
         if name == "MoviesSearch":

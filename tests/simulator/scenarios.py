@@ -43,6 +43,17 @@ class Grab:
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """The indexers now have `release`, for the *arr's next search after a blocklist.
+
+    qBittorrent then downloads it in `seconds`.
+    """
+
+    release: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class DelayedGrab:
     """A delay profile holds the *arr's grab back for `delay_seconds`.
 
@@ -254,6 +265,7 @@ type Action = (
     Request
     | Approve
     | Grab
+    | Offer
     | DelayedGrab
     | SendPending
     | Search

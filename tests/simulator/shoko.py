@@ -126,6 +126,8 @@ class ShokoServer(FakeService):
         self.username = username
         self.password = password
         self.files: dict[str, ShokoFile] = {}  # keyed by Shoko's absolute path
+        # The file ids a rescan was asked for, in order.
+        self.rescanned: list[int] = []
         self.known_series: set[int] = set()
         self._hub_requires_auth = hub_requires_auth
         self._reopen: asyncio.Task[None] | None = None
@@ -145,6 +147,7 @@ class ShokoServer(FakeService):
         router.add_get("/api/v3/File/PathEndsWith", self._path_ends_with)
         router.add_get("/api/v3/File/PathEndsWith/{path:.+}", self._path_ends_with)
         router.add_get("/api/v3/File/{id:\\d+}", self._file)
+        router.add_post("/api/v3/File/{id:\\d+}/Rescan", self._rescan)
 
     async def stop(self) -> None:
         """Stop listening (and forget a pending reopen)."""
@@ -557,6 +560,17 @@ class ShokoServer(FakeService):
             if f.id and f.absolute_path.lower().endswith(suffix)
         ]
         return web.json_response(found[:limit])
+
+    async def _rescan(self, request: web.Request) -> web.Response:
+        """`POST /File/{id}/Rescan`: queued (404 when unknown).
+
+        AniDB still does not know a file it did not know before: the match stays.
+        """
+        file_id = int(request.match_info["id"])
+        if not any(file.id == file_id for file in self.files.values()):
+            return web.Response(status=404)
+        self.rescanned.append(file_id)
+        return web.Response(status=200)
 
     async def _file(self, request: web.Request) -> web.Response:
         """`GET /api/v3/File/{id}?include=XRefs,AbsolutePaths` (404 when unknown)."""

@@ -226,6 +226,11 @@ class SonarrServer(ArrServer):
         for episode in episodes:
             entry.searched[episode.sonarr_id] = now
 
+    def search_again(self, media_id: int) -> None:
+        """Sonarr searches the series' missing episodes by itself."""
+        if (entry := self.series.get(media_id)) is not None:
+            self.search_missing(entry)
+
     def run_command(self, name: str, body: Mapping[str, Any]) -> None:
         """The search commands (`EpisodeSearchService`, `SeasonSearchService`, …)."""
         if name == "EpisodeSearch":
