@@ -12,7 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from homeassistant.config_entries import SOURCE_USER
@@ -22,7 +24,16 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN
-from tests.simulator import SCENARIOS, Service, SimulatedStack
+from tests.simulator import SCENARIOS, Scenario, Service, SimulatedStack, Step
+from tests.simulator.scenarios import (
+    Available,
+    Grab,
+    Import,
+    LibraryAdd,
+    Offer,
+    Request,
+    Stall,
+)
 
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
@@ -237,3 +248,70 @@ async def test_every_scenario(
     assert attributes["problem"] == (
         "The download has stalled: no seed is sending data (for more than 24 hours)"
     )
+
+
+# A torrent that lost its seeds, while the indexers have another release: the
+# replacement's import, library add and availability come once remediation (3-minute
+# stall, 30 minutes after the reannounce) has had Radarr grab it; before, they fail.
+REPLACED_BY = 2250
+DEAD_TORRENT = Scenario(
+    "dead_torrent_replaced",
+    "Oppenheimer's torrent dies; remediation replaces it and another is grabbed.",
+    (
+        Step(0, Request("oppenheimer", user="bob")),
+        Step(10, Grab("oppenheimer_bluray", 300)),
+        Step(20, Offer("oppenheimer_web", 100)),
+        Step(90, Stall("oppenheimer_bluray")),
+        Step(REPLACED_BY + 100, Import("oppenheimer_web")),
+        Step(REPLACED_BY + 120, LibraryAdd("oppenheimer_web")),
+        Step(REPLACED_BY + 150, Available("oppenheimer")),
+    ),
+)
+
+
+@pytest.mark.usefixtures("served")
+@pytest.mark.parametrize("stack", [("6", "2.7.3")], indirect=True, ids=["Shoko 6"])
+async def test_a_dead_torrent_is_replaced_with_no_human_action(
+    hass: HomeAssistant, stack: SimulatedStack, freezer: FrozenDateTimeFactory
+) -> None:
+    """Remediation on: reannounced, replaced through Radarr's queue, available."""
+    created = await add_integration(hass, stack)
+    entry = created["result"]
+    hass.config_entries.async_update_entry(
+        entry, options={"remediation": "on", "stall_hours": {"downloading": 0.05}}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    for service in (Service.JELLYSEERR, Service.RADARR, Service.JELLYFIN):
+        headers = (
+            {"Content-Type": "application/json"}
+            if service is Service.JELLYFIN
+            else None
+        )
+        url = created["description_placeholders"][f"{service.value}_url"]
+        stack.set_webhook_target(service, url, headers=headers)
+    steps: list[str] = []
+
+    @callback
+    def record(event: Event[Any]) -> None:
+        steps.append(f"{event.data['step']}: {event.data['result']}")
+
+    hass.bus.async_listen(f"{DOMAIN}_remediation", record)
+    stack.play([DEAD_TORRENT])
+    pollers = entry.runtime_data.pollers.values()
+    for _ in range((REPLACED_BY + 250) // STEP):
+        stack.clock.advance(STEP)
+        freezer.tick(timedelta(seconds=STEP))
+        async_fire_time_changed(hass, dt_util.utcnow())
+        await hass.async_block_till_done()
+        for poller in pollers:
+            await poller.async_refresh()
+        await hass.async_block_till_done()
+
+    assert steps == ["reannounce: done", "replace: done"]
+    assert stack.qbittorrent.reannounced
+    assert "oppenheimer_bluray" in stack.radarr.blocklist
+    (oppenheimer,) = entry.runtime_data.tracker.requests.values()
+    assert oppenheimer.state == "available"
+    sources = [entry.source for entry in oppenheimer.timeline]
+    assert sources.count("remediation") == 2
