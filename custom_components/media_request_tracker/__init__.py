@@ -151,7 +151,7 @@ async def async_setup_entry(
             hass, tracking.async_housekeeping, HOUSEKEEPING_INTERVAL
         )
     )
-    remediation = Remediation(hass, entry)
+    data.remediation = remediation = Remediation(hass, entry)
 
     @callback
     def check_stuck(now: datetime) -> None:
@@ -267,7 +267,11 @@ async def async_unload_entry(
     """Close the webhooks and entities, and write pending changes now."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.tracking.async_flush()
+        data = entry.runtime_data
+        # A step under way is cancelled before the last write: none lands after it.
+        if data.remediation is not None:
+            await data.remediation.async_stop()
+        await data.tracking.async_flush()
     return unloaded
 
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     )
     from .posters import Posters
     from .publish import EntityPublisher
+    from .remediation import Remediation
     from .tracking import RequestTracking
 
 
@@ -114,6 +115,8 @@ class MediaRequestTrackerData:
     qbittorrent: QBittorrentPoller | None = None
     jellyfin: JellyfinPoller | None = None
     shoko: ShokoPoller | None = None
+    # Set once the entry's pollers exist (it takes steps through them).
+    remediation: Remediation | None = None
 
     @property
     def entry_id(self) -> str:

@@ -9,15 +9,24 @@ decision lands in the request's attempts and timeline and fires
 turn like any other, never retried in a loop.
 """
 
+import asyncio
+from contextlib import suppress
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Attempt, MediaType, Remedy, Request
-from .engine.remediation import Ladder, Mode, attempts_today, next_remedy
+from .engine.remediation import (
+    Ladder,
+    Mode,
+    attempts_today,
+    next_remedy,
+    uses_budget,
+)
 from .remedies import prepare
 from .sources.arr import ArrClient
 from .sources.errors import UNUSABLE_ANSWER
@@ -39,7 +48,7 @@ class Remediation:
         self._mode = options.remediation
         self._protected_tag = options.protected_tag.casefold()
         self._ladder = ladder or Ladder()
-        self._busy = False
+        self._round: asyncio.Task[None] | None = None
 
     @property
     def _data(self) -> MediaRequestTrackerData:
@@ -48,40 +57,58 @@ class Remediation:
     @callback
     def async_check(self, now: datetime) -> None:
         """Start a round for the requests a step is due for (none while one runs)."""
-        if self._mode is Mode.OFF or self._busy:
+        # Tasks start eagerly: a round may be over before it is even assigned.
+        if self._mode is Mode.OFF or (self._round and not self._round.done()):
             return
         due = [
-            (request, remedy)
+            request.key
             for request in self._data.tracker.requests.values()
-            if (remedy := next_remedy(request, now, self._ladder)) is not None
+            if self._due(request, now) is not None
         ]
-        if not due:
+        if due:
+            self._round = self._entry.async_create_background_task(
+                self._hass, self._async_round(due), f"{DOMAIN} remediation"
+            )
+
+    async def async_stop(self) -> None:
+        """Cancel a round under way (the entry unloads), and wait for it to end."""
+        if (running := self._round) is None or running.done():
             return
-        self._busy = True
-        self._entry.async_create_background_task(
-            self._hass, self._async_round(due, now), f"{DOMAIN} remediation"
+        running.cancel()
+        with suppress(asyncio.CancelledError):
+            await running
+
+    def _due(self, request: Request, now: datetime) -> Remedy | None:
+        return next_remedy(
+            request, now, self._ladder, dry_run=self._mode is Mode.DRY_RUN
         )
 
-    async def _async_round(
-        self, due: list[tuple[Request, Remedy]], now: datetime
-    ) -> None:
-        try:
-            for request, remedy in due:
+    async def _async_round(self, keys: list[str]) -> None:
+        """One step per request; each is looked at again just before its turn."""
+        for key in keys:
+            request = self._data.tracker.requests.get(key)
+            now = dt_util.utcnow()
+            if request is None or (remedy := self._due(request, now)) is None:
+                continue
+            try:
                 await self._async_take(request, remedy, now)
-        finally:
-            self._busy = False
+            except Exception:  # noqa: BLE001 - one request's bug must not stop the rest
+                LOGGER.exception(
+                    "Remediation failed on %s; the others go on", request.title
+                )
 
     async def _async_take(
         self, request: Request, remedy: Remedy, now: datetime
     ) -> None:
         dry_run = self._mode is Mode.DRY_RUN
         result = await self._async_result(request, remedy, dry_run=dry_run)
+        used = attempts_today(request, now, dry_run=dry_run)
         attempt = Attempt(
             remedy,
             now,
             dry_run,
             result,
-            number=attempts_today(request, now) + 1,
+            number=used + 1 if uses_budget(result) else used,
             of=self._ladder.budget,
         )
         self._data.tracking.record_attempt(request.key, attempt)
@@ -89,17 +116,20 @@ class Remediation:
     async def _async_result(
         self, request: Request, remedy: Remedy, *, dry_run: bool
     ) -> str:
-        """`done`, `dry_run`, `protected`, `not_applicable` or `failed`."""
+        """`done`, `dry_run`, `protected`, `not_applicable` or `failed`.
+
+        A dry run looks the protected tag up too (a read): it reports what `on`
+        would do.
+        """
         try:
             action = prepare(self._data, request, remedy)
-        except ServiceValidationError:
-            return "not_applicable"
-        if dry_run:
-            return "dry_run"
-        try:
             if await self._async_protected(request):
                 return "protected"
+            if dry_run:
+                return "dry_run"
             await action()
+        except ServiceValidationError:
+            return "not_applicable"
         except (HomeAssistantError, *UNUSABLE_ANSWER) as err:
             LOGGER.warning(
                 "Remediation could not %s for %s: %s", remedy.value, request.title, err
@@ -112,6 +142,8 @@ class Remediation:
 
         Radarr/Sonarr are asked each time: a tag added a minute ago counts.
         """
+        if not self._protected_tag:
+            return False
         data = self._data
         client: ArrClient
         if request.media_type is MediaType.MOVIE:

@@ -70,19 +70,18 @@ def _search(
 def _reannounce(
     data: MediaRequestTrackerData, request: Request
 ) -> Callable[[], Awaitable[None]]:
-    """The download client announces the request's unfinished torrents again."""
+    """The download client announces the request's stuck torrents again."""
     if (qbittorrent := data.qbittorrent) is None:
         raise _not_configured(Service.QBITTORRENT, request)
-    hashes = _unfinished(request, Stage.DOWNLOADED)
-    return partial(_async_reannounce, qbittorrent.client, hashes)
+    return partial(_async_reannounce, qbittorrent.client, _downloading(request))
 
 
 def _replace(
     data: MediaRequestTrackerData, request: Request
 ) -> Callable[[], Awaitable[None]]:
-    """Radarr/Sonarr drop the request's downloads not imported, and grab others."""
+    """Radarr/Sonarr drop the request's stuck downloads, and grab others."""
     arr = _arr(data, request).client
-    return partial(_async_replace, arr, request, _unfinished(request, Stage.IMPORTED))
+    return partial(_async_replace, data, arr, request, _downloading(request))
 
 
 def _arr(
@@ -99,20 +98,28 @@ def _arr(
     return sonarr
 
 
-def _unfinished(request: Request, before: Stage) -> set[str]:
-    """The request's download ids (folded) that have not reached a stage yet."""
-    found = {
-        folded
+def _downloading(request: Request) -> set[str]:
+    """The request's downloads (folded ids) still downloading: the stuck ones if any.
+
+    A finished download waiting for its import is never dropped with its files.
+    """
+    unfinished = {
+        folded: download
         for folded, download in request.downloads.items()
-        if download.stage < before
+        if download.stage < Stage.DOWNLOADED
     }
-    if not found:
+    stuck = {
+        folded
+        for folded, download in unfinished.items()
+        if any(live.stall is not None for live in download.live_by.values())
+    }
+    if not unfinished:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="no_download",
             translation_placeholders={"title": request.title},
         )
-    return found
+    return stuck or set(unfinished)
 
 
 async def _async_reannounce(qbittorrent: QBittorrentClient, hashes: set[str]) -> None:
@@ -121,7 +128,10 @@ async def _async_reannounce(qbittorrent: QBittorrentClient, hashes: set[str]) ->
 
 
 async def _async_replace(
-    arr: RadarrClient | SonarrClient, request: Request, downloads: set[str]
+    data: MediaRequestTrackerData,
+    arr: RadarrClient | SonarrClient,
+    request: Request,
+    downloads: set[str],
 ) -> None:
     """Remove the downloads' queue records (a season pack has one per episode)."""
     with _upstream_errors(arr.SERVICE):
@@ -143,6 +153,8 @@ async def _async_replace(
                 },
             )
         await arr.async_replace_downloads(ids)
+    # They left the client: what it last said of them (a stall) holds no more.
+    data.tracking.forget_live(request.key, downloads)
 
 
 def _not_configured(arr: Service, request: Request) -> ServiceValidationError:

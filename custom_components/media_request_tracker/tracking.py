@@ -149,6 +149,12 @@ class RequestTracking:
         self.events.fire_remediation(request, attempt)
 
     @callback
+    def forget_live(self, request_key: str, download_ids: Iterable[str]) -> None:
+        """Downloads replaced: their client's last report no longer applies."""
+        self.tracker.forget_live(request_key, download_ids)
+        self.publisher.refresh([request_key])
+
+    @callback
     def follow(
         self, request_keys: Iterable[str], person: str, *, follows: bool = True
     ) -> None:

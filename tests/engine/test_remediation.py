@@ -91,9 +91,11 @@ def test_a_replaced_download_fails_and_the_arr_searches_first() -> None:
     took(request, Remedy.REPLACE, timedelta(minutes=5))
     assert next_remedy(request, NOW, LADDER) is None
     assert next_remedy(request, NOW + timedelta(hours=1), LADDER) is Remedy.SEARCH
-    assert next_remedy(stuck(ProblemCode.DOWNLOAD_FAILED, None), NOW, LADDER) is (
-        Remedy.SEARCH
-    )
+    # Radarr searches by itself after a failure: an hour for it first.
+    failed = stuck(ProblemCode.DOWNLOAD_FAILED, None, State.FAILED)
+    failed.state_since = NOW - timedelta(minutes=20)
+    assert next_remedy(failed, NOW, LADDER) is None
+    assert next_remedy(failed, NOW + timedelta(minutes=41), LADDER) is Remedy.SEARCH
 
 
 @pytest.mark.parametrize(
@@ -139,3 +141,23 @@ def test_finished_or_healthy_requests_get_nothing() -> None:
     request.stall = None
     assert next_remedy(request, NOW, LADDER) is None
     assert next_remedy(stuck(state=State.AVAILABLE), NOW, LADDER) is None
+
+
+def test_a_dry_run_climbs_its_own_ladder() -> None:
+    """Steps a dry run only decided neither count nor climb for real ones."""
+    request = stuck()
+    request.attempts.append(
+        Attempt(Remedy.REANNOUNCE, NOW - timedelta(hours=2), True, "dry_run")
+    )
+    request.attempts.append(
+        Attempt(Remedy.REPLACE, NOW - timedelta(hours=1), True, "dry_run")
+    )
+    assert next_remedy(request, NOW, LADDER) is Remedy.REANNOUNCE
+    assert next_remedy(request, NOW, LADDER, dry_run=True) is Remedy.SEARCH
+
+
+def test_a_failed_once_only_step_is_tried_again() -> None:
+    """A Shoko rescan that failed waits six hours, not for ever."""
+    request = stuck(ProblemCode.FILE_NOT_MATCHED, None, State.ANIME_MATCHING)
+    took(request, Remedy.SHOKO_RESCAN, timedelta(hours=7), result="failed")
+    assert next_remedy(request, NOW, LADDER) is Remedy.SHOKO_RESCAN

@@ -27,6 +27,12 @@ DEFAULT_WAITS: Mapping[Remedy, timedelta] = {
 }
 # A file Shoko could not match gets AniDB's own retries first.
 SHOKO_GRACE = timedelta(hours=6)
+# A once-only step that did not get done is tried again after this long.
+RETRY_WAIT = timedelta(hours=6)
+# Radarr/Sonarr search again by themselves after a failed download: give them time.
+FAILED_GRACE = timedelta(hours=1)
+# Attempts are kept this long (a done Shoko rescan, for good: it is once only).
+KEEP_ATTEMPTS = timedelta(days=7)
 
 # What a download that stopped moving waits for.
 _DEAD_DOWNLOAD = frozenset(
@@ -53,31 +59,50 @@ class Ladder:
     waits: Mapping[Remedy, timedelta] = field(default_factory=lambda: DEFAULT_WAITS)
 
 
-def next_remedy(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
-    """The step to take for the request now, if one may help and is due."""
-    if request.is_terminal or attempts_today(request, now) >= ladder.budget:
+def next_remedy(
+    request: Request, now: datetime, ladder: Ladder, *, dry_run: bool = False
+) -> Remedy | None:
+    """The step to take for the request now, if one may help and is due.
+
+    A dry run climbs its own ladder: steps it only decided do not count when the
+    steps are taken for real.
+    """
+    attempts = [a for a in request.attempts if a.dry_run == dry_run]
+    if request.is_terminal or _counted_today(attempts, now) >= ladder.budget:
         return None
-    remedy = _rung(request, now, ladder)
+    remedy = _rung(request, attempts, now, ladder)
     if remedy is None:
         return None
-    last = _last(request, (remedy,))
-    if last is not None and now - last.at < ladder.waits[remedy]:
+    last = _last(attempts, (remedy,))
+    if last is not None and now - last.at < _wait(last, ladder):
         return None
     return remedy
 
 
-def attempts_today(request: Request, now: datetime) -> int:
-    """Steps taken, tried or (in a dry run) decided for the request in the last day.
-
-    A step that did not apply, or that the protected tag forbade, used no budget.
-    """
-    return sum(
-        now - attempt.at < DAY and attempt.result not in _NOT_COUNTED
-        for attempt in request.attempts
-    )
+def attempts_today(request: Request, now: datetime, *, dry_run: bool) -> int:
+    """Steps of the mode that used budget in the last day."""
+    attempts = [a for a in request.attempts if a.dry_run == dry_run]
+    return _counted_today(attempts, now)
 
 
-def _rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
+def uses_budget(result: str) -> bool:
+    """A step that did not apply, or that the protected tag forbade, uses none."""
+    return result not in _NOT_COUNTED
+
+
+def _counted_today(attempts: list[Attempt], now: datetime) -> int:
+    return sum(now - a.at < DAY and uses_budget(a.result) for a in attempts)
+
+
+def _wait(last: Attempt, ladder: Ladder) -> timedelta:
+    """How long a step waits before it is taken again; once-only steps only once done."""
+    wait = ladder.waits[last.remedy]
+    return wait if wait != timedelta.max or last.result == "done" else RETRY_WAIT
+
+
+def _rung(
+    request: Request, attempts: list[Attempt], now: datetime, ladder: Ladder
+) -> Remedy | None:
     """The step the request's problem calls for, the ladder's progress considered."""
     problem = request.current_problem
     if problem is None:
@@ -85,11 +110,14 @@ def _rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
     waiting = None if problem.waiting is None else problem.waiting.code
     match problem.code:
         case ProblemCode.STALLED if waiting in _DEAD_DOWNLOAD:
-            return _download_rung(request, now, ladder)
-        case ProblemCode.DOWNLOAD_FAILED | ProblemCode.DOWNLOAD_ERROR:
-            # Replaced downloads fail on purpose: their *arr searches by itself first.
-            last = _last(request, (Remedy.REPLACE,))
-            if last is not None and now - last.at < ladder.waits[Remedy.REPLACE]:
+            return _download_rung(attempts, now, ladder)
+        case ProblemCode.DOWNLOAD_FAILED:
+            # Radarr/Sonarr search again by themselves first (after our replace too).
+            since = request.state_since or request.created_at
+            last = _last(attempts, (Remedy.REPLACE,))
+            if now - since < FAILED_GRACE or (
+                last is not None and now - last.at < ladder.waits[Remedy.REPLACE]
+            ):
                 return None
             return Remedy.SEARCH
         case ProblemCode.STALLED if waiting is WaitingCode.NOT_ADDED:
@@ -102,9 +130,11 @@ def _rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
             return None
 
 
-def _download_rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | None:
+def _download_rung(
+    attempts: list[Attempt], now: datetime, ladder: Ladder
+) -> Remedy | None:
     """Reannounce, then replace, then search; over again once a search had its time."""
-    last = _last(request, _DOWNLOAD_LADDER)
+    last = _last(attempts, _DOWNLOAD_LADDER)
     if last is None:
         return Remedy.REANNOUNCE
     if now - last.at < ladder.waits[last.remedy]:
@@ -114,6 +144,16 @@ def _download_rung(request: Request, now: datetime, ladder: Ladder) -> Remedy | 
     return _DOWNLOAD_LADDER[_DOWNLOAD_LADDER.index(last.remedy) + 1]
 
 
-def _last(request: Request, remedies: tuple[Remedy, ...]) -> Attempt | None:
-    found = [attempt for attempt in request.attempts if attempt.remedy in remedies]
+def kept_attempts(attempts: list[Attempt], now: datetime) -> list[Attempt]:
+    """The attempts still worth keeping: the last week's, and done Shoko rescans."""
+    return [
+        a
+        for a in attempts
+        if now - a.at < KEEP_ATTEMPTS
+        or (a.remedy is Remedy.SHOKO_RESCAN and a.result == "done")
+    ]
+
+
+def _last(attempts: list[Attempt], remedies: tuple[Remedy, ...]) -> Attempt | None:
+    found = [attempt for attempt in attempts if attempt.remedy in remedies]
     return max(found, key=lambda attempt: attempt.at, default=None)

@@ -51,6 +51,7 @@ from .models import (
     TimelineEntry,
 )
 from .people import fold_people, follow as start_following, unfollow as stop_following
+from .remediation import kept_attempts
 from .rules import anime, arr, downloads, jellyseerr, library, stack
 from .stalls import stall_of
 from .timings import Delay
@@ -185,7 +186,7 @@ class Tracker:
     def record_attempt(self, key: str, attempt: Attempt) -> Request:
         """A remediation step was taken (or decided): in its attempts and timeline."""
         request = self.requests[key]
-        request.attempts.append(attempt)
+        request.attempts = [*kept_attempts(request.attempts, attempt.at), attempt]
         done = "would be taken (dry run)" if attempt.dry_run else attempt.result
         detail = (
             f"{attempt.remedy.value}, attempt {attempt.number} of {attempt.of}: {done}"
@@ -195,6 +196,15 @@ class Tracker:
         )
         request.touch(attempt.at)
         return request
+
+    def forget_live(self, key: str, download_ids: Iterable[str]) -> None:
+        """Downloads that left the client (replaced): their last report says nothing."""
+        request = self.requests.get(key)
+        if request is None:
+            return
+        for folded in download_ids:
+            if (download := request.downloads.get(folded)) is not None:
+                download.live_by.clear()
 
     def follow(self, key: str, person: str) -> bool:
         """The person follows the request; whether that changed anything.

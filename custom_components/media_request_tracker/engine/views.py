@@ -22,7 +22,12 @@ from .models import (
     State,
 )
 from .people import audience, requester_person
-from .waiting import episode_waiting, reported_conditions, request_waiting
+from .waiting import (
+    episode_waiting,
+    remedy_since_state,
+    reported_conditions,
+    request_waiting,
+)
 
 
 class Renderer(Protocol):
@@ -66,7 +71,9 @@ def request_attributes(
     """The request status sensor's attributes (DESIGN §4)."""
     live = [ep for ep in request.episodes.values() if ep.state is not State.REMOVED]
     problem = request.current_problem
-    waiting = request_waiting(request, outlook.health_of(request))
+    waiting = remedy_since_state(request) or request_waiting(
+        request, outlook.health_of(request)
+    )
     return {
         "request_key": request.key,
         "title": request.title,

@@ -55,16 +55,17 @@ def request_waiting(
 
     `health`: the failing checks of the *arr that handles the request.
     """
-    if (remedy := _remedy_since_state(request)) is not None:
-        return remedy
     if request.media_type is MediaType.MOVIE or not request.episodes:
         return _track_waiting(request, request, request.downloads.values(), health)
     episode = bottleneck_episode(request)
     return None if episode is None else episode_waiting(request, episode, health)
 
 
-def _remedy_since_state(request: Request) -> Waiting | None:
-    """The remediation step taken since the request entered its state, if any."""
+def remedy_since_state(request: Request) -> Waiting | None:
+    """The remediation step taken since the request entered its state, if any.
+
+    What users see waits on it; stalls keep the cause the step was taken for.
+    """
     if request.is_terminal or not request.attempts:
         return None
     last = request.attempts[-1]
