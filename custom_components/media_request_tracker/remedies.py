@@ -153,8 +153,8 @@ async def _async_replace(
                 },
             )
         await arr.async_replace_downloads(ids)
-    # They left the client: what it last said of them (a stall) holds no more.
-    data.tracking.forget_live(request.key, downloads)
+    # The request now waits for the release Radarr/Sonarr grab instead.
+    data.tracking.replaced(request.key, downloads)
 
 
 def _not_configured(arr: Service, request: Request) -> ServiceValidationError:

@@ -149,10 +149,11 @@ class RequestTracking:
         self.events.fire_remediation(request, attempt)
 
     @callback
-    def forget_live(self, request_key: str, download_ids: Iterable[str]) -> None:
-        """Downloads replaced: their client's last report no longer applies."""
-        self.tracker.forget_live(request_key, download_ids)
+    def replaced(self, request_key: str, download_ids: Iterable[str]) -> None:
+        """Downloads a replace dropped; the request waits for another release."""
+        self.tracker.replaced(request_key, download_ids, dt_util.utcnow())
         self.publisher.refresh([request_key])
+        self._save()
 
     @callback
     def follow(

@@ -229,3 +229,20 @@ def jellyfin_movie(**changes: Any) -> dict[str, Any]:
         "Path": "/movies/Dune - Part Two (2024)/Dune - Part Two (2024).mkv",
     }
     return item | changes
+
+
+def history_row(
+    row_id: int, event: str, data: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    """A Radarr HistoryResource asked for with `includeMovie` (reference §2.4)."""
+    return {
+        "id": row_id,
+        "movieId": DUNE["id"],
+        "sourceTitle": "Dune.Part.Two.2024.1080p.BluRay.x264-GROUP",
+        "date": "2026-11-22T12:00:00Z",
+        "downloadId": DUNE_HASH,
+        "eventType": event,
+        "data": data,
+        "movie": DUNE,
+        **fields,
+    }

@@ -34,6 +34,7 @@ from .conftest import (
     DUNE_HASH,
     RADARR,
     Stack,
+    history_row,
     jellyfin_movie,
     poll,
     queue_record,
@@ -769,23 +770,6 @@ async def test_pollers_wake_when_work_appears(
     await post("radarr", "radarr/download_regular.json")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert calls(stack.mock, "/Items") > items
-
-
-def history_row(
-    row_id: int, event: str, data: dict[str, str], **fields: Any
-) -> dict[str, Any]:
-    """A Radarr HistoryResource asked for with `includeMovie` (reference §2.4)."""
-    return {
-        "id": row_id,
-        "movieId": DUNE["id"],
-        "sourceTitle": "Dune.Part.Two.2024.1080p.BluRay.x264-GROUP",
-        "date": "2026-11-22T12:00:00Z",
-        "downloadId": DUNE_HASH,
-        "eventType": event,
-        "data": data,
-        "movie": DUNE,
-        **fields,
-    }
 
 
 async def test_history_finds_a_missed_import_in_one_poll(

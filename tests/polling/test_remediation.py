@@ -20,13 +20,14 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN, EVENT_REMEDIATION
 
-from ..conftest import JELLYSEERR_URL, EventLog, Post
+from ..conftest import JELLYSEERR_URL, EventLog, Post, load_fixture
 from .conftest import (
     DUNE,
     DUNE_HASH,
     QBITTORRENT,
     RADARR,
     Stack,
+    history_row,
     poll,
     queue_record,
     request_state,
@@ -135,6 +136,23 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
         "replace",
     ]
     assert len(calls(stack, "POST", REANNOUNCE)) == 1
+
+    # Radarr blocklists it (history: failed) and searches: the request waits for
+    # another release, it has not failed.
+    stack.queue = []
+    stack.torrents = {}
+    stack.movie_history = [
+        history_row(3, "downloadFailed", {"message": "Manually marked as failed"})
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr", "qbittorrent")
+    state = request_state(hass, full_entry, "80")
+    assert (state.state, state.attributes["stalled"]) == ("downloading", False)
+    assert state.attributes["waiting_detail"] == (
+        "Replaced the download: Radarr is to grab another release (attempt 2 of 3)"
+    )
+    await post("radarr", load_fixture("radarr/grab_regular.json", downloadId="OTHER1"))
+    assert "other1" in full_entry.runtime_data.tracker.requests["80"].downloads
 
 
 async def test_a_dry_run_decides_the_same_and_sends_nothing(

@@ -345,8 +345,10 @@ class Request:
     blocker: Blocker | None = None
     downloads: dict[str, Download] = field(default_factory=dict)
     episodes: dict[EpisodeKey, Episode] = field(default_factory=dict)
-    # Remediation steps taken for the request, oldest first.
+    # Remediation steps taken for the request, oldest first, and the downloads
+    # (folded ids) a replace dropped: what is said of them later concerns nobody.
     attempts: list[Attempt] = field(default_factory=list)
+    replaced: set[str] = field(default_factory=set)
     # Derived by the tracker from the facts above.
     state: State = State.REQUESTED
     failure: Problem | None = None

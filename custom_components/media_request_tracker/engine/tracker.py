@@ -197,14 +197,21 @@ class Tracker:
         request.touch(attempt.at)
         return request
 
-    def forget_live(self, key: str, download_ids: Iterable[str]) -> None:
-        """Downloads that left the client (replaced): their last report says nothing."""
+    def replaced(self, key: str, download_ids: Iterable[str], now: datetime) -> None:
+        """Downloads a replace dropped: gone from the request, and from the index.
+
+        Radarr/Sonarr then report them failed (their blocklist): that concerns no
+        request, which waits for the release they grab instead.
+        """
         request = self.requests.get(key)
         if request is None:
             return
+        self.ledger.index.discard(request)
         for folded in download_ids:
-            if (download := request.downloads.get(folded)) is not None:
-                download.live_by.clear()
+            request.downloads.pop(folded, None)
+            request.replaced.add(folded)
+        self.ledger.index.add(request)
+        request.touch(now)
 
     def follow(self, key: str, person: str) -> bool:
         """The person follows the request; whether that changed anything.

@@ -253,7 +253,7 @@ def _target(
     `request_key`: the request the evidence was asked for, when it was.
     """
     request = _request_for(ledger, media, download_id, refs, request_key)
-    if request is None:
+    if request is None or (download_id or "").casefold() in request.replaced:
         return None
     changed = _bind(request, media)
     episodes, found = _episodes(ledger, request, refs)
