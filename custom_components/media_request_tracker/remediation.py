@@ -19,6 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
+from .engine.codes import BY_HAND
 from .engine.models import Attempt, MediaType, Remedy, Request
 from .engine.remediation import (
     Ladder,
@@ -27,7 +28,9 @@ from .engine.remediation import (
     next_remedy,
     uses_budget,
 )
+from .entity import device_name
 from .remedies import prepare
+from .repairs import BlockedImport, async_show_blocked_imports
 from .sources.arr import ArrClient
 from .sources.errors import UNUSABLE_ANSWER
 
@@ -56,7 +59,11 @@ class Remediation:
 
     @callback
     def async_check(self, now: datetime) -> None:
-        """Start a round for the requests a step is due for (none while one runs)."""
+        """Start a round for the requests a step is due for (none while one runs).
+
+        Imports that wait for a person get an issue saying where to fix them.
+        """
+        async_show_blocked_imports(self._hass, self._entry, self._blocked_imports())
         # Tasks start eagerly: a round may be over before it is even assigned.
         if self._mode is Mode.OFF or (self._round and not self._round.done()):
             return
@@ -77,6 +84,27 @@ class Remediation:
         running.cancel()
         with suppress(asyncio.CancelledError):
             await running
+
+    def _blocked_imports(self) -> dict[str, BlockedImport]:
+        """The requests whose import needs a person (none while remediation is off)."""
+        if self._mode is Mode.OFF:
+            return {}
+        data = self._data
+        blocked: dict[str, BlockedImport] = {}
+        for request in data.tracker.requests.values():
+            problem = request.current_problem
+            arr = data.radarr if request.media_type is MediaType.MOVIE else data.sonarr
+            if request.is_terminal or problem is None or problem.code not in BY_HAND:
+                continue
+            if arr is None:
+                continue
+            blocked[request.key] = BlockedImport(
+                title=device_name(request),
+                service=request.arr,
+                message=problem.words,
+                url=f"{arr.client.url}/activity/queue",
+            )
+        return blocked
 
     def _due(self, request: Request, now: datetime) -> Remedy | None:
         return next_remedy(

@@ -6,6 +6,7 @@ unreachable or silent service and webhook wiring get the issues below.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,8 @@ class Repair(StrEnum):
     WEBHOOK_FREE = "webhook_free"
     WEBHOOK_TAKEN = "webhook_taken"
     POLLING = "polling"
+    # One per request whose import waits for a person (remediation takes no step).
+    IMPORT_BLOCKED = "import_blocked"
 
 
 # Issues whose text names the service through a placeholder; the others have a
@@ -248,6 +251,54 @@ class RepairChecks:
             async_raise(
                 self._hass, entry, Repair.WEBHOOK_NEVER_RECEIVED, service, url=url
             )
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedImport:
+    """A request's import that waits for a person, and where to do it."""
+
+    title: str
+    service: Service
+    message: str
+    url: str
+
+
+@callback
+def async_show_blocked_imports(
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    blocked: Mapping[str, BlockedImport],
+) -> None:
+    """An issue per request in `blocked` (by key); the others' issues go."""
+    prefix = f"{Repair.IMPORT_BLOCKED}_"
+    suffix = f"_{entry.entry_id}"
+    for domain, issue in list(ir.async_get(hass).issues):
+        if (
+            domain != DOMAIN
+            or not issue.startswith(prefix)
+            or not issue.endswith(suffix)
+        ):
+            continue
+        if issue.removeprefix(prefix).removesuffix(suffix) not in blocked:
+            ir.async_delete_issue(hass, DOMAIN, issue)
+    for key, block in blocked.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"{prefix}{key}{suffix}",
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=Repair.IMPORT_BLOCKED,
+            translation_placeholders={
+                "entry": entry.title,
+                "title": block.title,
+                "service": block.service.display_name,
+                "message": block.message,
+                "url": block.url,
+            },
+            data={"entry_id": entry.entry_id, "service": block.service.value},
+        )
 
 
 @callback

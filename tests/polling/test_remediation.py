@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN, EVENT_REMEDIATION
@@ -247,3 +248,48 @@ async def test_a_request_never_added_is_retried_in_jellyseerr(
     assert request_state(hass, full_entry, "80").attributes["waiting_detail"] == (
         "Asked Jellyseerr to send it to Radarr again (attempt 1 of 3)"
     )
+
+
+async def test_an_import_only_a_person_can_fix_gets_an_issue(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """No step for it: an issue in Radarr's words, saying where; gone once imported."""
+    hass.config_entries.async_update_entry(full_entry, options={"remediation": "on"})
+    assert await hass.config_entries.async_reload(full_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    blocked = [{"title": "Dune", "messages": ["Movie title mismatch."]}]
+    stack.queue = [
+        queue_record(
+            status="completed",
+            trackedDownloadStatus="warning",
+            trackedDownloadState="importBlocked",
+            statusMessages=blocked,
+        )
+    ]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    await minutes_pass(hass, freezer, 2)
+
+    issue_id = f"import_blocked_80_{full_entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "entry": "stack",
+        "title": "Dune: Part Two (2024)",
+        "service": "Radarr",
+        "message": "Movie title mismatch.",
+        "url": f"{RADARR}/activity/queue",
+    }
+    assert not events.of(EVENT_REMEDIATION)
+
+    stack.queue = [queue_record(status="completed", trackedDownloadState="imported")]
+    stack.serve()
+    await poll(hass, full_entry, "radarr")
+    await minutes_pass(hass, freezer, 1)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
