@@ -519,7 +519,7 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                     )
                 ),
                 vol.Optional(OPTION_LOCAL_WEBHOOKS_ONLY, default=True): bool,
-                vol.Optional(OPTION_REMEDIATION, default=Mode.OFF): SelectSelector(
+                vol.Required(OPTION_REMEDIATION, default=Mode.OFF): SelectSelector(
                     SelectSelectorConfig(
                         options=[mode.value for mode in Mode],
                         translation_key=OPTION_REMEDIATION,
