@@ -8,7 +8,7 @@ value is a string; the REST API answers with numbers and integer statuses instea
 
 import base64
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 import colorsys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -628,20 +628,8 @@ class JellyseerrServer(FakeService):
 
     async def _list_users(self, request: web.Request) -> web.Response:
         """`take`/`skip` (`routes/user/index.ts`); sorted by id, as `sort=created`."""
-        query = request.query
-        take, skip = max(1, int(query.get("take", 10))), int(query.get("skip", 0))
         users = sorted(USERS.values(), key=lambda user: user.id)
-        return web.json_response(
-            {
-                "pageInfo": {
-                    "pages": math.ceil(len(users) / take),
-                    "pageSize": take,
-                    "results": len(users),
-                    "page": math.ceil(skip / take) + 1,
-                },
-                "results": [self._user_json(u) for u in users[skip : skip + take]],
-            }
-        )
+        return _page(request, users, self._user_json)
 
     def _user_json(self, user: User) -> dict[str, Any]:
         created = iso_millis(self.clock.start)
@@ -740,7 +728,6 @@ class JellyseerrServer(FakeService):
     async def _list_requests(self, request: web.Request) -> web.Response:
         """`take`/`skip`, `filter`, `sort`, `sortDirection`, `requestedBy`, `mediaType`."""
         query = request.query
-        take, skip = max(1, int(query.get("take", 10))), int(query.get("skip", 0))
         matches = [
             r for r in self.requests.values() if _matches(r, query.get("filter", "all"))
         ]
@@ -758,17 +745,7 @@ class JellyseerrServer(FakeService):
             matches.sort(key=lambda r: r.id)
         if query.get("sortDirection", "desc") == "desc":
             matches.reverse()
-        return web.json_response(
-            {
-                "pageInfo": {
-                    "pages": math.ceil(len(matches) / take),
-                    "pageSize": take,
-                    "results": len(matches),
-                    "page": math.ceil(skip / take) + 1,
-                },
-                "results": [self._request_json(r) for r in matches[skip : skip + take]],
-            }
-        )
+        return _page(request, matches, self._request_json)
 
     async def _movie_details(self, request: web.Request) -> web.Response:
         """MovieDetails (reference §4.7): what Jellyseerr knows of a film from TMDB."""
@@ -1079,3 +1056,22 @@ def _by_tmdb[M: (Movie, Series)](titles: Iterable[M], text: str) -> M | None:
     if not text.isdecimal():
         return None
     return next((title for title in titles if title.tmdb_id == int(text)), None)
+
+
+def _page[T](
+    request: web.Request, items: list[T], to_json: Callable[[T], dict[str, Any]]
+) -> web.Response:
+    """One page of a listing: `take` (10) from `skip` (0), with its `pageInfo`."""
+    query = request.query
+    take, skip = max(1, int(query.get("take", 10))), int(query.get("skip", 0))
+    return web.json_response(
+        {
+            "pageInfo": {
+                "pages": math.ceil(len(items) / take),
+                "pageSize": take,
+                "results": len(items),
+                "page": math.ceil(skip / take) + 1,
+            },
+            "results": [to_json(item) for item in items[skip : skip + take]],
+        }
+    )
