@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -39,6 +38,15 @@ REANNOUNCE = f"{QBITTORRENT}/api/v2/torrents/reannounce"
 QUEUE_BULK = f"{RADARR}/api/v3/queue/bulk"
 
 
+async def set_options(
+    hass: HomeAssistant, entry: MockConfigEntry, **options: Any
+) -> None:
+    """The entry's options, applied by a reload (as the options flow does)."""
+    hass.config_entries.async_update_entry(entry, options=options)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
 async def stalled_dune(
     hass: HomeAssistant,
     entry: MockConfigEntry,
@@ -47,12 +55,9 @@ async def stalled_dune(
     remediation: str,
 ) -> None:
     """Remediation set as given, a 3-minute stall; Dune's torrent without seeds."""
-    hass.config_entries.async_update_entry(
-        entry,
-        options={"remediation": remediation, "stall_hours": {"downloading": 0.05}},
+    await set_options(
+        hass, entry, remediation=remediation, stall_hours={"downloading": 0.05}
     )
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     await post("radarr", "radarr/grab_regular.json")
     stack.torrents = {
@@ -201,8 +206,7 @@ async def test_a_protected_movie_is_never_touched(
     assert {e["result"] for e in events.of(EVENT_REMEDIATION)} == {"protected"}
 
 
-@pytest.mark.usefixtures("full_entry")
-async def test_off_by_default(
+async def test_off_does_nothing(
     hass: HomeAssistant,
     full_entry: MockConfigEntry,
     post: Post,
@@ -210,7 +214,7 @@ async def test_off_by_default(
     events: EventLog,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Without the option, a stall is only reported."""
+    """Off, a stall is only reported."""
     await stalled_dune(hass, full_entry, post, stack, "off")
 
     await minutes_pass(hass, freezer, 36)
@@ -229,12 +233,9 @@ async def test_a_request_never_added_is_retried_in_jellyseerr(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Approved, yet Radarr never got it: Jellyseerr hands it over again, once a wait."""
-    hass.config_entries.async_update_entry(
-        full_entry,
-        options={"remediation": "on", "stall_hours": {"approved": 0.05}},
+    await set_options(
+        hass, full_entry, remediation="on", stall_hours={"approved": 0.05}
     )
-    assert await hass.config_entries.async_reload(full_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     await poll(hass, full_entry, "radarr")
     retry = f"{JELLYSEERR_URL}/api/v1/request/80/retry"
@@ -259,9 +260,7 @@ async def test_an_import_only_a_person_can_fix_gets_an_issue(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """No step for it: an issue in Radarr's words, saying where; gone once imported."""
-    hass.config_entries.async_update_entry(full_entry, options={"remediation": "on"})
-    assert await hass.config_entries.async_reload(full_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_options(hass, full_entry, remediation="on")
     await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
     blocked = [{"title": "Dune", "messages": ["Movie title mismatch."]}]
     stack.queue = [
