@@ -156,27 +156,12 @@ export const styles = `
     color: var(--primary-text-color);
   }
   .follow {
-    display: grid;
-    place-items: center;
     width: 32px;
     height: 32px;
-    padding: 0;
-    border: none;
-    border-radius: 50%;
-    background: none;
-    color: var(--secondary-text-color);
-    cursor: pointer;
     --mdc-icon-size: 20px;
-  }
-  .follow:hover {
-    background: color-mix(in srgb, var(--primary-text-color) 8%, transparent);
   }
   .follow[aria-pressed="true"] {
     color: var(--primary-color);
-  }
-  .follow[aria-disabled="true"] {
-    cursor: progress;
-    opacity: 0.5;
   }
   .when {
     font-size: 0.875em;
@@ -220,12 +205,12 @@ export const styles = `
   [data-tone="active"] { --tone: var(--info-color, #039be5); }
   [data-tone="pending"] { --tone: var(--secondary-text-color, #727272); }
   [data-tone="inactive"] { --tone: var(--disabled-text-color, #bdbdbd); }
-  .action {
-    grid-area: action;
+  /* Round icon buttons: the row's action, the bell, the legend's toggle. */
+  .action,
+  .follow,
+  .legend-toggle {
     display: grid;
     place-items: center;
-    width: 40px;
-    height: 40px;
     padding: 0;
     border: none;
     border-radius: 50%;
@@ -233,12 +218,19 @@ export const styles = `
     color: var(--secondary-text-color);
     cursor: pointer;
   }
-  .action:hover {
+  .action:hover,
+  .follow:hover {
     background: color-mix(in srgb, var(--primary-text-color) 8%, transparent);
   }
-  .action[aria-disabled="true"] {
+  .action[aria-disabled="true"],
+  .follow[aria-disabled="true"] {
     cursor: progress;
     opacity: 0.5;
+  }
+  .action {
+    grid-area: action;
+    width: 40px;
+    height: 40px;
   }
   .download {
     grid-area: download;
@@ -350,16 +342,8 @@ export const styles = `
     cursor: pointer;
   }
   .legend-toggle {
-    display: grid;
-    place-items: center;
     width: 28px;
     height: 28px;
-    padding: 0;
-    border: none;
-    border-radius: 50%;
-    background: none;
-    color: var(--secondary-text-color);
-    cursor: pointer;
     --mdc-icon-size: 18px;
   }
   .legend-toggle[aria-expanded="true"] {
