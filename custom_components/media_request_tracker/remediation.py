@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LOGGER
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.codes import BY_HAND
-from .engine.models import Attempt, MediaType, Remedy, Request
+from .engine.models import Attempt, MediaType, Remedy, Request, Service
 from .engine.remediation import (
     Ladder,
     Mode,
@@ -93,9 +93,9 @@ class Remediation:
         blocked: dict[str, BlockedImport] = {}
         for request in data.tracker.requests.values():
             problem = request.current_problem
-            arr = data.radarr if request.media_type is MediaType.MOVIE else data.sonarr
             if request.is_terminal or problem is None or problem.code not in BY_HAND:
                 continue
+            arr = data.radarr if request.arr is Service.RADARR else data.sonarr
             if arr is None:
                 continue
             blocked[request.key] = BlockedImport(
