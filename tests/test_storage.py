@@ -309,7 +309,7 @@ async def test_text_problems_of_version_1_1_become_codes(
     # Words a webhook brought (no poller named) were Manual Interaction Required.
     assert attributes("83")["problem_code"] == "manual_interaction"
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}"]
-    assert (stored["version"], stored["minor_version"]) == (1, 2)
+    assert (stored["version"], stored["minor_version"]) == (1, STORAGE_MINOR_VERSION)
     assert "stall_reason" not in json.dumps(stored)
     assert (attributes("82")["problem_code"], attributes("82")["stalled"]) == (
         "file_not_matched",

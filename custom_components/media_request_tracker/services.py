@@ -38,6 +38,7 @@ from .const import DOMAIN, PERSON_DOMAIN
 from .data import MediaRequestTrackerData
 from .engine.models import (
     RETRY_STEPS,
+    Attempt,
     Episode,
     MediaType,
     Remedy,
@@ -232,10 +233,16 @@ async def _async_refresh(call: ServiceCall) -> None:
 async def _async_retry(call: ServiceCall) -> None:
     """Take one step again for each request: a search, by default."""
     step: Remedy = call.data[ATTR_STEP]
+    targets = _targeted(call)
     # Every target is checked before the first call upstream is sent.
-    actions = [prepare(target.data, target.request, step) for target in _targeted(call)]
-    for action in actions:
+    actions = [prepare(target.data, target.request, step) for target in targets]
+    for target, action in zip(targets, actions, strict=True):
         await action()
+        # Remediation's ladder goes on from the step a person took.
+        target.data.tracking.record_attempt(
+            target.request.key,
+            Attempt(step, dt_util.utcnow(), dry_run=False, result="done", by_hand=True),
+        )
 
 
 # forget

@@ -33,7 +33,10 @@ from .engine.tracker import Tracker
 STORAGE_VERSION = 1
 # 1.2: problems are codes with placeholders, no longer English text.
 CODED_PROBLEMS = 2
-STORAGE_MINOR_VERSION = CODED_PROBLEMS
+# 1.3: requests keep remediation's attempts and the downloads it replaced (new keys
+# that 1.2 ignores: nothing to migrate).
+REMEDIATION_RECORDS = 3
+STORAGE_MINOR_VERSION = REMEDIATION_RECORDS
 SAVE_DELAY = 2.0
 MAX_SAVE_WAIT = 30.0
 # A failed write is tried again this many seconds later.

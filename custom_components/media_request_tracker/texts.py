@@ -117,6 +117,7 @@ class Texts:
         return self._waiting(waiting, {"arr": ARR_NAMES[media_type]})
 
     def _waiting(self, waiting: Waiting, extra: dict[str, str]) -> str:
+        key = f"waiting_{waiting.code}"
         if waiting.code is WaitingCode.REMEDIATION:
             # The step taken, said in its own words first.
             step = dict(waiting.params)
@@ -124,7 +125,9 @@ class Texts:
             extra = extra | {
                 "remedy": self._format(f"remedy_{step['step']}{dry_run}", (), extra)
             }
-        return self._format(f"waiting_{waiting.code}", waiting.params, extra)
+            if step.get("by_hand"):
+                key += "_by_hand"
+        return self._format(key, waiting.params, extra)
 
     def _duration(self, hours: float) -> str:
         """`24 hours`, or `3 minutes` below an hour."""

@@ -140,13 +140,17 @@ class RequestTracking:
 
     @callback
     def record_attempt(self, request_key: str, attempt: Attempt) -> None:
-        """A remediation step: saved, shown, and announced (unless the request left)."""
+        """A remediation step: saved, shown, and announced (unless the request left).
+
+        A step taken by hand is not announced: the person knows.
+        """
         if request_key not in self.tracker.requests:
             return
         request = self.tracker.record_attempt(request_key, attempt)
         self.publisher.refresh([request_key])
         self._save()
-        self.events.fire_remediation(request, attempt)
+        if not attempt.by_hand:
+            self.events.fire_remediation(request, attempt)
 
     @callback
     def replaced(self, request_key: str, download_ids: Iterable[str]) -> None:

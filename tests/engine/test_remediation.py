@@ -1,6 +1,7 @@
 """The remediation ladder's decisions (engine/remediation.py)."""
 
 from datetime import UTC, datetime, timedelta
+import json
 
 import pytest
 
@@ -19,7 +20,12 @@ from custom_components.media_request_tracker.engine.models import (
 )
 from custom_components.media_request_tracker.engine.remediation import (
     Ladder,
+    attempts_today,
     next_remedy,
+)
+from custom_components.media_request_tracker.engine.stored import (
+    request_from_dict,
+    request_to_dict,
 )
 
 NOW = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
@@ -161,3 +167,34 @@ def test_a_failed_once_only_step_is_tried_again() -> None:
     request = stuck(ProblemCode.FILE_NOT_MATCHED, None, State.ANIME_MATCHING)
     took(request, Remedy.SHOKO_RESCAN, timedelta(hours=7), result="failed")
     assert next_remedy(request, NOW, LADDER) is Remedy.SHOKO_RESCAN
+
+
+def test_a_step_taken_by_hand_moves_the_ladder_without_using_its_budget() -> None:
+    """A person's reannounce is not repeated within its wait; the budget stays whole."""
+    request = stuck()
+    request.attempts.append(
+        Attempt(
+            Remedy.REANNOUNCE, NOW - timedelta(minutes=10), False, "done", by_hand=True
+        )
+    )
+    for dry_run in (False, True):
+        assert next_remedy(request, NOW, LADDER, dry_run=dry_run) is None
+        later = NOW + timedelta(minutes=21)
+        assert next_remedy(request, later, LADDER, dry_run=dry_run) is Remedy.REPLACE
+    assert attempts_today(request, NOW, dry_run=False) == 0
+
+
+def test_attempts_and_replaced_downloads_survive_a_restart() -> None:
+    """Stored and read back as they were: by hand, dry run, and what was replaced."""
+    request = stuck()
+    took(request, Remedy.REPLACE, timedelta(hours=2))
+    request.attempts += [
+        Attempt(Remedy.SEARCH, NOW, True, "dry_run", number=2, of=3),
+        Attempt(Remedy.REANNOUNCE, NOW, False, "done", by_hand=True),
+    ]
+    request.replaced = {"dead1"}
+    stored = json.loads(
+        json.dumps(request_to_dict(request), default=datetime.isoformat)
+    )
+    restored = request_from_dict(stored)
+    assert (restored.attempts, restored.replaced) == (request.attempts, {"dead1"})

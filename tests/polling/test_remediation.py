@@ -161,6 +161,41 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
     assert "other1" in full_entry.runtime_data.tracker.requests["80"].downloads
 
 
+async def test_a_step_taken_by_hand_is_where_the_ladder_goes_on(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    post: Post,
+    stack: Stack,
+    events: EventLog,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A person reannounces: not again within its wait, the replace next, uncounted."""
+    await stalled_dune(hass, full_entry, post, stack, "on")
+    entity_id = request_state(hass, full_entry, "80").entity_id
+    await hass.services.async_call(
+        DOMAIN, "retry", {"entity_id": entity_id, "step": "reannounce"}, blocking=True
+    )
+    assert request_state(hass, full_entry, "80").attributes["waiting_detail"] == (
+        "Asked the download's trackers for peers again (by hand)"
+    )
+    last = (await timeline(hass))[-1]
+    assert (last["source"], last["detail"]) == (
+        "remediation",
+        "reannounce, by hand: done",
+    )
+
+    await minutes_pass(hass, freezer, 29)
+
+    assert len(calls(stack, "POST", REANNOUNCE)) == 1
+    assert not events.of(EVENT_REMEDIATION)
+
+    await minutes_pass(hass, freezer, 2)
+
+    assert calls(stack, "DELETE", QUEUE_BULK) == [{"ids": [1]}]
+    (step,) = events.of(EVENT_REMEDIATION)
+    assert (step["step"], step["attempt"]) == ("replace", 1)
+
+
 async def test_a_dry_run_decides_the_same_and_sends_nothing(
     hass: HomeAssistant,
     full_entry: MockConfigEntry,

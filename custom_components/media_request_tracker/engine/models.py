@@ -97,6 +97,9 @@ class Attempt:
     # Its place in the day's budget: attempt `number` of `of`.
     number: int = 1
     of: int = 1
+    # Taken by a person (the `retry` action): the ladder waits after it, the
+    # budget does not count it.
+    by_hand: bool = False
 
     @property
     def helps(self) -> bool:

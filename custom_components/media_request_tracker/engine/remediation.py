@@ -65,9 +65,9 @@ def next_remedy(
     """The step to take for the request now, if one may help and is due.
 
     A dry run climbs its own ladder: steps it only decided do not count when the
-    steps are taken for real.
+    steps are taken for real. Steps a person took count in both.
     """
-    attempts = [a for a in request.attempts if a.dry_run == dry_run]
+    attempts = _ladder_of(request, dry_run=dry_run)
     if request.is_terminal or _counted_today(attempts, now) >= ladder.budget:
         return None
     remedy = _rung(request, attempts, now, ladder)
@@ -81,8 +81,12 @@ def next_remedy(
 
 def attempts_today(request: Request, now: datetime, *, dry_run: bool) -> int:
     """Steps of the mode that used budget in the last day."""
-    attempts = [a for a in request.attempts if a.dry_run == dry_run]
-    return _counted_today(attempts, now)
+    return _counted_today(_ladder_of(request, dry_run=dry_run), now)
+
+
+def _ladder_of(request: Request, *, dry_run: bool) -> list[Attempt]:
+    """The steps a mode's ladder climbs on: its own, and those taken by hand."""
+    return [a for a in request.attempts if a.dry_run == dry_run or a.by_hand]
 
 
 def uses_budget(result: str) -> bool:
@@ -91,7 +95,10 @@ def uses_budget(result: str) -> bool:
 
 
 def _counted_today(attempts: list[Attempt], now: datetime) -> int:
-    return sum(now - a.at < DAY and uses_budget(a.result) for a in attempts)
+    """Steps of the last day that used budget (a person's steps never do)."""
+    return sum(
+        now - a.at < DAY and not a.by_hand and uses_budget(a.result) for a in attempts
+    )
 
 
 def _wait(last: Attempt, ladder: Ladder) -> timedelta:

@@ -196,6 +196,7 @@ def _attempt_dict(attempt: Attempt) -> dict[str, Any]:
         "result": attempt.result,
         "number": attempt.number,
         "of": attempt.of,
+        "by_hand": attempt.by_hand,
     }
 
 
@@ -207,6 +208,7 @@ def _attempt(data: dict[str, Any]) -> Attempt:
         result=data["result"],
         number=data["number"],
         of=data["of"],
+        by_hand=data.get("by_hand", False),
     )
 
 

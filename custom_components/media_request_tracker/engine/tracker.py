@@ -188,9 +188,12 @@ class Tracker:
         request = self.requests[key]
         request.attempts = [*kept_attempts(request.attempts, attempt.at), attempt]
         done = "would be taken (dry run)" if attempt.dry_run else attempt.result
-        detail = (
-            f"{attempt.remedy.value}, attempt {attempt.number} of {attempt.of}: {done}"
+        place = (
+            "by hand"
+            if attempt.by_hand
+            else f"attempt {attempt.number} of {attempt.of}"
         )
+        detail = f"{attempt.remedy.value}, {place}: {done}"
         request.timeline.append(
             TimelineEntry(attempt.at, request.state, REMEDIATION, detail)
         )

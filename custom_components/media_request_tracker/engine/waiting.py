@@ -76,9 +76,10 @@ def remedy_since_state(request: Request) -> Waiting | None:
         WaitingCode.REMEDIATION,
         params(
             step=last.remedy.value,
-            attempt=last.number,
-            of=last.of,
+            attempt=None if last.by_hand else last.number,
+            of=None if last.by_hand else last.of,
             dry_run="yes" if last.dry_run else None,
+            by_hand="yes" if last.by_hand else None,
         ),
     )
 
