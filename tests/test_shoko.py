@@ -19,8 +19,9 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
-from custom_components.media_request_tracker.const import DOMAIN
+from custom_components.media_request_tracker.const import DOMAIN, EVENT_REMEDIATION
 from custom_components.media_request_tracker.engine.models import (
     Episode,
     Request,
@@ -37,6 +38,7 @@ from tests.simulator.clock import SimClock
 from tests.simulator.shoko import ShokoServer
 
 from .conftest import (
+    EventLog,
     Post,
     entry_data,
     load_fixture,
@@ -105,9 +107,9 @@ def remote_file(file_id: int, path: str, folder: int, **changes: Any) -> dict[st
 
 
 async def setup(
-    hass: HomeAssistant, server: ShokoServer, key: str = KEY
+    hass: HomeAssistant, server: ShokoServer, key: str = KEY, **options: Any
 ) -> tuple[MockConfigEntry, ShokoPoller]:
-    """An entry with Shoko and Jellyfin, connected to the hub."""
+    """An entry with Shoko and Jellyfin (and the options), connected to the hub."""
     service = {"api_key": "key", "verify_ssl": True, "webhook_secret": None}
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -116,6 +118,7 @@ async def setup(
             shoko={"url": server.url, "api_key": key, "verify_ssl": True},
             jellyfin={"url": JELLYFIN, **service},
         ),
+        options=options,
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -274,6 +277,55 @@ async def test_survives_drops_refusals_and_malformed_frames(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert no_shoko_tasks()
+
+
+async def test_an_unmatched_file_is_rescanned_once(
+    hass: HomeAssistant,
+    server: ShokoServer,
+    rest: AiohttpClientMocker,
+    post: Post,
+    events: EventLog,
+) -> None:
+    """Six hours unmatched, remediation on: Shoko rescans the file, and only once."""
+    entry, _ = await setup(hass, server, remediation="on")
+    await until(hass, lambda: server.hub.connections)
+    await import_violet(post)
+    rest.get(
+        f"{server.url}/api/v3/File/222",
+        json=remote_file(222, VIOLET_FILE, 2, Size=VIOLET_SIZE),
+    )
+    rest.get(f"{server.url}/api/v3/File/PathEndsWith", json=[])
+    rescan = f"{server.url}/api/v3/File/222/Rescan"
+    rest.post(rescan, json={})  # Shoko's 200 is empty; the mock cannot say so
+    await send(server, "FileNotMatched", file_event("FileNotMatched", 222, VIOLET_FILE))
+    await until(hass, lambda: violet(entry).stalled)
+
+    def rescans() -> int:
+        return sum(str(url).split("?")[0] == rescan for _, url, _, _ in rest.mock_calls)
+
+    # AniDB's own retries get six hours first. (The minute's check is called
+    # directly: the other pollers' timers stay out of this test.)
+    remediation = entry.runtime_data.remediation
+    assert remediation is not None
+    remediation.async_check(dt_util.utcnow())
+    await hass.async_block_till_done()
+    assert rescans() == 0
+    violet(entry).state_since = dt_util.utcnow() - timedelta(hours=6, minutes=1)
+
+    for _ in range(3):
+        remediation.async_check(dt_util.utcnow())
+        await until(hass, lambda: events.of(EVENT_REMEDIATION))
+
+    assert rescans() == 1
+    (step,) = events.of(EVENT_REMEDIATION)
+    assert (step["step"], step["result"]) == ("shoko_rescan", "done")
+    state = hass.states.get("sensor.violet_evergarden_the_movie_2020")
+    assert state is not None
+    assert state.attributes["waiting_detail"] == (
+        "Asked Shoko Server to match the file with AniDB again (attempt 1 of 3)"
+    )
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 async def reauth_services(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
