@@ -105,7 +105,12 @@ def test_every_code_and_state_has_its_text() -> None:
     assert {key for key in common if key.startswith("problem_")} == {
         f"problem_{code}" for code in ProblemCode
     }
-    waiting = {key for key in common if key.startswith("waiting_")}
+    # A step a person took is said without its place in the day's budget.
+    by_hand = "waiting_remediation_by_hand"
+    assert set(PLACEHOLDER.findall(common[by_hand])) < set(
+        PLACEHOLDER.findall(common["waiting_remediation"])
+    )
+    waiting = {key for key in common if key.startswith("waiting_")} - {by_hand}
     assert {key for key in waiting if not key.endswith("_short")} == {
         f"waiting_{code}" for code in WaitingCode
     }
