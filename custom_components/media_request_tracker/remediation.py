@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LOGGER
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.codes import BY_HAND
-from .engine.models import Attempt, MediaType, Remedy, Request, Service
+from .engine.models import Attempt, MediaType, Remedy, Request, Service, State
 from .engine.remediation import (
     Ladder,
     Mode,
@@ -39,10 +39,7 @@ class Remediation:
     """Takes (or reports) the ladder's steps for one entry's requests."""
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: MediaRequestTrackerConfigEntry,
-        ladder: Ladder | None = None,
+        self, hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
     ) -> None:
         """Follow the entry's options; one round of steps at a time."""
         self._hass = hass
@@ -50,7 +47,7 @@ class Remediation:
         options = entry.runtime_data.tracking.options
         self._mode = options.remediation
         self._protected_tag = options.protected_tag.casefold()
-        self._ladder = ladder or Ladder()
+        self._ladder = Ladder.for_stalls(options.stall_thresholds[State.DOWNLOADING])
         self._round: asyncio.Task[None] | None = None
 
     @property

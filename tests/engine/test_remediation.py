@@ -198,3 +198,22 @@ def test_attempts_and_replaced_downloads_survive_a_restart() -> None:
     )
     restored = request_from_dict(stored)
     assert (restored.attempts, restored.replaced) == (request.attempts, {"dead1"})
+
+
+@pytest.mark.parametrize(
+    ("stall", "replace_after"),
+    [
+        (timedelta(hours=24), timedelta(minutes=30)),
+        (timedelta(minutes=10), timedelta(minutes=10)),
+    ],
+)
+def test_a_short_stall_threshold_shortens_the_download_waits(
+    stall: timedelta, replace_after: timedelta
+) -> None:
+    """The reannounce waits the stall threshold when it is shorter than 30 minutes."""
+    ladder = Ladder.for_stalls(stall)
+    request = stuck()
+    took(request, Remedy.REANNOUNCE, replace_after - timedelta(minutes=1))
+    assert next_remedy(request, NOW, ladder) is None
+    assert next_remedy(request, NOW + timedelta(minutes=1), ladder) is Remedy.REPLACE
+    assert ladder.waits[Remedy.SEARCH] == timedelta(hours=6)

@@ -18,7 +18,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from custom_components.media_request_tracker.const import DOMAIN, EVENT_REMEDIATION
+from custom_components.media_request_tracker.const import (
+    DOMAIN,
+    EVENT_REMEDIATION,
+    EVENT_STATE_CHANGED,
+)
+from custom_components.media_request_tracker.engine.lifecycle import FORWARD_ORDER
 
 from ..conftest import JELLYSEERR_URL, EventLog, Post, load_fixture
 from .conftest import (
@@ -106,7 +111,10 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
     events: EventLog,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Flagged stalled → reannounce; still stalled 30 minutes on → replace."""
+    """Flagged stalled → reannounce; still stalled 3 minutes on → replace.
+
+    The 3-minute stall threshold bounds the reannounce's 30-minute wait.
+    """
     await stalled_dune(hass, full_entry, post, stack, "on")
 
     await minutes_pass(hass, freezer, 4)
@@ -134,7 +142,9 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
         "reannounce, attempt 1 of 3: done",
     )
 
-    await minutes_pass(hass, freezer, 31)
+    await minutes_pass(hass, freezer, 1)
+    assert not calls(stack, "DELETE", QUEUE_BULK)
+    await minutes_pass(hass, freezer, 3)
 
     assert calls(stack, "DELETE", QUEUE_BULK) == [{"ids": [1]}]
     assert [e["step"] for e in events.of(EVENT_REMEDIATION)] == [
@@ -159,6 +169,12 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
     )
     await post("radarr", load_fixture("radarr/grab_regular.json", downloadId="OTHER1"))
     assert "other1" in full_entry.runtime_data.tracker.requests["80"].downloads
+    # The new grab continues it: still downloading (never back), its own words.
+    state = request_state(hass, full_entry, "80")
+    assert state.state == "downloading"
+    assert state.attributes["waiting_for"] != "remediation"
+    states = [e["to_state"] for e in events.of(EVENT_STATE_CHANGED)]
+    assert states == sorted(states, key=FORWARD_ORDER.__getitem__)
 
 
 async def test_a_step_taken_by_hand_is_where_the_ladder_goes_on(
@@ -169,7 +185,7 @@ async def test_a_step_taken_by_hand_is_where_the_ladder_goes_on(
     events: EventLog,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A person reannounces: not again within its wait, the replace next, uncounted."""
+    """A person reannounces: remediation goes on with the replace, uncounted."""
     await stalled_dune(hass, full_entry, post, stack, "on")
     entity_id = request_state(hass, full_entry, "80").entity_id
     await hass.services.async_call(
@@ -184,13 +200,10 @@ async def test_a_step_taken_by_hand_is_where_the_ladder_goes_on(
         "reannounce, by hand: done",
     )
 
-    await minutes_pass(hass, freezer, 29)
+    await minutes_pass(hass, freezer, 4)
 
+    # Flagged stalled: the replace comes next, attempt 1 of the day's budget.
     assert len(calls(stack, "POST", REANNOUNCE)) == 1
-    assert not events.of(EVENT_REMEDIATION)
-
-    await minutes_pass(hass, freezer, 2)
-
     assert calls(stack, "DELETE", QUEUE_BULK) == [{"ids": [1]}]
     (step,) = events.of(EVENT_REMEDIATION)
     assert (step["step"], step["attempt"]) == ("replace", 1)
@@ -207,7 +220,7 @@ async def test_a_dry_run_decides_the_same_and_sends_nothing(
     """Same steps, same events (dry_run true); nothing reaches qBittorrent or Radarr."""
     await stalled_dune(hass, full_entry, post, stack, "dry_run")
 
-    await minutes_pass(hass, freezer, 36)
+    await minutes_pass(hass, freezer, 7)
 
     assert not calls(stack, "POST", REANNOUNCE)
     assert not calls(stack, "DELETE", QUEUE_BULK)

@@ -58,6 +58,18 @@ class Ladder:
     budget: int = 3
     waits: Mapping[Remedy, timedelta] = field(default_factory=lambda: DEFAULT_WAITS)
 
+    @classmethod
+    def for_stalls(cls, download_stall: timedelta) -> Ladder:
+        """A dead download's steps get no longer to work than it got to move.
+
+        A household that calls a download stalled after ten minutes does not want
+        to wait half an hour between a reannounce and a replace.
+        """
+        waits = dict(DEFAULT_WAITS)
+        for remedy in (Remedy.REANNOUNCE, Remedy.REPLACE):
+            waits[remedy] = min(waits[remedy], download_stall)
+        return cls(waits=waits)
+
 
 def next_remedy(
     request: Request, now: datetime, ladder: Ladder, *, dry_run: bool = False

@@ -37,6 +37,7 @@ from .evidence import (
     RequestGone,
     ShokoFileEvidence,
 )
+from .facts import covered, reach
 from .ledger import Ledger
 from .lifecycle import blocked_by, episode_state, request_blocked_by, request_state
 from .models import (
@@ -45,10 +46,12 @@ from .models import (
     Download,
     Episode,
     HealthCheck,
+    MediaType,
     Request,
     Stage,
     State,
     TimelineEntry,
+    Track,
 )
 from .people import fold_people, follow as start_following, unfollow as stop_following
 from .remediation import kept_attempts
@@ -204,14 +207,22 @@ class Tracker:
         """Downloads a replace dropped: gone from the request, and from the index.
 
         Radarr/Sonarr then report them failed (their blocklist): that concerns no
-        request, which waits for the release they grab instead.
+        request, which waits for the release they grab instead. What the downloads
+        got to stays with their tracks: a request never moves back (DESIGN §3).
         """
         request = self.requests.get(key)
         if request is None:
             return
         self.ledger.index.discard(request)
         for folded in download_ids:
-            request.downloads.pop(folded, None)
+            if (download := request.downloads.pop(folded, None)) is not None:
+                tracks: list[Track] = (
+                    [request]
+                    if request.media_type is MediaType.MOVIE
+                    else [*covered(request, download)]
+                )
+                for track in tracks:
+                    reach(track, download.stage)
             request.replaced.add(folded)
         self.ledger.index.add(request)
         request.touch(now)

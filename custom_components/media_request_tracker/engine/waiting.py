@@ -18,6 +18,7 @@ from .models import (
     HealthImpact,
     LiveProgress,
     MediaType,
+    Remedy,
     Request,
     Service,
     Stage,
@@ -36,8 +37,6 @@ WAITING_IN_STATE = {
     State.ANIME_MATCHING: WaitingCode.SHOKO_MATCH,
 }
 
-
-# Failures that end once a person imports the download.
 
 # What a failing health check holds up, by the state of what waits.
 HELD_UP = {
@@ -64,13 +63,16 @@ def request_waiting(
 def remedy_since_state(request: Request) -> Waiting | None:
     """The remediation step taken since the request entered its state, if any.
 
-    What users see waits on it; stalls keep the cause the step was taken for.
+    What users see waits on it; stalls keep the cause the step was taken for. A
+    replace is said until another download continues the request.
     """
     if request.is_terminal or not request.attempts:
         return None
     last = request.attempts[-1]
     since = request.state_since or request.created_at
     if not last.helps or last.at < since:
+        return None
+    if last.remedy is Remedy.REPLACE and not last.dry_run and _continued(request):
         return None
     return Waiting(
         WaitingCode.REMEDIATION,
@@ -81,6 +83,14 @@ def remedy_since_state(request: Request) -> Waiting | None:
             dry_run="yes" if last.dry_run else None,
             by_hand="yes" if last.by_hand else None,
         ),
+    )
+
+
+def _continued(request: Request) -> bool:
+    """Whether a healthy download is on its way (a replaced one left the request)."""
+    return any(
+        download.blocker is None and download.stage < Stage.DOWNLOADED
+        for download in request.downloads.values()
     )
 
 
