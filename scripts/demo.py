@@ -89,8 +89,9 @@ SERVICE_STEPS = (
     (Service.JELLYFIN, "jellyfin"),
     (Service.SHOKO, "shoko"),
 )
-# Demo-only options: a stalled download is flagged after three minutes, not a day.
-OPTIONS = {"stall_hours": {"downloading": 0.05}}
+# Demo options: a stalled download is flagged after three minutes, not a day, and
+# remediation fixes it (its steps then wait three minutes each, not half an hour).
+OPTIONS = {"stall_hours": {"downloading": 0.05}, "remediation": "on"}
 # The household: the simulated Jellyseerr's users, each linked to a person (the
 # demo's own user is the person onboarding made, and Jellyseerr's admin).
 PERSONS = ("Alice", "Bob")

@@ -24,16 +24,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN
-from tests.simulator import SCENARIOS, Scenario, Service, SimulatedStack, Step
-from tests.simulator.scenarios import (
-    Available,
-    Grab,
-    Import,
-    LibraryAdd,
-    Offer,
-    Request,
-    Stall,
-)
+from tests.simulator import SCENARIOS, Service, SimulatedStack
 
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
@@ -250,23 +241,10 @@ async def test_every_scenario(
     )
 
 
-# A torrent that lost its seeds, while the indexers have another release: the
-# replacement's import, library add and availability come once remediation (3-minute
-# stall, 30 minutes after the reannounce) has had Radarr grab it; before, they fail.
-REPLACED_BY = 2250
-DEAD_TORRENT = Scenario(
-    "dead_torrent_replaced",
-    "Oppenheimer's torrent dies; remediation replaces it and another is grabbed.",
-    (
-        Step(0, Request("oppenheimer", user="bob")),
-        Step(10, Grab("oppenheimer_bluray", 300)),
-        Step(20, Offer("oppenheimer_web", 100)),
-        Step(90, Stall("oppenheimer_bluray")),
-        Step(REPLACED_BY + 100, Import("oppenheimer_web")),
-        Step(REPLACED_BY + 120, LibraryAdd("oppenheimer_web")),
-        Step(REPLACED_BY + 150, Available("oppenheimer")),
-    ),
-)
+# Oppenheimer's torrent loses its seeds (simulated second 90) while the indexers have
+# another release; with a 3-minute stall, remediation reannounces, then replaces it
+# 3 minutes on, and the new release follows its grab to Jellyfin well within this.
+DEAD_TORRENT_SECONDS = 900
 
 
 @pytest.mark.usefixtures("served")
@@ -292,14 +270,20 @@ async def test_a_dead_torrent_is_replaced_with_no_human_action(
         stack.set_webhook_target(service, url, headers=headers)
     steps: list[str] = []
 
+    states: list[str] = []
+
     @callback
     def record(event: Event[Any]) -> None:
         steps.append(f"{event.data['step']}: {event.data['result']}")
 
     hass.bus.async_listen(f"{DOMAIN}_remediation", record)
-    stack.play([DEAD_TORRENT])
+    hass.bus.async_listen(
+        f"{DOMAIN}_state_changed",
+        callback(lambda event: states.append(event.data["to_state"])),
+    )
+    stack.play([SCENARIOS["stalled_torrent"]])
     pollers = entry.runtime_data.pollers.values()
-    for _ in range((REPLACED_BY + 250) // STEP):
+    for _ in range(DEAD_TORRENT_SECONDS // STEP):
         stack.clock.advance(STEP)
         freezer.tick(timedelta(seconds=STEP))
         async_fire_time_changed(hass, dt_util.utcnow())
@@ -313,5 +297,7 @@ async def test_a_dead_torrent_is_replaced_with_no_human_action(
     assert "oppenheimer_bluray" in stack.radarr.blocklist
     (oppenheimer,) = entry.runtime_data.tracker.requests.values()
     assert oppenheimer.state == "available"
+    # Replaced while downloading, the request never went back to grabbing.
+    assert states == ["approved", "grabbing", "downloading", "importing", "available"]
     sources = [entry.source for entry in oppenheimer.timeline]
     assert sources.count("remediation") == 2

@@ -1202,6 +1202,40 @@ async def test_delay_profile_scenario_sends_the_grab_when_the_delay_ends(
     assert request.status is RequestStatus.COMPLETED
 
 
+async def test_an_offered_release_follows_its_grab_to_available(
+    capture: Capture, session: aiohttp.ClientSession
+) -> None:
+    """The stalled torrent scenario: nothing after the stall until the blocklist.
+
+    Once Oppenheimer's dead release is removed with blocklist, Radarr grabs the
+    offered one, and its import, library add and availability follow that grab.
+    """
+    async with SimulatedStack(speed=0) as stack:
+        stack.set_webhook_target("radarr", capture.url())
+        stack.play([SCENARIOS["stalled_torrent"]])
+        stack.clock.advance(1000)
+        await asyncio.wait_for(stack.finished(), 5)
+        assert capture.events() == ["MovieAdded", "Grab"]
+        key = {"X-Api-Key": stack.api_keys[Service.RADARR]}
+        radarr = stack.urls[Service.RADARR]
+        _, queue = await get_json(session, f"{radarr}/api/v3/queue", headers=key)
+        async with session.delete(
+            f"{radarr}/api/v3/queue/bulk",
+            headers=key,
+            params={"blocklist": "true"},
+            json={"ids": [record["id"] for record in queue["records"]]},
+        ) as removed:
+            assert removed.status == 200
+        assert capture.events()[-1] == "Grab"
+        stack.clock.advance(149)
+        await eventually(lambda: capture.events()[-1] == "Download")
+        request = stack.player.request_of("oppenheimer")
+        assert request is not None
+        assert request.status is not RequestStatus.COMPLETED
+        stack.clock.advance(1)
+        await eventually(lambda: request.status is RequestStatus.COMPLETED)
+
+
 async def test_unreleased_movie_scenario(session: aiohttp.ClientSession) -> None:
     async with SimulatedStack(speed=0) as stack:
         await apply_steps(stack, SCENARIOS["unreleased_movie"].steps)

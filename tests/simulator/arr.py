@@ -338,6 +338,8 @@ class ArrServer(FakeService):
         # to the next search after a blocklist, by media id.
         self.blocklist: set[str] = set()
         self.offers: dict[int, list[tuple[Release, str, float]]] = {}
+        # Told when a search grabbed an offered release (the player goes on from it).
+        self.on_offer_grabbed: Callable[[Release], None] = lambda _release: None
         self._grace_over = False
         self._next_connection_id = 1
         self._next_file_id = 1
@@ -825,6 +827,7 @@ class ArrServer(FakeService):
         release, info_hash, seconds = offers[0]
         self.offers[media_id].remove(offers[0])
         await self.emit("onGrab", self.grab(release, info_hash, seconds))
+        self.on_offer_grabbed(release)
 
     def _was_grabbed(self, download: TrackedDownload) -> bool:
         return any(

@@ -9,6 +9,7 @@ health steps get a tick at the end of the *arr start-up grace (`HealthCheckServi
 re-checks at the first event after it).
 """
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 import hashlib
@@ -94,6 +95,11 @@ class ScenarioPlayer:
         self._shoko_files: dict[str, list[ShokoFile]] = {}
         self._shoko_refs: dict[str, ShokoFileRef] = {}  # by library path
         self._jellyfin_ids: dict[str, str] = {}  # by catalog key
+        # What follows each offered release's grab, and those under way.
+        self._after_offers: dict[str, tuple[Step, ...]] = {}
+        self._following: set[asyncio.Task[None]] = set()
+        services.radarr.on_offer_grabbed = self._offer_grabbed
+        services.sonarr.on_offer_grabbed = self._offer_grabbed
 
     def request_of(self, key: str) -> MediaRequest | None:
         """The Jellyseerr request made for a title (None: none, or deleted since)."""
@@ -131,6 +137,28 @@ class ScenarioPlayer:
             _LOGGER.info("%7.1f s  %s: %s", at, name, due.action)
             await self.apply(due)
         _LOGGER.info("all scenario steps played")
+
+    def stop(self) -> None:
+        """Stop playing what follows offered releases' grabs."""
+        for task in self._following:
+            task.cancel()
+
+    def _offer_grabbed(self, release: Release) -> None:
+        """The *arr grabbed an offered release: its `then` steps start now."""
+        steps = self._after_offers.pop(release.key, ())
+        if not steps:
+            return
+        task = asyncio.create_task(
+            self._play_after(self.services.clock.now(), steps), name="offer follow-up"
+        )
+        self._following.add(task)
+        task.add_done_callback(self._following.discard)
+
+    async def _play_after(self, start: float, steps: tuple[Step, ...]) -> None:
+        for step in sorted(steps, key=lambda step: step.at):
+            await self.services.clock.sleep_until(start + step.at)
+            _LOGGER.info("%7.1f s  after the grab: %s", start + step.at, step.action)
+            await self.apply(step)
 
     async def health_tick(self) -> None:
         """Radarr and Sonarr send the health webhooks the start-up grace held back."""
@@ -254,8 +282,9 @@ class ScenarioPlayer:
                 arr = self._arr(release)
                 sent = arr.send_pending(release, self.info_hash(release))
                 await self._emit(arr, "onGrab", sent, send)
-            case Offer(key, seconds):
+            case Offer(key, seconds, then):
                 release = RELEASES[key]
+                self._after_offers[key] = then
                 self._arr(release).offer(release, self.info_hash(release), seconds)
             case Search(key):
                 self._user_search(key)

@@ -46,11 +46,14 @@ class Grab:
 class Offer:
     """The indexers now have `release`, for the *arr's next search after a blocklist.
 
-    qBittorrent then downloads it in `seconds`.
+    qBittorrent then downloads it in `seconds`. What follows the grab by itself
+    upstream (the import, Jellyfin's scan, Jellyseerr's sync) is `then`: steps
+    timed from the moment the *arr grabs it.
     """
 
     release: str
     seconds: float
+    then: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,10 +396,24 @@ SCENARIOS = {
         ),
         Scenario(
             "stalled_torrent",
-            "Oppenheimer stops downloading: no seeds left (stalledDL).",
+            "Oppenheimer stops downloading: no seeds left (stalledDL). The indexers "
+            "have another release: once the dead one is blocklisted (remediation, "
+            "or a person), Radarr grabs it and it becomes available.",
             (
                 Step(0, Request("oppenheimer", user="bob")),
                 Step(10, Grab("oppenheimer_bluray", 300)),
+                Step(
+                    20,
+                    Offer(
+                        "oppenheimer_web",
+                        100,
+                        then=(
+                            Step(100, Import("oppenheimer_web")),
+                            Step(120, LibraryAdd("oppenheimer_web")),
+                            Step(150, Available("oppenheimer")),
+                        ),
+                    ),
+                ),
                 Step(90, Stall("oppenheimer_bluray")),
             ),
         ),

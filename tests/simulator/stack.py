@@ -238,6 +238,7 @@ class SimulatedStack:
 
     async def stop(self) -> None:
         """Stop the scenarios and every service; close the webhook sender."""
+        self.player.stop()
         if self._run is not None:
             self._run.cancel()
             with contextlib.suppress(asyncio.CancelledError):
