@@ -154,10 +154,14 @@ class RequestTracking:
 
     @callback
     def replaced(self, request_key: str, download_ids: Iterable[str]) -> None:
-        """Downloads a replace dropped; the request waits for another release."""
+        """Downloads a replace dropped; the request waits for another release.
+
+        A stall they caused ends with them (announced as such).
+        """
         self.tracker.replaced(request_key, download_ids, dt_util.utcnow())
         self.publisher.refresh([request_key])
         self._save()
+        self.check_stalls()
 
     @callback
     def follow(

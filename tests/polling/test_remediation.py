@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import (
     DOMAIN,
+    EVENT_PROBLEM_CHANGED,
     EVENT_REMEDIATION,
     EVENT_STATE_CHANGED,
 )
@@ -144,7 +145,10 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
 
     await minutes_pass(hass, freezer, 1)
     assert not calls(stack, "DELETE", QUEUE_BULK)
-    await minutes_pass(hass, freezer, 3)
+    for _ in range(3):  # up to the minute of the replace, not past it
+        await minutes_pass(hass, freezer, 1)
+        if calls(stack, "DELETE", QUEUE_BULK):
+            break
 
     assert calls(stack, "DELETE", QUEUE_BULK) == [{"ids": [1]}]
     assert [e["step"] for e in events.of(EVENT_REMEDIATION)] == [
@@ -152,6 +156,9 @@ async def test_a_dead_torrent_is_reannounced_then_replaced(
         "replace",
     ]
     assert len(calls(stack, "POST", REANNOUNCE)) == 1
+    # The dead download left, and its stall with it.
+    assert request_state(hass, full_entry, "80").attributes["stalled"] is False
+    assert events.of(EVENT_PROBLEM_CHANGED)[-1]["stalled"] is False
 
     # Radarr blocklists it (history: failed) and searches: the request waits for
     # another release, it has not failed.
