@@ -1,6 +1,7 @@
 """Media Request Tracker: follow every media request from Jellyseerr to Jellyfin."""
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,9 +50,15 @@ from .pollers import (
     async_setup_shoko,
 )
 from .posters import Posters, PosterView
-from .publish import EntityPublisher
+from .publish import ENTITY_CAP, EntityPublisher
 from .remediation import Remediation
-from .repairs import Repair, RepairChecks, async_raise, async_remove_issues
+from .repairs import (
+    Repair,
+    RepairChecks,
+    async_raise,
+    async_remove_issues,
+    async_show_left_out_episodes,
+)
 from .services import async_setup_services
 from .sources.errors import InvalidAuth, UpstreamError
 from .sources.jellyseerr import JellyseerrClient
@@ -131,6 +138,9 @@ async def async_setup_entry(
         kept = f".storage/{tracking.storage.damaged_key}"
         async_raise(hass, entry, Repair.STORAGE_DAMAGED, kept=kept)
     entry.runtime_data = data = _runtime_data(hass, entry, tracking, texts, jellyseerr)
+    tracking.publisher.notify_when_left_out(
+        partial(async_show_left_out_episodes, hass, entry, cap=ENTITY_CAP)
+    )
     checks = RepairChecks(hass, entry, tracking.notes.sources_seen)
     entry.async_on_unload(
         async_register_webhooks(hass, entry, tracking, checks.webhook_arrived)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
@@ -21,9 +21,25 @@ from .engine.changes import Outcome
 from .engine.models import Episode, Request
 from .engine.tracker import Tracker
 from .engine.views import live_condition, request_progress
-from .entity import device_name, episode_unique_id, request_unique_id
+from .entity import (
+    device_name,
+    episode_unique_id,
+    followers_unique_id,
+    request_unique_id,
+)
 
-type EntityFactory = Callable[[list[Request], list[tuple[Request, Episode]]], None]
+# A request's sensor besides its status: its followers' (no episode), or an episode's.
+type Extra = tuple[Request, Episode | None]
+type EntityFactory = Callable[
+    [list[Request], list[Request], list[tuple[Request, Episode]]], None
+]
+
+# Home Assistant enables at most this many entities per config entry (2026.4 on; we
+# keep to it on every release). The entry's own entities (summaries, connectivity,
+# calendar, event) take at most ENTRY_ENTITIES of them and each shown request its
+# status sensor; its followers and episode sensors (its extras) get the rest.
+ENTITY_CAP = 10_000
+ENTRY_ENTITIES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +87,11 @@ class EntityPublisher:
         self._published: dict[str, _Published] = {}
         # The name each shown request's device was given.
         self._names: dict[str, str] = {}
+        # Extras made (unique ids), and how many the entity cap left out, by request.
+        self._extras: dict[str, set[str]] = {}
+        self._left_out: dict[str, int] = {}
+        self._reported_left_out = 0
+        self._on_left_out: Callable[[int], None] = lambda _count: None
 
     @property
     def summary_signal(self) -> str:
@@ -86,15 +107,29 @@ class EntityPublisher:
         """Let the sensor platform create entities for requests, now and later."""
         self._factory = factory
         now = dt_util.utcnow()
-        shown = [r for r in self._tracker.requests.values() if self._shows(r, now)]
-        self._create(shown, [(r, ep) for r in shown for ep in r.episodes.values()])
+        # Under the entity cap, requests in progress get their extras first, then
+        # the most recently finished.
+        shown = sorted(
+            (r for r in self._tracker.requests.values() if self._shows(r, now)),
+            key=_priority,
+        )
+        wanted = [extra for request in shown for extra in _extras_of(request)]
+        self._create(shown, wanted)
+        self._forget_left_out(wanted)
 
         @callback
         def remove_factory() -> None:
             self._factory = None
             self._shown.clear()
+            self._extras.clear()
+            self._left_out.clear()
 
         return remove_factory
+
+    @callback
+    def notify_when_left_out(self, on_left_out: Callable[[int], None]) -> None:
+        """Call `on_left_out(count)` when the sensors the cap left out change."""
+        self._on_left_out = on_left_out
 
     @callback
     def notify_when_ready(self, on_ready: Callable[[str], None]) -> None:
@@ -125,13 +160,13 @@ class EntityPublisher:
             for request in outcome.touched.values()
             if request.key not in self._shown and self._shows(request, now)
         ]
-        new_episodes = [
+        new_extras: list[Extra] = [
             (request, episode)
             for request, episode in outcome.new_episodes
             if request.key in self._shown
         ]
-        new_episodes += [(r, ep) for r in newly_shown for ep in r.episodes.values()]
-        self._create(newly_shown, new_episodes)
+        new_extras += [extra for r in newly_shown for extra in _extras_of(r)]
+        self._create(newly_shown, new_extras)
         self._rename(outcome.touched.values())
         for key in outcome.touched:
             async_dispatcher_send(self.hass, self.request_signal(key))
@@ -170,6 +205,7 @@ class EntityPublisher:
             self._shown.discard(key)
             self._published.pop(key, None)
             self._names.pop(key, None)
+        self._release_extras(self._extras.keys() - self._shown)
         async_dispatcher_send(self.hass, self.summary_signal)
 
     @callback
@@ -184,6 +220,7 @@ class EntityPublisher:
         for gone in (self._names.keys() | self._published.keys()) - self._shown:
             self._names.pop(gone, None)
             self._published.pop(gone, None)
+        self._release_extras(self._extras.keys() - self._shown)
         device_registry = dr.async_get(self.hass)
         wanted = {request_unique_id(self.entry_id, key) for key in self._shown}
         wanted.add(self.entry_id)
@@ -202,23 +239,118 @@ class EntityPublisher:
         return now - changed < self._options.retention
 
     @callback
-    def _create(
-        self, requests: list[Request], episodes: Iterable[tuple[Request, Episode]]
-    ) -> None:
+    def _create(self, requests: list[Request], extras: Iterable[Extra]) -> None:
         if self._factory is None:
             return
-        episodes = list(episodes) if self._options.episode_entities else []
-        if not requests and not episodes:
+        if not self._options.episode_entities:
+            extras = [(request, episode) for request, episode in extras if not episode]
+        extras = list(extras)
+        if not requests and not extras:
             return
         for request in requests:
             self._shown.add(request.key)
             self._names[request.key] = device_name(request)
             self._expect(request.key, request_unique_id(self.entry_id, request.key))
-        for request, episode in episodes:
-            self._expect(
-                request.key, episode_unique_id(self.entry_id, request.key, episode)
-            )
-        self._factory(requests, episodes)
+        extras = self._within_cap(extras)
+        for request, episode in extras:
+            unique_id = self._extra_id(request, episode)
+            self._extras.setdefault(request.key, set()).add(unique_id)
+            self._expect(request.key, unique_id)
+        followed = [request for request, episode in extras if episode is None]
+        episodes = [(request, episode) for request, episode in extras if episode]
+        self._factory(requests, followed, episodes)
+
+    def _extra_id(self, request: Request, episode: Episode | None) -> str:
+        if episode is None:
+            return followers_unique_id(self.entry_id, request.key)
+        return episode_unique_id(self.entry_id, request.key, episode)
+
+    def _room(self) -> int:
+        """How many more extras fit under the entity cap."""
+        made = sum(len(unique_ids) for unique_ids in self._extras.values())
+        return ENTITY_CAP - ENTRY_ENTITIES - len(self._shown) - made
+
+    def _within_cap(self, extras: list[Extra]) -> list[Extra]:
+        """The extras that get a sensor: finished requests' make room if needed.
+
+        What still does not fit is counted (a repair says so) and made once room
+        appears again.
+        """
+        if (needed := len(extras) - self._room()) > 0:
+            self._make_room(needed, {request.key for request, _ in extras})
+        room = max(self._room(), 0)
+        kept, left = extras[:room], extras[room:]
+        for request, _ in left:
+            self._left_out[request.key] = self._left_out.get(request.key, 0) + 1
+        self._report_left_out()
+        return kept
+
+    def _make_room(self, needed: int, spared: set[str]) -> None:
+        """Remove the extras of the requests that finished longest ago."""
+        requests = self._tracker.requests
+        finished = sorted(
+            (
+                request
+                for key in self._extras.keys() - spared
+                if (request := requests.get(key)) is not None and request.is_terminal
+            ),
+            key=lambda request: request.updated_at or request.created_at,
+        )
+        registry = er.async_get(self.hass)
+        for request in finished:
+            if needed <= 0:
+                break
+            unique_ids = self._extras.pop(request.key)
+            for unique_id in unique_ids:
+                entity_id = registry.async_get_entity_id("sensor", DOMAIN, unique_id)
+                if entity_id is not None:
+                    registry.async_remove(entity_id)
+            left_out = self._left_out.get(request.key, 0) + len(unique_ids)
+            self._left_out[request.key] = left_out
+            needed -= len(unique_ids)
+        self._report_left_out()
+
+    def _forget_left_out(self, wanted: list[Extra]) -> None:
+        """Sensors of a previous run the cap leaves out now: out of the registry.
+
+        Home Assistant counts registered entities against the cap, shown or not.
+        """
+        registry = er.async_get(self.hass)
+        for request, episode in wanted:
+            unique_id = self._extra_id(request, episode)
+            if unique_id in self._extras.get(request.key, ()):
+                continue
+            entity_id = registry.async_get_entity_id("sensor", DOMAIN, unique_id)
+            if entity_id is not None:
+                registry.async_remove(entity_id)
+
+    def _release_extras(self, request_keys: Iterable[str]) -> None:
+        """Requests that no longer show free their room; what was left out fills it."""
+        for key in list(request_keys):
+            self._extras.pop(key, None)
+            self._left_out.pop(key, None)
+        self._report_left_out()
+        if not self._left_out or self._room() <= 0:
+            return
+        requests = self._tracker.requests
+        waiting = sorted(
+            (requests[key] for key in self._left_out if key in requests),
+            key=_priority,
+        )
+        missing = [
+            (request, episode)
+            for request, episode in (x for r in waiting for x in _extras_of(r))
+            if self._extra_id(request, episode) not in self._extras.get(request.key, ())
+        ]
+        for request in waiting:
+            self._left_out.pop(request.key, None)
+        self._create([], missing)
+
+    def _report_left_out(self) -> None:
+        """Say how many extras are left out, when that changed."""
+        if (count := sum(self._left_out.values())) != self._reported_left_out:
+            self._reported_left_out = count
+            self._on_left_out(count)
 
     @callback
     def _rename(self, requests: Iterable[Request]) -> None:
@@ -238,3 +370,14 @@ class EntityPublisher:
 
     def _expect(self, request_key: str, unique_id: str) -> None:
         self._awaiting.setdefault(request_key, set()).add(unique_id)
+
+
+def _extras_of(request: Request) -> list[Extra]:
+    """A request's followers sensor, then its episodes'."""
+    return [(request, None), *((request, ep) for ep in request.episodes.values())]
+
+
+def _priority(request: Request) -> tuple[bool, float]:
+    """Requests in progress first, then the most recently changed."""
+    changed = request.updated_at or request.created_at
+    return request.is_terminal, -changed.timestamp()

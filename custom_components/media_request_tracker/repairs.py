@@ -61,6 +61,8 @@ class Repair(StrEnum):
     POLLING = "polling"
     # One per request whose import waits for a person (remediation takes no step).
     IMPORT_BLOCKED = "import_blocked"
+    # Episode sensors left out under Home Assistant's entity cap.
+    TOO_MANY_ENTITIES = "too_many_entities"
 
 
 # Issues whose text names the service through a placeholder; the others have a
@@ -298,6 +300,21 @@ def async_show_blocked_imports(
                 "url": block.url,
             },
             data={"entry_id": entry.entry_id, "service": block.service.value},
+        )
+
+
+@callback
+def async_show_left_out_episodes(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, count: int, cap: int
+) -> None:
+    """Say how many episode sensors the entity cap leaves out (none: no issue)."""
+    if count:
+        async_raise(
+            hass, entry, Repair.TOO_MANY_ENTITIES, count=str(count), cap=f"{cap:,}"
+        )
+    else:
+        ir.async_delete_issue(
+            hass, DOMAIN, issue_id(entry.entry_id, Repair.TOO_MANY_ENTITIES)
         )
 
 

@@ -78,12 +78,14 @@ async def async_setup_entry(
 
     @callback
     def add_request_entities(
-        requests: list[Request], episodes: list[tuple[Request, Episode]]
+        requests: list[Request],
+        followed: list[Request],
+        episodes: list[tuple[Request, Episode]],
     ) -> None:
         entities: list[SensorEntity] = [
             RequestStatusSensor(data, request) for request in requests
         ]
-        entities += [FollowersSensor(data, request) for request in requests]
+        entities += [FollowersSensor(data, request) for request in followed]
         entities += [
             EpisodeStatusSensor(data, request, episode) for request, episode in episodes
         ]
