@@ -44,22 +44,30 @@ async def grab_andor(post: Post) -> None:
     await post("sonarr", "sonarr/grab_season_pack_regular.json")
 
 
+@pytest.mark.parametrize(
+    ("room", "made", "left_out"),
+    [(8, 8, "4"), (-1, 0, "13")],
+    ids=["8 of 12 episodes", "not even the followers sensor"],
+)
 async def test_episodes_past_the_cap_are_left_out_and_said(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     post: Post,
     monkeypatch: pytest.MonkeyPatch,
+    room: int,
+    made: int,
+    left_out: str,
 ) -> None:
-    """8 of 12 get a sensor; a repair counts the other 4; forgetting makes room."""
-    cap_leaves_room_for(monkeypatch, 8)
+    """What fits gets a sensor; a repair counts the rest; forgetting clears it."""
+    cap_leaves_room_for(monkeypatch, room)
     await grab_andor(post)
     await hass.async_block_till_done()
 
-    assert episode_sensors(hass, loaded_entry) == 8
+    assert episode_sensors(hass, loaded_entry) == made
     issue = left_out_issue(hass, loaded_entry)
     assert issue is not None
     assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["count"] == "4"
+    assert issue.translation_placeholders["count"] == left_out
 
     loaded_entry.runtime_data.tracking.forget(["90"])
     loaded_entry.runtime_data.tracking.async_housekeeping()
@@ -144,16 +152,22 @@ async def test_a_finished_show_gives_way_to_one_in_progress(
         for entity in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
         if "_followers_" in entity.unique_id
     }
-    assert followers == {f"{loaded_entry.entry_id}_followers_91"}
-    # Andor's 12 episode sensors and its followers sensor gave way.
+    # As few as needed gave way: Andor's 12 episode sensors, not its followers'.
+    assert followers == {
+        f"{loaded_entry.entry_id}_followers_{key}" for key in ("90", "91")
+    }
     issue = left_out_issue(hass, loaded_entry)
     assert issue is not None
     assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["count"] == "13"
+    assert issue.translation_placeholders["count"] == "12"
 
-    # Silo forgotten: Andor's sensors come back, and the issue goes.
+    # Silo forgotten: a finished show's sensors stay out (no churn) until a restart
+    # orders them again; then everything fits and the issue goes.
     loaded_entry.runtime_data.tracking.forget(["91"])
     loaded_entry.runtime_data.tracking.async_housekeeping()
+    await hass.async_block_till_done()
+    assert episode_sensors(hass, loaded_entry) == 0
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert episode_sensors(hass, loaded_entry) == 12
     assert left_out_issue(hass, loaded_entry) is None

@@ -15,6 +15,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
+from .compat import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from .const import DOMAIN, PROGRESS_INTERVAL
 from .data import TrackerOptions
 from .engine.changes import Outcome
@@ -34,11 +35,11 @@ type EntityFactory = Callable[
     [list[Request], list[Request], list[tuple[Request, Episode]]], None
 ]
 
-# Home Assistant enables at most this many entities per config entry (2026.4 on; we
-# keep to it on every release). The entry's own entities (summaries, connectivity,
-# calendar, event) take at most ENTRY_ENTITIES of them and each shown request its
-# status sensor; its followers and episode sensors (its extras) get the rest.
-ENTITY_CAP = 10_000
+# Home Assistant enables at most this many entities per config entry. The entry's
+# own entities (summaries, connectivity, calendar, event) take at most ENTRY_ENTITIES
+# of them and each shown request its status sensor; its followers and episode
+# sensors (its extras) get the rest.
+ENTITY_CAP = MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 ENTRY_ENTITIES = 50
 
 
@@ -90,7 +91,8 @@ class EntityPublisher:
         # Extras made (unique ids), and how many the entity cap left out, by request.
         self._extras: dict[str, set[str]] = {}
         self._left_out: dict[str, int] = {}
-        self._reported_left_out = 0
+        # None: nothing reported yet (the first report clears an issue of the last run).
+        self._reported_left_out: int | None = None
         self._on_left_out: Callable[[int], None] = lambda _count: None
 
     @property
@@ -205,7 +207,9 @@ class EntityPublisher:
             self._shown.discard(key)
             self._published.pop(key, None)
             self._names.pop(key, None)
-        self._release_extras(self._extras.keys() - self._shown)
+        self._release_extras(
+            (self._extras.keys() | self._left_out.keys()) - self._shown
+        )
         async_dispatcher_send(self.hass, self.summary_signal)
 
     @callback
@@ -220,7 +224,9 @@ class EntityPublisher:
         for gone in (self._names.keys() | self._published.keys()) - self._shown:
             self._names.pop(gone, None)
             self._published.pop(gone, None)
-        self._release_extras(self._extras.keys() - self._shown)
+        self._release_extras(
+            (self._extras.keys() | self._left_out.keys()) - self._shown
+        )
         device_registry = dr.async_get(self.hass)
         wanted = {request_unique_id(self.entry_id, key) for key in self._shown}
         wanted.add(self.entry_id)
@@ -255,7 +261,8 @@ class EntityPublisher:
         for request, episode in extras:
             unique_id = self._extra_id(request, episode)
             self._extras.setdefault(request.key, set()).add(unique_id)
-            self._expect(request.key, unique_id)
+            if episode is not None:  # events name episodes, never followers
+                self._expect(request.key, unique_id)
         followed = [request for request, episode in extras if episode is None]
         episodes = [(request, episode) for request, episode in extras if episode]
         self._factory(requests, followed, episodes)
@@ -286,7 +293,11 @@ class EntityPublisher:
         return kept
 
     def _make_room(self, needed: int, spared: set[str]) -> None:
-        """Remove the extras of the requests that finished longest ago."""
+        """Remove extras of the requests that finished longest ago, as few as needed.
+
+        They stay out while their request shows (a restart orders them again): a
+        finished request is not worth the churn.
+        """
         requests = self._tracker.requests
         finished = sorted(
             (
@@ -300,14 +311,19 @@ class EntityPublisher:
         for request in finished:
             if needed <= 0:
                 break
-            unique_ids = self._extras.pop(request.key)
-            for unique_id in unique_ids:
+            made = self._extras[request.key]
+            # Episodes first (sorted, the last ones first), the followers last.
+            gone = sorted(made, key=lambda uid: ("_followers_" in uid, uid))[:needed]
+            made.difference_update(gone)
+            if not made:
+                del self._extras[request.key]
+            for unique_id in gone:
                 entity_id = registry.async_get_entity_id("sensor", DOMAIN, unique_id)
                 if entity_id is not None:
                     registry.async_remove(entity_id)
-            left_out = self._left_out.get(request.key, 0) + len(unique_ids)
+            left_out = self._left_out.get(request.key, 0) + len(gone)
             self._left_out[request.key] = left_out
-            needed -= len(unique_ids)
+            needed -= len(gone)
         self._report_left_out()
 
     def _forget_left_out(self, wanted: list[Extra]) -> None:
@@ -334,7 +350,13 @@ class EntityPublisher:
             return
         requests = self._tracker.requests
         waiting = sorted(
-            (requests[key] for key in self._left_out if key in requests),
+            (
+                request
+                for key in self._left_out
+                if key in self._shown
+                and (request := requests.get(key)) is not None
+                and not request.is_terminal
+            ),
             key=_priority,
         )
         missing = [
