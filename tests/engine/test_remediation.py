@@ -13,9 +13,11 @@ from custom_components.media_request_tracker.engine.codes import (
 )
 from custom_components.media_request_tracker.engine.models import (
     Attempt,
+    Download,
     MediaType,
     Remedy,
     Request,
+    Stage,
     State,
 )
 from custom_components.media_request_tracker.engine.remediation import (
@@ -217,3 +219,17 @@ def test_a_short_stall_threshold_shortens_the_download_waits(
     assert next_remedy(request, NOW, ladder) is None
     assert next_remedy(request, NOW + timedelta(minutes=1), ladder) is Remedy.REPLACE
     assert ladder.waits[Remedy.SEARCH] == timedelta(hours=6)
+
+
+def test_nothing_grabbed_after_a_replace_is_searched_for() -> None:
+    """The stall left with the download; an hour on, with nothing grabbed, a search."""
+    request = stuck()
+    request.stall = None
+    took(request, Remedy.REANNOUNCE, timedelta(hours=2))
+    took(request, Remedy.REPLACE, timedelta(minutes=30))
+    assert next_remedy(request, NOW, LADDER) is None
+    later = NOW + timedelta(minutes=31)
+    assert next_remedy(request, later, LADDER) is Remedy.SEARCH
+    # Radarr grabbed another release meanwhile: nothing to do.
+    request.downloads["other1"] = Download("OTHER1", Stage.GRABBED)
+    assert next_remedy(request, later, LADDER) is None

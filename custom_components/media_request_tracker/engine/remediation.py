@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from .codes import ProblemCode, WaitingCode
 from .models import Attempt, Remedy, Request
+from .waiting import download_under_way
 
 DAY = timedelta(days=1)
 
@@ -123,6 +124,15 @@ def _rung(
     request: Request, attempts: list[Attempt], now: datetime, ladder: Ladder
 ) -> Remedy | None:
     """The step the request's problem calls for, the ladder's progress considered."""
+    replaced = _last(attempts, _DOWNLOAD_LADDER)
+    if (
+        replaced is not None
+        and replaced.remedy is Remedy.REPLACE
+        and replaced.helps
+        and not download_under_way(request)
+    ):
+        # Nothing grabbed since the replace: a search once its wait is over.
+        return _download_rung(attempts, now, ladder)
     problem = request.current_problem
     if problem is None:
         return None

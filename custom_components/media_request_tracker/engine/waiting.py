@@ -72,7 +72,11 @@ def remedy_since_state(request: Request) -> Waiting | None:
     since = request.state_since or request.created_at
     if not last.helps or last.at < since:
         return None
-    if last.remedy is Remedy.REPLACE and not last.dry_run and _continued(request):
+    if (
+        last.remedy is Remedy.REPLACE
+        and not last.dry_run
+        and download_under_way(request)
+    ):
         return None
     return Waiting(
         WaitingCode.REMEDIATION,
@@ -86,7 +90,7 @@ def remedy_since_state(request: Request) -> Waiting | None:
     )
 
 
-def _continued(request: Request) -> bool:
+def download_under_way(request: Request) -> bool:
     """Whether a healthy download is on its way (a replaced one left the request)."""
     return any(
         download.blocker is None and download.stage < Stage.DOWNLOADED
