@@ -36,6 +36,8 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 EPISODES_PER_SHOW = 20
 # Targets of the lifecycle issue.
 ENGINE_RATE_TARGET = 50_000
+# A save after all 5,000 requests changed, in event-loop time (issue 17).
+ALL_CHANGED_MS_TARGET = 150
 
 
 def request_evidence(key: int) -> RequestEvidence:
@@ -173,30 +175,36 @@ def bench_engine(requests: int) -> list[Result]:
 def bench_store(requests: int) -> list[Result]:
     """Serialising and encoding the stored form, as Store does on a save."""
     tracker = loaded_tracker(requests)
+    gc.collect()
     with timer() as cold:
-        encoded = json_bytes(serialize(tracker, EntryNotes()))
+        stored = serialize(tracker, EntryNotes())
+    with timer() as encoding:
+        encoded = json_bytes(stored)
     tracker.apply(lifecycle(1)[1], NOW)
     with timer() as warm:
-        json_bytes(serialize(tracker, EntryNotes()))
+        serialize(tracker, EntryNotes())
     with tempfile.NamedTemporaryFile() as file, timer() as write:
         file.write(encoded)
         file.flush()
     return [
-        # Only after something changed every request at once (a future migration):
+        # The event loop builds the stored form; the Store's worker thread encodes
+        # and writes it. Every request changed at once is rare (a migration):
         # loading fills the per-request cache, and webhooks change a few at a time.
-        info(
-            f"store: save after every request changed ({requests:,})",
+        below(
+            f"store: event-loop time of a save after every request changed ({requests:,})",
             cold() * 1000,
             "ms",
+            ALL_CHANGED_MS_TARGET,
         ),
         below(
-            f"store: save of {requests:,} requests (steady state)",
+            f"store: event-loop time of a save of {requests:,} requests (steady state)",
             warm() * 1000,
             "ms",
             SAVE_MS_TARGET,
         ),
+        info("store: encoding, in a worker thread", encoding() * 1000, "ms"),
         info("store: file size", len(encoded) / 1e6, "MB"),
-        info("store: file write", write() * 1000, "ms"),
+        info("store: file write, in a worker thread", write() * 1000, "ms"),
     ]
 
 

@@ -6,7 +6,9 @@ answer. CPU is Home Assistant's process time during the cycle: the integration's
 clients, parsing, engine and entity updates, and aiohttp's client side.
 """
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 import gc
 import time
@@ -20,6 +22,8 @@ from .simulation import POLLED_SERVICES, Simulation, simulated_integration
 from .titles import Stage, grab_steps, request_steps
 
 STEADY_CYCLES = 5
+# No single callback may hold the event loop longer during a poll cycle (issue 17).
+CALLBACK_MS_TARGET = 50
 # One maindata request per cycle; "much smaller": under a tenth of the full update.
 INCREMENTAL_SHARE_TARGET = 0.1
 
@@ -31,6 +35,8 @@ class Cycle:
     traffic: Mapping[Service, Traffic]
     cpu_seconds: float
     wall_seconds: float
+    # The longest one event-loop callback (a task step included) ran.
+    longest_callback_seconds: float
 
     def requests(self, service: Service) -> int:
         """Requests one service answered."""
@@ -51,12 +57,38 @@ async def poll_cycle(sim: Simulation, pollers: Mapping[Configured, object]) -> C
     gc.collect()
     before = await sim.stack.traffic()
     cpu, wall = time.process_time(), time.perf_counter()
-    for poller in pollers.values():
-        await poller.async_refresh()  # type: ignore[attr-defined]
-    await hass.async_block_till_done()
+    with longest_callback() as longest:
+        for poller in pollers.values():
+            await poller.async_refresh()  # type: ignore[attr-defined]
+        await hass.async_block_till_done()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     traffic = traffic_between(before, await sim.stack.traffic())
-    return Cycle(traffic, cpu, wall)
+    return Cycle(traffic, cpu, wall, longest())
+
+
+@contextmanager
+def longest_callback() -> Iterator[Callable[[], float]]:
+    """How long the longest event-loop callback of the block ran, in seconds.
+
+    Every callback the loop runs (task steps too) goes through `Handle._run`; the
+    fake services run in their own process, so these are Home Assistant's and ours.
+    """
+    longest = 0.0
+    run = asyncio.events.Handle._run  # noqa: SLF001 - measured, then put back
+
+    def timed(handle: asyncio.events.Handle) -> None:
+        nonlocal longest
+        start = time.perf_counter()
+        try:
+            run(handle)
+        finally:
+            longest = max(longest, time.perf_counter() - start)
+
+    asyncio.events.Handle._run = timed  # type: ignore[method-assign,assignment]  # noqa: SLF001
+    try:
+        yield lambda: longest
+    finally:
+        asyncio.events.Handle._run = run  # type: ignore[method-assign]  # noqa: SLF001
 
 
 async def bench_qbittorrent_sync(torrents: int, active: int) -> list[Result]:
@@ -173,6 +205,12 @@ async def measure_poll_cycles(sim: Simulation) -> list[Result]:
             f"poll: CPU of a steady full cycle, all pollers ({load})",
             steady.cpu_seconds * 1000,
             "ms",
+        ),
+        at_most(
+            f"poll: longest event-loop callback of a first or steady cycle ({load})",
+            max(first.longest_callback_seconds, steady.longest_callback_seconds) * 1000,
+            "ms",
+            CALLBACK_MS_TARGET,
         ),
         info(
             f"Home Assistant: a full garbage collection ({objects:,} objects; {load})",
