@@ -6,8 +6,9 @@ new change, so under steady traffic a pending change would never be written: aft
 MAX_SAVE_WAIT the write is no longer postponed. The stored form is cheap to build:
 each request caches its serialised dict until it changes again.
 
-The stored form is built in the event loop (it reads the live tracker) and encoded
-and written in a worker thread.
+Each request's stored form is encoded in the event loop (it reads the live tracker)
+once, and cached as JSON bytes until the request changes; a worker thread joins them
+and writes the file.
 
 Nothing on disk may stop the entry from starting: a file that does not decode is
 set aside by the Store itself, one whose content we cannot read is kept here under a
@@ -21,15 +22,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
 
+from orjson import Fragment
+
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.json import SerializationError
+from homeassistant.helpers.json import SerializationError, json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.file import WriteError
 
 from .const import DOMAIN, LOGGER
-from .engine.models import Service
+from .engine.models import Request, Service
 from .engine.stored import migrate_request, request_from_dict, request_to_dict
 from .engine.tracker import Tracker
 
@@ -47,9 +50,9 @@ SAVE_RETRY = 60.0
 
 
 class StoredTracker(TypedDict):
-    """What one config entry keeps on disk."""
+    """What one config entry keeps on disk (requests encoded, as they are cached)."""
 
-    requests: list[dict[str, Any]]
+    requests: list[Any]
     tombstones: list[str]
     sightings: dict[str, str]
     sources_seen: NotRequired[dict[str, str]]
@@ -100,10 +103,10 @@ class _TrackerStore(Store[StoredTracker]):
     async def _async_write_data(self, data: dict[str, Any]) -> None:
         """Build the stored form here, encode and write it in a worker thread.
 
-        The Store encodes in the event loop by default, about 60 ms for 5,000
-        requests. The stored form is a snapshot (fresh dicts, and cached ones that
-        are replaced, never changed, when their request changes), so encoding it
-        off the loop is safe. A write that fails is said (the Store only logs it).
+        The Store encodes in the event loop by default. The stored form is a
+        snapshot (fresh containers around each request's cached bytes, which are
+        replaced, never changed, when their request changes), so encoding it off the
+        loop is safe. A write that fails is said (the Store only logs it).
         """
         if "data_func" in data:
             data["data"] = data.pop("data_func")()
@@ -153,7 +156,11 @@ class TrackerStorage:
         return Loaded.MIGRATED if self._store.migrated else Loaded.LOADED
 
     def _fill(self, data: StoredTracker) -> None:
-        requests = [request_from_dict(item) for item in data["requests"]]
+        requests = []
+        for item in data["requests"]:
+            request = request_from_dict(item)
+            request.stored = _encoded(item)
+            requests.append(request)
         sightings = {int(tvdb): item for tvdb, item in data["sightings"].items()}
         sources_seen = {
             Service(source): datetime.fromisoformat(at)
@@ -223,9 +230,9 @@ async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
 
 
 def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
-    """The stored form: cached per-request dicts, so cheap even for thousands."""
+    """The stored form: each request's cached encoded, so cheap even for thousands."""
     return {
-        "requests": [request_to_dict(request) for request in tracker.requests.values()],
+        "requests": [_stored_form(request) for request in tracker.requests.values()],
         "tombstones": sorted(tracker.tombstones),
         "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
         "sources_seen": {
@@ -234,3 +241,19 @@ def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
         "backfilled": notes.backfilled,
         "timings": tracker.timings.to_dict(),
     }
+
+
+def _stored_form(request: Request) -> Fragment:
+    """A request's stored form, encoded once until the request changes again.
+
+    Kept as JSON bytes (an orjson fragment the Store writes as it is), not as
+    dicts: a few KiB per request instead of thousands of objects that memory
+    and every garbage collection pay for.
+    """
+    if not isinstance(request.stored, Fragment):
+        request.stored = _encoded(request_to_dict(request))
+    return request.stored
+
+
+def _encoded(stored: dict[str, Any]) -> Fragment:
+    return Fragment(json_bytes(stored))

@@ -9,7 +9,6 @@ Serialisation lives in `stored.py`.
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any
 
 from .codes import Problem, Waiting
 
@@ -361,8 +360,8 @@ class Request:
     state_since: datetime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     updated_at: datetime | None = None
-    # The stored form, cached until the request changes (stored.py).
-    stored: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The stored form as the shell caches it (encoded) until the request changes.
+    stored: object | None = field(default=None, repr=False, compare=False)
 
     @property
     def jellyseerr_request_id(self) -> int:

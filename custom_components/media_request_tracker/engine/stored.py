@@ -29,61 +29,59 @@ from .models import (
 
 
 def request_to_dict(request: Request) -> dict[str, Any]:
-    """The request's stored form; cached until the request changes again."""
-    if request.stored is None:
-        request.stored = _compact(
-            {
-                "key": request.key,
-                "media_type": request.media_type.value,
-                "title": request.title,
-                "created_at": request.created_at,
-                "year": request.year,
-                "overview": request.overview,
-                "poster_url": request.poster_url,
-                "details_known": request.details_known,
-                "listing": _listing_dict(request.listing),
-                "tmdb_id": request.tmdb_id,
-                "tvdb_id": request.tvdb_id,
-                "imdb_id": request.imdb_id,
-                "radarr_id": request.radarr_id,
-                "sonarr_id": request.sonarr_id,
-                "requested_by": request.requested_by,
-                "followers": list(request.followers),
-                "unfollowed": list(request.unfollowed),
-                "requested_seasons": sorted(request.requested_seasons),
-                "is_4k": request.is_4k,
-                "is_anime": request.is_anime,
-                "file_paths": list(request.file_paths),
-                "file_size": request.file_size,
-                "shoko": _shoko_dict(request.shoko),
-                "shoko_tmdb_link": request.shoko_tmdb_link,
-                "jellyfin_item_id": request.jellyfin_item_id,
-                "stage": int(request.stage),
-                "declined": request.declined,
-                "removed": request.removed,
-                "blocker": _blocker_dict(request.blocker),
-                "downloads": [_download_dict(d) for d in request.downloads.values()],
-                "episodes": [_episode_dict(e) for e in request.episodes.values()],
-                "attempts": [_attempt_dict(a) for a in request.attempts],
-                "replaced": sorted(request.replaced),
-                "state": request.state.value,
-                "failure": _problem_dict(request.failure),
-                "blocked": _problem_dict(request.blocked),
-                "stall": _problem_dict(request.stall),
-                "reached": {state.value: at for state, at in request.reached.items()},
-                "state_since": request.state_since,
-                "timeline": [timeline_dict(entry) for entry in request.timeline],
-                "updated_at": request.updated_at,
-            }
-        )
-    return request.stored
+    """The request's stored form."""
+    return _compact(
+        {
+            "key": request.key,
+            "media_type": request.media_type.value,
+            "title": request.title,
+            "created_at": request.created_at,
+            "year": request.year,
+            "overview": request.overview,
+            "poster_url": request.poster_url,
+            "details_known": request.details_known,
+            "listing": _listing_dict(request.listing),
+            "tmdb_id": request.tmdb_id,
+            "tvdb_id": request.tvdb_id,
+            "imdb_id": request.imdb_id,
+            "radarr_id": request.radarr_id,
+            "sonarr_id": request.sonarr_id,
+            "requested_by": request.requested_by,
+            "followers": list(request.followers),
+            "unfollowed": list(request.unfollowed),
+            "requested_seasons": sorted(request.requested_seasons),
+            "is_4k": request.is_4k,
+            "is_anime": request.is_anime,
+            "file_paths": list(request.file_paths),
+            "file_size": request.file_size,
+            "shoko": _shoko_dict(request.shoko),
+            "shoko_tmdb_link": request.shoko_tmdb_link,
+            "jellyfin_item_id": request.jellyfin_item_id,
+            "stage": int(request.stage),
+            "declined": request.declined,
+            "removed": request.removed,
+            "blocker": _blocker_dict(request.blocker),
+            "downloads": [_download_dict(d) for d in request.downloads.values()],
+            "episodes": [_episode_dict(e) for e in request.episodes.values()],
+            "attempts": [_attempt_dict(a) for a in request.attempts],
+            "replaced": sorted(request.replaced),
+            "state": request.state.value,
+            "failure": _problem_dict(request.failure),
+            "blocked": _problem_dict(request.blocked),
+            "stall": _problem_dict(request.stall),
+            "reached": {state.value: at for state, at in request.reached.items()},
+            "state_since": request.state_since,
+            "timeline": [timeline_dict(entry) for entry in request.timeline],
+            "updated_at": request.updated_at,
+        }
+    )
 
 
 def request_from_dict(data: dict[str, Any]) -> Request:
     """Restore a request from its stored form."""
     downloads = [_download(item) for item in data.get("downloads", ())]
     episodes = [_episode(item) for item in data.get("episodes", ())]
-    request = Request(
+    return Request(
         key=data["key"],
         media_type=MediaType(data["media_type"]),
         title=data["title"],
@@ -126,8 +124,6 @@ def request_from_dict(data: dict[str, Any]) -> Request:
         state_since=_optional_time(data.get("state_since")),
         updated_at=_optional_time(data.get("updated_at")),
     )
-    request.stored = data
-    return request
 
 
 def timeline_dict(entry: TimelineEntry) -> dict[str, Any]:
