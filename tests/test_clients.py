@@ -214,8 +214,13 @@ async def test_queue_is_read_across_pages(
 async def test_sonarr_queue_has_a_record_per_episode(
     sonarr: SonarrClient, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """A season pack is one record per episode, with the series and episode ids."""
-    aioclient_mock.get(f"{SONARR}/api/v3/queue", json=fixture("sonarr/api_queue.json"))
+    """A season pack is one record per episode, with the series and episode ids.
+
+    The series is not embedded (`includeSeries` would copy it into every record): its
+    TVDB id is looked up once, and remembered.
+    """
+    aioclient_mock.get(f"{SONARR}/api/v3/queue", json=queue_without_series())
+    aioclient_mock.get(f"{SONARR}/api/v3/series/23", json=LYCORIS_SERIES)
 
     first, second = await sonarr.async_get_queue()
 
@@ -229,7 +234,35 @@ async def test_sonarr_queue_has_a_record_per_episode(
     assert first.time_left == 93784.5  # 1 day, 02:03:04.5
     assert first.media_tmdb_id is None
     query = aioclient_mock.mock_calls[0][1].query
-    assert (query["includeSeries"], query["includeEpisode"]) == ("true", "true")
+    assert (query.get("includeSeries"), query["includeEpisode"]) == (None, "true")
+
+    assert [item.media_tvdb_id for item in await sonarr.async_get_queue()] == [
+        414057,
+        414057,
+    ]
+    paths = [url.path for _, url, _, _ in aioclient_mock.mock_calls]
+    assert paths.count("/api/v3/series/23") == 1
+
+
+async def test_a_queue_record_of_a_deleted_series_has_no_tvdb_id(
+    sonarr: SonarrClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Sonarr answers 404 for a series deleted meanwhile: no TVDB id, no error."""
+    aioclient_mock.get(f"{SONARR}/api/v3/queue", json=queue_without_series())
+    aioclient_mock.get(f"{SONARR}/api/v3/series/23", status=404)
+
+    assert {item.media_tvdb_id for item in await sonarr.async_get_queue()} == {None}
+
+
+def queue_without_series() -> dict[str, Any]:
+    """Sonarr's queue as asked for: with each record's episode, not its series."""
+    queue = fixture("sonarr/api_queue.json")
+    for record in queue["records"]:
+        del record["series"]
+    return queue
+
+
+LYCORIS_SERIES = fixture("sonarr/api_queue.json")["records"][0]["series"]
 
 
 async def test_queue_record_of_older_versions_and_pending_releases(
@@ -264,6 +297,7 @@ async def test_queue_record_of_older_versions_and_pending_releases(
         f"{SONARR}/api/v3/queue",
         json={"totalRecords": 2, "records": [stalled, pending]},
     )
+    aioclient_mock.get(f"{SONARR}/api/v3/series/23", json=LYCORIS_SERIES)
 
     old, waiting = await sonarr.async_get_queue()
 

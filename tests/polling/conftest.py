@@ -152,6 +152,10 @@ class Stack:
             ("get", f"{JELLYSEERR_URL}/api/v1/movie/{tmdb_id}", {"json": details})
             for tmdb_id, details in self.details.items()
         ]
+        answers += [
+            ("get", f"{SONARR}/api/v3/series/{series['id']}", {"json": series})
+            for series in self.series
+        ]
         for method, url, answer in answers:
             service = next((s for s in self.failing if url.startswith(s)), None)
             getattr(self.mock, method)(

@@ -433,7 +433,6 @@ async def test_sonarr_lists_the_aired_episodes_of_requested_seasons(
             "seriesId": 31,
             "episodeId": 1201,
             "seasonNumber": 1,
-            "series": {"id": 31, "title": "Andor", "tvdbId": 393189},
             "episode": {
                 "id": 1201,
                 "seasonNumber": 1,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
+import aiohttp
+
 from ..engine.evidence import (
     ArrListing,
     ArrMedia,
@@ -29,6 +31,7 @@ from ..engine.models import Service
 from .arr import (
     ArrClient,
     ArrEvent,
+    QueueItem,
     blocked_media,
     episode_keys_in_name,
     file_delete,
@@ -38,7 +41,7 @@ from .arr import (
     read_event,
     status_problem,
 )
-from .errors import InvalidPayload
+from .errors import InvalidPayload, NotFound
 from .fields import Fields
 
 USED_EVENTS = frozenset(
@@ -91,11 +94,40 @@ class SonarrClient(ArrClient):
         "includeSeries": "true",
         "includeEpisode": "true",
     }
+    # Without `includeSeries`: it embeds the whole series in each episode's record
+    # (26 MB a cycle at 1,000 requests); series ids are resolved once instead.
     _QUEUE_FLAGS: ClassVar[Mapping[str, str]] = {
-        "includeSeries": "true",
         "includeEpisode": "true",
         "includeUnknownSeriesItems": "true",
     }
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, api_key: str) -> None:
+        """A client; series' TVDB ids are remembered by Sonarr id (they never change)."""
+        super().__init__(session, url, api_key)
+        self._tvdb_ids: dict[int, int | None] = {}
+
+    async def async_get_queue(self) -> list[QueueItem]:
+        """The queue, each record with its series' TVDB id (looked up once per series)."""
+        queue = await super().async_get_queue()
+        for series_id in sorted(
+            {item.arr_id for item in queue if item.arr_id is not None}
+            - self._tvdb_ids.keys()
+        ):
+            self._tvdb_ids[series_id] = await self._async_series_tvdb_id(series_id)
+        return [
+            replace(item, media_tvdb_id=self._tvdb_ids.get(item.arr_id))
+            if item.arr_id is not None
+            else item
+            for item in queue
+        ]
+
+    async def _async_series_tvdb_id(self, series_id: int) -> int | None:
+        """`GET /api/v3/series/{id}`'s `tvdbId`; None once the series is gone (404)."""
+        try:
+            body = await self._api.request("GET", f"/api/v3/series/{series_id}")
+        except NotFound:
+            return None
+        return Fields(body).id_number("tvdbId")
 
     async def async_get_series(self, tvdb_id: int) -> Series | None:
         """The series with this TVDB id, or None when Sonarr does not have it."""
