@@ -262,7 +262,9 @@ def queue_without_series() -> dict[str, Any]:
     return queue
 
 
-LYCORIS_SERIES = fixture("sonarr/api_queue.json")["records"][0]["series"]
+# `GET /api/v3/series/{id}` answers one SeriesResource, the object
+# `GET /api/v3/series?tvdbId=` lists (Sonarr's SeriesController, RestGetById).
+LYCORIS_SERIES = fixture("sonarr/api_series_id.json")
 
 
 async def test_queue_record_of_older_versions_and_pending_releases(
