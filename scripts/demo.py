@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.simulator import SCENARIOS, Service, SimulatedStack  # noqa: E402
+from tests.simulator.stack import PUSHING_SERVICES  # noqa: E402
 
 CONFIG_DIR = REPO / ".demo" / "config"
 USERNAME = "demo"
@@ -290,22 +291,6 @@ async def stop_home_assistant(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-def point_webhooks(stack: SimulatedStack, urls: Mapping[str, str]) -> None:
-    """The simulated services send their webhooks where the flow said."""
-    for service in (
-        Service.JELLYSEERR,
-        Service.RADARR,
-        Service.SONARR,
-        Service.JELLYFIN,
-    ):
-        headers = (
-            {"Content-Type": "application/json"}
-            if service is Service.JELLYFIN
-            else None
-        )
-        stack.set_webhook_target(service, urls[f"{service.value}_url"], headers=headers)
-
-
 async def run(args: argparse.Namespace) -> None:
     """Start everything, print how to get in, wait for Ctrl-C, stop everything."""
     stop = asyncio.Event()
@@ -326,7 +311,9 @@ async def run(args: argparse.Namespace) -> None:
             await api.async_settle()
             if stack is not None:
                 urls = await api.async_add_integration(stack.credentials())
-                point_webhooks(stack, urls)
+                stack.send_webhooks_to(
+                    {service: urls[f"{service}_url"] for service in PUSHING_SERVICES}
+                )
                 stack.play(list(SCENARIOS.values()))
         print(f"\nHome Assistant: {base}   login: {USERNAME} / {PASSWORD}")
         print(f"Dashboard with the request card: {base}/{DASHBOARD_PATH}/requests")

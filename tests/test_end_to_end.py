@@ -25,6 +25,7 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN
 from tests.simulator import SCENARIOS, Service, SimulatedStack
+from tests.simulator.stack import PUSHING_SERVICES
 
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
@@ -80,6 +81,14 @@ async def add_integration(hass: HomeAssistant, stack: SimulatedStack) -> Any:
     return result
 
 
+def send_webhooks(stack: SimulatedStack, created: Any) -> None:
+    """The services post to the webhook URLs the config flow gave."""
+    urls = created["description_placeholders"]
+    stack.send_webhooks_to(
+        {service: urls[f"{service}_url"] for service in PUSHING_SERVICES}
+    )
+
+
 @pytest.fixture
 async def served(hass: HomeAssistant, socket_enabled: None) -> AsyncGenerator[None]:
     """Home Assistant's HTTP server on a real loopback socket."""
@@ -109,19 +118,7 @@ async def play_every_scenario(
     for poller in pollers:
         await poller.async_refresh()
     await hass.async_block_till_done()
-    for service in (
-        Service.JELLYSEERR,
-        Service.RADARR,
-        Service.SONARR,
-        Service.JELLYFIN,
-    ):
-        headers = (
-            {"Content-Type": "application/json"}
-            if service is Service.JELLYFIN
-            else None
-        )
-        url = created["description_placeholders"][f"{service.value}_url"]
-        stack.set_webhook_target(service, url, headers=headers)
+    send_webhooks(stack, created)
 
     seen: defaultdict[str, list[str]] = defaultdict(list)
 
@@ -260,14 +257,7 @@ async def test_a_dead_torrent_is_replaced_with_no_human_action(
     )
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    for service in (Service.JELLYSEERR, Service.RADARR, Service.JELLYFIN):
-        headers = (
-            {"Content-Type": "application/json"}
-            if service is Service.JELLYFIN
-            else None
-        )
-        url = created["description_placeholders"][f"{service.value}_url"]
-        stack.set_webhook_target(service, url, headers=headers)
+    send_webhooks(stack, created)
     steps: list[str] = []
 
     states: list[str] = []

@@ -171,13 +171,7 @@ class StackCommands:
 
     async def send_webhooks_to(self, urls: Mapping[str, str]) -> None:
         """Point every pushing service at its webhook URL."""
-        for service, url in urls.items():
-            headers = (
-                {"Content-Type": "application/json"}
-                if service == Service.JELLYFIN
-                else None
-            )
-            self.stack.set_webhook_target(service, url, headers=headers)
+        self.stack.send_webhooks_to(urls)
 
     async def traffic(self) -> dict[Service, Traffic]:
         """The totals so far (subtract two readings for what happened between)."""

@@ -130,13 +130,7 @@ async def run(args: argparse.Namespace) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     targets = webhook_urls(args.ha_url, args.webhook_ids_file) if args.ha_url else {}
-    for service, url in targets.items():
-        headers = (
-            {"Content-Type": "application/json"}
-            if service is Service.JELLYFIN
-            else None
-        )
-        stack.set_webhook_target(service, url, headers=headers)
+    stack.send_webhooks_to(targets)
     await stack.start()
     try:
         summary = {

@@ -216,6 +216,17 @@ class SimulatedStack:
             case _:
                 raise ValueError(f"{service} does not send webhooks")
 
+    def send_webhooks_to(self, urls: Mapping[Service, str] | Mapping[str, str]) -> None:
+        """Point each pushing service at its URL, as a household wires them.
+
+        The Jellyfin Webhook plugin is given its JSON content type (without it, it
+        posts text/plain).
+        """
+        for service, url in urls.items():
+            json_body = Service(service) is Service.JELLYFIN
+            headers = {"Content-Type": "application/json"} if json_body else None
+            self.set_webhook_target(service, url, headers=headers)
+
     async def start(self) -> None:
         """Start every service, then the scenarios given to the constructor."""
         await self.sender.start()

@@ -23,7 +23,7 @@ import time
 from freezegun import freeze_time
 
 from custom_components.media_request_tracker.pollers import arr, jellyfin, jellyseerr
-from tests.simulator import Delivery, Service, SimulatedStack
+from tests.simulator import Delivery, SimulatedStack
 from tests.simulator.chaos import ChaosSettings, Fate
 from tests.simulator.household import Lifecycle, household
 from tests.simulator.scenarios import Request, ShokoDetect, ShokoHash, ShokoMatch, Step
@@ -66,7 +66,6 @@ BOUNDS = {
     for state in states
 }
 # The Jellyfin Webhook plugin posts text/plain unless it is given this header.
-JSON = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +161,7 @@ class Soak:
         """Home Assistant with the integration added through its config flow."""
         await self.home.start(before_setup=self.log.listen)
         urls = await self.home.add_integration(self.stack)
-        for service, url in urls.items():
-            headers = JSON if service is Service.JELLYFIN else None
-            self.stack.set_webhook_target(service, url, headers=headers)
+        self.stack.send_webhooks_to(urls)
         await self.home.settle()
         settings = self.settings
         chaos = ChaosSettings(
