@@ -29,9 +29,9 @@ from .engine.remediation import (
     uses_budget,
 )
 from .entity import device_name
+from .pollers import RadarrPoller, SonarrPoller
 from .remedies import prepare
 from .repairs import BlockedImport, async_show_blocked_imports
-from .sources.arr import ArrClient
 from .sources.errors import UNUSABLE_ANSWER
 
 
@@ -165,27 +165,28 @@ class Remediation:
     async def _async_protected(self, request: Request) -> bool:
         """Whether the request's movie or series carries the protected tag.
 
-        Radarr/Sonarr are asked each time: a tag added a minute ago counts.
+        The item is read each time (a tag added a minute ago counts); the tag
+        labels come from the poller, read again when the item names a new tag.
         """
         if not self._protected_tag:
             return False
         data = self._data
-        client: ArrClient
+        poller: RadarrPoller | SonarrPoller
         if request.media_type is MediaType.MOVIE:
             if data.radarr is None or request.tmdb_id is None:
                 return False
-            client = data.radarr.client
-            movie = await data.radarr.client.async_get_movie(request.tmdb_id)
+            poller = data.radarr
+            movie = await poller.client.async_get_movie(request.tmdb_id)
             tag_ids = frozenset() if movie is None else movie.tag_ids
         else:
             if data.sonarr is None or request.tvdb_id is None:
                 return False
-            client = data.sonarr.client
-            series = await data.sonarr.client.async_get_series(request.tvdb_id)
+            poller = data.sonarr
+            series = await poller.client.async_get_series(request.tvdb_id)
             tag_ids = frozenset() if series is None else series.tag_ids
         if not tag_ids:
             return False
-        labels = await client.async_get_tags()
+        labels = await poller.async_tag_labels(tag_ids)
         return any(
             labels.get(tag, "").casefold() == self._protected_tag for tag in tag_ids
         )

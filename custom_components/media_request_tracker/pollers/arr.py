@@ -65,6 +65,14 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         # History is read from its newest row on; rows at that instant come again.
         self._history_since: datetime | None = None
         self._history_seen: frozenset[int] = frozenset()
+        # Tag labels by id, read again when an item names a tag not known yet.
+        self._tags: dict[int, str] = {}
+
+    async def async_tag_labels(self, tag_ids: frozenset[int]) -> dict[int, str]:
+        """Labels of the app's tags, read again when one of `tag_ids` is new."""
+        if not tag_ids <= self._tags.keys():
+            self._tags = await self.client.async_get_tags()
+        return self._tags
 
     async def _async_poll(self) -> timedelta:
         # Health first, idle or not: one cheap call, and what every request waits on.
@@ -129,17 +137,6 @@ class RadarrPoller(ArrPoller[RadarrClient]):
     service = Service.RADARR
     media_type = MediaType.MOVIE
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: MediaRequestTrackerConfigEntry,
-        tracking: RequestTracking,
-        client: RadarrClient,
-    ) -> None:
-        """Poll one Radarr; its tags are read when a movie names one not known."""
-        super().__init__(hass, entry, tracking, client)
-        self._tags: dict[int, str] = {}
-
     async def _async_check_library(self, request: Request) -> None:
         if request.tmdb_id is None:
             return
@@ -147,9 +144,8 @@ class RadarrPoller(ArrPoller[RadarrClient]):
         if movie is None:
             self._apply(radarr.missing_evidence(request.tmdb_id))
             return
-        if not movie.tag_ids <= self._tags.keys():
-            self._tags = await self.client.async_get_tags()
-        self._apply(radarr.library_evidence(movie, self._tags))
+        tags = await self.async_tag_labels(movie.tag_ids)
+        self._apply(radarr.library_evidence(movie, tags))
 
 
 class SonarrPoller(ArrPoller[SonarrClient]):
