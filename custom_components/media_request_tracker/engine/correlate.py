@@ -125,20 +125,29 @@ class RequestIndex:
     def for_arr(
         self, media: ArrMedia, download_id: str | None, accept: Accept
     ) -> Request | None:
-        """The request an *arr event is about: downloadId, *arr id, then media ids."""
+        """The request an *arr event is about: downloadId, *arr id, then media ids.
+
+        Only requests the instance serves (4K or not, bound to it or to none).
+        """
+        served = media.instance.serves
+
+        def wanted(request: Request) -> bool:
+            return served(request) and accept(request)
+
         if download_id:
             for request in self.candidates(IndexKind.DOWNLOAD, download_id.casefold()):
-                if accept(request):
+                if wanted(request):
                     return request
+        arr_id = None if media.arr_id is None else (media.instance.key, media.arr_id)
         return self.by_media(
             media.media_type,
             {
-                ARR_KINDS[media.service]: media.arr_id,
+                ARR_KINDS[media.service]: arr_id,
                 IndexKind.TMDB: media.tmdb_id,
                 IndexKind.TVDB: media.tvdb_id,
                 IndexKind.IMDB: media.imdb_id,
             },
-            accept,
+            wanted,
         )
 
     def by_media(
@@ -160,7 +169,10 @@ class RequestIndex:
 
 
 def prefer_hd(requests: Iterable[Request]) -> Request | None:
-    """Our single Radarr/Sonarr serves HD requests; 4K ones only when nothing else fits."""
+    """An HD request first; a 4K one only when nothing else fits.
+
+    What serves only 4K requests never sees an HD one here (`Instance.serves`).
+    """
     fallback: Request | None = None
     for request in requests:
         if not request.is_4k:
@@ -173,8 +185,8 @@ _REQUEST_HOLDS: dict[IndexKind, Callable[[Request, object], bool]] = {
     IndexKind.TMDB: lambda r, value: (r.media_type, r.tmdb_id) == value,
     IndexKind.TVDB: lambda r, value: r.tvdb_id == value,
     IndexKind.IMDB: lambda r, value: r.imdb_id == value,
-    IndexKind.RADARR: lambda r, value: r.radarr_id == value,
-    IndexKind.SONARR: lambda r, value: r.sonarr_id == value,
+    IndexKind.RADARR: lambda r, value: (r.arr_instance, r.radarr_id) == value,
+    IndexKind.SONARR: lambda r, value: (r.arr_instance, r.sonarr_id) == value,
     IndexKind.DOWNLOAD: lambda r, value: value in r.downloads,
     IndexKind.JELLYFIN: lambda r, value: r.jellyfin_item_id == value,
 }
@@ -188,9 +200,9 @@ def _request_keys(request: Request) -> Iterable[Key]:
     if request.imdb_id is not None:
         yield (IndexKind.IMDB, request.imdb_id)
     if request.radarr_id is not None:
-        yield (IndexKind.RADARR, request.radarr_id)
+        yield (IndexKind.RADARR, (request.arr_instance, request.radarr_id))
     if request.sonarr_id is not None:
-        yield (IndexKind.SONARR, request.sonarr_id)
+        yield (IndexKind.SONARR, (request.arr_instance, request.sonarr_id))
     if request.jellyfin_item_id is not None:
         yield (IndexKind.JELLYFIN, request.jellyfin_item_id)
     for folded in request.downloads:

@@ -4,12 +4,20 @@ Each upstream parser in `sources/` turns a webhook body or an API answer into on
 these frozen records; the tracker never sees raw JSON.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from .codes import Problem, Waiting
-from .models import EpisodeKey, HealthCheck, MediaType, Service, Stage
+from .models import (
+    PRIMARY,
+    EpisodeKey,
+    HealthCheck,
+    Instance,
+    MediaType,
+    Service,
+    Stage,
+)
 
 
 class RequestStatus(StrEnum):
@@ -73,6 +81,8 @@ class ArrMedia:
     imdb_id: str | None = None
     is_anime: bool = False
     poster_url: str | None = None
+    # Which of the household's Radarrs or Sonarrs said it (`from_instance`).
+    instance: Instance = PRIMARY
 
     @property
     def media_type(self) -> MediaType:
@@ -265,6 +275,7 @@ class PendingReleases:
 
     service: Service
     releases: tuple[PendingRelease, ...]
+    instance: Instance = PRIMARY
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +290,7 @@ class HealthEvidence:
     failing: tuple[HealthCheck, ...] = ()
     restored: tuple[str, ...] = ()
     complete: bool = False
+    instance: Instance = PRIMARY
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,3 +387,33 @@ type Evidence = (
     | AnimeSeriesEvidence
     | AnimeMovieEvidence
 )
+
+
+def from_instance[E: Evidence](evidence: E, instance: Instance) -> E:
+    """The evidence as said by this Radarr or Sonarr (parsers know none).
+
+    The shell tells every piece of *arr evidence its instance here, in one place,
+    so the parsers stay the same for every instance.
+    """
+    if instance == PRIMARY:
+        return evidence
+    match evidence:
+        case PendingReleases():
+            releases = tuple(
+                replace(release, media=replace(release.media, instance=instance))
+                for release in evidence.releases
+            )
+            return replace(evidence, releases=releases, instance=instance)
+        case HealthEvidence():
+            return replace(evidence, instance=instance)
+        case (
+            GrabEvidence()
+            | ImportEvidence()
+            | ImportBlockedEvidence()
+            | DownloadFailedEvidence()
+            | DeleteEvidence()
+            | ArrListing()
+            | ArrMissing()
+        ):
+            return replace(evidence, media=replace(evidence.media, instance=instance))
+    return evidence

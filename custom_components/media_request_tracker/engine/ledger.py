@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from .correlate import RequestIndex
 from .evidence import ShokoFileEvidence
-from .models import HealthCheck, Request, Service
+from .models import HealthCheck, Instance, Request, Service
 from .timings import Timings
 
 
@@ -31,8 +31,10 @@ class Ledger:
     # What Shoko said of files no track had yet (Sonarr's webhook was missed, the
     # path comes later), by case-folded file name.
     shoko_reported: dict[str, ShokoFileEvidence] = field(default_factory=dict)
-    # Radarr's and Sonarr's failing health checks, by source.
-    health: dict[Service, dict[str, HealthCheck]] = field(default_factory=dict)
+    # Each Radarr's and Sonarr's failing health checks, by source.
+    health: dict[tuple[Service, Instance], dict[str, HealthCheck]] = field(
+        default_factory=dict
+    )
     # How long this stack takes between stages (learned, stored).
     timings: Timings = field(default_factory=Timings)
     index: RequestIndex = field(init=False)

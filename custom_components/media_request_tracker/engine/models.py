@@ -245,6 +245,28 @@ class HealthCheck:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One Radarr or Sonarr of the household's, and which requests it serves (§3).
+
+    `key` is "" for the primary instance, else its config subentry's id.
+    `serves_4k`: True, 4K requests only; False, only the others; None, both (no 4K
+    instance of its kind exists: an HD request is preferred when both could fit).
+    """
+
+    key: str = ""
+    serves_4k: bool | None = None
+
+    def serves(self, request: Request) -> bool:
+        """Whether evidence of this instance may concern the request."""
+        if request.arr_id is not None and request.arr_instance != self.key:
+            return False
+        return self.serves_4k is None or request.is_4k is self.serves_4k
+
+
+PRIMARY = Instance()
+
+
 @dataclass(slots=True)
 class ShokoFile:
     """The file Shoko Server holds for a movie or an episode, and what it matched.
@@ -326,6 +348,9 @@ class Request:
     imdb_id: str | None = None
     radarr_id: int | None = None
     sonarr_id: int | None = None
+    # The Radarr/Sonarr instance the *arr id belongs to ("" the primary one): ids of
+    # two instances overlap, and a request bound to one takes no evidence of another.
+    arr_instance: str = ""
     requested_by: str | None = None
     # Person entities that follow the request, and those who stopped (people.py).
     followers: tuple[str, ...] = ()
@@ -377,6 +402,11 @@ class Request:
     def arr(self) -> Service:
         """Radarr for a movie, Sonarr for a show."""
         return Service.RADARR if self.media_type is MediaType.MOVIE else Service.SONARR
+
+    @property
+    def arr_id(self) -> int | None:
+        """The movie's id in Radarr or the series' in Sonarr, once known."""
+        return self.radarr_id if self.media_type is MediaType.MOVIE else self.sonarr_id
 
     @property
     def paths(self) -> list[str]:

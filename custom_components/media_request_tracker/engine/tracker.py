@@ -46,8 +46,10 @@ from .models import (
     Download,
     Episode,
     HealthCheck,
+    HealthImpact,
     MediaType,
     Request,
+    Service,
     Stage,
     State,
     TimelineEntry,
@@ -174,15 +176,20 @@ class Tracker:
         return outcome
 
     def health_of(self, request: Request) -> list[HealthCheck]:
-        """The failing checks of the *arr that handles the request."""
-        return list(self.ledger.health.get(request.arr, {}).values())
+        """The failing checks of every Radarr or Sonarr that may serve the request."""
+        return [
+            check
+            for (service, instance), checks in self.ledger.health.items()
+            if service is request.arr and instance.serves(request)
+            for check in checks.values()
+        ]
 
     def outlook(self, now: datetime) -> Outlook:
         """What views of the requests depend on besides each request."""
-        held_up = {
-            service: frozenset(check.impact for check in checks.values())
-            for service, checks in self.ledger.health.items()
-        }
+        held_up: dict[Service, frozenset[HealthImpact]] = {}
+        for (service, _), checks in self.ledger.health.items():
+            impacts = frozenset(check.impact for check in checks.values())
+            held_up[service] = held_up.get(service, frozenset()) | impacts
         pace = Pace(now, self.timings, self.ledger.anime_matching, held_up)
         return Outlook(pace, self.health_of, self.people)
 

@@ -299,7 +299,13 @@ def _wants_any(request: Request, refs: Iterable[EpisodeRef]) -> bool:
 
 
 def _bind(request: Request, media: ArrMedia) -> bool:
-    """Learn the *arr's ids for the request (Jellyseerr's names stay)."""
+    """Learn the *arr's ids for the request (Jellyseerr's names stay).
+
+    Its *arr id binds it to the instance that said it: from then on, only that
+    Radarr or Sonarr speaks for it.
+    """
+    if request.arr_id is None and media.arr_id is not None:
+        request.arr_instance = media.instance.key
     arr_id = (
         {"radarr_id": media.arr_id}
         if media.service is Service.RADARR

@@ -53,6 +53,7 @@ def apply_pending(ledger: Ledger, evidence: PendingReleases) -> list[Finding]:
             request.pending is not None
             and request.media_type is media_type
             and request.key not in held
+            and evidence.instance.serves(request)
         ):
             request.pending = None
             findings.append(_finding(request, evidence.service, "Release sent on"))
@@ -61,7 +62,8 @@ def apply_pending(ledger: Ledger, evidence: PendingReleases) -> list[Finding]:
 
 def apply_health(ledger: Ledger, evidence: HealthEvidence) -> list[Finding]:
     """The *arr's failing checks: every request they may hold up shows them."""
-    checks = ledger.health.setdefault(evidence.service, {})
+    instance = evidence.instance
+    checks = ledger.health.setdefault((evidence.service, instance), {})
     before = dict(checks)
     if evidence.complete:
         checks.clear()
@@ -81,6 +83,7 @@ def apply_health(ledger: Ledger, evidence: HealthEvidence) -> list[Finding]:
         if request.media_type is media_type
         and is_active(request)
         and request.state in HELD_UP
+        and instance.serves(request)
     ]
 
 
