@@ -7,10 +7,16 @@ from urllib.parse import urlsplit
 
 from homeassistant.components.frontend import add_extra_js_url
 from homeassistant.components.http import StaticPathConfig
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
 from homeassistant.const import CONF_URL, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.loader import async_get_integration
@@ -22,8 +28,6 @@ from .clients import (
     jellyfin_client,
     jellyseerr_client,
     qbittorrent_client,
-    radarr_client,
-    sonarr_client,
 )
 from .const import (
     DOMAIN,
@@ -41,6 +45,7 @@ from .engine.models import Service
 from .engine.tracker import Tracker
 from .entity import device_request
 from .events import RequestEvents
+from .instances import ArrInstance, arr_instances
 from .pollers import (
     JellyfinPoller,
     JellyseerrPoller,
@@ -66,7 +71,7 @@ from .storage import EntryNotes, Loaded, TrackerStorage, async_remove_storage
 from .texts import Texts
 from .tracking import RequestTracking
 from .webhook import async_register_webhooks
-from .wiring import async_unwire
+from .wiring import async_unwire, async_unwire_arr
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.EVENT, Platform.SENSOR]
 CARD_URL = f"/{DOMAIN}/media-request-card.js"
@@ -161,6 +166,7 @@ async def async_setup_entry(
             hass, tracking.async_housekeeping, HOUSEKEEPING_INTERVAL
         )
     )
+    entry.async_on_unload(_follow_subentries(hass, entry))
     data.remediation = remediation = Remediation(hass, entry)
 
     @callback
@@ -217,10 +223,12 @@ def _runtime_data(
         Posters(hass, entry, tracking.tracker, jellyseerr, jellyfin_api),
         JellyseerrPoller(hass, entry, tracking, jellyseerr, tracking.options.backfill),
     )
-    if (radarr := config.get(Service.RADARR)) is not None:
-        data.radarr = RadarrPoller(hass, entry, tracking, radarr_client(hass, radarr))
-    if (sonarr := config.get(Service.SONARR)) is not None:
-        data.sonarr = SonarrPoller(hass, entry, tracking, sonarr_client(hass, sonarr))
+    data.arrs = [
+        (RadarrPoller if arr.service is Service.RADARR else SonarrPoller)(
+            hass, entry, tracking, arr
+        )
+        for arr in arr_instances(entry)
+    ]
     if (qbittorrent := config.get(Service.QBITTORRENT)) is not None:
         data.qbittorrent = QBittorrentPoller(
             hass, entry, tracking, qbittorrent_client(hass, qbittorrent)
@@ -231,6 +239,43 @@ def _runtime_data(
         on_match = () if data.jellyfin is None else (data.jellyfin,)
         data.shoko = async_setup_shoko(hass, entry, tracking, on_match)
     return data
+
+
+@callback
+def _follow_subentries(
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
+) -> CALLBACK_TYPE:
+    """Reload when a Radarr/Sonarr subentry is added, changed or removed.
+
+    Home Assistant only runs update listeners for subentries, and those cannot
+    coexist with `OptionsFlowWithReload` (DESIGN §4): the entries' change signal
+    tells us instead. A removed instance's connections to us are removed from it.
+    """
+    set_up = _subentry_instances(entry)
+
+    @callback
+    def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
+        if change is not ConfigEntryChange.UPDATED or changed_entry is not entry:
+            return
+        now = _subentry_instances(entry)
+        if {k: a.settings for k, a in now.items()} == {
+            k: a.settings for k, a in set_up.items()
+        }:
+            return
+        for key, arr in set_up.items():
+            if key not in now:
+                hass.async_create_background_task(
+                    async_unwire_arr(hass, arr), f"{DOMAIN} unwire {arr.name}"
+                )
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    return async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, changed)
+
+
+def _subentry_instances(
+    entry: MediaRequestTrackerConfigEntry,
+) -> dict[str, ArrInstance]:
+    return {arr.key: arr for arr in arr_instances(entry) if arr.subentry_id}
 
 
 @callback

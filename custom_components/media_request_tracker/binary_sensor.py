@@ -7,14 +7,11 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import (
-    CoordinatorEntity,
-    DataUpdateCoordinator,
-)
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .data import MediaRequestTrackerConfigEntry
-from .engine.models import Service
 from .entity import service_device
+from .pollers import ServicePoller
 
 PARALLEL_UPDATES = 0
 
@@ -24,16 +21,22 @@ async def async_setup_entry(
     entry: MediaRequestTrackerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a connectivity sensor for each service the entry polls."""
-    async_add_entities(
-        ServiceConnectivitySensor(entry, service, poller)
-        for service, poller in entry.runtime_data.pollers.items()
-    )
+    """Add a connectivity sensor for each service the entry polls.
+
+    A Radarr/Sonarr subentry's sensor belongs to its subentry: removing the
+    subentry removes it.
+    """
+    by_subentry: dict[str | None, list[ServiceConnectivitySensor]] = {}
+    for key, poller in entry.runtime_data.pollers.items():
+        subentry = poller.instance_key or None
+        by_subentry.setdefault(subentry, []).append(
+            ServiceConnectivitySensor(entry, key, poller)
+        )
+    for subentry, sensors in by_subentry.items():
+        async_add_entities(sensors, config_subentry_id=subentry)
 
 
-class ServiceConnectivitySensor(
-    CoordinatorEntity[DataUpdateCoordinator[None]], BinarySensorEntity
-):
+class ServiceConnectivitySensor(CoordinatorEntity[ServicePoller], BinarySensorEntity):
     """Whether a service answered its last poll."""
 
     _attr_has_entity_name = True
@@ -42,15 +45,15 @@ class ServiceConnectivitySensor(
     _attr_translation_key = "connected"
 
     def __init__(
-        self,
-        entry: MediaRequestTrackerConfigEntry,
-        service: Service,
-        poller: DataUpdateCoordinator[None],
+        self, entry: MediaRequestTrackerConfigEntry, key: str, poller: ServicePoller
     ) -> None:
-        """Attach the sensor to the service device."""
+        """Attach the sensor to the service device.
+
+        `key` is the service, or a Radarr/Sonarr subentry's id.
+        """
         super().__init__(poller)
-        self._attr_unique_id = f"{entry.entry_id}_connected_{service}"
-        self._attr_translation_placeholders = {"service": service.display_name}
+        self._attr_unique_id = f"{entry.entry_id}_connected_{key}"
+        self._attr_translation_placeholders = {"service": poller.label}
         self._attr_device_info = service_device(entry)
 
     @property

@@ -18,6 +18,9 @@ NO_URL_UNIQUE_ID: Final = 2
 
 CONF_WEBHOOK_IDS: Final = "webhook_ids"
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 (a key name)
+# Further Radarr/Sonarr instances are config subentries of these types (DESIGN §4).
+CONF_ROLE: Final = "role"
+CONF_WEBHOOK_ID: Final = "webhook_id"
 # What a poller passes to reauthentication to name the service whose key failed.
 REAUTH_SERVICE: Final = "service"
 # The services that push webhooks to us; each has its own endpoint.

@@ -25,7 +25,7 @@ from .const import (
     OPTION_RETENTION_DAYS,
     OPTION_STALL_HOURS,
 )
-from .engine.models import Service, State
+from .engine.models import Request, State
 from .engine.remediation import Mode
 from .engine.tracker import Tracker
 from .texts import Texts
@@ -110,8 +110,8 @@ class MediaRequestTrackerData:
     texts: Texts
     posters: Posters
     jellyseerr: JellyseerrPoller
-    radarr: RadarrPoller | None = None
-    sonarr: SonarrPoller | None = None
+    # Every Radarr and Sonarr, the primary ones (entry data) first.
+    arrs: list[RadarrPoller | SonarrPoller] = field(default_factory=list)
     qbittorrent: QBittorrentPoller | None = None
     jellyfin: JellyfinPoller | None = None
     shoko: ShokoPoller | None = None
@@ -134,21 +134,31 @@ class MediaRequestTrackerData:
         return self.tracking.publisher
 
     @property
-    def pollers(self) -> dict[Service, ServicePoller]:
-        """The pollers of the configured services, by service."""
-        configured: dict[Service, ServicePoller | None] = {
-            Service.JELLYSEERR: self.jellyseerr,
-            Service.RADARR: self.radarr,
-            Service.SONARR: self.sonarr,
-            Service.QBITTORRENT: self.qbittorrent,
-            Service.JELLYFIN: self.jellyfin,
-            Service.SHOKO: self.shoko,
-        }
+    def pollers(self) -> dict[str, ServicePoller]:
+        """Every poller, by service; a Radarr/Sonarr subentry's by its id."""
+        configured: list[ServicePoller | None] = [
+            self.jellyseerr,
+            *self.arrs,
+            self.qbittorrent,
+            self.jellyfin,
+            self.shoko,
+        ]
         return {
-            service: poller
-            for service, poller in configured.items()
+            poller.instance_key or poller.service: poller
+            for poller in configured
             if poller is not None
         }
+
+    def arr_for(self, request: Request) -> RadarrPoller | SonarrPoller | None:
+        """The Radarr or Sonarr the request belongs to, or would go to (§3).
+
+        Bound to an instance by its *arr id, that one; else the first that serves
+        it, the primary before the subentries.
+        """
+        for poller in self.arrs:
+            if poller.service is request.arr and poller.arr.instance.serves(request):
+                return poller
+        return None
 
 
 type MediaRequestTrackerConfigEntry = ConfigEntry[MediaRequestTrackerData]

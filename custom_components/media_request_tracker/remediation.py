@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LOGGER
 from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.codes import BY_HAND
-from .engine.models import Attempt, MediaType, Remedy, Request, Service, State
+from .engine.models import Attempt, Remedy, Request, State
 from .engine.remediation import (
     Ladder,
     Mode,
@@ -92,7 +92,7 @@ class Remediation:
             problem = request.current_problem
             if request.is_terminal or problem is None or problem.code not in BY_HAND:
                 continue
-            arr = data.radarr if request.arr is Service.RADARR else data.sonarr
+            arr = data.arr_for(request)
             if arr is None:
                 continue
             blocked[request.key] = BlockedImport(
@@ -170,20 +170,17 @@ class Remediation:
         """
         if not self._protected_tag:
             return False
-        data = self._data
-        poller: RadarrPoller | SonarrPoller
-        if request.media_type is MediaType.MOVIE:
-            if data.radarr is None or request.tmdb_id is None:
+        poller = self._data.arr_for(request)
+        tag_ids: frozenset[int] = frozenset()
+        match poller:
+            case None:
                 return False
-            poller = data.radarr
-            movie = await poller.client.async_get_movie(request.tmdb_id)
-            tag_ids = frozenset() if movie is None else movie.tag_ids
-        else:
-            if data.sonarr is None or request.tvdb_id is None:
-                return False
-            poller = data.sonarr
-            series = await poller.client.async_get_series(request.tvdb_id)
-            tag_ids = frozenset() if series is None else series.tag_ids
+            case RadarrPoller() if request.tmdb_id is not None:
+                movie = await poller.client.async_get_movie(request.tmdb_id)
+                tag_ids = frozenset() if movie is None else movie.tag_ids
+            case SonarrPoller() if request.tvdb_id is not None:
+                series = await poller.client.async_get_series(request.tvdb_id)
+                tag_ids = frozenset() if series is None else series.tag_ids
         if not tag_ids:
             return False
         labels = await poller.async_tag_labels(tag_ids)

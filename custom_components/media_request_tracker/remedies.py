@@ -14,7 +14,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
 from .data import MediaRequestTrackerData
-from .engine.models import MediaType, Remedy, Request, Service, Stage, State
+from .engine.models import Remedy, Request, Service, Stage, State
 from .pollers import RadarrPoller, SonarrPoller
 from .sources.errors import UNUSABLE_ANSWER
 from .sources.jellyseerr import JellyseerrClient
@@ -87,15 +87,10 @@ def _replace(
 def _arr(
     data: MediaRequestTrackerData, request: Request
 ) -> RadarrPoller | SonarrPoller:
-    """The request's Radarr or Sonarr, which must be configured."""
-    if request.media_type is MediaType.MOVIE:
-        radarr = data.radarr
-        if radarr is None:
-            raise _not_configured(Service.RADARR, request)
-        return radarr
-    if (sonarr := data.sonarr) is None:
-        raise _not_configured(Service.SONARR, request)
-    return sonarr
+    """The Radarr or Sonarr instance the request belongs to, which must exist."""
+    if (arr := data.arr_for(request)) is None:
+        raise _not_configured(request.arr, request)
+    return arr
 
 
 def _downloading(request: Request) -> set[str]:

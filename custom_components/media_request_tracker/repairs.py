@@ -30,6 +30,7 @@ from .const import (
 )
 from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
+from .instances import ArrInstance, arr_instances
 from .sources.errors import UNUSABLE_ANSWER
 from .wiring import (
     ArrWiring,
@@ -61,13 +62,21 @@ class Repair(StrEnum):
     POLLING = "polling"
     # One per request whose import waits for a person (remediation takes no step).
     IMPORT_BLOCKED = "import_blocked"
+    # A Radarr/Sonarr subentry's API key was rejected (reconfiguring it fixes it).
+    INSTANCE_REJECTED = "instance_rejected"
     # Episode sensors left out under Home Assistant's entity cap.
     TOO_MANY_ENTITIES = "too_many_entities"
 
 
 # Issues whose text names the service through a placeholder; the others have a
 # text per service (`<service>_<repair>`), because what they say differs.
-_SHARED_TEXT = frozenset({Repair.SERVICE_UNREACHABLE, Repair.WEBHOOK_NEVER_RECEIVED})
+_SHARED_TEXT = frozenset(
+    {
+        Repair.SERVICE_UNREACHABLE,
+        Repair.WEBHOOK_NEVER_RECEIVED,
+        Repair.INSTANCE_REJECTED,
+    }
+)
 _FIXABLE = frozenset(
     {
         Repair.WEBHOOK_MISSING,
@@ -76,8 +85,6 @@ _FIXABLE = frozenset(
         Repair.WEBHOOK_TAKEN,
     }
 )
-# Services that must have sent at least one webhook an hour after setup.
-_PUSHING = (Service.RADARR, Service.SONARR, Service.JELLYFIN)
 # The issues about how each service's webhook is wired.
 _WIRING = {
     Service.RADARR: (Repair.WEBHOOK_MISSING, Repair.WEBHOOK_EVENTS),
@@ -88,13 +95,23 @@ _WIRING = {
 WIRING_RECHECK_COOLDOWN = timedelta(minutes=1)
 
 
-def issue_id(entry_id: str, repair: Repair, service: Service | None = None) -> str:
-    """The id of an entry's issue, about one service or the entry itself."""
+def issue_id(
+    entry_id: str, repair: Repair, service: Service | None = None, instance: str = ""
+) -> str:
+    """The id of an entry's issue, about one service (instance) or the entry itself.
+
+    `instance` is a Radarr/Sonarr subentry's id ("" the primary instance).
+    """
     if service is None:
         return f"{repair}_{entry_id}"
-    if repair in _SHARED_TEXT:
-        return f"{repair}_{service}_{entry_id}"
-    return f"{_translation_key(repair, service)}_{entry_id}"
+    about = (
+        f"{repair}_{service}"
+        if repair in _SHARED_TEXT
+        else _translation_key(repair, service)
+    )
+    if instance:
+        about = f"{about}_{instance}"
+    return f"{about}_{entry_id}"
 
 
 def _translation_key(repair: Repair, service: Service | None) -> str:
@@ -109,20 +126,32 @@ def async_raise(
     entry: MediaRequestTrackerConfigEntry,
     repair: Repair,
     service: Service | None = None,
+    *,
+    instance: ArrInstance | None = None,
     **placeholders: str,
 ) -> None:
-    """Create (or update) an issue; every text may name the entry and the service."""
+    """Create (or update) an issue; every text may name the entry and the service.
+
+    About a Radarr/Sonarr `instance`, the service is named as the household named it.
+    """
+    key = "" if instance is None else instance.key
     named = {} if service is None else {"service": service.display_name}
+    if instance is not None:
+        named["service"] = instance.name
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id(entry.entry_id, repair, service),
+        issue_id(entry.entry_id, repair, service, key),
         is_fixable=repair in _FIXABLE,
         is_persistent=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key=_translation_key(repair, service),
         translation_placeholders={"entry": entry.title, **named, **placeholders},
-        data={"entry_id": entry.entry_id, "service": service and service.value},
+        data={
+            "entry_id": entry.entry_id,
+            "service": service and service.value,
+            "instance": key,
+        },
     )
 
 
@@ -132,10 +161,13 @@ def async_clear(
     entry: MediaRequestTrackerConfigEntry,
     service: Service,
     *repairs: Repair,
+    instance: str = "",
 ) -> None:
     """Delete issues that no longer hold."""
     for repair in repairs:
-        ir.async_delete_issue(hass, DOMAIN, issue_id(entry.entry_id, repair, service))
+        ir.async_delete_issue(
+            hass, DOMAIN, issue_id(entry.entry_id, repair, service, instance)
+        )
 
 
 class RepairChecks:
@@ -152,13 +184,13 @@ class RepairChecks:
         self,
         hass: HomeAssistant,
         entry: MediaRequestTrackerConfigEntry,
-        sources_seen: Mapping[Service, datetime],
+        sources_seen: Mapping[str, datetime],
     ) -> None:
         """Nothing is checked until `async_start`."""
         self._hass = hass
         self._entry = entry
         self._sources_seen = sources_seen
-        self._answering: dict[Service, bool] = {}
+        self._answering: dict[str, bool] = {}
         self._wiring = Debouncer(
             hass,
             LOGGER,
@@ -169,12 +201,12 @@ class RepairChecks:
 
     @callback
     def async_start(
-        self, pollers: Mapping[Service, DataUpdateCoordinator[None]]
+        self, pollers: Mapping[str, DataUpdateCoordinator[None]]
     ) -> CALLBACK_TYPE:
-        """Check now and hourly, and follow the pollers; returns how to stop."""
+        """Check now and hourly, and follow the pollers (by key); returns how to stop."""
         unsubscribe = [
-            poller.async_add_listener(self._poll_listener(service, poller))
-            for service, poller in pollers.items()
+            poller.async_add_listener(self._poll_listener(key, poller))
+            for key, poller in pollers.items()
         ]
         unsubscribe.append(
             async_track_time_interval(self._hass, self._hourly, HOUSEKEEPING_INTERVAL)
@@ -190,10 +222,19 @@ class RepairChecks:
         return stop
 
     @callback
-    def webhook_arrived(self, service: Service) -> None:
+    def webhook_arrived(self, service: Service, instance: str = "") -> None:
         """The service posts to us: it is not silent, and maybe wired by now."""
-        async_clear(self._hass, self._entry, service, Repair.WEBHOOK_NEVER_RECEIVED)
-        if any(self._is_open(repair, service) for repair in _WIRING.get(service, ())):
+        async_clear(
+            self._hass,
+            self._entry,
+            service,
+            Repair.WEBHOOK_NEVER_RECEIVED,
+            instance=instance,
+        )
+        if any(
+            self._is_open(repair, service, instance)
+            for repair in _WIRING.get(service, ())
+        ):
             self._wiring.async_schedule_call()
 
     async def async_check_wiring(self) -> None:
@@ -201,8 +242,8 @@ class RepairChecks:
 
         A service that does not answer is left as it was: its connectivity covers it.
         """
-        for service, state in (await async_inspect(self._hass, self._entry)).items():
-            show_wiring(self._hass, self._entry, service, state)
+        for state in await async_inspect(self._hass, self._entry):
+            show_wiring(self._hass, self._entry, state)
 
     @callback
     def _start_wiring_check(self) -> None:
@@ -217,42 +258,62 @@ class RepairChecks:
         self._wiring.async_schedule_call()
 
     def _poll_listener(
-        self, service: Service, poller: DataUpdateCoordinator[None]
+        self, key: str, poller: DataUpdateCoordinator[None]
     ) -> CALLBACK_TYPE:
         @callback
         def polled() -> None:
             answering = poller.last_update_success
-            if answering and not self._answering.get(service, True):
+            if answering and not self._answering.get(key, True):
                 self._wiring.async_schedule_call()
-            self._answering[service] = answering
+            self._answering[key] = answering
 
         return polled
 
-    def _is_open(self, repair: Repair, service: Service) -> bool:
-        issue = issue_id(self._entry.entry_id, repair, service)
+    def _is_open(self, repair: Repair, service: Service, instance: str) -> bool:
+        issue = issue_id(self._entry.entry_id, repair, service, instance)
         return ir.async_get(self._hass).async_get_issue(DOMAIN, issue) is not None
 
     def _check_silent_sources(self, now: datetime) -> None:
         """An issue for a configured service that never sent a webhook, not even Test.
 
-        Jellyseerr is left out: its webhook slot has issues of its own.
+        Jellyseerr is left out: its webhook slot has issues of its own. Each
+        Radarr and Sonarr instance is judged by its own webhook.
         """
         entry = self._entry
-        for service in _PUSHING:
-            silent = (
-                service in entry.data
-                and service not in self._sources_seen
-                and now - entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
-            )
-            if not silent:
-                async_clear(self._hass, entry, service, Repair.WEBHOOK_NEVER_RECEIVED)
+        waited = now - entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
+        for service, arr, webhook_id in self._pushing():
+            key = "" if arr is None else arr.key
+            if not waited or (key or service) in self._sources_seen:
+                async_clear(
+                    self._hass,
+                    entry,
+                    service,
+                    Repair.WEBHOOK_NEVER_RECEIVED,
+                    instance=key,
+                )
                 continue
-            url = webhook_url(
-                self._hass, entry, service
-            ) or webhook.async_generate_path(entry.data[CONF_WEBHOOK_IDS][service])
-            async_raise(
-                self._hass, entry, Repair.WEBHOOK_NEVER_RECEIVED, service, url=url
+            url = webhook_url(self._hass, webhook_id) or webhook.async_generate_path(
+                webhook_id
             )
+            async_raise(
+                self._hass,
+                entry,
+                Repair.WEBHOOK_NEVER_RECEIVED,
+                service,
+                instance=arr,
+                url=url,
+            )
+
+    def _pushing(self) -> list[tuple[Service, ArrInstance | None, str]]:
+        """What must post to us: each Radarr/Sonarr instance, Jellyfin; and where."""
+        entry = self._entry
+        pushing: list[tuple[Service, ArrInstance | None, str]] = [
+            (arr.service, arr, arr.webhook_id) for arr in arr_instances(entry)
+        ]
+        if Service.JELLYFIN in entry.data:
+            webhook_id = entry.data[CONF_WEBHOOK_IDS][Service.JELLYFIN]
+            pushing.append((Service.JELLYFIN, None, webhook_id))
+        return pushing
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,35 +390,35 @@ def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
 
 @callback
 def show_wiring(
-    hass: HomeAssistant,
-    entry: MediaRequestTrackerConfigEntry,
-    service: Service,
-    state: Wiring,
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, state: Wiring
 ) -> None:
     """Raise or clear the service's wiring issues to match how it is wired."""
     match state:
         case ArrWiring():
-            _show_arr_wiring(hass, entry, service, state)
+            _show_arr_wiring(hass, entry, state)
         case JellyseerrWiring():
             _show_jellyseerr_wiring(hass, entry, state)
 
 
 def _show_arr_wiring(
-    hass: HomeAssistant,
-    entry: MediaRequestTrackerConfigEntry,
-    service: Service,
-    state: ArrWiring,
+    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, state: ArrWiring
 ) -> None:
+    arr = state.arr
+    service, key = arr.service, arr.key
     if not state.connected:
-        async_clear(hass, entry, service, Repair.WEBHOOK_EVENTS)
-        async_raise(hass, entry, Repair.WEBHOOK_MISSING, service, url=state.url)
+        async_clear(hass, entry, service, Repair.WEBHOOK_EVENTS, instance=key)
+        async_raise(
+            hass, entry, Repair.WEBHOOK_MISSING, service, instance=arr, url=state.url
+        )
         return
-    async_clear(hass, entry, service, Repair.WEBHOOK_MISSING)
+    async_clear(hass, entry, service, Repair.WEBHOOK_MISSING, instance=key)
     if state.missing_events:
         events = ", ".join(sorted(state.missing_events))
-        async_raise(hass, entry, Repair.WEBHOOK_EVENTS, service, events=events)
+        async_raise(
+            hass, entry, Repair.WEBHOOK_EVENTS, service, instance=arr, events=events
+        )
     else:
-        async_clear(hass, entry, service, Repair.WEBHOOK_EVENTS)
+        async_clear(hass, entry, service, Repair.WEBHOOK_EVENTS, instance=key)
 
 
 def _show_jellyseerr_wiring(
@@ -378,10 +439,11 @@ def _show_jellyseerr_wiring(
 class WiringRepairFlow(RepairsFlow):
     """Confirm, then create (or complete) the service's webhook connection."""
 
-    def __init__(self, entry_id: str, service: Service) -> None:
-        """Remember what the issue is about."""
+    def __init__(self, entry_id: str, service: Service, instance: str = "") -> None:
+        """Remember what the issue is about (`instance`: a subentry's id)."""
         self._entry_id = entry_id
         self._service = service
+        self._instance = instance
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -391,11 +453,13 @@ class WiringRepairFlow(RepairsFlow):
         if entry is None:
             return self.async_abort(reason="entry_removed")
         try:
-            state = await async_inspect_service(self.hass, entry, self._service)
+            state = await self._async_inspect(entry)
         except UNUSABLE_ANSWER:
             return await self.async_step_confirm()
+        if state is None:
+            return self.async_abort(reason="entry_removed")
         if is_wired(state):
-            show_wiring(self.hass, entry, self._service, state)
+            show_wiring(self.hass, entry, state)
             return self.async_abort(reason="already_wired")
         return await self.async_step_confirm()
 
@@ -409,7 +473,7 @@ class WiringRepairFlow(RepairsFlow):
             if entry is None:
                 return self.async_abort(reason="entry_removed")
             try:
-                await async_wire(self.hass, entry, self._service)
+                await async_wire(self.hass, entry, self._service, self._instance)
             except NoURLAvailableError:
                 errors["base"] = "no_url"
             except UNUSABLE_ANSWER:
@@ -422,11 +486,19 @@ class WiringRepairFlow(RepairsFlow):
     async def _async_show_present(self, entry: MediaRequestTrackerConfigEntry) -> None:
         """The issues as the service is wired now; the hourly check if it is silent."""
         try:
-            state = await async_inspect_service(self.hass, entry, self._service)
+            state = await self._async_inspect(entry)
         except UNUSABLE_ANSWER as err:
             LOGGER.debug("Wired %s, but could not look again: %s", self._service, err)
             return
-        show_wiring(self.hass, entry, self._service, state)
+        if state is not None:
+            show_wiring(self.hass, entry, state)
+
+    async def _async_inspect(
+        self, entry: MediaRequestTrackerConfigEntry
+    ) -> Wiring | None:
+        return await async_inspect_service(
+            self.hass, entry, self._service, self._instance
+        )
 
     def _entry(self) -> MediaRequestTrackerConfigEntry | None:
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
@@ -438,4 +510,8 @@ async def async_create_fix_flow(
 ) -> RepairsFlow:
     """Every fixable issue of this integration is a wiring issue."""
     data = data or {}
-    return WiringRepairFlow(str(data.get("entry_id", "")), Service(data["service"]))
+    return WiringRepairFlow(
+        str(data.get("entry_id", "")),
+        Service(data["service"]),
+        str(data.get("instance") or ""),
+    )

@@ -32,7 +32,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.file import WriteError
 
 from .const import DOMAIN, LOGGER
-from .engine.models import Request, Service
+from .engine.models import Request
 from .engine.stored import migrate_request, request_from_dict, request_to_dict
 from .engine.tracker import Tracker
 
@@ -73,8 +73,9 @@ class Loaded(StrEnum):
 class EntryNotes:
     """What an entry keeps besides its requests."""
 
-    # When each service last proved it can reach us (any valid webhook).
-    sources_seen: dict[Service, datetime] = field(default_factory=dict)
+    # When each service (a Radarr/Sonarr subentry: by its id) last proved it can
+    # reach us (any valid webhook).
+    sources_seen: dict[str, datetime] = field(default_factory=dict)
     # Whether Jellyseerr's history was imported once (DESIGN §6: backfill_days).
     backfilled: bool = False
 
@@ -163,7 +164,7 @@ class TrackerStorage:
             requests.append(request)
         sightings = {int(tvdb): item for tvdb, item in data["sightings"].items()}
         sources_seen = {
-            Service(source): datetime.fromisoformat(at)
+            source: datetime.fromisoformat(at)
             for source, at in data.get("sources_seen", {}).items()
         }
         self._tracker.load(
@@ -236,7 +237,7 @@ def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
         "tombstones": sorted(tracker.tombstones),
         "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
         "sources_seen": {
-            source.value: at.isoformat() for source, at in notes.sources_seen.items()
+            str(source): at.isoformat() for source, at in notes.sources_seen.items()
         },
         "backfilled": notes.backfilled,
         "timings": tracker.timings.to_dict(),

@@ -119,8 +119,10 @@ class RequestTracking:
         self._save()
 
     @callback
-    def record_source(self, source: Service) -> None:
+    def record_source(self, source: str) -> None:
         """A service proved it can reach us (any valid webhook, tests included).
+
+        `source` is the service, or a Radarr/Sonarr subentry's id.
 
         Only a first sighting is worth a save of its own; later times ride along.
         """

@@ -13,6 +13,7 @@ checked on every call; it is read at each call, so a new one applies at once.
 
 from base64 import b64decode
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import hmac
 from http import HTTPStatus
@@ -34,9 +35,10 @@ from .const import (
     PUSH_SERVICES,
 )
 from .data import MediaRequestTrackerConfigEntry
-from .engine.evidence import Evidence
-from .engine.models import Service
+from .engine.evidence import Evidence, from_instance
+from .engine.models import PRIMARY, Service
 from .events import Origin
+from .instances import ArrInstance, arr_instances
 from .sources import jellyfin, jellyseerr, radarr, sonarr
 from .sources.errors import InvalidPayload
 from .tracking import RequestTracking
@@ -71,31 +73,61 @@ def async_register_webhooks(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
     tracking: RequestTracking,
-    arrived: Callable[[Service], None],
+    arrived: Callable[[Service, str], None],
 ) -> Callable[[], None]:
-    """Register the four endpoints; returns the function that unregisters them.
+    """Register the four endpoints and one per Radarr/Sonarr subentry.
 
-    `arrived` hears of every valid webhook by its service (repairs follow it).
+    Returns the function that unregisters them. `arrived` hears of every valid
+    webhook by its service and instance ("" but for a subentry's; repairs follow it).
     """
-    webhook_ids: dict[str, str] = entry.data[CONF_WEBHOOK_IDS]
     refusals = _RefusalLog()
-    for service in PUSH_SERVICES:
+    endpoints = [
+        _Endpoint(service, entry.data[CONF_WEBHOOK_IDS][service], f"{service}")
+        for service in PUSH_SERVICES
+    ]
+    endpoints.extend(
+        _Endpoint(arr.service, arr.webhook_id, arr.name, arr)
+        for arr in arr_instances(entry)
+        if arr.subentry_id is not None
+    )
+    for endpoint in endpoints:
         webhook.async_register(
             hass,
             DOMAIN,
-            f"{entry.title} ({service})",
-            webhook_ids[service],
-            _handler(entry, tracking, service, refusals, arrived),
+            f"{entry.title} ({endpoint.name})",
+            endpoint.webhook_id,
+            _handler(entry, tracking, endpoint, refusals, arrived),
             local_only=tracking.options.local_webhooks_only,
             allowed_methods=[hdrs.METH_POST],
         )
 
     @callback
     def unregister() -> None:
-        for webhook_id in webhook_ids.values():
-            webhook.async_unregister(hass, webhook_id)
+        for endpoint in endpoints:
+            webhook.async_unregister(hass, endpoint.webhook_id)
 
     return unregister
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """A webhook: the service posting to it, and which Radarr/Sonarr subentry."""
+
+    service: Service
+    webhook_id: str
+    name: str
+    arr: ArrInstance | None = None
+
+    def secret(self, entry: MediaRequestTrackerConfigEntry) -> str | None:
+        """The secret the sender must give, as stored now (None: none is asked)."""
+        if self.arr is None:
+            config = entry.data.get(self.service) or {}
+        elif (subentry := entry.subentries.get(self.arr.key)) is not None:
+            config = subentry.data
+        else:
+            config = {}
+        secret: str | None = config.get(CONF_WEBHOOK_SECRET)
+        return secret
 
 
 class _RefusalLog:
@@ -105,42 +137,43 @@ class _RefusalLog:
     """
 
     def __init__(self) -> None:
-        self._warned: dict[Service, datetime] = {}
+        self._warned: dict[str, datetime] = {}
 
-    def refused(self, source: Service, reason: str) -> None:
+    def refused(self, source: str, reason: str) -> None:
         now = dt_util.utcnow()
         warned = self._warned.get(source)
         quiet = warned is not None and now - warned < REFUSAL_LOG_INTERVAL
         if not quiet:
             self._warned[source] = now
         log = LOGGER.debug if quiet else LOGGER.warning
-        log("Refused a %s webhook: %s", source.value, reason)
+        log("Refused a %s webhook: %s", source, reason)
 
 
 def _handler(
     entry: MediaRequestTrackerConfigEntry,
     tracking: RequestTracking,
-    source: Service,
+    endpoint: _Endpoint,
     refusals: _RefusalLog,
-    arrived: Callable[[Service], None],
+    arrived: Callable[[Service, str], None],
 ) -> Callable[[HomeAssistant, str, web.Request], Any]:
+    source = endpoint.service
     parse = PARSERS[source]
+    instance = PRIMARY if endpoint.arr is None else endpoint.arr.instance
 
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        secret = (entry.data.get(source) or {}).get(CONF_WEBHOOK_SECRET)
         try:
-            if secret:
+            if secret := endpoint.secret(entry):
                 _check_secret(source, secret, request)
             evidence = _parse(parse, await _read_body(request))
         except Rejected as err:
-            refusals.refused(source, err.reason)
+            refusals.refused(endpoint.name, err.reason)
             return web.Response(status=err.status, text=err.reason)
-        tracking.record_source(source)
-        arrived(source)
+        tracking.record_source(instance.key or source)
+        arrived(source, instance.key)
         if evidence is not None:
-            tracking.apply(evidence, Origin.WEBHOOK)
+            tracking.apply(from_instance(evidence, instance), Origin.WEBHOOK)
         return web.Response(status=HTTPStatus.OK)
 
     return handle

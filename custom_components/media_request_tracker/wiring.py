@@ -16,10 +16,11 @@ from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .clients import jellyseerr_client, radarr_client, sonarr_client
+from .clients import jellyseerr_client
 from .const import CONF_WEBHOOK_IDS, CONF_WEBHOOK_SECRET, LOGGER
 from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
+from .instances import ArrInstance, arr_instances
 from .sources.arr import ArrClient, WebhookConnection
 from .sources.errors import UNUSABLE_ANSWER
 
@@ -63,6 +64,7 @@ class ArrWiring:
     `url` is where it should post (a path while Home Assistant has no URL).
     """
 
+    arr: ArrInstance
     url: str
     connected: bool
     missing_events: frozenset[str]
@@ -92,14 +94,22 @@ def is_wired(state: Wiring) -> bool:
             return state.ours or state.seerr_owns_it
 
 
-def webhook_url(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
-) -> str | None:
+def webhook_url(hass: HomeAssistant, webhook_id: str) -> str | None:
     """The URL a service must post to (None while Home Assistant has no URL)."""
     try:
-        return webhook.async_generate_url(hass, entry.data[CONF_WEBHOOK_IDS][service])
+        return webhook.async_generate_url(hass, webhook_id)
     except NoURLAvailableError:
         return None
+
+
+def find_arr(
+    entry: MediaRequestTrackerConfigEntry, service: Service, key: str = ""
+) -> ArrInstance | None:
+    """The Radarr/Sonarr instance (`key` a subentry's id, "" the primary one)."""
+    for arr in arr_instances(entry):
+        if arr.service is service and arr.key == key:
+            return arr
+    return None
 
 
 def seerr_owns_webhook(hass: HomeAssistant) -> bool:
@@ -109,39 +119,41 @@ def seerr_owns_webhook(hass: HomeAssistant) -> bool:
 
 async def async_inspect(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
-) -> dict[Service, Wiring]:
+) -> list[Wiring]:
     """How each pushing service is wired; services that do not answer are left out."""
-    found: dict[Service, Wiring] = {}
-    for service in (Service.RADARR, Service.SONARR, Service.JELLYSEERR):
-        if service not in entry.data:
-            continue
+    found: list[Wiring] = []
+    for arr in arr_instances(entry):
         try:
-            found[service] = await async_inspect_service(hass, entry, service)
+            found.append(await _async_inspect_arr(hass, arr))
         except UNUSABLE_ANSWER as err:
-            LOGGER.debug("Could not check how %s is wired: %s", service, err)
+            LOGGER.debug("Could not check how %s is wired: %s", arr.name, err)
+    try:
+        found.append(await _async_inspect_jellyseerr(hass, entry))
+    except UNUSABLE_ANSWER as err:
+        LOGGER.debug("Could not check how Jellyseerr is wired: %s", err)
     return found
 
 
 async def async_inspect_service(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
-) -> Wiring:
-    """How one service is wired (its errors are the caller's)."""
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    service: Service,
+    instance: str = "",
+) -> Wiring | None:
+    """How one service is wired (its errors are the caller's); None: it is gone."""
     if service is Service.JELLYSEERR:
         return await _async_inspect_jellyseerr(hass, entry)
-    return await _async_inspect_arr(hass, entry, service)
+    arr = find_arr(entry, service, instance)
+    return None if arr is None else await _async_inspect_arr(hass, arr)
 
 
-async def _async_inspect_arr(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
-) -> ArrWiring:
-    ours = await _async_our_connections(
-        _arr_client(hass, entry, service), entry, service
-    )
-    url = webhook_url(hass, entry, service) or webhook.async_generate_path(
-        entry.data[CONF_WEBHOOK_IDS][service]
+async def _async_inspect_arr(hass: HomeAssistant, arr: ArrInstance) -> ArrWiring:
+    ours = await _async_our_connections(arr.client(hass), arr)
+    url = webhook_url(hass, arr.webhook_id) or webhook.async_generate_path(
+        arr.webhook_id
     )
     sent = frozenset[str]().union(*(connection.events for connection in ours))
-    return ArrWiring(url, bool(ours), ARR_EVENTS[service] - sent)
+    return ArrWiring(arr, url, bool(ours), ARR_EVENTS[arr.service] - sent)
 
 
 async def _async_inspect_jellyseerr(
@@ -157,7 +169,10 @@ async def _async_inspect_jellyseerr(
 
 
 async def async_wire(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
+    hass: HomeAssistant,
+    entry: MediaRequestTrackerConfigEntry,
+    service: Service,
+    instance: str = "",
 ) -> None:
     """Make the service post to us with a secret (the user accepted the repair).
 
@@ -165,37 +180,38 @@ async def async_wire(
     alone is not enough to post. It is kept before the service is changed (which
     tests the webhook at once), and given back if changing it fails.
     """
-    url = webhook_url(hass, entry, service)
+    arr = None if service is Service.JELLYSEERR else find_arr(entry, service, instance)
+    config = entry.data[service] if arr is None else arr.config
+    webhook_id = (
+        entry.data[CONF_WEBHOOK_IDS][service] if arr is None else arr.webhook_id
+    )
+    url = webhook_url(hass, webhook_id)
     if url is None:
         raise NoURLAvailableError
-    previous = entry.data[service].get(CONF_WEBHOOK_SECRET)
+    previous = config.get(CONF_WEBHOOK_SECRET)
     secret = previous or secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
-    _keep_secret(hass, entry, service, secret)
+    _keep_secret(hass, entry, service, instance, secret)
     try:
-        await _async_point_at(hass, entry, service, url, secret)
+        if arr is None:
+            jellyseerr = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
+            await jellyseerr.async_set_webhook(url, secret)
+        else:
+            await _async_point_at(hass, arr, url, secret)
     except BaseException:
-        _keep_secret(hass, entry, service, previous)
+        _keep_secret(hass, entry, service, instance, previous)
         raise
 
 
 async def _async_point_at(
-    hass: HomeAssistant,
-    entry: MediaRequestTrackerConfigEntry,
-    service: Service,
-    url: str,
-    secret: str,
+    hass: HomeAssistant, arr: ArrInstance, url: str, secret: str
 ) -> None:
-    if service is Service.JELLYSEERR:
-        jellyseerr = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
-        await jellyseerr.async_set_webhook(url, secret)
-        return
-    client = _arr_client(hass, entry, service)
-    ours = await _async_our_connections(client, entry, service)
+    client = arr.client(hass)
+    ours = await _async_our_connections(client, arr)
     await client.async_save_webhook(
         CONNECTION_NAME,
         url,
         # Warnings too: an indexer down is one, and it holds up every search.
-        {**dict.fromkeys(ARR_EVENTS[service], True), "includeHealthWarnings": True},
+        {**dict.fromkeys(ARR_EVENTS[arr.service], True), "includeHealthWarnings": True},
         secret,
         connection_id=ours[0].connection_id if ours else None,
     )
@@ -205,9 +221,14 @@ def _keep_secret(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
     service: Service,
+    instance: str,
     secret: str | None,
 ) -> None:
     """Store a service's webhook secret; the webhook reads it at each call."""
+    if subentry := entry.subentries.get(instance):
+        data = {**subentry.data, CONF_WEBHOOK_SECRET: secret}
+        hass.config_entries.async_update_subentry(entry, subentry, data=data)
+        return
     config = {**entry.data[service], CONF_WEBHOOK_SECRET: secret}
     hass.config_entries.async_update_entry(entry, data={**entry.data, service: config})
 
@@ -216,9 +237,8 @@ async def async_unwire(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry
 ) -> None:
     """Remove the connections and the Jellyseerr webhook that point at this entry."""
-    for service in (Service.RADARR, Service.SONARR):
-        if service in entry.data:
-            await _async_unwire_arr(hass, entry, service)
+    for arr in arr_instances(entry):
+        await async_unwire_arr(hass, arr)
     if seerr_owns_webhook(hass):
         return
     client = jellyseerr_client(hass, entry.data[Service.JELLYSEERR])
@@ -230,34 +250,23 @@ async def async_unwire(
         LOGGER.warning("Could not remove the webhook from Jellyseerr: %s", err)
 
 
-async def _async_unwire_arr(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
-) -> None:
-    client = _arr_client(hass, entry, service)
+async def async_unwire_arr(hass: HomeAssistant, arr: ArrInstance) -> None:
+    """Remove the instance's connections that post to us (it is being removed)."""
+    client = arr.client(hass)
     try:
-        for connection in await _async_our_connections(client, entry, service):
+        for connection in await _async_our_connections(client, arr):
             await client.async_delete_webhook(connection.connection_id)
     except UNUSABLE_ANSWER as err:
         LOGGER.warning(
             "Could not remove the connection from %s at %s: %s",
-            service.display_name,
-            entry.data[service][CONF_URL],
+            arr.name,
+            arr.config[CONF_URL],
             err,
         )
 
 
-def _arr_client(
-    hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, service: Service
-) -> ArrClient:
-    config = entry.data[service]
-    if service is Service.RADARR:
-        return radarr_client(hass, config)
-    return sonarr_client(hass, config)
-
-
 async def _async_our_connections(
-    client: ArrClient, entry: MediaRequestTrackerConfigEntry, service: Service
+    client: ArrClient, arr: ArrInstance
 ) -> list[WebhookConnection]:
-    """The service's connections that post to this entry, whatever the host."""
-    webhook_id = entry.data[CONF_WEBHOOK_IDS][service]
-    return [c for c in await client.async_get_webhooks() if webhook_id in c.url]
+    """The instance's connections that post to us, whatever the host."""
+    return [c for c in await client.async_get_webhooks() if arr.webhook_id in c.url]

@@ -8,12 +8,16 @@ there (a re-request Radarr satisfies with a file it has sends no webhook at all)
 
 from abc import abstractmethod
 from datetime import datetime, timedelta
+from typing import cast
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..data import MediaRequestTrackerConfigEntry
+from ..engine.evidence import Evidence, from_instance
 from ..engine.models import MediaType, Request, Service, State
+from ..events import Origin
+from ..instances import ArrInstance
 from ..sources import arr_waits, radarr, sonarr
 from ..sources.arr import (
     HistoryRecord,
@@ -56,11 +60,12 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         hass: HomeAssistant,
         entry: MediaRequestTrackerConfigEntry,
         tracking: RequestTracking,
-        client: ClientT,
+        arr: ArrInstance,
     ) -> None:
-        """Poll one Radarr or Sonarr."""
+        """Poll one Radarr or Sonarr instance, for the requests it serves."""
+        self.instance = arr
         super().__init__(hass, entry, tracking, IDLE)
-        self.client: ClientT = client
+        self.client: ClientT = cast("ClientT", arr.client(hass))
         self._library_checked: dict[str, datetime] = {}
         # History is read from its newest row on; rows at that instant come again.
         self._history_since: datetime | None = None
@@ -78,10 +83,13 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         # Health first, idle or not: one cheap call, and what every request waits on.
         health = await self.client.async_get_health()
         self._apply(arr_waits.health_evidence(health, self.service))
+        serves = self.arr.instance.serves
         followed = [
             request
             for request in self.tracking.tracker.requests.values()
-            if request.media_type is self.media_type and request.state in FOLLOWED
+            if request.media_type is self.media_type
+            and request.state in FOLLOWED
+            and serves(request)
         ]
         if not followed:
             return IDLE
@@ -125,6 +133,17 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         for request in due:
             self._library_checked[request.key] = now
         return due
+
+    @property
+    def arr(self) -> ArrInstance:
+        """The instance polled."""
+        return cast("ArrInstance", self.instance)
+
+    @callback
+    def _apply(self, evidence: Evidence | None, origin: Origin = Origin.POLL) -> None:
+        """Evidence of this instance's, told so (it serves only its requests)."""
+        if evidence is not None:
+            super()._apply(from_instance(evidence, self.arr.instance), origin)
 
     @abstractmethod
     async def _async_check_library(self, request: Request) -> None:

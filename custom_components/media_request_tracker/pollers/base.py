@@ -20,6 +20,7 @@ from ..data import MediaRequestTrackerConfigEntry
 from ..engine.evidence import Evidence
 from ..engine.models import Service, State
 from ..events import Origin
+from ..instances import ArrInstance
 from ..repairs import Repair, async_clear, async_raise
 from ..sources.errors import UNUSABLE_ANSWER, InvalidAuth
 from ..tracking import RequestTracking
@@ -37,6 +38,8 @@ class ServicePoller(DataUpdateCoordinator[None]):
 
     service: Service
     watches: frozenset[State] = frozenset()
+    # The Radarr or Sonarr polled, when it is one (its issues name it).
+    instance: ArrInstance | None = None
 
     def __init__(
         self,
@@ -50,7 +53,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{self.service.display_name} ({entry.title})",
+            name=f"{self.label} ({entry.title})",
             update_interval=interval,
             # Woken polls run at once, and then at most every few seconds (the
             # default waits ten after the last one).
@@ -62,6 +65,18 @@ class ServicePoller(DataUpdateCoordinator[None]):
         self.entry = entry
         self._unreachable_since: datetime | None = None
         tracking.watch(self.service, self.watches, self._wake)
+
+    @property
+    def label(self) -> str:
+        """The service as the household names it ("Radarr 4K")."""
+        return (
+            self.service.display_name if self.instance is None else self.instance.name
+        )
+
+    @property
+    def instance_key(self) -> str:
+        """The Radarr/Sonarr subentry polled ("" the entry's own service)."""
+        return "" if self.instance is None else self.instance.key
 
     @callback
     def _wake(self) -> None:
@@ -81,7 +96,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
                 translation_domain=DOMAIN,
                 translation_key="service_unavailable",
                 translation_placeholders={
-                    "service": self.service.display_name,
+                    "service": self.label,
                     "error": str(err),
                 },
             ) from err
@@ -97,7 +112,17 @@ class ServicePoller(DataUpdateCoordinator[None]):
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="jellyseerr_invalid_auth"
             )
-        self.start_reauth()
+        if self.instance_key:
+            # A subentry's key is changed by reconfiguring it: an issue says so.
+            async_raise(
+                self.hass,
+                self.entry,
+                Repair.INSTANCE_REJECTED,
+                self.service,
+                instance=self.instance,
+            )
+        else:
+            self.start_reauth()
         return self.rejected()
 
     def start_reauth(self) -> None:
@@ -111,7 +136,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="service_invalid_auth",
-            translation_placeholders={"service": self.service.display_name},
+            translation_placeholders={"service": self.label},
         )
 
     def _note_unreachable(self) -> None:
@@ -124,13 +149,28 @@ class ServicePoller(DataUpdateCoordinator[None]):
                 self.entry,
                 Repair.SERVICE_UNREACHABLE,
                 self.service,
+                instance=self.instance,
                 since=self._unreachable_since.isoformat(timespec="minutes"),
             )
 
     def _note_reachable(self) -> None:
+        if self.instance_key:
+            async_clear(
+                self.hass,
+                self.entry,
+                self.service,
+                Repair.INSTANCE_REJECTED,
+                instance=self.instance_key,
+            )
         if self._unreachable_since is not None:
             self._unreachable_since = None
-            async_clear(self.hass, self.entry, self.service, Repair.SERVICE_UNREACHABLE)
+            async_clear(
+                self.hass,
+                self.entry,
+                self.service,
+                Repair.SERVICE_UNREACHABLE,
+                instance=self.instance_key,
+            )
 
     @abstractmethod
     async def _async_poll(self) -> timedelta:
