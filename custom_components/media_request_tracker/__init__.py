@@ -43,7 +43,7 @@ from .data import (
 )
 from .engine.models import Service
 from .engine.tracker import Tracker
-from .entity import device_request
+from .entity import device_request, instance_device_id
 from .events import RequestEvents
 from .instances import ArrInstance, arr_instances
 from .pollers import (
@@ -193,7 +193,13 @@ def _tracking(
         requesters=options.requesters,
         people=options.people,
     )
-    publisher = EntityPublisher(hass, entry.entry_id, tracker, options)
+    publisher = EntityPublisher(
+        hass,
+        entry.entry_id,
+        tracker,
+        options,
+        [instance_device_id(entry.entry_id, key) for key in _subentry_instances(entry)],
+    )
     return RequestTracking(
         tracker,
         TrackerStorage(hass, entry.entry_id, tracker, EntryNotes()),
@@ -251,22 +257,25 @@ def _follow_subentries(
     coexist with `OptionsFlowWithReload` (DESIGN §4): the entries' change signal
     tells us instead. A removed instance's connections to us are removed from it.
     """
-    set_up = _subentry_instances(entry)
+    known = _subentry_instances(entry)
 
     @callback
     def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
+        nonlocal known
         if change is not ConfigEntryChange.UPDATED or changed_entry is not entry:
             return
         now = _subentry_instances(entry)
         if {k: a.settings for k, a in now.items()} == {
-            k: a.settings for k, a in set_up.items()
+            k: a.settings for k, a in known.items()
         }:
             return
-        for key, arr in set_up.items():
-            if key not in now:
-                hass.async_create_background_task(
-                    async_unwire_arr(hass, arr), f"{DOMAIN} unwire {arr.name}"
-                )
+        # The entry's state changes while it reloads are updates too: once is enough.
+        before, known = known, now
+        for key in before.keys() - now.keys():
+            arr = before[key]
+            hass.async_create_background_task(
+                async_unwire_arr(hass, arr), f"{DOMAIN} unwire {arr.name}"
+            )
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
     return async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, changed)

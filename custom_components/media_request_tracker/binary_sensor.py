@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .data import MediaRequestTrackerConfigEntry
-from .entity import service_device
+from .entity import instance_device, service_device
 from .pollers import ServicePoller
 
 PARALLEL_UPDATES = 0
@@ -54,7 +54,13 @@ class ServiceConnectivitySensor(CoordinatorEntity[ServicePoller], BinarySensorEn
         super().__init__(poller)
         self._attr_unique_id = f"{entry.entry_id}_connected_{key}"
         self._attr_translation_placeholders = {"service": poller.label}
-        self._attr_device_info = service_device(entry)
+        arr = poller.instance
+        if arr is not None and arr.subentry_id:
+            # On the instance's own device, which already names it.
+            self._attr_device_info = instance_device(entry, arr)
+            self._attr_translation_key = "instance_connected"
+        else:
+            self._attr_device_info = service_device(entry)
 
     @property
     def available(self) -> bool:

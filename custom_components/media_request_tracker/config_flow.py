@@ -14,10 +14,13 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
+    SubentryFlowResult,
 )
 from homeassistant.const import (
     CONF_API_KEY,
+    CONF_NAME,
     CONF_PASSWORD,
     CONF_URL,
     CONF_USERNAME,
@@ -49,6 +52,8 @@ from .clients import (
 )
 from .compat import vol
 from .const import (
+    CONF_ROLE,
+    CONF_WEBHOOK_ID,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
     DEFAULT_BACKFILL_DAYS,
@@ -79,6 +84,7 @@ from .data import MediaRequestTrackerConfigEntry
 from .engine.models import Service
 from .engine.people import suggest_people
 from .engine.remediation import Mode
+from .instances import ARR_SERVICES, Role, arr_instances
 from .sources.errors import (
     UNUSABLE_ANSWER,
     CannotConnect,
@@ -230,6 +236,14 @@ class MediaRequestTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlowHandler:
         """Options: retention, history, stalls, episode sensors, requesters."""
         return OptionsFlowHandler()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Further Radarr and Sonarr instances: a 4K one, one for anime (DESIGN §4)."""
+        return {service.value: ArrInstanceFlow for service in ARR_SERVICES}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -601,3 +615,115 @@ class OptionsFlowHandler(OptionsFlowWithReload):
             except UNUSABLE_ANSWER as err:
                 LOGGER.debug("Jellyseerr did not list its users: %s", err)
         return sorted(names, key=str.casefold)
+
+
+def instance_schema(service: Service, *, name: str) -> vol.Schema:
+    """Name, role, URL, API key and certificate checking of a Radarr/Sonarr."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_NAME, default=name): _TEXT,
+            vol.Required(CONF_ROLE, default=Role.UHD): SelectSelector(
+                SelectSelectorConfig(
+                    options=[role.value for role in Role],
+                    translation_key=CONF_ROLE,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+        }
+    ).extend(service_schema(service, url_required=True).schema)
+
+
+class ArrInstanceFlow(ConfigSubentryFlow):
+    """Another Radarr or Sonarr, with its role and its own webhook.
+
+    A `4k` instance gets the 4K requests (Jellyseerr's 4K server); the primary
+    one, in the entry's data, then only the others. An `anime` instance is a
+    separate Sonarr (or Radarr) for anime: it serves whichever requests it holds.
+    """
+
+    @property
+    def _service(self) -> Service:
+        return Service(self._subentry_type)
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask where the instance is and what it is for; check it; give it a webhook."""
+        service = self._service
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            config, errors = await self._async_try(user_input)
+            if config is not None:
+                config[CONF_WEBHOOK_ID] = webhook.async_generate_id()
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME].strip(),
+                    data=config,
+                    description_placeholders=webhook_urls(
+                        self.hass, {"instance": config[CONF_WEBHOOK_ID]}
+                    ),
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                # Most often the 4K one (Jellyseerr's 4K server): the defaults say so.
+                instance_schema(service, name=f"{service.display_name} 4K"),
+                user_input,
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the instance; its webhook and secret stay, and so do requests."""
+        subentry = self._get_reconfigure_subentry()
+        current = {CONF_NAME: subentry.title, **subentry.data}
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            config, errors = await self._async_try(user_input, subentry.subentry_id)
+            if config is not None:
+                kept = (CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET)
+                return self.async_update_and_abort(
+                    self._get_entry(),
+                    subentry,
+                    title=user_input[CONF_NAME].strip(),
+                    data={
+                        **config,
+                        **{k: v for k, v in subentry.data.items() if k in kept},
+                    },
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                instance_schema(self._service, name=subentry.title),
+                user_input or current,
+            ),
+            errors=errors,
+        )
+
+    async def _async_try(
+        self, user_input: Mapping[str, Any], subentry_id: str | None = None
+    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """The instance's stored form once it checks out, or the form's errors.
+
+        The same server as another instance of its kind (the primary one
+        included) is refused; `subentry_id` is the instance being changed.
+        """
+        if not str(user_input[CONF_NAME]).strip():
+            return None, {CONF_NAME: "name_missing"}
+        try:
+            server = host_and_port(normalize_url(user_input[CONF_URL]))
+        except InvalidUrl:
+            return None, {CONF_URL: "invalid_url"}
+        others = [
+            arr
+            for arr in arr_instances(self._get_entry())
+            if arr.service is self._service and arr.key != subentry_id
+        ]
+        if any(host_and_port(arr.config[CONF_URL]) == server for arr in others):
+            return None, {CONF_URL: "instance_taken"}
+        config, errors = await async_try_service(self.hass, self._service, user_input)
+        if config is None:
+            return None, errors
+        config.pop(CONF_WEBHOOK_SECRET, None)
+        return {**config, CONF_ROLE: Role(user_input[CONF_ROLE]).value}, {}

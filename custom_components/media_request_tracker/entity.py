@@ -18,6 +18,7 @@ from .engine.models import (
     Service,
     episode_label,
 )
+from .instances import ArrInstance
 
 
 def request_unique_id(entry_id: str, request_key: str) -> str:
@@ -83,6 +84,27 @@ def service_device(entry: ConfigEntry) -> DeviceInfo:
         manufacturer="Media Request Tracker",
         model="Request pipeline",
         configuration_url=entry.data[Service.JELLYSEERR][CONF_URL],
+    )
+
+
+def instance_device_id(entry_id: str, subentry_id: str) -> str:
+    """The identifier of a Radarr/Sonarr subentry's device."""
+    return f"{entry_id}_{subentry_id}"
+
+
+def instance_device(entry: ConfigEntry, arr: ArrInstance) -> DeviceInfo:
+    """The device of a Radarr/Sonarr subentry, next to the service device.
+
+    A device belongs to one subentry in Home Assistant: the instance's entities
+    cannot share the entry's service device. Its link opens that Radarr/Sonarr.
+    """
+    return DeviceInfo(
+        identifiers={(DOMAIN, instance_device_id(entry.entry_id, arr.key))},
+        name=arr.name,
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="Media Request Tracker",
+        model=f"{arr.service.display_name} instance",
+        configuration_url=arr.config[CONF_URL],
     )
 
 

@@ -72,10 +72,16 @@ class EntityPublisher:
         entry_id: str,
         tracker: Tracker,
         options: TrackerOptions,
+        service_devices: Iterable[str] = (),
     ) -> None:
-        """Publish the tracker's requests; nothing shows until a factory is set."""
+        """Publish the tracker's requests; nothing shows until a factory is set.
+
+        `service_devices` are the identifiers of devices that are no request's
+        (the entry's own and its Radarr/Sonarr instances'): they are never expired.
+        """
         self.hass = hass
         self.entry_id = entry_id
+        self._service_devices = {entry_id, *service_devices}
         self._tracker = tracker
         self._options = options
         self._factory: EntityFactory | None = None
@@ -229,7 +235,7 @@ class EntityPublisher:
         )
         device_registry = dr.async_get(self.hass)
         wanted = {request_unique_id(self.entry_id, key) for key in self._shown}
-        wanted.add(self.entry_id)
+        wanted |= self._service_devices
         for device in dr.async_entries_for_config_entry(device_registry, self.entry_id):
             if not any(
                 domain == DOMAIN and identifier in wanted

@@ -98,6 +98,7 @@ class Remediation:
             blocked[request.key] = BlockedImport(
                 title=device_name(request),
                 service=request.arr,
+                name=arr.label,
                 message=problem.words,
                 url=f"{arr.client.url}/activity/queue",
             )

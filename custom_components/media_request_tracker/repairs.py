@@ -322,6 +322,8 @@ class BlockedImport:
 
     title: str
     service: Service
+    # The instance as the household names it ("Radarr 4K").
+    name: str
     message: str
     url: str
 
@@ -356,7 +358,7 @@ def async_show_blocked_imports(
             translation_placeholders={
                 "entry": entry.title,
                 "title": block.title,
-                "service": block.service.display_name,
+                "service": block.name,
                 "message": block.message,
                 "url": block.url,
             },
