@@ -1,9 +1,13 @@
 """Further Radarr and Sonarr instances: subentries with a role and their own webhook."""
 
+import json
 from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -13,6 +17,7 @@ from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_S
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
 
 from custom_components.media_request_tracker.const import (
     CONF_ROLE,
@@ -404,3 +409,28 @@ async def test_the_wiring_repair_works_per_instance(
     assert fields["password"] == secret
     # A secret is read at each call: the entry was not reloaded for it.
     assert entry.runtime_data is runtime
+
+
+async def test_diagnostics_show_instances_without_their_secrets(
+    hass: HomeAssistant,
+    entry_4k: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Role and address shown; key and webhook id redacted; its poller listed."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry_4k)
+
+    assert isinstance(diagnostics, dict)
+    assert diagnostics["config"]["instances"] == {
+        SUBENTRY_4K: {
+            "type": "radarr",
+            "title": "Radarr 4K",
+            CONF_URL: RADARR_4K,
+            CONF_API_KEY: "**REDACTED**",
+            CONF_VERIFY_SSL: True,
+            CONF_ROLE: "4k",
+            CONF_WEBHOOK_ID: "**REDACTED**",
+        }
+    }
+    assert SUBENTRY_4K in diagnostics["pollers"]
+    assert HOOK_4K not in json.dumps(diagnostics)

@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .const import (
+    CONF_WEBHOOK_ID,
     CONF_WEBHOOK_IDS,
     CONF_WEBHOOK_SECRET,
     OPTION_PEOPLE,
@@ -26,6 +27,7 @@ from .data import MediaRequestTrackerConfigEntry, MediaRequestTrackerData
 from .engine.models import Request
 from .engine.stored import request_to_dict
 from .entity import device_request
+from .instances import arr_subentries
 
 # Anyone holding a webhook id can post to its endpoint: the ids are secrets too.
 CONFIG_TO_REDACT = frozenset(
@@ -35,6 +37,7 @@ CONFIG_TO_REDACT = frozenset(
         CONF_USERNAME,
         CONF_WEBHOOK_SECRET,
         CONF_WEBHOOK_IDS,
+        CONF_WEBHOOK_ID,
         OPTION_REQUESTERS,
         # Who the household's people are, by name.
         OPTION_PEOPLE,
@@ -54,6 +57,17 @@ async def async_get_config_entry_diagnostics(
         "config": {
             "data": _redact_config(entry.data),
             "options": _redact_config(entry.options),
+            # Further Radarr/Sonarr instances, by subentry id.
+            "instances": _redact_config(
+                {
+                    subentry.subentry_id: {
+                        "type": subentry.subentry_type,
+                        "title": subentry.title,
+                        **subentry.data,
+                    }
+                    for subentry in arr_subentries(entry)
+                }
+            ),
         },
         "pollers": _pollers(data),
         "sources_seen": {
