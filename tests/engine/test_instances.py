@@ -14,6 +14,9 @@ from custom_components.media_request_tracker.engine.evidence import (
     EpisodeRef,
     GrabEvidence,
     HealthEvidence,
+    ImportEvidence,
+    ItemKind,
+    LibraryItemEvidence,
     PendingRelease,
     PendingReleases,
     Release,
@@ -157,3 +160,31 @@ def test_the_instance_is_stored_and_old_requests_are_the_primary_s() -> None:
     )
     assert (old.radarr_id, old.arr_instance) == (MOVIE.arr_id, "")
     assert "arr_instance" not in request_to_dict(tracker.requests["80"])
+
+
+def item() -> LibraryItemEvidence:
+    """Jellyfin's movie item of Dune: Part Two (which copy, it does not say)."""
+    return LibraryItemEvidence(
+        "jf-dune", ItemKind.MOVIE, "Dune: Part Two", 2024, tmdb_id=693134
+    )
+
+
+def test_jellyfin_s_item_goes_to_the_request_whose_file_was_imported() -> None:
+    """The 4K file imported while the HD one downloads: the item is the 4K one's."""
+    tracker = hd_and_4k()
+    tracker.apply(grab(MOVIE, "HD", HD), NOW)
+    tracker.apply(grab(MOVIE, "UHD", UHD), NOW)
+    imported = ImportEvidence(MOVIE, "UHD", (), complete=True)
+    tracker.apply(from_instance(imported, UHD), NOW)
+    assert tracker.requests["81"].state is State.IMPORTING
+
+    tracker.apply(item(), NOW)
+    assert tracker.requests["81"].state is State.AVAILABLE
+    assert tracker.requests["80"].state is State.GRABBING
+
+
+def test_a_4k_request_is_not_done_because_the_hd_copy_is_in_jellyfin() -> None:
+    tracker = Tracker()
+    tracker.apply(request("81", is_4k=True), NOW)
+    tracker.apply(item(), NOW)
+    assert tracker.requests["81"].state is State.APPROVED

@@ -56,10 +56,17 @@ def shoko_series_ids(request: Request) -> set[int]:
 
 
 def _movie_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
+    """The movie a request is for, playable: an imported one first (see below).
+
+    An item's ids say nothing of its quality: the HD copy of a title is no proof
+    that its 4K request is done. A 4K request takes the item only once its own
+    file was imported; of an HD and a 4K request, the one imported goes first.
+    """
+    ids = {IndexKind.TMDB: evidence.tmdb_id, IndexKind.IMDB: evidence.imdb_id}
     request = ledger.index.by_media(
-        MediaType.MOVIE,
-        {IndexKind.TMDB: evidence.tmdb_id, IndexKind.IMDB: evidence.imdb_id},
-        is_active,
+        MediaType.MOVIE, ids, lambda r: is_active(r) and r.stage >= Stage.IMPORTED
+    ) or ledger.index.by_media(
+        MediaType.MOVIE, ids, lambda r: is_active(r) and not r.is_4k
     )
     if request is None:
         return []
