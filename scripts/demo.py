@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.simulator import SCENARIOS, Service, SimulatedStack  # noqa: E402
 from tests.simulator.stack import PUSHING_SERVICES  # noqa: E402
+from tests.simulator.webhooks import WebhookTarget  # noqa: E402
 
 CONFIG_DIR = REPO / ".demo" / "config"
 USERNAME = "demo"
@@ -112,6 +113,7 @@ class HomeAssistantApi:
         self._session = session
         self._base = base
         self._headers: dict[str, str] = {}
+        self.entry_id = ""
 
     async def async_wait_until_up(self, process: asyncio.subprocess.Process) -> None:
         """Wait for the HTTP server (Home Assistant starts in a few seconds)."""
@@ -177,8 +179,20 @@ class HomeAssistantApi:
             }
             await self._step(path, answer, "menu")
         created = await self._step(path, {"next_step_id": "finish"}, "create_entry")
-        await self._set_options(created["result"]["entry_id"])
+        self.entry_id = created["result"]["entry_id"]
+        await self._set_options(self.entry_id)
         return dict(created["description_placeholders"])
+
+    async def async_add_instance(self, name: str, url: str, api_key: str) -> str:
+        """Add a 4K Radarr as a household does (its subentry flow); its webhook URL."""
+        path = "/api/config/config_entries/subentries/flow"
+        flow = await self._post(path, {"handler": [self.entry_id, "radarr"]})
+        created = await self._step(
+            f"{path}/{flow['flow_id']}",
+            {"name": name, "role": "4k", "url": url, "api_key": api_key},
+            "create_entry",
+        )
+        return str(created["description_placeholders"]["instance_url"])
 
     async def _set_options(self, entry_id: str) -> None:
         """Save the demo's options through the options flow, as a user does."""
@@ -202,7 +216,7 @@ class HomeAssistantApi:
             await socket.send_json({"type": "auth", "access_token": token})
             if (await socket.receive_json())["type"] != "auth_ok":
                 raise SystemExit("the websocket API refused the demo's token")
-            commands = [
+            commands: list[dict[str, Any]] = [
                 {"type": "http/config/promote"},
                 # The settings above, taken over: their repair is the demo's, not yours.
                 {
@@ -298,7 +312,11 @@ async def run(args: argparse.Namespace) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     base = f"http://127.0.0.1:{args.port}"
-    stack = None if args.real else SimulatedStack(speed=args.speed, seed=args.seed)
+    stack = (
+        None
+        if args.real
+        else SimulatedStack(speed=args.speed, seed=args.seed, radarr_4k=True)
+    )
     process = await start_home_assistant(CONFIG_DIR)
     try:
         if stack is not None:
@@ -314,6 +332,11 @@ async def run(args: argparse.Namespace) -> None:
                 stack.send_webhooks_to(
                     {service: urls[f"{service}_url"] for service in PUSHING_SERVICES}
                 )
+                if (uhd := stack.radarr_4k) is not None:
+                    url = await api.async_add_instance(
+                        "Radarr 4K", uhd.url, uhd.api_key
+                    )
+                    uhd.set_webhook_target(WebhookTarget(url))
                 stack.play(list(SCENARIOS.values()))
         print(f"\nHome Assistant: {base}   login: {USERNAME} / {PASSWORD}")
         print(f"Dashboard with the request card: {base}/{DASHBOARD_PATH}/requests")

@@ -2,6 +2,7 @@
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -12,7 +13,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigSubentry,
+    ConfigSubentryData,
+)
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -434,3 +439,34 @@ async def test_diagnostics_show_instances_without_their_secrets(
     }
     assert SUBENTRY_4K in diagnostics["pollers"]
     assert HOOK_4K not in json.dumps(diagnostics)
+
+
+async def test_an_instance_added_while_the_entry_sets_up_is_not_missed(
+    hass: HomeAssistant, jellyseerr_ok: AiohttpClientMocker
+) -> None:
+    """Added after setup built its pollers: the entry reloads with it at once."""
+    serve_4k(jellyseerr_ok, [connection(HOOK_4K)])
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="stack",
+        data=entry_data(radarr={CONF_URL: RADARR, **ARR}),
+        version=1,
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    forward = hass.config_entries.async_forward_entry_setups
+
+    async def add_then_forward(*args: Any) -> None:
+        if not entry.subentries:
+            hass.config_entries.async_add_subentry(entry, ConfigSubentry(**radarr_4k()))
+        await forward(*args)
+
+    with patch.object(
+        hass.config_entries, "async_forward_entry_setups", add_then_forward
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert SUBENTRY_4K in entry.runtime_data.pollers
+    assert HOOK_4K in hass.data[webhook.DOMAIN]

@@ -255,9 +255,15 @@ def _follow_subentries(
 
     Home Assistant only runs update listeners for subentries, and those cannot
     coexist with `OptionsFlowWithReload` (DESIGN §4): the entries' change signal
-    tells us instead. A removed instance's connections to us are removed from it.
+    tells us instead, and a change made while the entry was being set up is
+    caught at once. A removed instance's connections to us are removed from it.
     """
-    known = _subentry_instances(entry)
+    # The instances this setup polls: a subentry added while it ran counts as new.
+    known = {
+        poller.arr.key: poller.arr
+        for poller in entry.runtime_data.arrs
+        if poller.arr.subentry_id
+    }
 
     @callback
     def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
@@ -278,7 +284,9 @@ def _follow_subentries(
             )
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
-    return async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, changed)
+    unsubscribe = async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, changed)
+    changed(ConfigEntryChange.UPDATED, entry)
+    return unsubscribe
 
 
 def _subentry_instances(

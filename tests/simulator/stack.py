@@ -57,13 +57,16 @@ class SimulatedStack:
         shoko_version: str = "5",
         jellyseerr_version: str = JELLYSEERR_VERSION,
         health_grace: float = HEALTH_GRACE_SECONDS,
+        radarr_4k: bool = False,
     ) -> None:
         """Build the services (nothing listens until `start()`).
 
         `shoko_version` is "5" or "6" (v6-dev); `jellyseerr_version` the Seerr release
         whose request rules to follow (before 2.6.0 nothing completes);
         `health_grace` the simulated seconds after the start (second 0) during which
-        Radarr and Sonarr send no health webhook (upstream: 15 minutes).
+        Radarr and Sonarr send no health webhook (upstream: 15 minutes);
+        `radarr_4k` adds a second, 4K Radarr (`radarr_4k`), an instance of its own
+        with its own key that the scenarios do not use.
         """
         if qbittorrent_version not in QBITTORRENT_VERSIONS:
             raise ValueError(f"unknown qBittorrent version {qbittorrent_version}")
@@ -112,6 +115,17 @@ class SimulatedStack:
             self.api_keys[Service.SONARR],
             health_grace=health_grace,
         )
+        self.radarr_4k = (
+            RadarrServer(
+                self.clock,
+                self.qbittorrent,
+                self.sender,
+                rng.randbytes(16).hex(),
+                health_grace=health_grace,
+            )
+            if radarr_4k
+            else None
+        )
         self.jellyfin = JellyfinServer(
             self.clock,
             self.sender,
@@ -148,6 +162,10 @@ class SimulatedStack:
                 self.shoko,
             )
         }
+        # Every server, a second Radarr included, for starting and stopping.
+        self._servers: list[FakeService] = list(self._services.values())
+        if self.radarr_4k is not None:
+            self._servers.append(self.radarr_4k)
         self._run: asyncio.Task[None] | None = None
 
     @property
@@ -230,7 +248,7 @@ class SimulatedStack:
     async def start(self) -> None:
         """Start every service, then the scenarios given to the constructor."""
         await self.sender.start()
-        for server in self._services.values():
+        for server in self._servers:
             await server.start()
         if self.scenarios:
             self.play(self.scenarios)
@@ -255,7 +273,7 @@ class SimulatedStack:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._run
             self._run = None
-        for server in self._services.values():
+        for server in self._servers:
             await server.stop()
         await self.sender.close()
 

@@ -62,7 +62,10 @@ def _movie_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
     that its 4K request is done. A 4K request takes the item only once its own
     file was imported; of an HD and a 4K request, the one imported goes first.
     """
-    ids = {IndexKind.TMDB: evidence.tmdb_id, IndexKind.IMDB: evidence.imdb_id}
+    ids: dict[IndexKind, object] = {
+        IndexKind.TMDB: evidence.tmdb_id,
+        IndexKind.IMDB: evidence.imdb_id,
+    }
     request = ledger.index.by_media(
         MediaType.MOVIE, ids, lambda r: is_active(r) and r.stage >= Stage.IMPORTED
     ) or ledger.index.by_media(
