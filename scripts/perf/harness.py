@@ -110,8 +110,8 @@ class Integration:
         )
 
     @property
-    def pollers(self) -> dict[Service, ServicePoller]:
-        """The entry's pollers, by service."""
+    def pollers(self) -> dict[str, ServicePoller]:
+        """The entry's pollers, by service (a Radarr/Sonarr subentry's by its id)."""
         data: MediaRequestTrackerData = self.entry.runtime_data
         return data.pollers
 

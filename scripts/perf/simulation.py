@@ -65,7 +65,7 @@ class Simulation:
     def pollers(self) -> dict[Configured, Any]:
         """The pollers of the simulated services, by service."""
         return {
-            name: poller
+            Configured(name): poller
             for name, poller in self.integration.pollers.items()
             if name in POLLED_SERVICES
         }
