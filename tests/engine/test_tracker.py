@@ -30,6 +30,8 @@ from custom_components.media_request_tracker.engine.evidence import (
     RequestStatus,
 )
 from custom_components.media_request_tracker.engine.models import (
+    Download,
+    Episode,
     MediaType,
     Request,
     Service,
@@ -584,3 +586,37 @@ def test_no_seeds_stalls_a_download_from_when_it_began() -> None:
     assert only(tracker).current_problem == Problem(
         ProblemCode.STALLED, params(state="downloading", hours=6), waiting=NO_SEEDS
     )
+
+
+def test_an_episode_s_download_is_stored_once_and_restored_exactly() -> None:
+    """Stored with the episode only where its download is not the last covering it."""
+    request = Request("7", MediaType.TV, "Andor", NOW)
+    first, second = (Download(download_id=d) for d in ("OLD", "NEW"))
+    first.episodes = {(1, 1), (1, 2), (1, 3)}
+    second.episodes = {(1, 2)}
+    request.downloads = {"old": first, "new": second}
+    request.episodes = {
+        (1, 1): Episode(1, 1, download_id="OLD"),
+        # Retried: the newer download covers it.
+        (1, 2): Episode(1, 2, download_id="NEW"),
+        # Evidence of the older one came last.
+        (1, 3): Episode(1, 3, download_id="old"),
+        # Its download was replaced (gone from the request).
+        (1, 4): Episode(1, 4, download_id="GONE"),
+    }
+
+    stored = request_to_dict(request)
+
+    assert [e.get("download_id") for e in stored["episodes"]] == [
+        None,
+        None,
+        "old",
+        "GONE",
+    ]
+    restored = request_from_dict(stored)
+    assert {k: e.download_id for k, e in restored.episodes.items()} == {
+        (1, 1): "OLD",
+        (1, 2): "NEW",
+        (1, 3): "old",
+        (1, 4): "GONE",
+    }

@@ -6,7 +6,6 @@ never removed while it lives, and a lookup re-checks the candidate's fields, so 
 that changed later can never cause a wrong match.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 
@@ -59,36 +58,73 @@ def file_name(path: str) -> str:
     return path.replace("\\", "/").rpartition("/")[2].casefold()
 
 
+class _Postings[T]:
+    """Id → what has it, per kind of id: one entry as itself, more as a set.
+
+    Almost every id belongs to one request or episode: a set for each (and a
+    tuple key per id) would cost several times the entry itself.
+    """
+
+    def __init__(self) -> None:
+        self._by_kind: dict[IndexKind, dict[object, T | set[T]]] = {}
+
+    def add(self, index_key: Key, entry: T) -> None:
+        kind, value = index_key
+        postings = self._by_kind.setdefault(kind, {})
+        found = postings.get(value)
+        if found is None:
+            postings[value] = entry
+        elif isinstance(found, set):
+            found.add(entry)
+        elif found != entry:
+            postings[value] = {found, entry}
+
+    def discard(self, index_key: Key, entry: T) -> None:
+        kind, value = index_key
+        postings = self._by_kind.get(kind, {})
+        found = postings.get(value)
+        if isinstance(found, set):
+            found.discard(entry)
+            if len(found) == 1:
+                postings[value] = found.pop()
+        elif found is not None and found == entry:
+            del postings[value]
+
+    def get(self, kind: IndexKind, value: object) -> Iterable[T]:
+        found = self._by_kind.get(kind, {}).get(value)
+        if found is None:
+            return ()
+        return found if isinstance(found, set) else (found,)
+
+
 class RequestIndex:
     """Ids → request keys, for every id a request or its tracks can be found by."""
 
     def __init__(self, requests: dict[str, Request]) -> None:
         """Index the tracker's requests (the mapping is shared, not copied)."""
         self._requests = requests
-        self._keys: defaultdict[Key, set[str]] = defaultdict(set)
-        self._tracks: defaultdict[Key, set[TrackRef]] = defaultdict(set)
+        self._keys = _Postings[str]()
+        self._tracks = _Postings[TrackRef]()
 
     def add(self, request: Request) -> None:
         """(Re-)index every id the request and its tracks currently have."""
         for index_key in _request_keys(request):
-            self._keys[index_key].add(request.key)
-        for track in _tracks_of(request):
-            ref = _ref(request, track)
+            self._keys.add(index_key, request.key)
+        for ref, track in _tracks_of(request):
             for index_key in _track_keys(track):
-                self._tracks[index_key].add(ref)
+                self._tracks.add(index_key, ref)
 
     def discard(self, request: Request) -> None:
         """Forget a request that leaves the tracker."""
         for index_key in _request_keys(request):
-            _discard(self._keys, index_key, request.key)
-        for track in _tracks_of(request):
-            ref = _ref(request, track)
+            self._keys.discard(index_key, request.key)
+        for ref, track in _tracks_of(request):
             for index_key in _track_keys(track):
-                _discard(self._tracks, index_key, ref)
+                self._tracks.discard(index_key, ref)
 
     def candidates(self, kind: IndexKind, value: object) -> list[Request]:
         """Requests that have this id now, newest first."""
-        keys = self._keys.get((kind, value), ())
+        keys = self._keys.get(kind, value)
         still_has = _REQUEST_HOLDS[kind]
         found = [
             request
@@ -102,7 +138,7 @@ class RequestIndex:
         """Movies and episodes that have this id now, newest request first."""
         still_has = _TRACK_HOLDS[kind]
         found: list[tuple[Request, Track]] = []
-        for key, episode_key in self._tracks.get((kind, value), ()):
+        for key, episode_key in self._tracks.get(kind, value):
             request = self._requests.get(key)
             if request is None:
                 continue
@@ -244,18 +280,11 @@ def _track_keys(track: Track) -> Iterable[Key]:
         yield (IndexKind.FILE_NAME, file_name(path))
 
 
-def _ref(request: Request, track: Track) -> TrackRef:
-    return (request.key, track.key if isinstance(track, Episode) else None)
+def _tracks_of(request: Request) -> Iterable[tuple[TrackRef, Track]]:
+    """The movie (the request itself) or the episodes, each with its reference.
 
-
-def _tracks_of(request: Request) -> Iterable[Track]:
-    yield request
-    yield from request.episodes.values()
-
-
-def _discard[T](index: defaultdict[Key, set[T]], index_key: Key, entry: T) -> None:
-    entries = index.get(index_key)
-    if entries is not None:
-        entries.discard(entry)
-        if not entries:
-            del index[index_key]
+    An episode's reference reuses its key in `episodes`: one tuple, not one more.
+    """
+    yield (request.key, None), request
+    for key, episode in request.episodes.items():
+        yield (request.key, key), episode

@@ -308,11 +308,12 @@ class Episode:
     failure: Problem | None = None
     blocked: Problem | None = None
     reached: dict[State, datetime] = field(default_factory=dict)
+    # (season, episode): one tuple, shared by every index and download naming it.
+    key: EpisodeKey = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> EpisodeKey:
-        """(season, episode)."""
-        return (self.season, self.number)
+    def __post_init__(self) -> None:
+        """Make the key once."""
+        self.key = (self.season, self.number)
 
     @property
     def paths(self) -> list[str]:

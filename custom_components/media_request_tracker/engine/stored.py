@@ -6,6 +6,7 @@ Times stay datetimes, which Home Assistant's JSON encoder writes natively and mu
 faster than `isoformat()` would; they come back as ISO text.
 """
 
+from collections.abc import Iterable
 from copy import deepcopy
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from .models import (
     Blocker,
     Download,
     Episode,
+    EpisodeKey,
     Listing,
     MediaType,
     Remedy,
@@ -63,7 +65,7 @@ def request_to_dict(request: Request) -> dict[str, Any]:
             "removed": request.removed,
             "blocker": _blocker_dict(request.blocker),
             "downloads": [_download_dict(d) for d in request.downloads.values()],
-            "episodes": [_episode_dict(e) for e in request.episodes.values()],
+            "episodes": _episode_dicts(request),
             "attempts": [_attempt_dict(a) for a in request.attempts],
             "replaced": sorted(request.replaced),
             "state": request.state.value,
@@ -81,7 +83,8 @@ def request_to_dict(request: Request) -> dict[str, Any]:
 def request_from_dict(data: dict[str, Any]) -> Request:
     """Restore a request from its stored form."""
     downloads = [_download(item) for item in data.get("downloads", ())]
-    episodes = [_episode(item) for item in data.get("episodes", ())]
+    owners = _download_owners(downloads)
+    episodes = [_episode(item, owners) for item in data.get("episodes", ())]
     return Request(
         key=data["key"],
         media_type=MediaType(data["media_type"]),
@@ -283,7 +286,26 @@ def _shoko(data: dict[str, Any] | None) -> ShokoFile | None:
     )
 
 
-def _episode_dict(episode: Episode) -> dict[str, Any]:
+def _download_owners(downloads: Iterable[Download]) -> dict[EpisodeKey, str]:
+    """The last download (in the order they came) that covers each episode.
+
+    That is an episode's own download almost always: its id is stored with the
+    episode only where it is another (thousands of 40-character hashes saved).
+    """
+    return {
+        key: download.download_id for download in downloads for key in download.episodes
+    }
+
+
+def _episode_dicts(request: Request) -> list[dict[str, Any]]:
+    owners = _download_owners(request.downloads.values())
+    return [
+        _episode_dict(episode, owners.get(key))
+        for key, episode in request.episodes.items()
+    ]
+
+
+def _episode_dict(episode: Episode, owner: str | None) -> dict[str, Any]:
     return _compact(
         {
             "season": episode.season,
@@ -291,7 +313,9 @@ def _episode_dict(episode: Episode) -> dict[str, Any]:
             "title": episode.title,
             "sonarr_episode_id": episode.sonarr_episode_id,
             "tvdb_id": episode.tvdb_id,
-            "download_id": episode.download_id,
+            "download_id": None
+            if episode.download_id == owner
+            else episode.download_id,
             "stage": int(episode.stage),
             "removed": episode.removed,
             "blocker": _blocker_dict(episode.blocker),
@@ -307,14 +331,15 @@ def _episode_dict(episode: Episode) -> dict[str, Any]:
     )
 
 
-def _episode(data: dict[str, Any]) -> Episode:
+def _episode(data: dict[str, Any], owners: dict[EpisodeKey, str]) -> Episode:
+    key = (data["season"], data["number"])
     return Episode(
         season=data["season"],
         number=data["number"],
         title=data.get("title"),
         sonarr_episode_id=data.get("sonarr_episode_id"),
         tvdb_id=data.get("tvdb_id"),
-        download_id=data.get("download_id"),
+        download_id=data.get("download_id") or owners.get(key),
         stage=Stage(data["stage"]),
         removed=data.get("removed", False),
         blocker=_blocker(data.get("blocker")),

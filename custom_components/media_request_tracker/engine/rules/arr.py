@@ -336,7 +336,8 @@ def _episodes(
         key = (ref.season, ref.number)
         episode = request.episodes.get(key)
         if episode is None:
-            episode = request.episodes[key] = Episode(ref.season, ref.number)
+            episode = Episode(ref.season, ref.number)
+            request.episodes[episode.key] = episode
             changed = True
         changed |= merge(
             episode,
