@@ -39,13 +39,17 @@ sys.path.insert(0, str(REPO))
 from perf.engine import (  # noqa: E402
     bench_engine,
     bench_store,
-    bench_tracker_memory,
+    bench_tracker_memories,
 )
 from perf.eta import bench_watchable_eta  # noqa: E402
 from perf.polling import bench_qbittorrent_sync  # noqa: E402
 from perf.report import Result, header  # noqa: E402
 from perf.scale import bench_at_scale  # noqa: E402
-from perf.startup import bench_home_assistant_memory, bench_startup  # noqa: E402
+from perf.startup import (  # noqa: E402
+    bench_entity_cap,
+    bench_home_assistant_memory,
+    bench_startup,
+)
 from perf.webhooks import bench_webhook_burst  # noqa: E402
 
 STEADY_SECONDS = 60
@@ -60,6 +64,8 @@ async def bench_home_assistant(scale: int) -> list[Result]:
         *await bench_at_scale(1000 // scale, STEADY_SECONDS / scale),
         *await bench_watchable_eta(HOUSEHOLD // scale),
         *await bench_startup(5000 // scale),
+        *await bench_entity_cap(2000 // scale, 12),
+        *await bench_home_assistant_memory(100 // scale),
         *await bench_home_assistant_memory(1000 // scale),
     ]
 
@@ -85,7 +91,7 @@ def main() -> None:
     results = [
         *bench_engine(5000 // scale),
         *bench_store(5000 // scale),
-        *bench_tracker_memory(5000 // scale),
+        *bench_tracker_memories(100 // scale, 5000 // scale),
         *asyncio.run(bench_home_assistant(scale)),
     ]
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 import gc
 from pathlib import Path
+import re
 import tempfile
 import threading
 import time
@@ -30,7 +31,11 @@ from homeassistant import loader
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, storage as storage_helper
+from homeassistant.helpers import (
+    entity_registry as er,
+    issue_registry as ir,
+    storage as storage_helper,
+)
 from homeassistant.helpers.json import json_bytes
 
 from custom_components.media_request_tracker import storage
@@ -39,11 +44,11 @@ from custom_components.media_request_tracker.const import (
     DOMAIN,
 )
 from custom_components.media_request_tracker.data import MediaRequestTrackerData
-from custom_components.media_request_tracker.engine.models import Service
 from custom_components.media_request_tracker.engine.tracker import Tracker
 from custom_components.media_request_tracker.entity import request_unique_id
 from custom_components.media_request_tracker.pollers import ServicePoller
 from custom_components.media_request_tracker.publish import ENTITY_CAP
+from custom_components.media_request_tracker.repairs import Repair, issue_id
 
 from .report import Result
 
@@ -93,6 +98,25 @@ class Integration:
         requests = sum(entry.unique_id in wanted for entry in entries)
         enabled = sum(entry.disabled_by is None for entry in entries)
         return len(tracker.requests), requests, enabled
+
+    @property
+    def entry_entities(self) -> int:
+        """The entry's own entities: summaries, connectivity, calendar, event."""
+        registry = er.async_get(self.hass)
+        entry_id = self.entry.entry_id
+        entries = er.async_entries_for_config_entry(registry, entry_id)
+        # `<entry_id>_request_80`, `…_episode_81_s1e2`, `…_followers_80`: a
+        # request's (`…_request_updates` is the entry's event entity).
+        about_requests = re.compile(rf"{entry_id}_(request|episode|followers)_\d")
+        return sum(not about_requests.match(entry.unique_id) for entry in entries)
+
+    def left_out(self) -> int:
+        """Sensors the entity cap left out, as the repair counts them (0: none)."""
+        issue = ir.async_get(self.hass).async_get_issue(
+            DOMAIN, issue_id(self.entry.entry_id, Repair.TOO_MANY_ENTITIES)
+        )
+        placeholders = (issue and issue.translation_placeholders) or {}
+        return int(placeholders.get("count", "0").replace(",", ""))
 
     def entity_row(self, what: str) -> Result:
         """A row: a sensor for every request, and the entry within the entity cap.
