@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
@@ -24,6 +24,7 @@ from custom_components.media_request_tracker.engine.stored import (
     request_to_dict,
 )
 from custom_components.media_request_tracker.pollers.signalr import SignalRLink
+from custom_components.media_request_tracker.sensor import ENTITIES_PER_BATCH
 from custom_components.media_request_tracker.storage import (
     MAX_SAVE_WAIT,
     SAVE_RETRY,
@@ -375,3 +376,62 @@ async def test_a_failed_write_is_tried_again(
         await hass.async_block_till_done()
     (request,) = hass_storage[key]["data"]["requests"]
     assert request["key"] == "80"
+
+
+async def test_thousands_of_stored_requests_get_their_sensors_a_batch_at_a_time(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    jellyseerr_ok: AiohttpClientMocker,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Setup adds one batch; the rest follow once the entry is loaded, in order."""
+    created = "2026-11-20T08:00:00+00:00"
+    count = 2 * ENTITIES_PER_BATCH + 50
+    hass_storage[f"{DOMAIN}.{config_entry.entry_id}"] = {
+        "version": 1,
+        "minor_version": STORAGE_MINOR_VERSION,
+        "key": f"{DOMAIN}.{config_entry.entry_id}",
+        "data": {
+            "requests": [
+                {
+                    "key": str(key),
+                    "media_type": "movie",
+                    "title": f"Movie {key}",
+                    "created_at": created,
+                    "tmdb_id": 1000 + key,
+                    "stage": 2,
+                    "state": "approved",
+                    "reached": {"approved": created},
+                }
+                for key in range(1, count + 1)
+            ],
+            "tombstones": [],
+            "sightings": {},
+        },
+    }
+    config_entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+
+    def sensors() -> int:
+        return sum(
+            entry.unique_id.startswith(f"{config_entry.entry_id}_request_")
+            and entry.domain == "sensor"
+            for entry in er.async_entries_for_config_entry(
+                registry, config_entry.entry_id
+            )
+        )
+
+    when_loaded: list[int] = []
+
+    @callback
+    def loaded() -> None:
+        if config_entry.state is ConfigEntryState.LOADED:
+            when_loaded.append(sensors())
+
+    config_entry.async_on_state_change(loaded)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    # One batch during setup (status sensors come first), the rest after.
+    assert when_loaded == [ENTITIES_PER_BATCH]
+    assert sensors() == count

@@ -8,11 +8,11 @@ write it: a moving estimate would add a recorded state every 30 s of every downl
 it sets for the next event's start reads them again.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 import logging
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -24,6 +24,7 @@ from .entity import service_device, track_name
 
 PARALLEL_UPDATES = 0
 REFRESH_COOLDOWN = 10  # seconds
+NEXT_EVENT_KEPT = timedelta(seconds=1)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,13 +50,22 @@ class WatchableCalendar(CalendarEntity):
         self._data = entry.runtime_data
         self._attr_unique_id = f"{entry.entry_id}_calendar"
         self._attr_device_info = service_device(entry)
+        # The next event, and when it was worked out.
+        self._next: tuple[datetime, CalendarEvent | None] | None = None
 
     @property
     def event(self) -> CalendarEvent | None:
-        """The event going on now, else the next one."""
+        """The event going on now, else the next one.
+
+        Working it out reads every request, and one state write reads it three
+        times: it is kept for a second, or until the requests change.
+        """
         now = dt_util.utcnow()
-        milestone = upcoming(self._agenda(now), now, dt_util.get_default_time_zone())
-        return None if milestone is None else self._event(milestone)
+        if self._next is None or now - self._next[0] > NEXT_EVENT_KEPT:
+            zone = dt_util.get_default_time_zone()
+            milestone = upcoming(self._agenda(now), now, zone)
+            self._next = (now, None if milestone is None else self._event(milestone))
+        return self._next[1]
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
@@ -83,11 +93,15 @@ class WatchableCalendar(CalendarEntity):
             function=self.async_write_ha_state,
         )
         self.async_on_remove(refresh.async_cancel)
+
+        @callback
+        def requests_changed() -> None:
+            self._next = None
+            refresh.async_schedule_call()
+
         self.async_on_remove(
             async_dispatcher_connect(
-                self.hass,
-                self._data.publisher.summary_signal,
-                refresh.async_schedule_call,
+                self.hass, self._data.publisher.summary_signal, requests_changed
             )
         )
 

@@ -16,6 +16,7 @@ timestamped name, and the entry starts empty and imports again what Jellyseerr s
 has. A write that fails (a full disk) is tried again; the truth stays in memory.
 """
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,8 @@ CODED_PROBLEMS = 2
 REMEDIATION_RECORDS = 3
 STORAGE_MINOR_VERSION = REMEDIATION_RECORDS
 SAVE_DELAY = 2.0
+# Stored requests restored per event-loop turn.
+LOAD_BATCH = 250
 MAX_SAVE_WAIT = 30.0
 # A failed write is tried again this many seconds later.
 SAVE_RETRY = 60.0
@@ -150,26 +153,35 @@ class TrackerStorage:
         if data is None:
             return Loaded.NOTHING
         try:
-            self._fill(data)
+            await self._async_fill(data)
         except (KeyError, TypeError, ValueError) as err:
             self.damaged_key = await self._async_set_aside(data, err)
             return Loaded.DAMAGED
         return Loaded.MIGRATED if self._store.migrated else Loaded.LOADED
 
-    def _fill(self, data: StoredTracker) -> None:
-        requests = []
-        for item in data["requests"]:
-            request = request_from_dict(item)
-            request.stored = _encoded(item)
-            requests.append(request)
+    async def _async_fill(self, data: StoredTracker) -> None:
+        """Restore the requests a batch per event-loop turn (thousands take a second).
+
+        All are read before any is tracked: damaged data leaves the tracker empty.
+        """
+        items = data["requests"]
+        requests: list[Request] = []
+        for start in range(0, len(items), LOAD_BATCH):
+            for item in items[start : start + LOAD_BATCH]:
+                request = request_from_dict(item)
+                request.stored = _encoded(item)
+                requests.append(request)
+            await asyncio.sleep(0)
+        for start in range(0, len(requests), LOAD_BATCH):
+            batch = requests[start : start + LOAD_BATCH]
+            self._tracker.load(batch, derive=self._store.migrated)
+            await asyncio.sleep(0)
         sightings = {int(tvdb): item for tvdb, item in data["sightings"].items()}
         sources_seen = {
             source: datetime.fromisoformat(at)
             for source, at in data.get("sources_seen", {}).items()
         }
-        self._tracker.load(
-            requests, data["tombstones"], sightings, derive=self._store.migrated
-        )
+        self._tracker.load((), data["tombstones"], sightings)
         self.notes.sources_seen.update(sources_seen)
         self.notes.backfilled = data.get("backfilled", False)
         self._tracker.timings.restore(data.get("timings", {}))

@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from homeassistant import loader
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import (
@@ -50,6 +50,7 @@ from custom_components.media_request_tracker.pollers import ServicePoller
 from custom_components.media_request_tracker.publish import ENTITY_CAP
 from custom_components.media_request_tracker.repairs import Repair, issue_id
 
+from .loop import Callbacks, longest_callback
 from .report import Result
 
 HOOKS = {
@@ -64,6 +65,16 @@ UNREACHABLE_JELLYSEERR = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Startup:
+    """How long the entry took to be loaded, and to have every entity."""
+
+    loaded_seconds: float
+    all_entities_seconds: float
+    # The longest event-loop callbacks meanwhile (Home Assistant's and ours).
+    callbacks: Callbacks
+
+
 @dataclass(slots=True)
 class Integration:
     """A running Home Assistant with one config entry of the integration."""
@@ -72,9 +83,14 @@ class Integration:
     entry: ConfigEntry[Any]
     server: TestServer
     session: ClientSession
-    # Wall time of `async_setup` until every entity exists, and the memory it kept.
-    setup_seconds: float
+    # How the entry started, and the memory its setup kept.
+    startup: Startup
     setup_bytes: int | None
+
+    @property
+    def setup_seconds(self) -> float:
+        """Wall time of `async_setup` until every entity exists."""
+        return self.startup.all_entities_seconds
 
     def webhook_url(self, source: str) -> str:
         """Where a push source posts."""
@@ -177,16 +193,29 @@ async def running_integration(
             entry.add_to_hass(hass)
             # The integration's own setup (async_setup) is not what is measured.
             await loader.async_get_integration(hass, DOMAIN)
-            with _traced(trace_memory) as kept:
+            loaded_at: list[float] = []
+
+            @callback
+            def loaded() -> None:
+                if entry.state is ConfigEntryState.LOADED and not loaded_at:
+                    loaded_at.append(time.perf_counter())
+
+            entry.async_on_state_change(loaded)
+            with _traced(trace_memory) as kept, longest_callback() as callbacks:
                 start = time.perf_counter()
                 await hass.config_entries.async_setup(entry.entry_id)
                 await hass.async_block_till_done()
                 setup_seconds = time.perf_counter() - start
+            startup = Startup(
+                loaded_at[0] - start if loaded_at else setup_seconds,
+                setup_seconds,
+                callbacks,
+            )
             server = TestServer(hass.http.app)
             await server.start_server()
             async with ClientSession() as session:
                 yield Integration(
-                    hass, entry, server, session, setup_seconds, kept.get("bytes")
+                    hass, entry, server, session, startup, kept.get("bytes")
                 )
             await server.close()
             await hass.config_entries.async_unload(entry.entry_id)

@@ -6,9 +6,7 @@ answer. CPU is Home Assistant's process time during the cycle: the integration's
 clients, parsing, engine and entity updates, and aiohttp's client side.
 """
 
-import asyncio
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 import gc
 import time
@@ -16,14 +14,13 @@ import time
 from custom_components.media_request_tracker.engine.models import Service as Configured
 from tests.simulator import Service
 
+from .loop import CALLBACK_MS_TARGET, Callbacks, longest_callback
 from .remote import Traffic, traffic_between
 from .report import Result, at_most, info, timer
 from .simulation import POLLED_SERVICES, Simulation, simulated_integration
 from .titles import Stage, grab_steps, request_steps
 
 STEADY_CYCLES = 5
-# No single callback may hold the event loop longer during a poll cycle (issue 17).
-CALLBACK_MS_TARGET = 50
 # One maindata request per cycle; "much smaller": under a tenth of the full update.
 INCREMENTAL_SHARE_TARGET = 0.1
 
@@ -64,66 +61,6 @@ async def poll_cycle(sim: Simulation, pollers: Mapping[Configured, object]) -> C
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     traffic = traffic_between(before, await sim.stack.traffic())
     return Cycle(traffic, cpu, wall, callbacks)
-
-
-@dataclass
-class Callbacks:
-    """The longest event-loop callbacks of a block, with and without collections.
-
-    Python's garbage collector runs inside whichever callback happens to allocate
-    when a generation fills up: its pause is the process's, not that callback's.
-    """
-
-    # Wall time, collector pauses included.
-    longest: float = 0.0
-    # The callback's own work: the collector pauses during it taken out.
-    longest_own: float = 0.0
-    # The longest single garbage collection.
-    longest_collection: float = 0.0
-    # What the callback with the longest own work was (its handle).
-    slowest: str = ""
-
-
-@contextmanager
-def longest_callback() -> Iterator[Callbacks]:
-    """Time every event-loop callback of the block (task steps too), in seconds.
-
-    Every callback the loop runs goes through `Handle._run`; the fake services run
-    in their own process, so these are Home Assistant's and ours. `gc.callbacks`
-    times each collection.
-    """
-    times = Callbacks()
-    collecting = [0.0, 0.0]  # start of the collection running, total during callback
-    run = asyncio.events.Handle._run  # noqa: SLF001 - measured, then put back
-
-    def collection(phase: str, _info: dict[str, int]) -> None:
-        now = time.perf_counter()
-        if phase == "start":
-            collecting[0] = now
-            return
-        pause = now - collecting[0]
-        collecting[1] += pause
-        times.longest_collection = max(times.longest_collection, pause)
-
-    def timed(handle: asyncio.events.Handle) -> None:
-        collecting[1] = 0.0
-        start = time.perf_counter()
-        try:
-            run(handle)
-        finally:
-            took = time.perf_counter() - start
-            times.longest = max(times.longest, took)
-            if took - collecting[1] > times.longest_own:
-                times.longest_own = took - collecting[1]
-                times.slowest = repr(handle)[:160]
-
-    gc.callbacks.append(collection)
-    asyncio.events.Handle._run = timed  # type: ignore[method-assign,assignment]  # noqa: SLF001
-    try:
-        yield times
-    finally:
-        asyncio.events.Handle._run = run  # type: ignore[method-assign]  # noqa: SLF001
-        gc.callbacks.remove(collection)
 
 
 async def bench_qbittorrent_sync(torrents: int, active: int) -> list[Result]:

@@ -11,14 +11,14 @@ what Radarr or Sonarr lists for a title that is not out yet, in their own terms:
 - Sonarr's air date is a moment (`airDateUtc`): the milestone is that moment.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from .codes import Waiting
 from .eta import episode_watchable_at, request_watchable_at
-from .models import Episode, MediaType, Request, Track, episode_label
+from .models import Episode, HealthCheck, MediaType, Request, Track, episode_label
 from .views import Outlook
 from .waiting import episode_waiting, request_waiting
 
@@ -48,7 +48,19 @@ class Milestone:
     episode: Episode | None
     start: date | datetime
     end: date | datetime
-    waiting: Waiting | None
+    # The failing checks of the request's Radarr/Sonarr, for `waiting`.
+    health: Sequence[HealthCheck] = ()
+
+    @property
+    def waiting(self) -> Waiting | None:
+        """What the track waits for: worked out when asked (one event is shown).
+
+        Thousands of milestones are compared to find the next one; only those
+        shown say what they wait for.
+        """
+        if self.episode is None:
+            return request_waiting(self.request, self.health)
+        return episode_waiting(self.request, self.episode, self.health)
 
     @property
     def track(self) -> Track:
@@ -80,9 +92,22 @@ def agenda(requests: Iterable[Request], outlook: Outlook) -> list[Milestone]:
 def upcoming(
     milestones: Iterable[Milestone], now: datetime, zone: tzinfo
 ) -> Milestone | None:
-    """The milestone going on now, else the next one to begin."""
-    ahead = [milestone for milestone in milestones if milestone.span(zone)[1] > now]
-    return min(ahead, key=lambda milestone: _order(milestone, zone), default=None)
+    """The milestone going on now, else the next one to begin.
+
+    Of those that begin first, the lowest uid (uids are only made for those).
+    """
+    ahead = [
+        (span[0], milestone)
+        for milestone in milestones
+        if (span := milestone.span(zone))[1] > now
+    ]
+    if not ahead:
+        return None
+    first = min(start for start, _ in ahead)
+    return min(
+        (milestone for start, milestone in ahead if start == first),
+        key=lambda milestone: milestone.uid,
+    )
 
 
 def between(
@@ -105,26 +130,25 @@ def _milestones(request: Request, outlook: Outlook) -> Iterator[Milestone]:
     health = outlook.health_of(request)
     if (release := _release(request)) is not None:
         start, end = release
-        waiting = request_waiting(request, health)
-        yield Milestone(MilestoneKind.RELEASE, request, None, start, end, waiting)
+        yield Milestone(MilestoneKind.RELEASE, request, None, start, end, health)
     if request.media_type is MediaType.MOVIE or not request.episodes:
         at = request_watchable_at(request, outlook.pace)
         if at is not None:
-            yield _watchable(request, None, at, request_waiting(request, health))
+            yield _watchable(request, None, at, health)
         return
     for episode in request.episodes.values():
         at = episode_watchable_at(request, episode, outlook.pace)
         if at is not None:
-            waiting = episode_waiting(request, episode, health)
-            yield _watchable(request, episode, at, waiting)
+            yield _watchable(request, episode, at, health)
 
 
 def _watchable(
-    request: Request, episode: Episode | None, at: datetime, waiting: Waiting | None
+    request: Request,
+    episode: Episode | None,
+    at: datetime,
+    health: Sequence[HealthCheck],
 ) -> Milestone:
-    return Milestone(
-        MilestoneKind.WATCHABLE, request, episode, at, at + MOMENT, waiting
-    )
+    return Milestone(MilestoneKind.WATCHABLE, request, episode, at, at + MOMENT, health)
 
 
 def _release(request: Request) -> tuple[date, date] | tuple[datetime, datetime] | None:

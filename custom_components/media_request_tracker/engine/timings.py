@@ -57,18 +57,28 @@ class Timings:
     # The wait each delay last measured: a season pack's episodes all measure
     # their download's, which is one sample, not one per episode.
     _last: dict[Delay, Hashable] = field(default_factory=dict)
+    # Each delay's median, until a sample changes it (estimates ask thousands
+    # of times in a row).
+    _typical: dict[Delay, timedelta] = field(default_factory=dict)
 
     def typical(self, delay: Delay) -> timedelta:
         """The median of recent samples, or the default before there are enough."""
-        seen = self.samples[delay]
-        if len(seen) < ENOUGH:
-            return DEFAULTS[delay]
-        return timedelta(seconds=median(seen))
+        known = self._typical.get(delay)
+        if known is None:
+            seen = self.samples[delay]
+            known = (
+                DEFAULTS[delay]
+                if len(seen) < ENOUGH
+                else timedelta(seconds=median(seen))
+            )
+            self._typical[delay] = known
+        return known
 
     def learn(self, delay: Delay, took: timedelta) -> None:
         """Keep a sample, unless it cannot be a delay of the stack."""
         if timedelta(0) <= took <= LONGEST:
             self.samples[delay].append(took.total_seconds())
+            self._typical.pop(delay, None)
 
     def learn_transition(
         self,
@@ -102,3 +112,4 @@ class Timings:
             self.samples[delay].extend(
                 float(took) for took in data.get(delay.value, ())
             )
+        self._typical.clear()
