@@ -73,7 +73,7 @@ def longest_callback() -> Iterator[Callbacks]:
 
 def _describe(handle: asyncio.events.Handle) -> str:
     """The task a callback stepped (its name and coroutine), else the callback."""
-    owner = getattr(handle._callback, "__self__", None)  # noqa: SLF001
+    owner = getattr(getattr(handle, "_callback", None), "__self__", None)
     if isinstance(owner, asyncio.Task):
         coro = owner.get_coro()
         return f"{owner.get_name()}: {getattr(coro, '__qualname__', coro)}"
