@@ -108,14 +108,14 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         """History rows not seen yet: one cheap call, whatever the library's size."""
         floor = dt_util.utcnow() - HISTORY_LOOKBACK
         since = max(self._history_since or floor, floor)
-        records = await self.client.async_get_history_since(since)
-        fresh = [r for r in records if r.record_id not in self._history_seen]
-        if records:
-            newest = max(record.date for record in records)
+        fresh = await self.client.async_get_history_since(since, self._history_seen)
+        if fresh:
+            newest = max(record.date for record in fresh)
+            at_newest = {r.record_id for r in fresh if r.date == newest}
+            if newest == self._history_since:
+                at_newest |= self._history_seen
             self._history_since = newest
-            self._history_seen = frozenset(
-                record.record_id for record in records if record.date == newest
-            )
+            self._history_seen = frozenset(at_newest)
         return fresh
 
     def _due_for_library_check(self, followed: list[Request]) -> list[Request]:

@@ -330,16 +330,24 @@ class ArrClient:
         records = await self._get_all_pages("/api/v3/queue", self._QUEUE_FLAGS)
         return [parse_queue_record(record, self._ID_KEY) for record in records]
 
-    async def async_get_history_since(self, since: datetime) -> list[HistoryRecord]:
-        """Every history row from `since` on (inclusive), oldest first, unpaged.
+    async def async_get_history_since(
+        self, since: datetime, seen: frozenset[int] = frozenset()
+    ) -> list[HistoryRecord]:
+        """Every history row from `since` on (inclusive) but those `seen`, unpaged.
 
-        Rows of deleted movies and series drop out (addendum §1a, pitfall 3).
+        Rows of deleted movies and series drop out (addendum §1a, pitfall 3). Rows
+        already seen are left out before they are read: a burst of grabs at one
+        instant comes back with every poll until a newer row appears.
         """
         date = since.astimezone(UTC).isoformat().replace("+00:00", "Z")
         rows = await self._get_list(
             "/api/v3/history/since", {"date": date, **self._HISTORY_FLAGS}
         )
-        return [parse_history_record(row, self._ID_KEY, self.SERVICE) for row in rows]
+        return [
+            parse_history_record(row, self._ID_KEY, self.SERVICE)
+            for row in rows
+            if row.integer("id") not in seen
+        ]
 
     async def async_command(self, name: str, **fields: object) -> None:
         """Queue a command, such as a rescan, with its own fields."""
