@@ -95,11 +95,15 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             return IDLE
         queue = await self.client.async_get_queue()
         self._apply(arr_waits.pending_releases(queue, self.service))
-        for records in by_download(queue).values():
-            self._apply(queue_grab(records, self.service))
-            self._apply(queue_status(records, self.service))
-        for evidence in history_evidence(await self._async_new_history()):
-            self._apply(evidence)
+        await self._async_apply_all(
+            evidence
+            for records in by_download(queue).values()
+            for evidence in (
+                queue_grab(records, self.service),
+                queue_status(records, self.service),
+            )
+        )
+        await self._async_apply_all(history_evidence(await self._async_new_history()))
         for request in self._due_for_library_check(followed):
             await self._async_check_library(request)
         return ACTIVE

@@ -7,6 +7,8 @@ answers into evidence, which the tracker applies exactly like webhooks (origin `
 """
 
 from abc import abstractmethod
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant, callback
@@ -27,6 +29,8 @@ from ..tracking import RequestTracking
 
 # Seconds between two polls that work appearing asks for.
 WAKE_COOLDOWN = 2.0
+# Pieces of a poll's evidence applied per event-loop turn.
+APPLY_BATCH = 100
 
 
 class ServicePoller(DataUpdateCoordinator[None]):
@@ -175,6 +179,17 @@ class ServicePoller(DataUpdateCoordinator[None]):
     @abstractmethod
     async def _async_poll(self) -> timedelta:
         """Fetch, hand evidence to the tracking, and return the next interval."""
+
+    async def _async_apply_all(self, evidence: Iterable[Evidence | None]) -> None:
+        """Apply a poll's evidence, a batch per event-loop turn.
+
+        A big library's queue or history is thousands of pieces: applied in one
+        go, they would hold the loop (and every webhook) for a large part of a second.
+        """
+        for count, each in enumerate(evidence, start=1):
+            self._apply(each)
+            if count % APPLY_BATCH == 0:
+                await asyncio.sleep(0)
 
     @callback
     def _apply(self, evidence: Evidence | None, origin: Origin = Origin.POLL) -> None:

@@ -6,7 +6,8 @@ code base too (§2.4, §3.4), so `ArrClient` holds everything but the media look
 hand-written for the reasons given in `http.py`.
 """
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import re
@@ -50,6 +51,8 @@ _TIMESPAN = re.compile(
 )
 # The queue and history default to 10 records a page; fewer, larger pages are cheaper.
 PAGE_SIZE = 200
+# Queue records or history rows parsed per event-loop turn.
+PARSE_BATCH = 500
 # Queue `trackedDownloadState` (lower-cased) → stage.
 TRACKED_STAGES = {
     "downloading": Stage.DOWNLOADING,
@@ -328,7 +331,9 @@ class ArrClient:
         the ones whose import blocks without a webhook (reference §5, pitfall 22).
         """
         records = await self._get_all_pages("/api/v3/queue", self._QUEUE_FLAGS)
-        return [parse_queue_record(record, self._ID_KEY) for record in records]
+        return await async_parse_in_batches(
+            records, lambda record: parse_queue_record(record, self._ID_KEY)
+        )
 
     async def async_get_history_since(
         self, since: datetime, seen: frozenset[int] = frozenset()
@@ -343,11 +348,10 @@ class ArrClient:
         rows = await self._get_list(
             "/api/v3/history/since", {"date": date, **self._HISTORY_FLAGS}
         )
-        return [
-            parse_history_record(row, self._ID_KEY, self.SERVICE)
-            for row in rows
-            if row.integer("id") not in seen
-        ]
+        return await async_parse_in_batches(
+            [row for row in rows if row.integer("id") not in seen],
+            lambda row: parse_history_record(row, self._ID_KEY, self.SERVICE),
+        )
 
     async def async_command(self, name: str, **fields: object) -> None:
         """Queue a command, such as a rescan, with its own fields."""
@@ -457,6 +461,22 @@ class ArrClient:
     ) -> list[ApiFields]:
         """A resource the app answers as a plain array."""
         return ApiFields.array(await self._api.request("GET", path, params=params))
+
+
+async def async_parse_in_batches[T](
+    rows: list[ApiFields], parse: Callable[[ApiFields], T]
+) -> list[T]:
+    """Parse rows a batch per event-loop turn.
+
+    A big library answers thousands of queue records or history rows at once:
+    parsed in one go, they would hold the event loop for a large part of a second.
+    """
+    parsed: list[T] = []
+    for start in range(0, len(rows), PARSE_BATCH):
+        if start:
+            await asyncio.sleep(0)
+        parsed.extend(parse(row) for row in rows[start : start + PARSE_BATCH])
+    return parsed
 
 
 def parse_queue_record(record: ApiFields, id_key: str) -> QueueItem:
