@@ -33,6 +33,7 @@ from custom_components.media_request_tracker.const import (
 from custom_components.media_request_tracker.repairs import (
     Repair,
     async_create_fix_flow,
+    async_raise,
     issue_id,
 )
 from custom_components.media_request_tracker.wiring import ARR_EVENTS, CONNECTION_NAME
@@ -470,3 +471,30 @@ async def test_an_instance_added_while_the_entry_sets_up_is_not_missed(
     assert entry.state is ConfigEntryState.LOADED
     assert SUBENTRY_4K in entry.runtime_data.pollers
     assert HOOK_4K in hass.data[webhook.DOMAIN]
+
+
+async def test_the_primary_radarr_s_webhook_never_speaks_for_a_4k_request(
+    hass: HomeAssistant, entry_4k: MockConfigEntry, post: Post
+) -> None:
+    """With a 4K Radarr configured, the primary's grab is no 4K request's."""
+    await post("jellyseerr", UHD_REQUEST)
+    await post("radarr", "radarr/grab_regular.json")
+    assert request_state(hass, entry_4k, "75") == "approved"
+
+
+async def test_removing_an_instance_removes_its_issues(
+    hass: HomeAssistant, entry_4k: MockConfigEntry, jellyseerr_ok: AiohttpClientMocker
+) -> None:
+    """An issue about a Radarr that is gone would never clear by itself."""
+    jellyseerr_ok.delete(f"{RADARR_4K}/api/v3/notification/1", status=200)
+    (arr,) = [p.arr for p in entry_4k.runtime_data.arrs if p.arr.key == SUBENTRY_4K]
+    async_raise(hass, entry_4k, Repair.SERVICE_UNREACHABLE, arr.service, instance=arr)
+    issue = issue_id(
+        entry_4k.entry_id, Repair.SERVICE_UNREACHABLE, arr.service, arr.key
+    )
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is not None
+
+    hass.config_entries.async_remove_subentry(entry_4k, SUBENTRY_4K)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue) is None

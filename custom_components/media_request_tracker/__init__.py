@@ -61,6 +61,7 @@ from .repairs import (
     Repair,
     RepairChecks,
     async_raise,
+    async_remove_instance_issues,
     async_remove_issues,
     async_show_left_out_episodes,
 )
@@ -136,19 +137,25 @@ async def async_setup_entry(
     options = TrackerOptions.from_entry(entry)
     texts = Texts(hass)
     await texts.async_load()
-    tracking = _tracking(hass, entry, options, texts)
+    # One view of the Radarr/Sonarr instances for the whole setup: a subentry
+    # added meanwhile reloads the entry (_follow_subentries).
+    arrs = arr_instances(entry)
+    tracking = _tracking(hass, entry, options, texts, arrs)
     entry.async_on_unload(tracking.events.async_cancel)
     entry.async_on_unload(texts.async_follow_language(tracking.publisher.refresh_all))
     if await tracking.async_load() is Loaded.DAMAGED:
         kept = f".storage/{tracking.storage.damaged_key}"
         async_raise(hass, entry, Repair.STORAGE_DAMAGED, kept=kept)
-    entry.runtime_data = data = _runtime_data(hass, entry, tracking, texts, jellyseerr)
+    entry.runtime_data = data = _runtime_data(
+        hass, entry, tracking, texts, jellyseerr, arrs=arrs
+    )
+    tracking.tracker.unbind_gone_instances({(arr.service, arr.key) for arr in arrs})
     tracking.publisher.notify_when_left_out(
         partial(async_show_left_out_episodes, hass, entry, cap=ENTITY_CAP)
     )
     checks = RepairChecks(hass, entry, tracking.notes.sources_seen)
     entry.async_on_unload(
-        async_register_webhooks(hass, entry, tracking, checks.webhook_arrived)
+        async_register_webhooks(hass, entry, tracking, arrs, checks.webhook_arrived)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Before the first polls: repairs follow each poller's very first answer.
@@ -186,6 +193,7 @@ def _tracking(
     entry: MediaRequestTrackerConfigEntry,
     options: TrackerOptions,
     texts: Texts,
+    arrs: list[ArrInstance],
 ) -> RequestTracking:
     """The tracker with its storage, entities and events."""
     tracker = Tracker(
@@ -198,7 +206,7 @@ def _tracking(
         entry.entry_id,
         tracker,
         options,
-        [instance_device_id(entry.entry_id, key) for key in _subentry_instances(entry)],
+        [instance_device_id(entry.entry_id, arr.key) for arr in arrs if arr.key],
     )
     return RequestTracking(
         tracker,
@@ -215,6 +223,8 @@ def _runtime_data(
     tracking: RequestTracking,
     texts: Texts,
     jellyseerr: JellyseerrClient,
+    *,
+    arrs: list[ArrInstance],
 ) -> MediaRequestTrackerData:
     """A poller for every configured service, and the posters."""
     config = entry.data
@@ -233,7 +243,7 @@ def _runtime_data(
         (RadarrPoller if arr.service is Service.RADARR else SonarrPoller)(
             hass, entry, tracking, arr
         )
-        for arr in arr_instances(entry)
+        for arr in arrs
     ]
     if (qbittorrent := config.get(Service.QBITTORRENT)) is not None:
         data.qbittorrent = QBittorrentPoller(
@@ -279,6 +289,7 @@ def _follow_subentries(
         before, known = known, now
         for key in before.keys() - now.keys():
             arr = before[key]
+            async_remove_instance_issues(hass, entry.entry_id, key)
             hass.async_create_background_task(
                 async_unwire_arr(hass, arr), f"{DOMAIN} unwire {arr.name}"
             )

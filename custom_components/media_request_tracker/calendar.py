@@ -61,7 +61,11 @@ class WatchableCalendar(CalendarEntity):
         times: it is kept for a second, or until the requests change.
         """
         now = dt_util.utcnow()
-        if self._next is None or now - self._next[0] > NEXT_EVENT_KEPT:
+        if (
+            self._next is None
+            or now - self._next[0] > NEXT_EVENT_KEPT
+            or (self._next[1] is not None and self._next[1].end_datetime_local <= now)
+        ):
             zone = dt_util.get_default_time_zone()
             milestone = upcoming(self._agenda(now), now, zone)
             self._next = (now, None if milestone is None else self._event(milestone))

@@ -34,6 +34,7 @@ from .instances import ArrInstance, arr_instances
 from .sources.errors import UNUSABLE_ANSWER
 from .wiring import (
     ArrWiring,
+    InstanceGone,
     JellyseerrWiring,
     Wiring,
     async_inspect,
@@ -191,6 +192,7 @@ class RepairChecks:
         self._entry = entry
         self._sources_seen = sources_seen
         self._answering: dict[str, bool] = {}
+        self._started = dt_util.utcnow()
         self._wiring = Debouncer(
             hass,
             LOGGER,
@@ -280,9 +282,12 @@ class RepairChecks:
         Radarr and Sonarr instance is judged by its own webhook.
         """
         entry = self._entry
-        waited = now - entry.created_at >= SILENT_SOURCE_REPAIR_AFTER
         for service, arr, webhook_id in self._pushing():
             key = "" if arr is None else arr.key
+            # A subentry may be far younger than its entry: its hour counts from
+            # this setup (the reload that added it), not from the entry's creation.
+            since = self._started if key else entry.created_at
+            waited = now - since >= SILENT_SOURCE_REPAIR_AFTER
             if not waited or (key or service) in self._sources_seen:
                 async_clear(
                     self._hass,
@@ -382,6 +387,17 @@ def async_show_left_out_episodes(
 
 
 @callback
+def async_remove_instance_issues(
+    hass: HomeAssistant, entry_id: str, instance: str
+) -> None:
+    """Delete every issue of a Radarr/Sonarr subentry that was removed."""
+    registry = ir.async_get(hass)
+    for domain, issue in list(registry.issues):
+        if domain == DOMAIN and issue.endswith(f"_{instance}_{entry_id}"):
+            ir.async_delete_issue(hass, DOMAIN, issue)
+
+
+@callback
 def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Delete every issue of a removed entry."""
     registry = ir.async_get(hass)
@@ -476,6 +492,8 @@ class WiringRepairFlow(RepairsFlow):
                 return self.async_abort(reason="entry_removed")
             try:
                 await async_wire(self.hass, entry, self._service, self._instance)
+            except InstanceGone:
+                return self.async_abort(reason="entry_removed")
             except NoURLAvailableError:
                 errors["base"] = "no_url"
             except UNUSABLE_ANSWER:

@@ -170,11 +170,15 @@ class _Batches:
         self._add([self._waiting.popleft() for _ in range(count)])
 
     async def _async_add_the_rest(self) -> None:
-        while self._waiting and not self._stopped:
+        while self._waiting and self._adding_allowed():
             await asyncio.sleep(0)
-            if not self._stopped:
+            if self._adding_allowed():
                 self._add_batch()
         self._draining = False
+
+    def _adding_allowed(self) -> bool:
+        # The entry leaves LOADED before its platforms unload (and before `stop`).
+        return not self._stopped and self._entry.state is ConfigEntryState.LOADED
 
 
 class RequestStatusSensor(RequestEntity, SensorEntity):

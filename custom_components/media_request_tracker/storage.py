@@ -43,7 +43,11 @@ CODED_PROBLEMS = 2
 # 1.3: requests keep remediation's attempts and the downloads it replaced (new keys
 # that 1.2 ignores: nothing to migrate).
 REMEDIATION_RECORDS = 3
-STORAGE_MINOR_VERSION = REMEDIATION_RECORDS
+# 1.4: a request may name its Radarr/Sonarr instance (`arr_instance`), and an
+# episode leaves out its download's id where its download says it (restored on
+# load; 1.3 would lose them, hence the version: nothing to migrate).
+INSTANCES = 4
+STORAGE_MINOR_VERSION = INSTANCES
 SAVE_DELAY = 2.0
 # Stored requests restored per event-loop turn.
 LOAD_BATCH = 250
@@ -164,6 +168,12 @@ class TrackerStorage:
 
         All are read before any is tracked: damaged data leaves the tracker empty.
         """
+        sightings = {int(tvdb): item for tvdb, item in data["sightings"].items()}
+        sources_seen = {
+            source: datetime.fromisoformat(at)
+            for source, at in data.get("sources_seen", {}).items()
+        }
+        tombstones = list(data["tombstones"])
         items = data["requests"]
         requests: list[Request] = []
         for start in range(0, len(items), LOAD_BATCH):
@@ -172,19 +182,14 @@ class TrackerStorage:
                 request.stored = _encoded(item)
                 requests.append(request)
             await asyncio.sleep(0)
+        self._tracker.timings.restore(data.get("timings", {}))
         for start in range(0, len(requests), LOAD_BATCH):
             batch = requests[start : start + LOAD_BATCH]
             self._tracker.load(batch, derive=self._store.migrated)
             await asyncio.sleep(0)
-        sightings = {int(tvdb): item for tvdb, item in data["sightings"].items()}
-        sources_seen = {
-            source: datetime.fromisoformat(at)
-            for source, at in data.get("sources_seen", {}).items()
-        }
-        self._tracker.load((), data["tombstones"], sightings)
+        self._tracker.load((), tombstones, sightings)
         self.notes.sources_seen.update(sources_seen)
         self.notes.backfilled = data.get("backfilled", False)
-        self._tracker.timings.restore(data.get("timings", {}))
 
     async def _async_set_aside(self, data: StoredTracker, err: Exception) -> str:
         """Keep what we cannot read, for a backup or a bug report; start afresh."""

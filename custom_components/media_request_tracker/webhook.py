@@ -12,7 +12,7 @@ checked on every call; it is read at each call, so a new one applies at once.
 """
 
 from base64 import b64decode
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import hmac
@@ -38,7 +38,7 @@ from .data import MediaRequestTrackerConfigEntry
 from .engine.evidence import Evidence, from_instance
 from .engine.models import PRIMARY, Service
 from .events import Origin
-from .instances import ArrInstance, arr_instances
+from .instances import ArrInstance
 from .sources import jellyfin, jellyseerr, radarr, sonarr
 from .sources.errors import InvalidPayload
 from .tracking import RequestTracking
@@ -73,21 +73,31 @@ def async_register_webhooks(
     hass: HomeAssistant,
     entry: MediaRequestTrackerConfigEntry,
     tracking: RequestTracking,
+    arrs: Iterable[ArrInstance],
     arrived: Callable[[Service, str], None],
 ) -> Callable[[], None]:
     """Register the four endpoints and one per Radarr/Sonarr subentry.
 
+    Every Radarr/Sonarr endpoint tells its evidence which instance said it, the
+    primary's too: with a 4K instance, the primary serves only the other requests.
     Returns the function that unregisters them. `arrived` hears of every valid
     webhook by its service and instance ("" but for a subentry's; repairs follow it).
     """
     refusals = _RefusalLog()
+    arrs = list(arrs)
+    primary = {arr.service: arr for arr in arrs if arr.subentry_id is None}
     endpoints = [
-        _Endpoint(service, entry.data[CONF_WEBHOOK_IDS][service], f"{service}")
+        _Endpoint(
+            service,
+            entry.data[CONF_WEBHOOK_IDS][service],
+            f"{service}",
+            primary.get(service),
+        )
         for service in PUSH_SERVICES
     ]
     endpoints.extend(
         _Endpoint(arr.service, arr.webhook_id, arr.name, arr)
-        for arr in arr_instances(entry)
+        for arr in arrs
         if arr.subentry_id is not None
     )
     for endpoint in endpoints:
@@ -119,13 +129,16 @@ class _Endpoint:
     arr: ArrInstance | None = None
 
     def secret(self, entry: MediaRequestTrackerConfigEntry) -> str | None:
-        """The secret the sender must give, as stored now (None: none is asked)."""
-        if self.arr is None:
+        """The secret the sender must give, as stored now (None: none is asked).
+
+        A subentry removed a moment ago (the entry reloads) posts to nobody.
+        """
+        if self.arr is None or self.arr.subentry_id is None:
             config = entry.data.get(self.service) or {}
         elif (subentry := entry.subentries.get(self.arr.key)) is not None:
             config = subentry.data
         else:
-            config = {}
+            raise Rejected(HTTPStatus.NOT_FOUND, "this instance was removed")
         secret: str | None = config.get(CONF_WEBHOOK_SECRET)
         return secret
 

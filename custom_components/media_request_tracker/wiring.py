@@ -57,6 +57,14 @@ ARR_EVENTS: dict[Service, frozenset[str]] = {
 }
 
 
+class InstanceGone(LookupError):
+    """The Radarr/Sonarr to wire was removed meanwhile."""
+
+    def __init__(self, service: Service, instance: str) -> None:
+        """Name what is gone."""
+        super().__init__(f"{service} {instance or 'primary'} is not configured")
+
+
 @dataclass(frozen=True, slots=True)
 class ArrWiring:
     """Whether Radarr/Sonarr posts to this entry, and which events it leaves out.
@@ -181,6 +189,8 @@ async def async_wire(
     tests the webhook at once), and given back if changing it fails.
     """
     arr = None if service is Service.JELLYSEERR else find_arr(entry, service, instance)
+    if arr is None and service is not Service.JELLYSEERR:
+        raise InstanceGone(service, instance)
     config = entry.data[service] if arr is None else arr.config
     webhook_id = (
         entry.data[CONF_WEBHOOK_IDS][service] if arr is None else arr.webhook_id

@@ -188,3 +188,19 @@ def test_a_4k_request_is_not_done_because_the_hd_copy_is_in_jellyfin() -> None:
     tracker.apply(request("81", is_4k=True), NOW)
     tracker.apply(item(), NOW)
     assert tracker.requests["81"].state is State.APPROVED
+
+
+def test_requests_bound_to_a_removed_instance_are_free_again() -> None:
+    """Its subentry deleted: another instance may find the request and bind it."""
+    tracker = hd_and_4k()
+    tracker.apply(grab(MOVIE, "UHD", UHD), NOW)
+    tracker.apply(grab(MOVIE, "HD", HD), NOW)
+
+    tracker.unbind_gone_instances({(Service.RADARR, "")})
+
+    freed, kept = tracker.requests["81"], tracker.requests["80"]
+    assert (freed.radarr_id, freed.arr_instance) == (None, "")
+    assert (kept.radarr_id, kept.arr_instance) == (MOVIE.arr_id, "")
+    again = Instance("01KNEWRADARR4K", serves_4k=True)
+    tracker.apply(grab(MOVIE, "UHD2", again), NOW)
+    assert freed.arr_instance == again.key

@@ -105,6 +105,24 @@ class Tracker:
         self.tombstones.update(tombstones)
         self.sightings.update(sightings or {})
 
+    def unbind_gone_instances(self, configured: set[tuple[Service, str]]) -> None:
+        """Requests bound to a Radarr/Sonarr subentry that is gone are free again.
+
+        Removed from the household's setup (deleted, or deleted and added again),
+        it will never speak again; the instances there are may find the request by
+        its TMDB/TVDB id and bind it anew. The primary ("") always speaks, by its
+        webhook even when its API is not configured.
+        """
+        for request in self.requests.values():
+            key = request.arr_instance
+            if not key or (request.arr, key) in configured:
+                continue
+            self.ledger.index.discard(request)
+            request.radarr_id = request.sonarr_id = None
+            request.arr_instance = ""
+            request.stored = None
+            self.ledger.index.add(request)
+
     def apply(self, evidence: Evidence, now: datetime) -> Outcome:
         """Apply one piece of evidence and report what changed."""
         outcome = Outcome(now)

@@ -275,7 +275,11 @@ def _request_for(
     if request_key is not None:
         # A listing asked for one request: what is released depends on its seasons.
         request = ledger.requests.get(request_key)
-        wanted = request is not None and (is_active(request) or can_reopen(request))
+        wanted = (
+            request is not None
+            and (is_active(request) or can_reopen(request))
+            and media.instance.serves(request)
+        )
         return request if wanted else None
     active = index.for_arr(
         media, download_id, lambda r: is_active(r) and _wants_any(r, refs)
