@@ -30,6 +30,7 @@ from custom_components.media_request_tracker.const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
 )
+from custom_components.media_request_tracker.engine.models import Service
 from custom_components.media_request_tracker.repairs import (
     Repair,
     async_create_fix_flow,
@@ -97,24 +98,31 @@ def serve_4k(mock: AiohttpClientMocker, connections: list[dict[str, Any]]) -> No
     mock.get(f"{RADARR_4K}/api/v3/notification", json=connections)
 
 
-@pytest.fixture
-async def entry_4k(
-    hass: HomeAssistant, jellyseerr_ok: AiohttpClientMocker
+async def set_up(
+    hass: HomeAssistant, *instances: ConfigSubentryData
 ) -> MockConfigEntry:
-    """An entry with a primary Radarr and a 4K Radarr subentry, loaded."""
-    serve_4k(jellyseerr_ok, [connection(HOOK_4K)])
+    """An entry with a primary Radarr and these subentries, loaded."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="stack",
         data=entry_data(radarr={CONF_URL: RADARR, **ARR}),
         version=1,
         minor_version=2,
-        subentries_data=[radarr_4k()],
+        subentries_data=list(instances),
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     return entry
+
+
+@pytest.fixture
+async def entry_4k(
+    hass: HomeAssistant, jellyseerr_ok: AiohttpClientMocker
+) -> MockConfigEntry:
+    """An entry with a primary Radarr and a 4K Radarr subentry, loaded."""
+    serve_4k(jellyseerr_ok, [connection(HOOK_4K)])
+    return await set_up(hass, radarr_4k())
 
 
 async def post_to(
@@ -167,7 +175,9 @@ async def test_each_instance_has_its_connectivity_sensor_and_webhook(
         "binary_sensor", DOMAIN, f"{entry_4k.entry_id}_connected_{SUBENTRY_4K}"
     )
     assert sensor is not None
-    assert registry.async_get(sensor).config_subentry_id == SUBENTRY_4K  # type: ignore[union-attr]
+    registered = registry.async_get(sensor)
+    assert registered is not None
+    assert registered.config_subentry_id == SUBENTRY_4K
     state = hass.states.get(sensor)
     assert state is not None
     assert state.attributes["friendly_name"] == "Radarr 4K Connection"
@@ -185,16 +195,7 @@ async def test_a_subentry_s_webhook_secret_is_checked(
 ) -> None:
     """Set by its wiring repair, the secret lives in the subentry's data."""
     serve_4k(jellyseerr_ok, [connection(HOOK_4K)])
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data=entry_data(radarr={CONF_URL: RADARR, **ARR}),
-        version=1,
-        minor_version=2,
-        subentries_data=[radarr_4k(webhook_secret=SECRET)],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await set_up(hass, radarr_4k(webhook_secret=SECRET))
     grab = load_fixture("radarr/grab_regular.json")
 
     assert await post_to(hass, hass_client_no_auth, HOOK_4K, grab) == 401
@@ -276,16 +277,7 @@ async def test_reconfigure_keeps_the_webhook_and_its_secret(
 ) -> None:
     """A new key and name; the same webhook (Radarr keeps posting to it)."""
     serve_4k(jellyseerr_ok, [connection(HOOK_4K)])
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data=entry_data(radarr={CONF_URL: RADARR, **ARR}),
-        version=1,
-        minor_version=2,
-        subentries_data=[radarr_4k(webhook_secret=SECRET)],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await set_up(hass, radarr_4k(webhook_secret=SECRET))
 
     result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_4K)
     result = await hass.config_entries.subentries.async_configure(
@@ -373,27 +365,19 @@ async def test_the_wiring_repair_works_per_instance(
     hass.config.internal_url = "http://ha.local:8123"
     serve_4k(jellyseerr_ok, [])
     jellyseerr_ok.post(f"{RADARR_4K}/api/v3/notification", json=connection(HOOK_4K))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="stack",
-        data=entry_data(radarr={CONF_URL: RADARR, **ARR}),
-        version=1,
-        minor_version=2,
-        subentries_data=[radarr_4k()],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await set_up(hass, radarr_4k())
     runtime = entry.runtime_data
 
-    issue = issue_id(entry.entry_id, Repair.WEBHOOK_MISSING, "radarr", SUBENTRY_4K)  # type: ignore[arg-type]
+    issue = issue_id(
+        entry.entry_id, Repair.WEBHOOK_MISSING, Service.RADARR, SUBENTRY_4K
+    )
     found = ir.async_get(hass).async_get_issue(DOMAIN, issue)
     assert found is not None
     assert found.translation_placeholders is not None
     assert found.translation_placeholders["service"] == "Radarr 4K"
     assert found.translation_placeholders["url"].endswith(f"/api/webhook/{HOOK_4K}")
     # The primary Radarr posts to us already: no issue of its own.
-    primary = issue_id(entry.entry_id, Repair.WEBHOOK_MISSING, "radarr")  # type: ignore[arg-type]
+    primary = issue_id(entry.entry_id, Repair.WEBHOOK_MISSING, Service.RADARR)
     assert ir.async_get(hass).async_get_issue(DOMAIN, primary) is None
 
     flow = await async_create_fix_flow(hass, issue, found.data)

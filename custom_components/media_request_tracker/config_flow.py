@@ -5,6 +5,7 @@ without losing tracked requests: an empty URL removes one) and reauthentication.
 """
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,6 +122,19 @@ ERROR_KEYS: dict[type[UpstreamError], str] = {
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
+
+
+def _choice(
+    values: type[StrEnum], translation_key: str, mode: SelectSelectorMode
+) -> SelectSelector:
+    """One of an enum's values, each named by its translation."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[value.value for value in values],
+            translation_key=translation_key,
+            mode=mode,
+        )
+    )
 
 
 def error_key(err: UpstreamError) -> str:
@@ -533,12 +547,8 @@ class OptionsFlowHandler(OptionsFlowWithReload):
                     )
                 ),
                 vol.Optional(OPTION_LOCAL_WEBHOOKS_ONLY, default=True): bool,
-                vol.Required(OPTION_REMEDIATION, default=Mode.OFF): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[mode.value for mode in Mode],
-                        translation_key=OPTION_REMEDIATION,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
+                vol.Required(OPTION_REMEDIATION, default=Mode.OFF): _choice(
+                    Mode, OPTION_REMEDIATION, SelectSelectorMode.DROPDOWN
                 ),
                 vol.Optional(
                     OPTION_PROTECTED_TAG, default=DEFAULT_PROTECTED_TAG
@@ -622,12 +632,8 @@ def instance_schema(service: Service, *, name: str) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_NAME, default=name): _TEXT,
-            vol.Required(CONF_ROLE, default=Role.UHD): SelectSelector(
-                SelectSelectorConfig(
-                    options=[role.value for role in Role],
-                    translation_key=CONF_ROLE,
-                    mode=SelectSelectorMode.LIST,
-                )
+            vol.Required(CONF_ROLE, default=Role.UHD): _choice(
+                Role, CONF_ROLE, SelectSelectorMode.LIST
             ),
         }
     ).extend(service_schema(service, url_required=True).schema)

@@ -7,6 +7,7 @@ these frozen records; the tracker never sees raw JSON.
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
 from .codes import Problem, Waiting
 from .models import (
@@ -406,14 +407,11 @@ def from_instance[E: Evidence](evidence: E, instance: Instance) -> E:
             return replace(evidence, releases=releases, instance=instance)
         case HealthEvidence():
             return replace(evidence, instance=instance)
-        case (
-            GrabEvidence()
-            | ImportEvidence()
-            | ImportBlockedEvidence()
-            | DownloadFailedEvidence()
-            | DeleteEvidence()
-            | ArrListing()
-            | ArrMissing()
-        ):
-            return replace(evidence, media=replace(evidence.media, instance=instance))
+    # Every other piece of *arr evidence names its movie or series (`media`).
+    media = getattr(evidence, "media", None)
+    if isinstance(media, ArrMedia):
+        told: E = replace(
+            cast("Any", evidence), media=replace(media, instance=instance)
+        )
+        return told
     return evidence
