@@ -121,9 +121,20 @@ class RequestEntity(Entity):
         self._data = data
         self._request_key = request.key
         self._attr_unique_id: str = unique_id
-        self._attr_device_info = DeviceInfo(
+
+    @property
+    def device_info(self) -> DeviceInfo | None:
+        """The request's device, made when asked (only as the entity is added).
+
+        Not kept on the entity: one request has a dozen entities, thousands of
+        requests have tens of thousands.
+        """
+        request = self.request
+        if request is None:
+            return None
+        return DeviceInfo(
             identifiers={
-                (DOMAIN, request_unique_id(data.publisher.entry_id, request.key))
+                (DOMAIN, request_unique_id(self._data.publisher.entry_id, request.key))
             },
             name=device_name(request),
             entry_type=DeviceEntryType.SERVICE,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.sensor import (
+    ATTR_OPTIONS,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -38,6 +39,9 @@ PARALLEL_UPDATES = 0
 ENTITIES_PER_BATCH = 100
 
 STATE_OPTIONS = [state.value for state in State]
+# One dict for every status sensor: the entity registry and each state's attributes
+# start from it, and thousands of copies of the same options add up.
+_STATE_CAPABILITIES = {ATTR_OPTIONS: STATE_OPTIONS}
 
 # Static or fast-changing attributes stay out of the recorder (DESIGN §2.6).
 UNRECORDED_REQUEST_ATTRIBUTES = frozenset(
@@ -181,11 +185,21 @@ class _Batches:
         return not self._stopped and self._entry.state is ConfigEntryState.LOADED
 
 
-class RequestStatusSensor(RequestEntity, SensorEntity):
-    """Where a request stands: the main entity of its device."""
+class _StatusSensor(RequestEntity, SensorEntity):
+    """A sensor whose value is one of the pipeline's states."""
 
     _attr_device_class = SensorDeviceClass.ENUM
     _attr_options = STATE_OPTIONS
+
+    @property
+    def capability_attributes(self) -> dict[str, Any]:
+        """The states a status can take, shared by every status sensor."""
+        return _STATE_CAPABILITIES
+
+
+class RequestStatusSensor(_StatusSensor):
+    """Where a request stands: the main entity of its device."""
+
     _attr_translation_key = "request_status"
     _attr_name = None
     _unrecorded_attributes = UNRECORDED_REQUEST_ATTRIBUTES
@@ -261,11 +275,9 @@ class FollowersSensor(RequestEntity, SensorEntity):
         return person if state is None else state.name
 
 
-class EpisodeStatusSensor(RequestEntity, SensorEntity):
+class EpisodeStatusSensor(_StatusSensor):
     """Where one episode of a TV request stands."""
 
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = STATE_OPTIONS
     _attr_translation_key = "episode_status"
     _unrecorded_attributes = UNRECORDED_EPISODE_ATTRIBUTES
 
