@@ -26,7 +26,11 @@ from custom_components.media_request_tracker.sources.errors import (
     NotFound,
     WrongService,
 )
-from custom_components.media_request_tracker.sources.http import ApiFields, JsonApi
+from custom_components.media_request_tracker.sources.http import (
+    LARGE_BODY_BYTES,
+    ApiFields,
+    JsonApi,
+)
 from custom_components.media_request_tracker.sources.jellyfin import JellyfinClient
 from custom_components.media_request_tracker.sources.qbittorrent import (
     QBittorrentClient,
@@ -153,6 +157,48 @@ async def test_arr_http_errors(
 
     with pytest.raises(error):
         await sonarr.async_get_queue()
+
+
+async def test_a_large_answer_reads_like_a_small_one(
+    radarr: RadarrClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A queue page past LARGE_BODY_BYTES (decoded in a worker thread) reads the same."""
+    page = fixture("radarr/api_queue.json")
+    [record] = page["records"]
+    page["records"] = [
+        {**record, "downloadId": f"{n:040X}", "id": n} for n in range(300)
+    ]
+    page["totalRecords"] = 300
+    assert len(json.dumps(page)) > LARGE_BODY_BYTES
+    aioclient_mock.get(f"{RADARR}/api/v3/queue", json=page)
+
+    items = await radarr.async_get_queue()
+
+    assert [item.download_id for item in items] == [f"{n:040X}" for n in range(300)]
+    assert {item.media_tmdb_id for item in items} == {533514}
+
+
+async def test_a_large_answer_that_is_not_json(
+    radarr: RadarrClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A large page that is not JSON is another service, as a small one would be."""
+    aioclient_mock.get(
+        f"{RADARR}/api/v3/queue", text="<html>" + " " * LARGE_BODY_BYTES + "</html>"
+    )
+
+    with pytest.raises(WrongService):
+        await radarr.async_get_queue()
+
+
+def test_a_bad_row_is_named_by_its_place() -> None:
+    """Rows carry no path of their own until an error has to name one."""
+    rows = ApiFields.array([{"id": 1}, {"id": "two"}], "records")
+
+    assert rows[0].integer("id") == 1
+    with pytest.raises(InvalidPayload, match=r"^records\[1\]\.id must be an integer$"):
+        rows[1].integer("id")
+    with pytest.raises(InvalidPayload, match=r"^records\[1\] must be an object$"):
+        ApiFields.array([{}, 2], "records")
 
 
 async def test_radarr_queue_record(

@@ -14,14 +14,25 @@ from .errors import InvalidPayload
 class Fields:
     """One JSON object; every read checks the type and names the path on failure."""
 
-    __slots__ = ("_data", "_path")
+    __slots__ = ("_data", "_index", "_parent")
 
-    def __init__(self, data: object, path: str = "body") -> None:
-        """Wrap a decoded JSON object (anything else is an invalid payload)."""
+    def __init__(
+        self, data: object, path: str = "body", index: int | None = None
+    ) -> None:
+        """Wrap a decoded JSON object (anything else is an invalid payload).
+
+        `index` is its place in the list at `path`: the path is written out only
+        when an error names it (a history of thousands of rows names none).
+        """
+        self._parent = path
+        self._index = index
         if not isinstance(data, dict):
-            raise InvalidPayload(f"{path} must be an object")
+            raise InvalidPayload(f"{self._path} must be an object")
         self._data: dict[str, Any] = data
-        self._path = path
+
+    @property
+    def _path(self) -> str:
+        return self._parent if self._index is None else f"{self._parent}[{self._index}]"
 
     def with_lowercase_keys(self) -> Fields:
         """The same object with its keys lower-cased (for case-insensitive senders)."""
@@ -116,9 +127,7 @@ class Fields:
             return []
         if not isinstance(value, list):
             raise self._wrong(key, "a list")
-        return [
-            Fields(item, f"{self._path}.{key}[{n}]") for n, item in enumerate(value)
-        ]
+        return [Fields(item, f"{self._path}.{key}", n) for n, item in enumerate(value)]
 
     def texts(self, key: str) -> list[str]:
         """A list of strings (absent means empty)."""

@@ -6,6 +6,7 @@ core's own integrations or cover other endpoints. One shared, typed wrapper over
 keeps error mapping identical across services and lets Home Assistant inject its session.
 """
 
+import asyncio
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import orjson
 
 from .errors import (
     CannotConnect,
@@ -29,6 +31,9 @@ from .errors import (
 from .fields import Fields
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# Bodies this large are decoded in a worker thread: a first poll's history or queue
+# of thousands of rows takes the event loop 100 ms or more to decode.
+LARGE_BODY_BYTES = 256 * 1024
 # A poster at the cards' size is tens of kilobytes; anything this large is not one.
 MAX_IMAGE_BYTES = 1024 * 1024
 # Raster images only: an SVG served from Home Assistant's origin could run script.
@@ -109,10 +114,11 @@ class JsonApi:
                 _raise_for_status(response.status, path)
                 if response.status == HTTPStatus.NO_CONTENT:
                     return None
-                try:
-                    return await response.json(content_type=None)
-                except ValueError as err:
-                    raise WrongService(f"{path} did not answer JSON") from err
+                body = await response.read()
+        try:
+            return await _async_decode(body)
+        except ValueError as err:
+            raise WrongService(f"{path} did not answer JSON") from err
 
     async def request_text(
         self,
@@ -181,7 +187,7 @@ class ApiFields(Fields):
             return []
         if not isinstance(value, list):
             raise InvalidPayload(f"{path} must be a list")
-        return [cls(item, f"{path}[{n}]") for n, item in enumerate(value)]
+        return [cls(item, path, n) for n, item in enumerate(value)]
 
     def records(self, key: str) -> list[Self]:
         """A list of objects (absent means empty), read with these readers too."""
@@ -224,6 +230,15 @@ class ApiFields(Fields):
         ):
             raise self._wrong(key, "an object of strings")
         return {name: item for name, item in value.items() if item is not None}
+
+
+async def _async_decode(body: bytes) -> Any:
+    """The JSON of a body (None when it is blank), a large one in a worker thread."""
+    if not body.strip():
+        return None
+    if len(body) < LARGE_BODY_BYTES:
+        return orjson.loads(body)
+    return await asyncio.get_running_loop().run_in_executor(None, orjson.loads, body)
 
 
 @contextmanager
