@@ -10,6 +10,7 @@ delay profile holds back, which the queue lists before they reach qBittorrent
 (addendum §1e "Queue"). Webhook payloads are built in `radarr.py` and `sonarr.py`.
 """
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 import copy
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .catalog import CUSTOM_FORMAT_IDS, INDEXERS, TAG_IDS, Language, Release
 from .clock import SimClock, iso_seconds
 from .qbittorrent import MAX_ETA, SAVE_PATH, QBittorrentServer, TorrentStatus
 from .server import FakeService, Service
+from .signalr import Messages, SignalRHub
 from .webhooks import Delivery, WebhookSender, WebhookTarget
 
 DOWNLOAD_CLIENT = "qBittorrent"
@@ -57,6 +59,10 @@ STALLED_MESSAGE = "The download is stalled with no connections"
 FAILED_MESSAGE = "Failed download detected"
 IGNORED_MESSAGE = "Manually ignored"
 # Tracked states that take a download out of the queue (`DownloadIsTrackable`).
+LIVE_HUB_PATH = "/signalr/messages"
+LIVE_METHOD = "receiveMessage"
+# Real seconds the queue's counts wait before they are sent (upstream: 5 s).
+QUEUE_STATUS_DEBOUNCE = 1.0
 LEFT_QUEUE = frozenset({"imported", "failed", "ignored", "removed"})
 MARKED_FAILED_MESSAGE = "Manually marked as failed"
 PUBLISHED_HOURS = 6  # how old a release is when grabbed (history `age*`)
@@ -306,6 +312,12 @@ class ArrServer(FakeService):
     wiki_base: ClassVar[str]  # `HealthCheck.MakeWikiUrl`
     health_application_url: ClassVar[bool]  # whether `Health` has `applicationUrl`
     rss_sync_minutes: ClassVar[int]  # `RssSyncInterval` default
+    # Live messages (`/signalr/messages`): the resource a grab updates, the file
+    # and media resources an import updates, and their key of the media id.
+    live_grab_name: ClassVar[str]
+    live_file_name: ClassVar[str]
+    live_media_name: ClassVar[str]
+    live_id_key: ClassVar[str]
 
     def __init__(
         self,
@@ -345,6 +357,15 @@ class ArrServer(FakeService):
         self._next_file_id = 1
         self._next_history_id = 1
         self._next_pending_id = 1
+        self._next_live_file_id = 0
+        # The web UI's hub: `receiveMessage` to every client, the key as
+        # `?access_token=`, `X-Api-Key` or a bearer token (not `?apikey=`).
+        self.hub = SignalRHub(
+            LIVE_HUB_PATH, authorize=self._hub_authorized, greeting=self._greeting
+        )
+        self.hub.add_routes(self.app)
+        self._announcing: set[asyncio.Task[None]] = set()
+        self._queue_status_due = False
         router = self.app.router
         router.add_get("/api/v3/system/status", self._system_status)
         router.add_get("/api/v3/health", self._health)
@@ -427,7 +448,13 @@ class ArrServer(FakeService):
     async def _auth_middleware(
         self, request: web.Request, handler: Any
     ) -> web.StreamResponse:
-        """`X-Api-Key`, `?apikey=` or `Authorization: Bearer`; anything else is 401."""
+        """`X-Api-Key`, `?apikey=` or `Authorization: Bearer`; anything else is 401.
+
+        The hub checks its own key (`SignalR` scheme).
+        """
+        if request.path.startswith(LIVE_HUB_PATH):
+            hub: web.StreamResponse = await handler(request)
+            return hub
         offered = {
             request.headers.get("X-Api-Key"),
             request.query.get("apikey"),
@@ -437,6 +464,98 @@ class ArrServer(FakeService):
             return web.Response(status=401)
         response: web.StreamResponse = await handler(request)
         return response
+
+    async def stop(self) -> None:
+        """Stop listening; the hub's clients are dropped first (as a restart would)."""
+        for task in list(self._announcing):
+            task.cancel()
+        await self.hub.drop_connections()
+        await super().stop()
+
+    # --- live messages -------------------------------------------------------------
+
+    def _hub_authorized(self, request: web.Request) -> bool:
+        offered = {
+            request.headers.get("X-Api-Key"),
+            request.query.get("access_token"),
+            request.headers.get("Authorization", "").removeprefix("Bearer "),
+        }
+        return self.api_key in offered
+
+    def _greeting(self, _feeds: frozenset[str]) -> Messages:
+        return [(LIVE_METHOD, [{"body": {"version": self.version}, "name": "version"}])]
+
+    def announce(self, name: str, body: dict[str, Any]) -> None:
+        """Send a live message to every hub client (nothing when none listens)."""
+        if not self.hub.connections:
+            return
+        message = {"body": body, "name": name}
+        task = asyncio.get_running_loop().create_task(
+            self.hub.broadcast(None, LIVE_METHOD, [message])
+        )
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    def announce_history(
+        self, event_type: str, media_id: int, episode_ids: Sequence[int | None]
+    ) -> None:
+        """What the app's controllers send when history is written.
+
+        A grab updates the movie (Radarr) or each episode (Sonarr, twice: two
+        controllers send it), an import the file and then the movie or series; the
+        queue's counts follow, debounced (`QueueStatusController`).
+        """
+        if event_type == "grabbed":
+            for episode_id in episode_ids:
+                resource: dict[str, Any] = {"id": media_id, "grabbed": True}
+                if episode_id is not None:
+                    resource |= {"id": episode_id, self.live_id_key: media_id}
+                for _ in range(1 if episode_id is None else 2):
+                    self.announce(
+                        self.live_grab_name,
+                        {"resource": resource, "action": "updated"},
+                    )
+        elif event_type == "downloadFolderImported":
+            self._next_live_file_id += 1
+            file = {"id": self._next_live_file_id, self.live_id_key: media_id}
+            self.announce(self.live_file_name, {"resource": file, "action": "updated"})
+            media = {"id": media_id, "hasFile": True}
+            self.announce(
+                self.live_media_name, {"resource": media, "action": "updated"}
+            )
+        self._announce_queue_status()
+
+    def _announce_queue_status(self) -> None:
+        if self._queue_status_due or not self.hub.connections:
+            return
+        self._queue_status_due = True
+        task = asyncio.get_running_loop().create_task(self._queue_status_later())
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _queue_status_later(self) -> None:
+        await asyncio.sleep(QUEUE_STATUS_DEBOUNCE)
+        self._queue_status_due = False
+        listed = [d for d in self.downloads.values() if d.state not in LEFT_QUEUE]
+        status = {
+            "totalCount": len(listed),
+            "count": len(listed),
+            "unknownCount": 0,
+            "errors": any(d.state == "failedPending" for d in listed),
+            "warnings": any(d.blocked_messages for d in listed),
+            "unknownErrors": False,
+            "unknownWarnings": False,
+        }
+        await self.hub.broadcast(
+            None,
+            LIVE_METHOD,
+            [
+                {
+                    "body": {"resource": status, "action": "updated"},
+                    "name": "queue/status",
+                }
+            ],
+        )
 
     # --- webhooks ------------------------------------------------------------------
 
@@ -715,6 +834,7 @@ class ArrServer(FakeService):
                 )
             )
             self._next_history_id += 1
+        self.announce_history(event_type, media_id, episode_ids)
 
     def forget_history(self, media_id: int) -> None:
         """Deleting a movie or series deletes its history (`HistoryService`)."""

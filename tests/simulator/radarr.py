@@ -205,6 +205,10 @@ class RadarrServer(ArrServer):
 
     app_name = "Radarr"
     version = "5.28.0.10274"
+    live_grab_name = "movie"
+    live_file_name = "moviefile"
+    live_media_name = "movie"
+    live_id_key = "movieId"
     event_flags = RADARR_FLAGS
     history_event_ids: ClassVar[Mapping[str, int]] = {
         "grabbed": 1,

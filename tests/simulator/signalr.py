@@ -78,12 +78,19 @@ class SignalRHub:
         app.router.add_post(f"{self.path}/negotiate", self._negotiate)
         app.router.add_get(self.path, self._connect)
 
-    async def broadcast(self, feed: str, target: str, arguments: list[Any]) -> int:
-        """Invoke `target` on every client that joined `feed`; how many got it."""
+    async def broadcast(
+        self, feed: str | None, target: str, arguments: list[Any]
+    ) -> int:
+        """Invoke `target` on every client that joined `feed` (None: every client).
+
+        Returns how many got it.
+        """
         sent = 0
         message = {"type": INVOCATION, "target": target, "arguments": arguments}
         for connection in list(self.connections):
-            if feed in connection.feeds and not connection.socket.closed:
+            if (
+                feed is None or feed in connection.feeds
+            ) and not connection.socket.closed:
                 await connection.send(message)
                 sent += 1
         return sent

@@ -131,6 +131,10 @@ class SonarrServer(ArrServer):
 
     app_name = "Sonarr"
     version = "4.0.19.2979"
+    live_grab_name = "episode"
+    live_file_name = "episodefile"
+    live_media_name = "series"
+    live_id_key = "seriesId"
     event_flags = SONARR_FLAGS
     history_event_ids: ClassVar[Mapping[str, int]] = {
         "grabbed": 1,
