@@ -1,10 +1,11 @@
 """Shared fixtures: a configured entry, upstream mocks and webhook posting."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 import copy
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import AsyncMock, patch
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
@@ -30,6 +31,7 @@ from custom_components.media_request_tracker.const import (
     EVENT_REMEDIATION,
     EVENT_STATE_CHANGED,
 )
+from custom_components.media_request_tracker.pollers.arr import ArrPoller
 from custom_components.media_request_tracker.wiring import ARR_EVENTS, CONNECTION_NAME
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -72,6 +74,21 @@ def load_fixture(name: str, **changes: Any) -> dict[str, Any]:
     payload = copy.deepcopy(payload)
     payload.update(changes)
     return payload
+
+
+@pytest.fixture(autouse=True)
+def arr_live_channels(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Radarr's and Sonarr's hubs stay unconnected unless a test is marked.
+
+    Most tests answer REST from Home Assistant's aiohttp mock, which a SignalR
+    client (its own session, a WebSocket) cannot reach; the tests of the channels
+    run them against the simulated apps.
+    """
+    if request.node.get_closest_marker("live_channels"):
+        yield
+        return
+    with patch.object(ArrPoller, "async_listen", AsyncMock()):
+        yield
 
 
 @pytest.fixture(autouse=True)

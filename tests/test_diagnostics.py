@@ -134,7 +134,10 @@ async def test_entry_diagnostics(
     assert pollers["jellyseerr"] == {
         "last_update_success": True,
         "last_exception": None,
+        "live_events": None,  # Jellyseerr has no live channel
     }
+    # Its hub is not connected in this test: never reported as connected.
+    assert pollers["radarr"]["live_events"] == "connecting"
     assert pollers["qbittorrent"]["last_update_success"] is False
     assert pollers["qbittorrent"]["last_exception"]
     seen: Any = diagnostics["sources_seen"]

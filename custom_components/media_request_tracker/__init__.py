@@ -245,6 +245,10 @@ def _runtime_data(
         )
         for arr in arrs
     ]
+    for poller in data.arrs:
+        entry.async_create_background_task(
+            hass, poller.async_listen(), f"{DOMAIN} {poller.label} live messages"
+        )
     if (qbittorrent := config.get(Service.QBITTORRENT)) is not None:
         data.qbittorrent = QBittorrentPoller(
             hass, entry, tracking, qbittorrent_client(hass, qbittorrent)

@@ -68,6 +68,12 @@ class ServiceConnectivitySensor(CoordinatorEntity[ServicePoller], BinarySensorEn
         return True
 
     @property
+    def extra_state_attributes(self) -> dict[str, str] | None:
+        """The live channel's state, for a service that pushes its changes."""
+        live = self.coordinator.live_events
+        return None if live is None else {"live_events": live}
+
+    @property
     def is_on(self) -> bool:
         """Whether the last poll succeeded."""
         return self.coordinator.last_update_success

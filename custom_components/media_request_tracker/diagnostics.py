@@ -123,6 +123,7 @@ def _pollers(data: MediaRequestTrackerData) -> dict[str, dict[str, Any]]:
             "last_exception": None
             if poller.last_exception is None
             else str(poller.last_exception),
+            "live_events": poller.live_events,
         }
         for service, poller in data.pollers.items()
     }

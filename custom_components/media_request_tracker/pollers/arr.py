@@ -8,11 +8,13 @@ there (a re-request Radarr satisfies with a file it has sends no webhook at all)
 
 from abc import abstractmethod
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
+from homeassistant.const import CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
+from ..const import LOGGER
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.evidence import Evidence, from_instance
 from ..engine.models import MediaType, Request, Service, State
@@ -26,13 +28,22 @@ from ..sources.arr import (
     queue_grab,
     queue_status,
 )
+from ..sources.arr_live import HUB_METHOD, LiveMessage, Topic, parse_live_message
+from ..sources.errors import InvalidPayload
 from ..sources.radarr import RadarrClient
 from ..sources.sonarr import SeriesEpisode, SonarrClient
 from ..tracking import RequestTracking
 from .base import ServicePoller
+from .signalr import SignalRLink, hub_ssl
 
 ACTIVE = timedelta(seconds=30)
 IDLE = timedelta(minutes=5)
+# While the live channel is up, it wakes the poll on every change: polling is only
+# the safety net then (a message lost between two reconnects).
+LIVE_ACTIVE = timedelta(minutes=2)
+LIVE_IDLE = timedelta(minutes=15)
+# Whole movie and series resources travel in one frame.
+LIVE_FRAME_BYTES = 16 * 1024 * 1024
 # Each tracked request's files are looked up at most this often.
 LIBRARY_CHECK_INTERVAL = timedelta(minutes=5)
 # How far back history is read when there is no newer row to start from.
@@ -72,6 +83,54 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         self._history_seen: frozenset[int] = frozenset()
         # Tag labels by id, read again when an item names a tag not known yet.
         self._tags: dict[int, str] = {}
+        self.link: SignalRLink = SignalRLink(
+            self.label,
+            self.client.hub_url,
+            self.client.hub_headers,
+            (HUB_METHOD,),
+            ssl_context=hub_ssl(self.client.url, arr.config.get(CONF_VERIFY_SSL, True)),
+            on_event=self._async_live_message,
+            # Opened: read what was missed. Closed: poll as without a channel.
+            on_change=self.async_request_refresh,
+            on_auth_failed=self.start_reauth,
+            max_size=LIVE_FRAME_BYTES,
+        )
+        # What live messages are matched against, as of the last poll: the movie or
+        # series ids followed, and whether a followed request has none yet.
+        self._followed_ids: frozenset[int] = frozenset()
+        self._followed_unbound = False
+        self._queue_counts: tuple[int | bool, ...] | None = None
+        self._malformed_logged = False
+
+    async def async_listen(self) -> None:
+        """Keep the live channel up until the entry unloads (an entry task)."""
+        await self.link.async_run()
+
+    async def _async_live_message(self, _method: str, arguments: list[Any]) -> None:
+        """Wake the poll when a message concerns what this instance is followed for."""
+        try:
+            message = parse_live_message(arguments)
+        except InvalidPayload as err:
+            # Logged once: a changed app would repeat it with every message.
+            log = LOGGER.debug if self._malformed_logged else LOGGER.warning
+            self._malformed_logged = True
+            log("Ignored a malformed live message from %s: %s", self.label, err)
+            return
+        if message is not None and self._concerns(message):
+            await self.async_request_refresh()
+
+    def _concerns(self, message: LiveMessage) -> bool:
+        match message.topic:
+            case Topic.HEALTH:
+                return True
+            case Topic.QUEUE:
+                changed = message.counts != self._queue_counts
+                self._queue_counts = message.counts
+                return changed
+            case Topic.MEDIA:
+                return message.media_id in self._followed_ids or (
+                    self._followed_unbound and message.media_id is not None
+                )
 
     async def async_tag_labels(self, tag_ids: frozenset[int]) -> dict[int, str]:
         """Labels of the app's tags, read again when one of `tag_ids` is new."""
@@ -91,8 +150,12 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             and request.state in FOLLOWED
             and serves(request)
         ]
+        self._followed_ids = frozenset(
+            arr_id for request in followed if (arr_id := request.arr_id) is not None
+        )
+        self._followed_unbound = any(request.arr_id is None for request in followed)
         if not followed:
-            return IDLE
+            return LIVE_IDLE if self.link.connected else IDLE
         queue = await self.client.async_get_queue()
         self._apply(arr_waits.pending_releases(queue, self.service))
         await self._async_apply_all(
@@ -106,7 +169,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         await self._async_apply_all(history_evidence(await self._async_new_history()))
         for request in self._due_for_library_check(followed):
             await self._async_check_library(request)
-        return ACTIVE
+        return LIVE_ACTIVE if self.link.connected else ACTIVE
 
     async def _async_new_history(self) -> list[HistoryRecord]:
         """History rows not seen yet: one cheap call, whatever the library's size."""

@@ -26,6 +26,7 @@ from ..instances import ArrInstance
 from ..repairs import Repair, async_clear, async_raise
 from ..sources.errors import UNUSABLE_ANSWER, InvalidAuth
 from ..tracking import RequestTracking
+from .signalr import SignalRLink
 
 # Seconds between two polls that work appearing asks for.
 WAKE_COOLDOWN = 2.0
@@ -44,6 +45,8 @@ class ServicePoller(DataUpdateCoordinator[None]):
     watches: frozenset[State] = frozenset()
     # The Radarr or Sonarr polled, when it is one (its issues name it).
     instance: ArrInstance | None = None
+    # The service's live channel, when it has one (Radarr, Sonarr, Shoko).
+    link: SignalRLink | None = None
 
     def __init__(
         self,
@@ -81,6 +84,18 @@ class ServicePoller(DataUpdateCoordinator[None]):
     def instance_key(self) -> str:
         """The Radarr/Sonarr subentry polled ("" the entry's own service)."""
         return "" if self.instance is None else self.instance.key
+
+    @property
+    def live_events(self) -> str | None:
+        """The live channel: `connected`, `connecting`, or why it is down.
+
+        None for a service without one.
+        """
+        if self.link is None:
+            return None
+        if self.link.connected:
+            return "connected"
+        return self.link.error or "connecting"
 
     @callback
     def _wake(self) -> None:

@@ -182,7 +182,7 @@ class ShokoPoller(ServicePoller):
         self.client = client
         self.folders = ImportFolders(client)
         self.events = ShokoEvents(tracking, client, self.folders, on_match)
-        self.link = SignalRLink(
+        self.link: SignalRLink = SignalRLink(
             Service.SHOKO.display_name,
             client.hub_url,
             client.hub_headers,

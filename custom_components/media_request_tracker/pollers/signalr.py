@@ -15,6 +15,7 @@ from typing import Any
 
 from pysignalr.client import SignalRClient
 from pysignalr.exceptions import AuthorizationError
+from pysignalr.transport.websocket import DEFAULT_MAX_SIZE
 
 from homeassistant.util.ssl import client_context, get_default_no_verify_context
 
@@ -49,8 +50,13 @@ class SignalRLink:
         on_event: Callable[[str, list[Any]], Awaitable[None]],
         on_change: Job,
         on_auth_failed: Callable[[], None],
+        max_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
-        """Listen to `methods` of the hub at `url`; report through the callbacks."""
+        """Listen to `methods` of the hub at `url`; report through the callbacks.
+
+        `max_size` raises pysignalr's 1 MiB limit on a frame, for hubs that send
+        whole resources (a series with its seasons).
+        """
         self._name = name
         self._url = url
         self._headers = dict(headers)
@@ -60,8 +66,10 @@ class SignalRLink:
         self._on_change = on_change
         self._on_auth_failed = on_auth_failed
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
+        self._max_size = max_size
         self._delay = RECONNECT_MIN
         self.error: str | None = None
+        self.connected = False
         self.auth_failed = False
 
     async def async_run(self) -> None:
@@ -88,7 +96,9 @@ class SignalRLink:
 
     def _client_for_attempt(self) -> SignalRClient:
         """A new pysignalr client: one that gave up cannot be started again."""
-        client = SignalRClient(self._url, headers=self._headers, ssl=self._ssl)
+        client = SignalRClient(
+            self._url, headers=self._headers, ssl=self._ssl, max_size=self._max_size
+        )
         client.on_open(self._async_opened)
         client.on_close(self._async_closed)
         for method in self._methods:
@@ -102,6 +112,7 @@ class SignalRLink:
         LOGGER.debug("Connected to %s's live events", self._name)
         self._delay = RECONNECT_MIN
         self.error = None
+        self.connected = True
         self._jobs.put_nowait(self._on_change)
 
     async def _async_closed(self) -> None:
@@ -110,6 +121,7 @@ class SignalRLink:
     def _lost(self, error: str) -> None:
         LOGGER.debug("%s's live events stopped: %s", self._name, error)
         self.error = error
+        self.connected = False
         self._jobs.put_nowait(self._on_change)
 
     async def _async_dispatch(self) -> None:

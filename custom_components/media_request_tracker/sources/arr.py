@@ -38,6 +38,7 @@ from ..engine.evidence import (
     Release,
 )
 from ..engine.models import EpisodeKey, Service, Stage
+from .arr_live import HUB_PATH
 from .arr_waits import HEALTH_EVENTS, health_webhook
 from .errors import InvalidPayload, WrongService
 from .fields import Fields
@@ -295,12 +296,26 @@ class ArrClient:
 
     def __init__(self, session: aiohttp.ClientSession, url: str, api_key: str) -> None:
         """Create a client for one Radarr or Sonarr server."""
-        self._api = JsonApi(session, url, {"X-Api-Key": api_key})
+        self._headers = {"X-Api-Key": api_key}
+        self._api = JsonApi(session, url, self._headers)
 
     @property
     def url(self) -> str:
         """The normalised server URL."""
         return self._api.base_url
+
+    @property
+    def hub_url(self) -> str:
+        """The SignalR hub the app's own web UI listens to."""
+        return f"{self.url}{HUB_PATH}"
+
+    @property
+    def hub_headers(self) -> dict[str, str]:
+        """The key as a header: it authenticates the negotiate and the WebSocket.
+
+        pysignalr's `access_token_factory` would miss the first negotiate.
+        """
+        return dict(self._headers)
 
     async def async_get_status(self) -> SystemStatus:
         """The app behind the URL; WrongService when it is not the one expected.

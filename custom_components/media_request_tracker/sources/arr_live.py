@@ -1,0 +1,94 @@
+"""Radarr's and Sonarr's live messages: the SignalR hub their own web UI listens to.
+
+Read from Radarr's and Sonarr's source (reference `arr-jellyseerr.md` §10): the hub at
+`/signalr/messages` takes the API key as `X-Api-Key` (or `?access_token=`), and calls
+`receiveMessage` with one argument, `{"name": …, "body": {"resource": …, "action": …}}`
+(camelCase, nulls left out). Messages carry no history and no failure of their own: they
+only say that something moved, and the poll that they wake reads what.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .errors import InvalidPayload
+from .fields import Fields
+
+HUB_PATH = "/signalr/messages"
+HUB_METHOD = "receiveMessage"
+
+
+class Topic(StrEnum):
+    """What a message is about, as far as tracking is concerned."""
+
+    # A movie or series changed (grabbed, imported, a file deleted): `media_id` says which.
+    MEDIA = "media"
+    # The queue's counts changed (a grab, an import, a failure, an import blocked).
+    QUEUE = "queue"
+    # The health checks ran again.
+    HEALTH = "health"
+
+
+# Message name → topic. `queue` and `queue/details` only ever say "sync", about once a
+# minute whether or not anything changed; `queue/status` carries the counts (sent at
+# most every 5 s). `wanted/*` repeat `movie`/`episode`, and `command` is the app's own
+# housekeeping: none of them is worth a poll.
+_TOPICS = {
+    "movie": Topic.MEDIA,
+    "moviefile": Topic.MEDIA,
+    "series": Topic.MEDIA,
+    "episode": Topic.MEDIA,
+    "episodefile": Topic.MEDIA,
+    "queue/status": Topic.QUEUE,
+    "health": Topic.HEALTH,
+}
+# `QueueStatusResource`: the counts, then whether any item warns or fails.
+_QUEUE_COUNTS = ("totalCount", "count", "unknownCount")
+_QUEUE_FLAGS = ("errors", "warnings", "unknownErrors", "unknownWarnings")
+# The key of the movie or series id in each resource (the resource's own id for the
+# movie and the series themselves).
+_MEDIA_KEYS = {
+    "movie": "id",
+    "series": "id",
+    "moviefile": "movieId",
+    "episode": "seriesId",
+    "episodefile": "seriesId",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMessage:
+    """One message that may concern tracked work."""
+
+    topic: Topic
+    action: str
+    # The Radarr movie or Sonarr series id (MEDIA), when the resource names it.
+    media_id: int | None = None
+    # The queue's counts and warning flags (QUEUE): a change of them is the news.
+    counts: tuple[int | bool, ...] = ()
+
+
+def parse_live_message(arguments: list[Any]) -> LiveMessage | None:
+    """A `receiveMessage` invocation's message; None for those tracking ignores.
+
+    InvalidPayload when it is not shaped as Radarr and Sonarr send it.
+    """
+    if len(arguments) != 1:
+        raise InvalidPayload(f"{HUB_METHOD} takes one argument, got {len(arguments)}")
+    message = Fields(arguments[0], "message")
+    topic = _TOPICS.get(message.required_text("name"))
+    if topic is None:
+        return None
+    name = message.required_text("name")
+    body = message.required_obj("body")
+    action = body.required_text("action")
+    resource = body.obj("resource")
+    if topic is Topic.MEDIA:
+        # A deleted file's resource is its bare id: its movie reads as 0, unknown.
+        media_id = None if resource is None else resource.id_number(_MEDIA_KEYS[name])
+        return LiveMessage(topic, action, media_id)
+    if topic is Topic.QUEUE and resource is not None:
+        counts = tuple(resource.integer(key) or 0 for key in _QUEUE_COUNTS)
+        flags = tuple(resource.flag(key) for key in _QUEUE_FLAGS)
+        return LiveMessage(topic, action, counts=counts + flags)
+    return LiveMessage(topic, action)
