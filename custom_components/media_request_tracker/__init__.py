@@ -247,7 +247,7 @@ def _runtime_data(
     ]
     for poller in data.arrs:
         entry.async_create_background_task(
-            hass, poller.async_listen(), f"{DOMAIN} {poller.label} live messages"
+            hass, poller.async_listen(), f"{DOMAIN} {poller.label} live events"
         )
     if (qbittorrent := config.get(Service.QBITTORRENT)) is not None:
         data.qbittorrent = QBittorrentPoller(

@@ -38,9 +38,9 @@ from .signalr import SignalRLink, hub_ssl
 
 ACTIVE = timedelta(seconds=30)
 IDLE = timedelta(minutes=5)
-# While the live channel is up, it wakes the poll on every change: polling is only
-# the safety net then (a message lost between two reconnects).
-LIVE_ACTIVE = timedelta(minutes=2)
+# While the live channel is up, it wakes the poll on every change: an idle instance
+# is then polled rarely (the safety net for a message lost between two reconnects).
+# Work in progress keeps its 30 s: the apps refresh their queue once a minute.
 LIVE_IDLE = timedelta(minutes=15)
 # Whole movie and series resources travel in one frame.
 LIVE_FRAME_BYTES = 16 * 1024 * 1024
@@ -99,7 +99,6 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         # series ids followed, and whether a followed request has none yet.
         self._followed_ids: frozenset[int] = frozenset()
         self._followed_unbound = False
-        self._queue_counts: tuple[int | bool, ...] | None = None
         self._malformed_logged = False
 
     async def async_listen(self) -> None:
@@ -124,9 +123,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             case Topic.HEALTH:
                 return True
             case Topic.QUEUE:
-                changed = message.counts != self._queue_counts
-                self._queue_counts = message.counts
-                return changed
+                return bool(self._followed_ids) or self._followed_unbound
             case Topic.MEDIA:
                 return message.media_id in self._followed_ids or (
                     self._followed_unbound and message.media_id is not None
@@ -169,7 +166,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
         await self._async_apply_all(history_evidence(await self._async_new_history()))
         for request in self._due_for_library_check(followed):
             await self._async_check_library(request)
-        return LIVE_ACTIVE if self.link.connected else ACTIVE
+        return ACTIVE
 
     async def _async_new_history(self) -> list[HistoryRecord]:
         """History rows not seen yet: one cheap call, whatever the library's size."""

@@ -23,15 +23,17 @@ class Topic(StrEnum):
 
     # A movie or series changed (grabbed, imported, a file deleted): `media_id` says which.
     MEDIA = "media"
-    # The queue's counts changed (a grab, an import, a failure, an import blocked).
+    # The queue was refreshed (about every minute while anything is in it) or its
+    # counts changed (a grab, an import, a failure, an import blocked).
     QUEUE = "queue"
     # The health checks ran again.
     HEALTH = "health"
 
 
-# Message name → topic. `queue` and `queue/details` only ever say "sync", about once a
-# minute whether or not anything changed; `queue/status` carries the counts (sent at
-# most every 5 s). `wanted/*` repeat `movie`/`episode`, and `command` is the app's own
+# Message name → topic. `queue` says "sync" after every refresh of the downloads (about
+# once a minute: the moment Radarr/Sonarr notice a download finished or failed);
+# `queue/status` carries the counts (at most every 5 s). `queue/details` repeats
+# `queue`, `wanted/*` repeat `movie`/`episode`, and `command` is the app's own
 # housekeeping: none of them is worth a poll.
 _TOPICS = {
     "movie": Topic.MEDIA,
@@ -39,12 +41,10 @@ _TOPICS = {
     "series": Topic.MEDIA,
     "episode": Topic.MEDIA,
     "episodefile": Topic.MEDIA,
+    "queue": Topic.QUEUE,
     "queue/status": Topic.QUEUE,
     "health": Topic.HEALTH,
 }
-# `QueueStatusResource`: the counts, then whether any item warns or fails.
-_QUEUE_COUNTS = ("totalCount", "count", "unknownCount")
-_QUEUE_FLAGS = ("errors", "warnings", "unknownErrors", "unknownWarnings")
 # The key of the movie or series id in each resource (the resource's own id for the
 # movie and the series themselves).
 _MEDIA_KEYS = {
@@ -64,8 +64,6 @@ class LiveMessage:
     action: str
     # The Radarr movie or Sonarr series id (MEDIA), when the resource names it.
     media_id: int | None = None
-    # The queue's counts and warning flags (QUEUE): a change of them is the news.
-    counts: tuple[int | bool, ...] = ()
 
 
 def parse_live_message(arguments: list[Any]) -> LiveMessage | None:
@@ -87,8 +85,4 @@ def parse_live_message(arguments: list[Any]) -> LiveMessage | None:
         # A deleted file's resource is its bare id: its movie reads as 0, unknown.
         media_id = None if resource is None else resource.id_number(_MEDIA_KEYS[name])
         return LiveMessage(topic, action, media_id)
-    if topic is Topic.QUEUE and resource is not None:
-        counts = tuple(resource.integer(key) or 0 for key in _QUEUE_COUNTS)
-        flags = tuple(resource.flag(key) for key in _QUEUE_FLAGS)
-        return LiveMessage(topic, action, counts=counts + flags)
     return LiveMessage(topic, action)
