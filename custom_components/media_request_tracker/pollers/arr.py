@@ -116,7 +116,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             log("Ignored a malformed live message from %s: %s", self.label, err)
             return
         if message is not None and self._concerns(message):
-            await self.async_request_refresh()
+            await self.async_wake()
 
     def _concerns(self, message: LiveMessage) -> bool:
         match message.topic:

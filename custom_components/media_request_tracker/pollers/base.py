@@ -70,6 +70,10 @@ class ServicePoller(DataUpdateCoordinator[None]):
         )
         self.tracking = tracking
         self.entry = entry
+        # A wake while a poll runs: that poll may have read too early, so another
+        # follows it (the debouncer drops calls made during a run).
+        self._polling = False
+        self._woken_while_polling = False
         self._unreachable_since: datetime | None = None
         tracking.watch(self.service, self.watches, self._wake)
 
@@ -103,7 +107,25 @@ class ServicePoller(DataUpdateCoordinator[None]):
             self.hass, self.async_request_refresh(), f"{DOMAIN} wake {self.service}"
         )
 
+    async def async_wake(self) -> None:
+        """Poll at once, or again right after the poll that is running."""
+        if self._polling:
+            self._woken_while_polling = True
+            return
+        await self.async_request_refresh()
+
     async def _async_update_data(self) -> None:
+        """Poll once, and once more if woken meanwhile."""
+        self._polling = True
+        try:
+            await self._async_update_once()
+        finally:
+            self._polling = False
+            if self._woken_while_polling:
+                self._woken_while_polling = False
+                self._wake()
+
+    async def _async_update_once(self) -> None:
         """Poll, mapping client failures to translated update failures."""
         try:
             self.update_interval = await self._async_poll()
