@@ -8,6 +8,7 @@ sockets, with every webhook off.
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 import json
 from typing import Any
 from unittest.mock import patch
@@ -16,9 +17,15 @@ import pytest
 
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 
 from custom_components.media_request_tracker.const import DOMAIN
+from custom_components.media_request_tracker.engine.models import Service
 from custom_components.media_request_tracker.pollers.arr import ACTIVE, ArrPoller
+from custom_components.media_request_tracker.repairs import (
+    Repair,
+    issue_id,
+)
 from custom_components.media_request_tracker.sources.arr_live import (
     LiveMessage,
     Topic,
@@ -205,3 +212,40 @@ async def test_the_channel_comes_back_after_a_drop_and_stops_on_a_refused_key(
     assert radarr.live_events == "Radarr rejected the API key"
     flows = hass.config_entries.flow.async_progress_by_handler(entry.domain)
     assert any(flow["context"]["source"] == SOURCE_REAUTH for flow in flows)
+
+
+@pytest.mark.usefixtures("served")
+async def test_webhooks_are_not_asked_for_while_the_hubs_deliver(
+    hass: HomeAssistant, stack: SimulatedStack
+) -> None:
+    """No webhook is wired anywhere: only Jellyfin, which has no hub, is asked for one.
+
+    The hour a service gets to send its first webhook, and the wiring check's
+    cooldown, are shortened: at setup, before the hubs are up, every service is
+    asked for its webhook; once Radarr's and Sonarr's hubs deliver, those issues go.
+    """
+    repairs = "custom_components.media_request_tracker.repairs"
+    with (
+        patch(f"{repairs}.SILENT_SOURCE_REPAIR_AFTER", timedelta(0)),
+        patch(f"{repairs}.WIRING_RECHECK_COOLDOWN", timedelta(seconds=0.1)),
+    ):
+        entry = (await add_integration(hass, stack))["result"]
+        registry = ir.async_get(hass)
+
+        def raised(repair: Repair, service: Service) -> bool:
+            issue = issue_id(entry.entry_id, repair, service)
+            return registry.async_get_issue(DOMAIN, issue) is not None
+
+        def arr_issues() -> list[tuple[Repair, Service]]:
+            return [
+                (repair, service)
+                for service in (Service.RADARR, Service.SONARR)
+                for repair in (Repair.WEBHOOK_NEVER_RECEIVED, Repair.WEBHOOK_MISSING)
+                if raised(repair, service)
+            ]
+
+        await until(
+            hass, lambda: raised(Repair.WEBHOOK_NEVER_RECEIVED, Service.JELLYFIN)
+        )
+        await until(hass, lambda: all(p.link.connected for p in arr_pollers(entry)))
+        await until(hass, lambda: not arr_issues())

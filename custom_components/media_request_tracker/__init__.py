@@ -153,7 +153,7 @@ async def async_setup_entry(
     tracking.publisher.notify_when_left_out(
         partial(async_show_left_out_episodes, hass, entry, cap=ENTITY_CAP)
     )
-    checks = RepairChecks(hass, entry, tracking.notes.sources_seen)
+    checks = RepairChecks(hass, entry, tracking.notes.sources_seen, data.delivers_live)
     entry.async_on_unload(
         async_register_webhooks(hass, entry, tracking, arrs, checks.webhook_arrived)
     )

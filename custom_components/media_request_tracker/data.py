@@ -149,6 +149,11 @@ class MediaRequestTrackerData:
             if poller is not None
         }
 
+    def delivers_live(self, key: str) -> bool:
+        """Whether the poller of that key (service or subentry id) has its hub up."""
+        poller = self.pollers.get(key)
+        return poller is not None and poller.live_events == "connected"
+
     def arr_for(self, request: Request) -> RadarrPoller | SonarrPoller | None:
         """The Radarr or Sonarr the request belongs to, or would go to (§3).
 

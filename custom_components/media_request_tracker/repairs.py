@@ -5,7 +5,7 @@ each fault has one remedy: a rejected key starts reauthentication (no issue), an
 unreachable or silent service and webhook wiring get the issues below.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -186,12 +186,20 @@ class RepairChecks:
         hass: HomeAssistant,
         entry: MediaRequestTrackerConfigEntry,
         sources_seen: Mapping[str, datetime],
+        live: Callable[[str], bool] = lambda _key: False,
     ) -> None:
-        """Nothing is checked until `async_start`."""
+        """Nothing is checked until `async_start`.
+
+        `live(key)` says whether the service (by poller key: the service, or a
+        Radarr/Sonarr subentry's id) delivers its events over its live channel:
+        webhooks are then optional, and their wiring is not asked for.
+        """
         self._hass = hass
         self._entry = entry
         self._sources_seen = sources_seen
+        self._live = live
         self._answering: dict[str, bool] = {}
+        self._was_live: dict[str, bool] = {}
         self._started = dt_util.utcnow()
         self._wiring = Debouncer(
             hass,
@@ -245,6 +253,16 @@ class RepairChecks:
         A service that does not answer is left as it was: its connectivity covers it.
         """
         for state in await async_inspect(self._hass, self._entry):
+            if isinstance(state, ArrWiring) and self._live(_poller_key(state.arr)):
+                arr = state.arr
+                async_clear(
+                    self._hass,
+                    self._entry,
+                    arr.service,
+                    *_WIRING[arr.service],
+                    instance=arr.key,
+                )
+                continue
             show_wiring(self._hass, self._entry, state)
 
     @callback
@@ -265,9 +283,15 @@ class RepairChecks:
         @callback
         def polled() -> None:
             answering = poller.last_update_success
-            if answering and not self._answering.get(key, True):
+            live = self._live(key)
+            if (answering and not self._answering.get(key, True)) or (
+                live != self._was_live.get(key, False)
+            ):
                 self._wiring.async_schedule_call()
+            if live and not self._was_live.get(key, False):
+                self._check_silent_sources(dt_util.utcnow())
             self._answering[key] = answering
+            self._was_live[key] = live
 
         return polled
 
@@ -288,7 +312,10 @@ class RepairChecks:
             # this setup (the reload that added it), not from the entry's creation.
             since = self._started if key else entry.created_at
             waited = now - since >= SILENT_SOURCE_REPAIR_AFTER
-            if not waited or (key or service) in self._sources_seen:
+            delivers = (key or service) in self._sources_seen or (
+                arr is not None and self._live(_poller_key(arr))
+            )
+            if not waited or delivers:
                 async_clear(
                     self._hass,
                     entry,
@@ -407,6 +434,11 @@ def async_remove_issues(hass: HomeAssistant, entry_id: str) -> None:
 
 
 @callback
+def _poller_key(arr: ArrInstance) -> str:
+    """How the entry's pollers name an instance: its subentry id, else its service."""
+    return arr.key or arr.service
+
+
 def show_wiring(
     hass: HomeAssistant, entry: MediaRequestTrackerConfigEntry, state: Wiring
 ) -> None:

@@ -364,7 +364,7 @@ class ArrServer(FakeService):
             LIVE_HUB_PATH, authorize=self._hub_authorized, greeting=self._greeting
         )
         self.hub.add_routes(self.app)
-        self._announcing: set[asyncio.Task[None]] = set()
+        self._announcing: set[asyncio.Task[Any]] = set()
         self._queue_status_due = False
         router = self.app.router
         router.add_get("/api/v3/system/status", self._system_status)
