@@ -163,3 +163,20 @@ async def test_qbittorrent_outage_keeps_its_torrents() -> None:
     await qbit.stop()
     assert torrent["state"] == "stalledUP"
     assert qbit.unavailable_answers == 1
+
+
+async def test_short_soak_with_no_webhook_at_all() -> None:
+    """No service points at Home Assistant: the polls and live channels tell it all.
+
+    Every request still ends true, forward only, and each truth shows within one
+    active poll interval of the poller that confirms it.
+    """
+    report = await run_soak(
+        SoakSettings(lifecycles=30, seed=3, restarts=1, webhooks=False)
+    )
+
+    assert report.webhooks.sent == 0
+    over = [row.label for row in report.time_to_truth if not row.within]
+    assert (report.stuck_or_wrong, len(report.backwards), over) == (0, 0, []), (
+        report.table()
+    )

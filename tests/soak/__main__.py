@@ -32,6 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Home Assistant restarts during the run (default: 2)",
     )
     parser.add_argument(
+        "--no-webhooks",
+        dest="webhooks",
+        action="store_false",
+        help="point no service at Home Assistant's webhooks: polls and live channels only",
+    )
+    parser.add_argument(
         "--details",
         type=int,
         default=10,
@@ -45,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     settings = SoakSettings(
-        lifecycles=args.lifecycles, seed=args.seed, restarts=args.restarts
+        lifecycles=args.lifecycles,
+        seed=args.seed,
+        restarts=args.restarts,
+        webhooks=args.webhooks,
     )
     report = asyncio.run(run_soak(settings))
     print(report.table(args.details))  # noqa: T201 (the report is the output)

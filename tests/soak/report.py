@@ -99,13 +99,18 @@ class SoakReport:
         dropped = 100 * hooks.dropped / max(1, hooks.sent)
         restarts = ", ".join(f"{_clock(a)} to {_clock(b)}" for a, b in self.restarts)
         start, end = self.outage
-        return [
+        sent = (
             (
-                f"webhooks            {hooks.sent} sent by the services: {hooks.dropped} "
+                f"{hooks.sent} sent by the services: {hooks.dropped} "
                 f"dropped ({dropped:.0f} %), {hooks.duplicated} duplicated, "
                 f"{hooks.delayed} delayed ({hooks.reordered} overtaken), "
                 f"{hooks.refused} refused during restarts"
-            ),
+            )
+            if hooks.sent
+            else "none: no service points at Home Assistant (polls and live channels)"
+        )
+        return [
+            f"webhooks            {sent}",
             f"restarts            {len(self.restarts)} (Home Assistant down {restarts})",
             (
                 f"qBittorrent outage  {_clock(start)} to {_clock(end)}: 503 for the first "
