@@ -47,6 +47,7 @@ from custom_components.media_request_tracker.entity import (
 from tests.simulator import Service
 from tests.simulator.catalog import media
 from tests.simulator.household import Kind, Lifecycle, household
+from tests.soak.home import async_settle
 from tests.soak.truth import TruthLog
 
 from .harness import Integration
@@ -169,9 +170,7 @@ class Clocks:
         await self.sim.stack.advance(moment - self.now)
         self.now = moment
         self.set_clock(START + timedelta(seconds=moment))
-        await self.sim.integration.hass.async_block_till_done(
-            wait_background_tasks=True
-        )
+        await async_settle(self.sim.integration.hass)
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from custom_components.media_request_tracker.config_flow import service_config
 from custom_components.media_request_tracker.engine.models import Service as Configured
 from tests.simulator import Service
 from tests.simulator.scenarios import Action
+from tests.soak.home import async_settle
 
 from .harness import Integration, StateWatch, running_integration
 from .remote import RemoteStack, Sent
@@ -118,7 +119,7 @@ async def simulated_integration(
         }
         async with running_integration(configured, polling=polling) as integration:
             # The first poll of every service runs in the background at setup.
-            await integration.hass.async_block_till_done(wait_background_tasks=True)
+            await async_settle(integration.hass)
             await stack.send_webhooks_to(
                 {
                     service: integration.webhook_url(service.value)

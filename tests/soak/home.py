@@ -151,26 +151,29 @@ class Home:
         }
 
     async def settle(self) -> None:
-        """Until Home Assistant has nothing left to do at this simulated moment.
+        """Until Home Assistant has nothing left to do at this simulated moment."""
+        if self.hass is not None:
+            await async_settle(self.hass)
 
-        Polls run as background tasks; the one that never ends is the Shoko
-        live connection (pollers/shoko.py), which is left alone.
-        """
-        hass = self.hass
-        if hass is None:
+
+async def async_settle(hass: HomeAssistant) -> None:
+    """Until Home Assistant has nothing left to do, background tasks included.
+
+    Polls run as background tasks; the ones that never end are the live
+    connections (Radarr's, Sonarr's and Shoko's hubs), which are left alone.
+    """
+    while True:
+        await hass.async_block_till_done()
+        busy = [
+            task
+            for task in hass._background_tasks  # no public view of them
+            if isinstance(task, asyncio.Task)
+            and not task.done()
+            and not task.get_name().endswith("live events")
+        ]
+        if not busy:
             return
-        while True:
-            await hass.async_block_till_done()
-            busy = [
-                task
-                for task in hass._background_tasks  # no public view of them
-                if isinstance(task, asyncio.Task)
-                and not task.done()
-                and not task.get_name().endswith("live events")
-            ]
-            if not busy:
-                return
-            await asyncio.wait(busy)
+        await asyncio.wait(busy)
 
 
 def _forget_timers(hass: HomeAssistant) -> None:
