@@ -137,7 +137,8 @@ async def test_a_grab_is_seen_at_once_with_no_webhook(
     )
 
     radarr = entry.runtime_data.arrs[0]
-    assert radarr.update_interval == ACTIVE  # work in progress: the safety net
+    # Work in progress: the 30 s safety net, once the woken poll has finished.
+    await until(hass, lambda: radarr.update_interval == ACTIVE)
     connectivity = entity_state(
         hass, "binary_sensor", f"{entry.entry_id}_connected_radarr"
     )
