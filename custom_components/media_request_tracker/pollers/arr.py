@@ -91,7 +91,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             ssl_context=hub_ssl(self.client.url, arr.config.get(CONF_VERIFY_SSL, True)),
             on_event=self._async_live_message,
             # Opened: read what was missed. Closed: poll as without a channel.
-            on_change=self.async_request_refresh,
+            on_change=self.async_wake,
             on_auth_failed=self.start_reauth,
             max_size=LIVE_FRAME_BYTES,
         )
