@@ -104,7 +104,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
     @callback
     def _wake(self) -> None:
         self.entry.async_create_task(
-            self.hass, self.async_request_refresh(), f"{DOMAIN} wake {self.service}"
+            self.hass, self.async_wake(), f"{DOMAIN} wake {self.service}"
         )
 
     async def async_wake(self) -> None:
@@ -123,7 +123,7 @@ class ServicePoller(DataUpdateCoordinator[None]):
             self._polling = False
             if self._woken_while_polling:
                 self._woken_while_polling = False
-                self._wake()
+                self._wake()  # after the debouncer's cooldown
 
     async def _async_update_once(self) -> None:
         """Poll, mapping client failures to translated update failures."""
