@@ -216,6 +216,40 @@ async def test_the_channel_comes_back_after_a_drop_and_stops_on_a_refused_key(
 
 
 @pytest.mark.usefixtures("served")
+async def test_a_hub_that_stays_down_is_not_polled_for_at_each_attempt(
+    hass: HomeAssistant, stack: SimulatedStack
+) -> None:
+    """The drop and the reason it stays down wake the poll; each retry does not.
+
+    Attempts and wakes are made fast, so that every retry would show as a poll.
+    """
+    signalr = "custom_components.media_request_tracker.pollers.signalr"
+    with (
+        patch(f"{ArrPoller.__module__.rsplit('.', 1)[0]}.base.WAKE_COOLDOWN", 0.01),
+        patch(f"{signalr}.RECONNECT_MIN", 0.02),
+        patch(f"{signalr}.RECONNECT_MAX", 0.02),
+    ):
+        entry = (await add_integration(hass, stack))["result"]
+        radarr = entry.runtime_data.arrs[0]
+        await until(hass, lambda: radarr.link.connected)
+        await hass.async_block_till_done()
+        polls = 0
+
+        @callback
+        def count() -> None:
+            nonlocal polls
+            polls += 1
+
+        radarr.async_add_listener(count)
+        await stack.radarr.hub.take_down()
+        await until(hass, lambda: stack.radarr.hub.refused >= 8)
+        await hass.async_block_till_done()
+
+    assert 1 <= polls <= 2
+    assert "503" in str(radarr.live_events)
+
+
+@pytest.mark.usefixtures("served")
 async def test_webhooks_are_not_asked_for_while_the_hubs_deliver(
     hass: HomeAssistant, stack: SimulatedStack
 ) -> None:

@@ -72,6 +72,9 @@ class SignalRHub:
         self._tokens: set[str] = set()  # negotiated, not yet used
         self.connections: list[HubConnection] = []
         self.negotiations = 0
+        # Down: every request answers 503, as a proxy without WebSocket support would.
+        self.down = False
+        self.refused = 0
 
     def add_routes(self, app: web.Application) -> None:
         """Mount `{path}/negotiate` and the WebSocket endpoint."""
@@ -105,7 +108,15 @@ class SignalRHub:
         for connection in list(self.connections):
             await connection.socket.send_str('{"type":1,"target":' + RECORD_SEPARATOR)
 
+    async def take_down(self) -> None:
+        """Refuse every client from now on, and drop those connected."""
+        self.down = True
+        await self.drop_connections()
+
     async def _negotiate(self, request: web.Request) -> web.Response:
+        if self.down:
+            self.refused += 1
+            return web.Response(status=503)
         if not self._authorize(request):
             return web.Response(status=401)
         self.negotiations += 1
@@ -128,6 +139,8 @@ class SignalRHub:
         )
 
     async def _connect(self, request: web.Request) -> web.StreamResponse:
+        if self.down:
+            return web.Response(status=503)
         if not self._authorize(request):
             return web.Response(status=401)
         token = request.query.get("id")

@@ -120,9 +120,12 @@ class SignalRLink:
 
     def _lost(self, error: str) -> None:
         LOGGER.debug("%s's live events stopped: %s", self._name, error)
+        # Only news is passed on: each attempt against a hub that stays down would
+        # otherwise poll the service once more.
+        if self.connected or error != self.error:
+            self._jobs.put_nowait(self._on_change)
         self.error = error
         self.connected = False
-        self._jobs.put_nowait(self._on_change)
 
     async def _async_dispatch(self) -> None:
         """Run the queued work in order, away from pysignalr's receive loop."""
