@@ -24,8 +24,13 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from custom_components.media_request_tracker.const import DOMAIN
+from custom_components.media_request_tracker.pollers.jellyseerr import (
+    NEW_REQUESTS_PER_POLL,
+)
 from tests.simulator import SCENARIOS, Service, SimulatedStack
+from tests.simulator.scenarios import Request, Step
 from tests.simulator.stack import PUSHING_SERVICES
+from tests.simulator.titles import movie, movie_release, register
 
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
@@ -291,3 +296,26 @@ async def test_a_dead_torrent_is_replaced_with_no_human_action(
     assert states == ["approved", "grabbing", "downloading", "importing", "available"]
     sources = [entry.source for entry in oppenheimer.timeline]
     assert sources.count("remediation") == 2
+
+
+@pytest.mark.usefixtures("served")
+async def test_more_requests_than_a_page_are_found_with_no_webhook(
+    hass: HomeAssistant, stack: SimulatedStack
+) -> None:
+    """A collection requested at once, Jellyseerr's webhook off: one poll finds all.
+
+    Jellyseerr lists the newest changes a page at a time; the poll reads on while a
+    page holds only changes since the poll before.
+    """
+    entry = (await add_integration(hass, stack))["result"]
+    jellyseerr = entry.runtime_data.jellyseerr
+    await jellyseerr.async_refresh()  # after the backfill: only new changes from here
+    films = [movie("collection", n) for n in range(1, 2 * NEW_REQUESTS_PER_POLL + 6)]
+    for film in films:
+        register(film, (movie_release(film),))
+        await stack.player.apply(Step(0, Request(film.key), webhooks=False))
+
+    await jellyseerr.async_refresh()
+
+    tracked = {r.title for r in entry.runtime_data.tracker.requests.values()}
+    assert tracked == {film.title for film in films}

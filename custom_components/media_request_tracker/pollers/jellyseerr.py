@@ -1,7 +1,8 @@
 """Jellyseerr: its requests, newest first; cheap, and nothing is missed.
 
 This finds requests made while Home Assistant was down, or while another tool owns
-Jellyseerr's one webhook. The first poll imports recent history (the backfill).
+Jellyseerr's one webhook. The first poll imports recent history (the backfill); each
+later one reads the newest changes, page after page back to the poll before.
 Each poll also lists the open requests (pending or approved, not available yet:
 a page the size of what is tracked, not the whole history) and asks after a few
 tracked requests: first those that left that list since the last poll (a deletion
@@ -32,6 +33,10 @@ from .base import ServicePoller
 
 INTERVAL = timedelta(seconds=60)
 NEW_REQUESTS_PER_POLL = 20
+# Pages of changed requests read at most in one poll, and how far before the last
+# poll they are read (Jellyseerr's clock may differ from ours).
+CHANGED_PAGES = 10
+CLOCK_MARGIN = timedelta(minutes=5)
 BACKFILL_REQUESTS = 100
 # Open requests listed at most (beyond, asking after them one by one covers them).
 OPEN_REQUESTS_LISTED = 500
@@ -61,15 +66,21 @@ class JellyseerrPoller(ServicePoller):
         self._seen: dict[str, datetime] = {}
         # The open requests Jellyseerr listed at the last poll (None: none yet).
         self._open: set[str] | None = None
+        # When the changed requests were last listed (a start begins from its first
+        # page: reading back further would list requests never seen as new).
+        self._listed_at = dt_util.utcnow()
 
     async def _async_poll(self) -> timedelta:
         tracking = self.tracking
         first = not tracking.backfilled
         since = dt_util.utcnow() - self._backfill
         skipped: list[str] = []
-        take = BACKFILL_REQUESTS if first else NEW_REQUESTS_PER_POLL
         now = dt_util.utcnow()
-        answers = await self.client.async_get_requests(take)
+        if first:
+            answers = await self.client.async_get_requests(BACKFILL_REQUESTS)
+        else:
+            answers = await self._async_changed_since(self._listed_at)
+        self._listed_at = now
         listed = {remote.request_key for remote in answers}
         left = await self._async_left_open()
         for remote in answers:
@@ -103,6 +114,30 @@ class JellyseerrPoller(ServicePoller):
             tracking.finish_backfill(skipped)
         await self._async_check_unseen(now, listed, left)
         return INTERVAL
+
+    async def _async_changed_since(self, since: datetime) -> list[RemoteRequest]:
+        """The newest page of requests, and the rest of those changed since `since`.
+
+        More than a page can change between two polls (a collection requested at
+        once, with no webhook to tell): while a page is all changes since the last
+        poll (less a margin for the two clocks), the next is read too, up to
+        `CHANGED_PAGES`. Beyond the first page only changes are kept: older requests
+        there may never have been listed, and must not flood in as new ones.
+        """
+        oldest_wanted = since - CLOCK_MARGIN
+        answers = await self.client.async_get_requests(NEW_REQUESTS_PER_POLL)
+        changed = list(answers)
+        for page in range(1, CHANGED_PAGES):
+            if (
+                len(answers) < NEW_REQUESTS_PER_POLL
+                or answers[-1].updated_at < oldest_wanted
+            ):
+                break
+            answers = await self.client.async_get_requests(
+                NEW_REQUESTS_PER_POLL, skip=page * NEW_REQUESTS_PER_POLL
+            )
+            changed += [r for r in answers if r.updated_at >= oldest_wanted]
+        return changed
 
     async def _async_left_open(self) -> set[str]:
         """Requests no longer open since the last poll: deleted, or moved on.

@@ -186,9 +186,9 @@ class JellyseerrClient:
         raise failure
 
     async def async_get_requests(
-        self, take: int, *, open_only: bool = False
+        self, take: int, *, skip: int = 0, open_only: bool = False
     ) -> list[RemoteRequest]:
-        """The most recently modified requests, newest first (one page).
+        """The most recently modified requests, newest first (one page from `skip`).
 
         `open_only`: those still pending or approved and not available yet
         (Jellyseerr's `unavailable` filter).
@@ -198,7 +198,7 @@ class JellyseerrClient:
             "/api/v1/request",
             params={
                 "take": take,
-                "skip": 0,
+                "skip": skip,
                 "filter": "unavailable" if open_only else "all",
                 "sort": "modified",
             },
