@@ -52,16 +52,16 @@ def arguments(name: str) -> list[Any]:
 @pytest.mark.parametrize(
     ("frame", "expected"),
     [
-        ("radarr_movie_grabbed", LiveMessage(Topic.MEDIA, "updated", 71)),
-        ("radarr_moviefile_added", LiveMessage(Topic.MEDIA, "updated", 71)),
+        ("radarr_movie_grabbed", LiveMessage(Topic.MEDIA, 71)),
+        ("radarr_moviefile_added", LiveMessage(Topic.MEDIA, 71)),
         # A deleted file is its bare id: its movie is not named.
-        ("radarr_moviefile_deleted", LiveMessage(Topic.MEDIA, "deleted", None)),
-        ("radarr_queue_status", LiveMessage(Topic.QUEUE, "updated")),
-        ("radarr_queue_sync", LiveMessage(Topic.QUEUE, "sync")),
-        ("radarr_health_sync", LiveMessage(Topic.HEALTH, "sync")),
-        ("sonarr_episode_grabbed", LiveMessage(Topic.MEDIA, "updated", 12)),
-        ("sonarr_episodefile_added", LiveMessage(Topic.MEDIA, "updated", 12)),
-        ("sonarr_series_updated", LiveMessage(Topic.MEDIA, "updated", 12)),
+        ("radarr_moviefile_deleted", LiveMessage(Topic.MEDIA, None)),
+        ("radarr_queue_status", LiveMessage(Topic.QUEUE)),
+        ("radarr_queue_sync", LiveMessage(Topic.QUEUE)),
+        ("radarr_health_sync", LiveMessage(Topic.HEALTH)),
+        ("sonarr_episode_grabbed", LiveMessage(Topic.MEDIA, 12)),
+        ("sonarr_episodefile_added", LiveMessage(Topic.MEDIA, 12)),
+        ("sonarr_series_updated", LiveMessage(Topic.MEDIA, 12)),
         # Housekeeping: ignored.
         ("radarr_command", None),
         ("radarr_version", None),
@@ -80,9 +80,8 @@ def test_messages_read_as_the_apps_send_them(
         ([], "takes one argument"),
         (["movie"], "message must be an object"),
         ([{"name": "movie"}], "message.body"),
-        ([{"name": "movie", "body": {"resource": {"id": 1}}}], "action"),
         (
-            [{"name": "movie", "body": {"resource": {"id": "71"}, "action": "x"}}],
+            [{"name": "movie", "body": {"resource": {"id": "71"}}}],
             "message.body.resource.id must be an integer",
         ),
     ],

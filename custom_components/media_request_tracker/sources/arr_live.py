@@ -61,7 +61,6 @@ class LiveMessage:
     """One message that may concern tracked work."""
 
     topic: Topic
-    action: str
     # The Radarr movie or Sonarr series id (MEDIA), when the resource names it.
     media_id: int | None = None
 
@@ -74,15 +73,14 @@ def parse_live_message(arguments: list[Any]) -> LiveMessage | None:
     if len(arguments) != 1:
         raise InvalidPayload(f"{HUB_METHOD} takes one argument, got {len(arguments)}")
     message = Fields(arguments[0], "message")
-    topic = _TOPICS.get(message.required_text("name"))
+    name = message.required_text("name")
+    topic = _TOPICS.get(name)
     if topic is None:
         return None
-    name = message.required_text("name")
-    body = message.required_obj("body")
-    action = body.required_text("action")
-    resource = body.obj("resource")
+    # The action (created, updated, deleted, sync) changes nothing: any is news.
+    resource = message.required_obj("body").obj("resource")
     if topic is Topic.MEDIA:
         # A deleted file's resource is its bare id: its movie reads as 0, unknown.
         media_id = None if resource is None else resource.id_number(_MEDIA_KEYS[name])
-        return LiveMessage(topic, action, media_id)
-    return LiveMessage(topic, action)
+        return LiveMessage(topic, media_id)
+    return LiveMessage(topic)
