@@ -18,6 +18,9 @@ load it ran at; the modules in `scripts/perf/` say what each number stands for:
   played on simulated time: |estimate - truth| of `watchable_at` at 50 % of each
   download, with learned and default delays, and what Radarr's and Sonarr's
   `/api/v3/health` and library lookups cost per poll;
+- live channels (`perf/live.py`): with no webhook at all, a grab or an import in
+  Radarr or Sonarr → entity state through their hubs (p50/p99), and each *arr's
+  requests in an idle hour with its hub up and down;
 - startup (`perf/startup.py`): Home Assistant setting up an entry with 5,000 stored
   requests, and the memory of one with 1,000 (with every entity).
 
@@ -42,6 +45,7 @@ from perf.engine import (  # noqa: E402
     bench_tracker_memories,
 )
 from perf.eta import bench_watchable_eta  # noqa: E402
+from perf.live import bench_live_channels  # noqa: E402
 from perf.polling import bench_qbittorrent_sync  # noqa: E402
 from perf.report import Result, header  # noqa: E402
 from perf.scale import bench_at_scale  # noqa: E402
@@ -54,6 +58,7 @@ from perf.webhooks import bench_webhook_burst  # noqa: E402
 
 STEADY_SECONDS = 60
 HOUSEHOLD = 400  # request lifecycles, half of them movies and shows (no anime)
+LIVE_TITLES = 40  # grabbed and imported one at a time through the hubs
 
 
 async def bench_home_assistant(scale: int) -> list[Result]:
@@ -63,6 +68,7 @@ async def bench_home_assistant(scale: int) -> list[Result]:
         *await bench_qbittorrent_sync(2000 // scale, 50 // scale),
         *await bench_at_scale(1000 // scale, STEADY_SECONDS / scale),
         *await bench_watchable_eta(HOUSEHOLD // scale),
+        *await bench_live_channels(LIVE_TITLES // scale),
         *await bench_startup(5000 // scale),
         *await bench_entity_cap(2000 // scale, 12),
         *await bench_home_assistant_memory(100 // scale),

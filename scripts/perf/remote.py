@@ -173,6 +173,11 @@ class StackCommands:
         """Point every pushing service at its webhook URL."""
         self.stack.send_webhooks_to(urls)
 
+    async def take_down_arr_hubs(self) -> None:
+        """Radarr's and Sonarr's live hubs refuse every client (their APIs answer)."""
+        for arr in (self.stack.radarr, self.stack.sonarr):
+            await arr.hub.take_down()
+
     async def traffic(self) -> dict[Service, Traffic]:
         """The totals so far (subtract two readings for what happened between)."""
         return {service: replace(t) for service, t in self._traffic.items()}
@@ -285,6 +290,10 @@ class RemoteStack:
     async def send_webhooks_to(self, urls: Mapping[str, str]) -> None:
         """Point every pushing service at its webhook URL."""
         await self._call("send_webhooks_to", dict(urls))
+
+    async def take_down_arr_hubs(self) -> None:
+        """Radarr's and Sonarr's live hubs refuse every client."""
+        await self._call("take_down_arr_hubs")
 
     async def traffic(self) -> dict[Service, Traffic]:
         """The traffic totals per service so far."""

@@ -14,14 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from homeassistant.helpers import entity_registry as er
+
 from custom_components.media_request_tracker.config_flow import service_config
+from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import Service as Configured
+from custom_components.media_request_tracker.entity import request_unique_id
 from tests.simulator import Service
 from tests.simulator.scenarios import Action
 from tests.soak.home import async_settle
 
 from .harness import Integration, StateWatch, running_integration
 from .remote import RemoteStack, Sent
+from .titles import Title
 
 # The integration's services, and the simulator's fake of each.
 POLLED_SERVICES = {
@@ -61,6 +66,21 @@ class Simulation:
         requests = self.integration.entry.runtime_data.tracker.requests.values()
         episodes = sum(len(request.episodes) for request in requests)
         return f"{len(requests):,} req., {episodes:,} ep."
+
+    def request_entities(self, titles: Iterable[Title]) -> dict[str, str]:
+        """The request sensor of each tracked title, by the title's name."""
+        data = self.integration.entry.runtime_data
+        registry = er.async_get(self.integration.hass)
+        names = {title.name for title in titles}
+        found = {}
+        for request in data.tracker.requests.values():
+            if request.title in names:
+                unique_id = request_unique_id(data.entry_id, request.key)
+                if entity_id := registry.async_get_entity_id(
+                    "sensor", DOMAIN, unique_id
+                ):
+                    found[request.title] = entity_id
+        return found
 
     @property
     def pollers(self) -> dict[Configured, Any]:

@@ -219,7 +219,7 @@ async def measure_playable_to_available(
         and d.latency is not None
     ]
     waiting = [t for t in titles if t.is_movie and t.stage is Stage.IMPORTING]
-    entities = _request_entities(sim, waiting)
+    entities = list(sim.request_entities(waiting).values())
     await sim.play(
         library_steps(replace(t, stage=Stage.AVAILABLE) for t in waiting),
         webhooks=False,
@@ -262,20 +262,6 @@ async def measure_playable_to_available(
             "s",
         ),
     ]
-
-
-def _request_entities(sim: Simulation, titles: Sequence[Title]) -> list[str]:
-    """The request sensors of some titles (found by their title)."""
-    data = sim.integration.entry.runtime_data
-    registry = er.async_get(sim.integration.hass)
-    names = {title.name for title in titles}
-    found = []
-    for request in data.tracker.requests.values():
-        if request.title in names:
-            unique_id = f"{data.entry_id}_request_{request.key}"
-            if entity_id := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
-                found.append(entity_id)
-    return found
 
 
 async def measure_steady_traffic(
