@@ -7,7 +7,7 @@ The simulator runs on a manual clock, so every scenario plays deterministically.
 """
 
 from collections import defaultdict
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -28,9 +28,10 @@ from custom_components.media_request_tracker.pollers.jellyseerr import (
     NEW_REQUESTS_PER_POLL,
 )
 from tests.simulator import SCENARIOS, Service, SimulatedStack
+from tests.simulator.catalog import Movie
 from tests.simulator.scenarios import Request, Step
 from tests.simulator.stack import PUSHING_SERVICES
-from tests.simulator.titles import movie, movie_release, register
+from tests.simulator.titles import movie, movie_release, register, unregister
 
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
@@ -298,9 +299,21 @@ async def test_a_dead_torrent_is_replaced_with_no_human_action(
     assert sources.count("remediation") == 2
 
 
+@pytest.fixture
+def collection() -> Iterator[list[Movie]]:
+    """More films than a page of Jellyseerr's, in the catalogue for one test."""
+    films = [movie("collection", n) for n in range(1, 2 * NEW_REQUESTS_PER_POLL + 6)]
+    releases = {film.key: (movie_release(film),) for film in films}
+    for film in films:
+        register(film, releases[film.key])
+    yield films
+    for film in films:
+        unregister(film, releases[film.key])
+
+
 @pytest.mark.usefixtures("served")
 async def test_more_requests_than_a_page_are_found_with_no_webhook(
-    hass: HomeAssistant, stack: SimulatedStack
+    hass: HomeAssistant, stack: SimulatedStack, collection: list[Movie]
 ) -> None:
     """A collection requested at once, Jellyseerr's webhook off: one poll finds all.
 
@@ -310,12 +323,10 @@ async def test_more_requests_than_a_page_are_found_with_no_webhook(
     entry = (await add_integration(hass, stack))["result"]
     jellyseerr = entry.runtime_data.jellyseerr
     await jellyseerr.async_refresh()  # after the backfill: only new changes from here
-    films = [movie("collection", n) for n in range(1, 2 * NEW_REQUESTS_PER_POLL + 6)]
-    for film in films:
-        register(film, (movie_release(film),))
+    for film in collection:
         await stack.player.apply(Step(0, Request(film.key), webhooks=False))
 
     await jellyseerr.async_refresh()
 
     tracked = {r.title for r in entry.runtime_data.tracker.requests.values()}
-    assert tracked == {film.title for film in films}
+    assert tracked == {film.title for film in collection}

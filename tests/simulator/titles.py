@@ -158,3 +158,14 @@ def register(title: Media, releases: tuple[Release, ...]) -> None:
         SERIES[title.key] = title
     for release in releases:
         RELEASES[release.key] = release
+
+
+def unregister(title: Media, releases: tuple[Release, ...]) -> None:
+    """Take a registered title and its releases out of the catalogue again.
+
+    The catalogue is the process's: a test that adds titles removes them, or a
+    later test (the soak's household) would find ids it numbered the same.
+    """
+    (MOVIES if isinstance(title, Movie) else SERIES).pop(title.key, None)
+    for release in releases:
+        RELEASES.pop(release.key, None)
