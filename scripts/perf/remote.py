@@ -73,6 +73,7 @@ class StackCommands:
         self._traffic: dict[Service, Traffic] = {}
         self._endpoints: defaultdict[Endpoint, Traffic] = defaultdict(Traffic)
         self._sent: list[Sent] = []
+        self._next_title = 1
         for server in (
             stack.jellyseerr,
             stack.radarr,
@@ -137,10 +138,21 @@ class StackCommands:
         movies_only: bool,
         stages: Sequence[Stage],
     ) -> list[Title]:
-        """Add titles to the catalogue (see `titles.add_titles`)."""
-        return add_titles(
-            prefix, count, episodes=episodes, movies_only=movies_only, stages=stages
+        """Add titles to the catalogue (see `titles.add_titles`), numbered on.
+
+        A title's number gives its ids: each call goes on from the last, so that
+        titles of two calls never share one.
+        """
+        titles = add_titles(
+            prefix,
+            count,
+            episodes=episodes,
+            movies_only=movies_only,
+            stages=stages,
+            first_id=self._next_title,
         )
+        self._next_title += count
+        return titles
 
     async def add_household(
         self, count: int, seed: int, every: float, prefix: str
