@@ -80,7 +80,6 @@ class JellyseerrPoller(ServicePoller):
             answers = await self.client.async_get_requests(BACKFILL_REQUESTS)
         else:
             answers = await self._async_changed_since(self._listed_at)
-        self._listed_at = now
         listed = {remote.request_key for remote in answers}
         left = await self._async_left_open()
         for remote in answers:
@@ -113,6 +112,7 @@ class JellyseerrPoller(ServicePoller):
         if first:
             tracking.finish_backfill(skipped)
         await self._async_check_unseen(now, listed, left)
+        self._listed_at = now  # only once applied: a failed poll is read again
         return INTERVAL
 
     async def _async_changed_since(self, since: datetime) -> list[RemoteRequest]:
