@@ -215,7 +215,11 @@ class Percentiles:
         return self.missed == 0 and (self.p99 is None or self.p99 <= self.bound)
 
 
-def percentiles(found: Iterable[Delay], bounds: dict[str, float]) -> list[Percentiles]:
+def percentiles(
+    found: Iterable[Delay],
+    bounds: dict[str, float],
+    episode_bounds: dict[str, float],
+) -> list[Percentiles]:
     """p50, p99 and the worst delay per transition: requests', then episodes'."""
     by_row: defaultdict[Delay, list[float | None]] = defaultdict(list)
     for delay in found:
@@ -231,7 +235,7 @@ def percentiles(found: Iterable[Delay], bounds: dict[str, float]) -> list[Percen
                 _quantile(values, 0.99),
                 values[-1] if values else None,
                 len(by_row[row]) - len(values),
-                bounds[row.state],
+                (episode_bounds if row.episode else bounds)[row.state],
             )
         )
     return rows

@@ -122,7 +122,8 @@ class SoakReport:
         rows = [
             (
                 "time-to-truth (simulated s while Home Assistant runs; bound: one "
-                "active poll interval of the poller that confirms it, + 2 s)"
+                "active poll interval of the poller that confirms it, + 2 s; an "
+                "episode's approval + the 2 s cooldown of the Sonarr read it wakes)"
             ),
             (
                 f"  {'transition':<23}{'n':>5}{'p50':>8}{'p99':>8}{'max':>8}"
