@@ -6,9 +6,10 @@ Two measurements against the simulated stack, with no webhook sent at all:
   time, from the moment this process asks for it (the pipe to the stack's process
   included) to its request sensor's change (`grabbing`, then `importing`). Home
   Assistant's scheduled polls are off, so only a poll woken by a hub message can make
-  the change; a title not changed within `TIMEOUT` counts as missed. Events are
-  spaced by the queue-status debounce and the wake cooldown: each is measured from a
-  quiet channel, as a household's grabs and imports, minutes apart, are.
+  the change; a title not changed within `TIMEOUT` counts as missed. Each event
+  waits until neither *arr has polled for `QUIET` (a queue-status message, a wake
+  deferred to the end of a cooldown, and that poll's own cooldown): each is measured
+  from a quiet channel, as a household's grabs and imports, minutes apart, are.
 - requests per idle hour: every tracked title is available (nothing in progress).
   Home Assistant polls on its own schedule while its clock (freezegun) and the
   stack's move a second at a time, for an hour with the hubs up, then for an hour
@@ -52,7 +53,9 @@ from .titles import (
 # Issue 18: a grab, a queue change or an import seen within about 2 seconds.
 LIVE_TO_STATE_SECONDS_TARGET = 2.0
 TIMEOUT = 10.0  # seconds: far beyond any woken poll (timed polls are off)
-QUIET = QUEUE_STATUS_DEBOUNCE + WAKE_COOLDOWN + 0.5
+# Long enough for the last event's queue-status message, a wake it deferred to the
+# end of a cooldown, and that poll's own cooldown.
+QUIET = QUEUE_STATUS_DEBOUNCE + 2 * WAKE_COOLDOWN + 0.5
 EPISODES_PER_SHOW = 12
 HOUR = 3600.0
 TICK = 1.0
@@ -132,7 +135,7 @@ async def _timed(
         def shows(entity: str, state: str | None, sensor: str = sensor) -> bool:
             return entity == sensor and state in states
 
-        await asyncio.sleep(QUIET)
+        await _until_quiet(sim)
         start = time.perf_counter()
         await sim.play([action], webhooks=False)
         change = None
@@ -141,6 +144,24 @@ async def _timed(
             change = sim.watch.first_after(start, shows)
         measured.append((title, None if change is None else change[0]))
     return measured
+
+
+async def _until_quiet(sim: Simulation) -> None:
+    """Until neither Radarr nor Sonarr has polled for `QUIET` seconds."""
+    polled = asyncio.Event()
+    stops = [
+        sim.pollers[Configured(app)].async_add_listener(polled.set) for app in ARRS
+    ]
+    try:
+        while True:
+            polled.clear()
+            async with asyncio.timeout(QUIET):
+                await polled.wait()
+    except TimeoutError:
+        pass
+    finally:
+        for stop in stops:
+            stop()
 
 
 async def _measure_idle_hours(count: int) -> list[Result]:
