@@ -214,13 +214,19 @@ async def test_the_channel_comes_back_after_a_drop_and_stops_on_a_refused_key(
     assert any(flow["context"]["source"] == SOURCE_REAUTH for flow in flows)
 
 
+@pytest.mark.parametrize(
+    "upgrade_only", [False, True], ids=["hub refused", "only the upgrade refused"]
+)
 @pytest.mark.usefixtures("served")
 async def test_a_hub_that_stays_down_is_not_polled_for_at_each_attempt(
-    hass: HomeAssistant, stack: SimulatedStack
+    hass: HomeAssistant, stack: SimulatedStack, upgrade_only: bool
 ) -> None:
     """The drop and the reason it stays down wake the poll; each retry does not.
 
-    Attempts and wakes are made fast, so that every retry would show as a poll.
+    Attempts and wakes are made fast, so that every retry would show as a poll. A
+    proxy may pass the negotiation and refuse only the WebSocket: pysignalr then
+    reports the attempt as closed too, which is no news of ours; the reason shown is
+    the refused upgrade, not pysignalr's "negotiation failure".
     """
     signalr = "custom_components.media_request_tracker.pollers.signalr"
     with (
@@ -240,7 +246,7 @@ async def test_a_hub_that_stays_down_is_not_polled_for_at_each_attempt(
             polls += 1
 
         radarr.async_add_listener(count)
-        await stack.radarr.hub.take_down()
+        await stack.radarr.hub.take_down(upgrade_only=upgrade_only)
         await until(hass, lambda: stack.radarr.hub.refused >= 8)
         await hass.async_block_till_done()
 

@@ -72,8 +72,10 @@ class SignalRHub:
         self._tokens: set[str] = set()  # negotiated, not yet used
         self.connections: list[HubConnection] = []
         self.negotiations = 0
-        # Down: every request answers 503, as a proxy without WebSocket support would.
+        # Down: requests answer 503; `upgrade_only`, only the WebSocket's, as a proxy
+        # that passes the negotiation but not the upgrade does.
         self.down = False
+        self.upgrade_only = False
         self.refused = 0
 
     def add_routes(self, app: web.Application) -> None:
@@ -108,13 +110,17 @@ class SignalRHub:
         for connection in list(self.connections):
             await connection.socket.send_str('{"type":1,"target":' + RECORD_SEPARATOR)
 
-    async def take_down(self) -> None:
-        """Refuse every client from now on, and drop those connected."""
+    async def take_down(self, *, upgrade_only: bool = False) -> None:
+        """Refuse every client from now on, and drop those connected.
+
+        `upgrade_only`: the negotiation still answers, the WebSocket does not.
+        """
         self.down = True
+        self.upgrade_only = upgrade_only
         await self.drop_connections()
 
     async def _negotiate(self, request: web.Request) -> web.Response:
-        if self.down:
+        if self.down and not self.upgrade_only:
             self.refused += 1
             return web.Response(status=503)
         if not self._authorize(request):
@@ -140,6 +146,7 @@ class SignalRHub:
 
     async def _connect(self, request: web.Request) -> web.StreamResponse:
         if self.down:
+            self.refused += 1
             return web.Response(status=503)
         if not self._authorize(request):
             return web.Response(status=401)

@@ -1,8 +1,9 @@
 """A SignalR hub connection kept up for days, whatever pysignalr does (reference §5).
 
-pysignalr gives up after ten reconnects, raises at once on a refused connection or a
-404, and ends on any exception, so every attempt runs a fresh client under a capped
-exponential backoff. Its callbacks only queue work; a dispatcher runs it in order,
+pysignalr retries a failed negotiation or upgrade by itself (told to give up at once,
+so that our backoff alone paces the attempts), raises at once on a refused connection
+or a 404, and ends on any exception, so every attempt runs a fresh client under a
+capped exponential backoff. Its callbacks only queue work; a dispatcher runs it in order,
 outside pysignalr's loop, so that a slow call or a bug never stops the stream.
 """
 
@@ -14,7 +15,7 @@ import ssl
 from typing import Any
 
 from pysignalr.client import SignalRClient
-from pysignalr.exceptions import AuthorizationError
+from pysignalr.exceptions import AuthorizationError, NegotiationFailure
 from pysignalr.transport.websocket import DEFAULT_MAX_SIZE
 
 from homeassistant.util.ssl import client_context, get_default_no_verify_context
@@ -89,7 +90,7 @@ class SignalRLink:
                 self._on_auth_failed()
                 return
             except Exception as err:  # noqa: BLE001 (pysignalr raises anything, §5.3)
-                self._lost(f"{type(err).__name__}: {err}".removesuffix(": "))
+                self._lost(_reason(err))
             LOGGER.debug("Connecting to %s again in %s s", self._name, self._delay)
             await asyncio.sleep(self._delay)
             self._delay = min(self._delay * 2, RECONNECT_MAX)
@@ -97,7 +98,11 @@ class SignalRLink:
     def _client_for_attempt(self) -> SignalRClient:
         """A new pysignalr client: one that gave up cannot be started again."""
         client = SignalRClient(
-            self._url, headers=self._headers, ssl=self._ssl, max_size=self._max_size
+            self._url,
+            headers=self._headers,
+            ssl=self._ssl,
+            max_size=self._max_size,
+            retry_count=1,
         )
         client.on_open(self._async_opened)
         client.on_close(self._async_closed)
@@ -116,7 +121,10 @@ class SignalRLink:
         self._jobs.put_nowait(self._on_change)
 
     async def _async_closed(self) -> None:
-        self._lost("the connection closed")
+        # pysignalr reports an attempt that never opened as closed too: its failure
+        # is the reason then, not this.
+        if self.connected:
+            self._lost("the connection closed")
 
     def _lost(self, error: str) -> None:
         LOGGER.debug("%s's live events stopped: %s", self._name, error)
@@ -135,6 +143,13 @@ class SignalRLink:
                 await job()
             except Exception:  # noqa: BLE001 (logged; one bad event must not stop the rest)
                 LOGGER.exception("Could not handle news from %s", self._name)
+
+
+def _reason(err: Exception) -> str:
+    """Why an attempt failed; a failed negotiation says what failed in it."""
+    if isinstance(err, NegotiationFailure) and isinstance(err.__cause__, Exception):
+        err = err.__cause__
+    return f"{type(err).__name__}: {err}".removesuffix(": ")
 
 
 def hub_ssl(url: str, verify_ssl: bool) -> ssl.SSLContext | None:
