@@ -21,7 +21,12 @@ from homeassistant.helpers import issue_registry as ir
 
 from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import Service
-from custom_components.media_request_tracker.pollers.arr import ACTIVE, ArrPoller
+from custom_components.media_request_tracker.pollers.arr import (
+    ACTIVE,
+    IDLE,
+    LIVE_IDLE,
+    ArrPoller,
+)
 from custom_components.media_request_tracker.repairs import (
     Repair,
     issue_id,
@@ -252,6 +257,26 @@ async def test_a_hub_that_stays_down_is_not_polled_for_at_each_attempt(
 
     assert 1 <= polls <= 2
     assert "503" in str(radarr.live_events)
+
+
+@pytest.mark.usefixtures("served")
+async def test_an_app_down_with_its_hub_is_polled_as_often_as_without_one(
+    hass: HomeAssistant, stack: SimulatedStack
+) -> None:
+    """Idle with the hub up: every 15 minutes. Radarr goes down: every 5 again.
+
+    The poll its hub's drop wakes fails, so it cannot set the interval itself.
+    """
+    with patch(f"{ArrPoller.__module__.rsplit('.', 1)[0]}.base.WAKE_COOLDOWN", 0.01):
+        entry = (await add_integration(hass, stack))["result"]
+        radarr = entry.runtime_data.arrs[0]
+        await until(hass, lambda: radarr.update_interval == LIVE_IDLE)
+
+        await stack.radarr.go_offline()
+        await until(hass, lambda: not radarr.last_update_success)
+
+    assert radarr.update_interval == IDLE
+    assert not radarr.link.connected
 
 
 @pytest.mark.usefixtures("served")

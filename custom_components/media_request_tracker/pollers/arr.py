@@ -90,8 +90,7 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
             (HUB_METHOD,),
             ssl_context=hub_ssl(self.client.url, arr.config.get(CONF_VERIFY_SSL, True)),
             on_event=self._async_live_message,
-            # Opened: read what was missed. Closed: poll as without a channel.
-            on_change=self.async_wake,
+            on_change=self._async_link_changed,
             on_auth_failed=self.start_reauth,
             max_size=LIVE_FRAME_BYTES,
         )
@@ -104,6 +103,16 @@ class ArrPoller[ClientT: (RadarrClient, SonarrClient)](ServicePoller):
     async def async_listen(self) -> None:
         """Keep the live channel up until the entry unloads (an entry task)."""
         await self.link.async_run()
+
+    async def _async_link_changed(self) -> None:
+        """Opened: read what was missed. Closed: poll as without a channel.
+
+        The next idle poll is set at once: a poll that fails (the app is down with
+        its hub) keeps the interval of the last one that succeeded.
+        """
+        if not self.link.connected and self.update_interval == LIVE_IDLE:
+            self.update_interval = IDLE
+        await self.async_wake()
 
     async def _async_live_message(self, _method: str, arguments: list[Any]) -> None:
         """Wake the poll when a message concerns what this instance is followed for."""
