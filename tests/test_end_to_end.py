@@ -7,9 +7,10 @@ The simulator runs on a manual clock, so every scenario plays deterministically.
 """
 
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
@@ -26,12 +27,14 @@ from homeassistant.util import dt as dt_util
 from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.pollers.jellyseerr import (
     NEW_REQUESTS_PER_POLL,
+    JellyseerrPoller,
 )
 from tests.simulator import SCENARIOS, Service, SimulatedStack
-from tests.simulator.catalog import Movie
+from tests.simulator.catalog import Movie, Release
 from tests.simulator.scenarios import Request, Step
 from tests.simulator.stack import PUSHING_SERVICES
 from tests.simulator.titles import movie, movie_release, register, unregister
+from tests.test_shoko import until
 
 SERVICE_STEPS = (
     (Service.RADARR, "radarr"),
@@ -300,20 +303,41 @@ async def test_a_dead_torrent_is_replaced_with_no_human_action(
 
 
 @pytest.fixture
-def collection() -> Iterator[list[Movie]]:
-    """More films than a page of Jellyseerr's, in the catalogue for one test."""
-    films = [movie("collection", n) for n in range(1, 2 * NEW_REQUESTS_PER_POLL + 6)]
-    releases = {film.key: (movie_release(film),) for film in films}
+def films() -> Iterator[Callable[[int], list[Movie]]]:
+    """Generated films for one test: each call adds more (numbered on), all removed."""
+    added: list[tuple[Movie, tuple[Release, ...]]] = []
+
+    def add(count: int) -> list[Movie]:
+        first = len(added) + 1
+        made = [movie("collection", n) for n in range(first, first + count)]
+        for film in made:
+            releases = (movie_release(film),)
+            register(film, releases)
+            added.append((film, releases))
+        return made
+
+    yield add
+    for film, releases in added:
+        unregister(film, releases)
+
+
+async def request_all(
+    stack: SimulatedStack, films: list[Movie], *, apart: float = 0.0
+) -> None:
+    """Each film requested in Jellyseerr, `apart` seconds apart, its webhook lost."""
     for film in films:
-        register(film, releases[film.key])
-    yield films
-    for film in films:
-        unregister(film, releases[film.key])
+        stack.clock.advance(apart)
+        await stack.player.apply(Step(0, Request(film.key), webhooks=False))
+
+
+def tracked_titles(entry: Any) -> set[str]:
+    """The titles of the entry's tracked requests."""
+    return {r.title for r in entry.runtime_data.tracker.requests.values()}
 
 
 @pytest.mark.usefixtures("served")
 async def test_more_requests_than_a_page_are_found_with_no_webhook(
-    hass: HomeAssistant, stack: SimulatedStack, collection: list[Movie]
+    hass: HomeAssistant, stack: SimulatedStack, films: Callable[[int], list[Movie]]
 ) -> None:
     """A collection requested at once, Jellyseerr's webhook off: one poll finds all.
 
@@ -323,10 +347,55 @@ async def test_more_requests_than_a_page_are_found_with_no_webhook(
     entry = (await add_integration(hass, stack))["result"]
     jellyseerr = entry.runtime_data.jellyseerr
     await jellyseerr.async_refresh()  # after the backfill: only new changes from here
-    for film in collection:
-        await stack.player.apply(Step(0, Request(film.key), webhooks=False))
+    collection = films(2 * NEW_REQUESTS_PER_POLL + 5)
+    await request_all(stack, collection)
 
     await jellyseerr.async_refresh()
 
-    tracked = {r.title for r in entry.runtime_data.tracker.requests.values()}
-    assert tracked == {film.title for film in collection}
+    assert tracked_titles(entry) == {film.title for film in collection}
+
+
+@pytest.mark.usefixtures("served")
+async def test_requests_made_while_home_assistant_was_down_are_all_found(
+    hass: HomeAssistant, stack: SimulatedStack, films: Callable[[int], list[Movie]]
+) -> None:
+    """Where the polls had got to is stored: the first poll after a start reads on."""
+    entry = (await add_integration(hass, stack))["result"]
+    await entry.runtime_data.jellyseerr.async_refresh()
+    before = films(3)
+    await request_all(stack, before)
+    await entry.runtime_data.jellyseerr.async_refresh()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    stack.clock.advance(600)
+    meanwhile = films(NEW_REQUESTS_PER_POLL + 5)
+    await request_all(stack, meanwhile, apart=10)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await entry.runtime_data.jellyseerr.async_refresh()
+
+    assert tracked_titles(entry) == {film.title for film in before + meanwhile}
+
+
+@pytest.mark.usefixtures("served")
+async def test_reading_on_takes_changes_only_never_old_requests(
+    hass: HomeAssistant, stack: SimulatedStack, films: Callable[[int], list[Movie]]
+) -> None:
+    """Requests the backfill never listed stay out when a later page reaches them.
+
+    The backfill is made to read 5: the next 15 requests, as old, were never listed
+    (the same happens beyond the real backfill's 100).
+    """
+    old = films(20)
+    await request_all(stack, old, apart=10)
+    with patch(f"{JellyseerrPoller.__module__}.BACKFILL_REQUESTS", 5):
+        entry = (await add_integration(hass, stack))["result"]
+        await until(hass, lambda: entry.runtime_data.tracking.backfilled)
+    backfilled = tracked_titles(entry)
+    assert len(backfilled) == 5
+
+    stack.clock.advance(600)
+    new = films(NEW_REQUESTS_PER_POLL + 5)  # page 2: 5 new, 5 known, 10 never listed
+    await request_all(stack, new)
+    await entry.runtime_data.jellyseerr.async_refresh()
+
+    assert tracked_titles(entry) == backfilled | {film.title for film in new}

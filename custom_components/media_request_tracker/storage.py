@@ -64,6 +64,7 @@ class StoredTracker(TypedDict):
     sightings: dict[str, str]
     sources_seen: NotRequired[dict[str, str]]
     backfilled: NotRequired[bool]
+    requests_changed_until: NotRequired[str]
     timings: NotRequired[dict[str, list[float]]]
 
 
@@ -85,6 +86,8 @@ class EntryNotes:
     sources_seen: dict[str, datetime] = field(default_factory=dict)
     # Whether Jellyseerr's history was imported once (DESIGN §6: backfill_days).
     backfilled: bool = False
+    # The newest change of a request Jellyseerr listed, by Jellyseerr's clock.
+    requests_changed_until: datetime | None = None
 
 
 class _TrackerStore(Store[StoredTracker]):
@@ -190,6 +193,8 @@ class TrackerStorage:
         self._tracker.load((), tombstones, sightings)
         self.notes.sources_seen.update(sources_seen)
         self.notes.backfilled = data.get("backfilled", False)
+        if (changed_until := data.get("requests_changed_until")) is not None:
+            self.notes.requests_changed_until = dt_util.parse_datetime(changed_until)
 
     async def _async_set_aside(self, data: StoredTracker, err: Exception) -> str:
         """Keep what we cannot read, for a backup or a bug report; start afresh."""
@@ -249,7 +254,7 @@ async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
 
 def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
     """The stored form: each request's cached encoded, so cheap even for thousands."""
-    return {
+    stored: StoredTracker = {
         "requests": [_stored_form(request) for request in tracker.requests.values()],
         "tombstones": sorted(tracker.tombstones),
         "sightings": {str(tvdb): item for tvdb, item in tracker.sightings.items()},
@@ -259,6 +264,9 @@ def serialize(tracker: Tracker, notes: EntryNotes) -> StoredTracker:
         "backfilled": notes.backfilled,
         "timings": tracker.timings.to_dict(),
     }
+    if notes.requests_changed_until is not None:
+        stored["requests_changed_until"] = notes.requests_changed_until.isoformat()
+    return stored
 
 
 def _stored_form(request: Request) -> Fragment:

@@ -111,6 +111,18 @@ class RequestTracking:
         """Whether Jellyseerr's history was imported already."""
         return self.notes.backfilled
 
+    @property
+    def requests_changed_until(self) -> datetime | None:
+        """The newest change Jellyseerr listed (its clock); None before the first."""
+        return self.notes.requests_changed_until
+
+    @callback
+    def note_requests_changed_until(self, moment: datetime) -> None:
+        """Jellyseerr's changes up to `moment` are applied (kept across restarts)."""
+        if moment != self.notes.requests_changed_until:
+            self.notes.requests_changed_until = moment
+            self._save()
+
     @callback
     def finish_backfill(self, skipped: Iterable[str]) -> None:
         """Jellyseerr's history is imported; what it left out is never tracked."""

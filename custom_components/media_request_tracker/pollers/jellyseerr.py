@@ -2,7 +2,8 @@
 
 This finds requests made while Home Assistant was down, or while another tool owns
 Jellyseerr's one webhook. The first poll imports recent history (the backfill); each
-later one reads the newest changes, page after page back to the poll before.
+later one reads the newest changes, page after page back to the newest change the
+poll before applied (by Jellyseerr's own clock, and kept across restarts).
 Each poll also lists the open requests (pending or approved, not available yet:
 a page the size of what is tracked, not the whole history) and asks after a few
 tracked requests: first those that left that list since the last poll (a deletion
@@ -33,10 +34,11 @@ from .base import ServicePoller
 
 INTERVAL = timedelta(seconds=60)
 NEW_REQUESTS_PER_POLL = 20
-# Pages of changed requests read at most in one poll, and how far before the last
-# poll they are read (Jellyseerr's clock may differ from ours).
+# Pages of changed requests read at most in one poll, and how far before the newest
+# change seen they are read again (changes saved at the same moment, in any order).
 CHANGED_PAGES = 10
-CLOCK_MARGIN = timedelta(minutes=5)
+SAME_MOMENT = timedelta(seconds=5)
+BEFORE_ANY_CHANGE = datetime(1970, 1, 1, tzinfo=UTC)
 BACKFILL_REQUESTS = 100
 # Open requests listed at most (beyond, asking after them one by one covers them).
 OPEN_REQUESTS_LISTED = 500
@@ -66,9 +68,7 @@ class JellyseerrPoller(ServicePoller):
         self._seen: dict[str, datetime] = {}
         # The open requests Jellyseerr listed at the last poll (None: none yet).
         self._open: set[str] | None = None
-        # When the changed requests were last listed (a start begins from its first
-        # page: reading back further would list requests never seen as new).
-        self._listed_at = dt_util.utcnow()
+        self._cap_logged = False
 
     async def _async_poll(self) -> timedelta:
         tracking = self.tracking
@@ -79,7 +79,7 @@ class JellyseerrPoller(ServicePoller):
         if first:
             answers = await self.client.async_get_requests(BACKFILL_REQUESTS)
         else:
-            answers = await self._async_changed_since(self._listed_at)
+            answers = await self._async_changed_since(tracking.requests_changed_until)
         listed = {remote.request_key for remote in answers}
         left = await self._async_left_open()
         for remote in answers:
@@ -112,32 +112,55 @@ class JellyseerrPoller(ServicePoller):
         if first:
             tracking.finish_backfill(skipped)
         await self._async_check_unseen(now, listed, left)
-        self._listed_at = now  # only once applied: a failed poll is read again
+        # Only once applied: what a failed poll listed is read again.
+        if answers:
+            tracking.note_requests_changed_until(max(r.updated_at for r in answers))
+        elif first:  # Jellyseerr has no request yet: whatever comes is a change
+            tracking.note_requests_changed_until(BEFORE_ANY_CHANGE)
         return INTERVAL
 
-    async def _async_changed_since(self, since: datetime) -> list[RemoteRequest]:
-        """The newest page of requests, and the rest of those changed since `since`.
+    async def _async_changed_since(self, until: datetime | None) -> list[RemoteRequest]:
+        """The newest page of requests, and the rest of those changed after `until`.
 
         More than a page can change between two polls (a collection requested at
-        once, with no webhook to tell): while a page is all changes since the last
-        poll (less a margin for the two clocks), the next is read too, up to
+        once, or while Home Assistant was down, with no webhook to tell): while a
+        page holds only changes after `until`, the next is read too, up to
         `CHANGED_PAGES`. Beyond the first page only changes are kept: older requests
-        there may never have been listed, and must not flood in as new ones.
+        there may never have been listed, and must not flood in as new ones. A page
+        shifted by a change meanwhile may list a request twice: the newest counts.
         """
-        oldest_wanted = since - CLOCK_MARGIN
         answers = await self.client.async_get_requests(NEW_REQUESTS_PER_POLL)
-        changed = list(answers)
-        for page in range(1, CHANGED_PAGES):
+        changed = {remote.request_key: remote for remote in answers}
+        if until is None:
+            return answers
+        oldest_wanted = until - SAME_MOMENT
+        for page in range(1, CHANGED_PAGES + 1):
             if (
                 len(answers) < NEW_REQUESTS_PER_POLL
                 or answers[-1].updated_at < oldest_wanted
             ):
                 break
+            if page == CHANGED_PAGES:
+                self._log_cap(until)
+                break
             answers = await self.client.async_get_requests(
                 NEW_REQUESTS_PER_POLL, skip=page * NEW_REQUESTS_PER_POLL
             )
-            changed += [r for r in answers if r.updated_at >= oldest_wanted]
-        return changed
+            for remote in answers:
+                if remote.updated_at >= oldest_wanted:
+                    changed.setdefault(remote.request_key, remote)
+        return list(changed.values())
+
+    def _log_cap(self, until: datetime) -> None:
+        """Once: the rest are found as they change again, or by their webhook."""
+        log = LOGGER.debug if self._cap_logged else LOGGER.warning
+        self._cap_logged = True
+        log(
+            "More than %s requests changed in Jellyseerr since %s; the older ones "
+            "are tracked when they change again",
+            CHANGED_PAGES * NEW_REQUESTS_PER_POLL,
+            until.isoformat(),
+        )
 
     async def _async_left_open(self) -> set[str]:
         """Requests no longer open since the last poll: deleted, or moved on.
