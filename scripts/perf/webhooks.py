@@ -18,6 +18,7 @@ from homeassistant.helpers import entity_registry as er
 from custom_components.media_request_tracker import storage
 from custom_components.media_request_tracker.const import DOMAIN
 from custom_components.media_request_tracker.engine.models import Service
+from custom_components.media_request_tracker.entity import request_unique_id
 from custom_components.media_request_tracker.pollers.jellyfin import (
     ACTIVE as VERIFY_ACTIVE,
 )
@@ -92,7 +93,9 @@ async def bench_webhook_burst(requests: int, updates: int) -> list[Result]:
         registry = er.async_get(integration.hass)
         entry_id = integration.entry.entry_id
         entity_ids = [
-            registry.async_get_entity_id("sensor", DOMAIN, f"{entry_id}_request_{key}")
+            registry.async_get_entity_id(
+                "sensor", DOMAIN, request_unique_id(entry_id, str(key))
+            )
             for key in range(requests)
         ]
 
