@@ -19,8 +19,9 @@ load it ran at; the modules in `scripts/perf/` say what each number stands for:
   download, with learned and default delays, and what Radarr's and Sonarr's
   `/api/v3/health` and library lookups cost per poll;
 - live channels (`perf/live.py`): with no webhook at all, a grab or an import in
-  Radarr or Sonarr → entity state through their hubs (p50/p99), and each *arr's
-  requests in an idle hour with its hub up and down;
+  Radarr or Sonarr → entity state through their hubs (p50/p99), each *arr's
+  requests in an idle hour with its hub up and down, and Jellyfin adding an imported
+  title → `available` (p50/p99) with Jellyfin's requests meanwhile;
 - startup (`perf/startup.py`): Home Assistant setting up an entry with 5,000 stored
   requests, and the memory of one with 1,000 (with every entity).
 

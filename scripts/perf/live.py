@@ -1,6 +1,6 @@
-"""Radarr's and Sonarr's live hubs: upstream change → entity state, and requests/hour.
+"""Live without webhooks: upstream change → entity state, and requests per hour.
 
-Two measurements against the simulated stack, with no webhook sent at all:
+Three measurements against the simulated stack, with no webhook sent at all:
 
 - latency: each title's grab, then its import, carried out in the stack one at a
   time, from the moment this process asks for it (the pipe to the stack's process
@@ -17,11 +17,18 @@ Two measurements against the simulated stack, with no webhook sent at all:
   counted, reconnect attempts included. With work in progress both poll every 30 s:
   the apps notice a finished or failed download only at their own once-a-minute
   queue refresh, and their hub says no more of it than "sync".
+- Jellyfin adds an imported title → `available`: every title imported at once (its
+  webhooks on), then Jellyfin adds one at a time, at a random moment, with its
+  webhook off; Home Assistant polls on its own schedule, in real time. Jellyfin tells
+  an API key nothing about new items, so this is the poller looking for a title
+  imported less than `FRESH_FOR` ago every `FRESH`; also Jellyfin's requests per
+  minute while the titles wait.
 """
 
 import asyncio
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime
+import random
 import time
 
 from freezegun import freeze_time
@@ -31,9 +38,10 @@ from custom_components.media_request_tracker.engine.models import (
     State,
 )
 from custom_components.media_request_tracker.pollers.base import WAKE_COOLDOWN
+from custom_components.media_request_tracker.pollers.jellyfin import FRESH
 from tests.simulator import Service
 from tests.simulator.arr import QUEUE_STATUS_DEBOUNCE
-from tests.simulator.scenarios import Action, Grab, Import
+from tests.simulator.scenarios import Action, Grab, Import, LibraryAdd
 from tests.soak.home import async_settle
 
 from .eta import Clocks
@@ -68,6 +76,7 @@ async def bench_live_channels(titles: int) -> list[Result]:
     return [
         *await _measure_latency(titles),
         *await _measure_idle_hours(titles),
+        *await _measure_library(titles),
     ]
 
 
@@ -81,10 +90,15 @@ async def _measure_latency(count: int) -> list[Result]:
             [(t, Grab(t.release, SHORT_DOWNLOAD)) for t in titles],
             entities,
             ("grabbing", "downloading"),
+            _until_quiet,
         )
         await sim.stack.advance(60)  # every download has finished
         imports = await _timed(
-            sim, [(t, Import(t.release)) for t in titles], entities, ("importing",)
+            sim,
+            [(t, Import(t.release)) for t in titles],
+            entities,
+            ("importing",),
+            _until_quiet,
         )
         load = sim.load()
     rows = []
@@ -126,6 +140,7 @@ async def _timed(
     actions: Sequence[tuple[Title, Action]],
     entities: dict[str, str],
     states: Collection[str],
+    before_each: Callable[[Simulation], Awaitable[None]],
 ) -> list[tuple[Title, float | None]]:
     """Each action alone, and the seconds until its title's sensor took a state."""
     measured: list[tuple[Title, float | None]] = []
@@ -135,7 +150,7 @@ async def _timed(
         def shows(entity: str, state: str | None, sensor: str = sensor) -> bool:
             return entity == sensor and state in states
 
-        await _until_quiet(sim)
+        await before_each(sim)
         start = time.perf_counter()
         await sim.play([action], webhooks=False)
         change = None
@@ -214,3 +229,51 @@ async def _pass(clocks: Clocks, seconds: float) -> None:
     end = clocks.now + seconds
     while clocks.now < end:
         await clocks.move_to(min(end, clocks.now + TICK))
+
+
+async def _measure_library(count: int) -> list[Result]:
+    """Jellyfin adds → `available`, p50 and p99 against 2 s, and its requests."""
+    async with simulated_integration(polling=True) as sim:
+        titles = await _requested(sim, count)
+        entities = sim.request_entities(titles)
+        await sim.play(grab_steps(titles))
+        await sim.stack.advance(60)  # every download has finished
+        await sim.play(import_steps(titles))
+        await async_settle(sim.integration.hass)
+        before = await sim.stack.traffic()
+        start = time.perf_counter()
+        added = await _timed(
+            sim,
+            [(t, LibraryAdd(t.release)) for t in titles],
+            entities,
+            ("available",),
+            _random_phase(random.Random(18)),
+        )
+        minutes = (time.perf_counter() - start) / 60
+        traffic = traffic_between(before, await sim.stack.traffic())
+        load = sim.load()
+    seen = [1000 * latency for _, latency in added if latency is not None]
+    what = f"({len(seen)}/{len(added)} titles seen, {load})"
+    return [
+        info(f"Jellyfin: added → available p50 {what}", median(seen), "ms"),
+        below(
+            f"Jellyfin: added → available p99 {what}",
+            percentile(seen, 0.99) if len(seen) == len(added) else float("inf"),
+            "ms",
+            LIVE_TO_STATE_SECONDS_TARGET * 1000,
+        ),
+        info(
+            f"Jellyfin: requests per minute, {count} imports added one by one",
+            traffic[Service.JELLYFIN].requests / minutes,
+            "req.",
+        ),
+    ]
+
+
+def _random_phase(chance: random.Random) -> Callable[[Simulation], Awaitable[None]]:
+    """Waits a random part of the poll interval: Jellyfin adds at any moment."""
+
+    async def wait(_: Simulation) -> None:
+        await asyncio.sleep(chance.uniform(0, FRESH.total_seconds()))
+
+    return wait

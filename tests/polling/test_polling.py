@@ -32,6 +32,7 @@ from .conftest import (
     ANDOR_SERIES,
     DUNE,
     DUNE_HASH,
+    JELLYFIN,
     RADARR,
     Stack,
     history_row,
@@ -769,6 +770,90 @@ async def test_pollers_wake_when_work_appears(
     await post("radarr", "radarr/download_regular.json")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert calls(stack.mock, "/Items") > items
+
+
+async def seconds_pass(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int
+) -> None:
+    """Let time pass a second at a time, running the polls that come due."""
+    for _ in range(seconds):
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+async def test_jellyfin_is_asked_every_2_seconds_after_an_import(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Jellyfin tells no API key it added an item, so the poller asks, and often.
+
+    Its library monitor adds a new file a minute or more after the import: the
+    movie becomes available within 2 seconds of Jellyfin adding it, no webhook.
+    """
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    await post("radarr", "radarr/download_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert request_state(hass, full_entry, "80").state == "importing"
+
+    stack.serve()  # counts from here
+    await seconds_pass(hass, freezer, 60)
+    # The title, then the title in any year: two questions a look. Home Assistant
+    # spreads a poll interval by up to a second, never beyond it.
+    assert calls(stack.mock, f"{JELLYFIN}/Items") // 2 >= 30
+
+    stack.items = [jellyfin_movie()]
+    stack.serve()
+    await seconds_pass(hass, freezer, 2)
+    assert request_state(hass, full_entry, "80").state == "available"
+
+
+async def test_jellyfin_is_asked_every_30_seconds_once_an_import_is_old(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Ten minutes after its latest import a show is looked for every 30 seconds.
+
+    Jellyfin may wait for its nightly scan; the next episode's import makes the
+    show fresh again.
+    """
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    pack = load_fixture("sonarr/grab_season_pack_regular.json")
+    await post("sonarr", pack)
+
+    async def import_episode(index: int) -> None:
+        await post(
+            "sonarr",
+            load_fixture(
+                "sonarr/download_season_pack_file.json",
+                series=pack["series"],
+                episodes=[pack["episodes"][index]],
+                downloadId=pack["downloadId"],
+            ),
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    async def looks_in_a_minute() -> int:
+        stack.serve()
+        await seconds_pass(hass, freezer, 60)
+        return calls(stack.mock, f"{JELLYFIN}/Items")  # one a look: the title
+
+    await import_episode(0)
+    assert await looks_in_a_minute() >= 30
+    await seconds_pass(hass, freezer, 540)
+    assert await looks_in_a_minute() in (2, 3)
+
+    await import_episode(1)
+    assert await looks_in_a_minute() >= 30
+    show = full_entry.runtime_data.tracker.requests["90"]
+    assert show.episodes[(1, 2)].state == "importing"
 
 
 async def test_history_finds_a_missed_import_in_one_poll(

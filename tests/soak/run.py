@@ -66,7 +66,10 @@ BOUNDS = {
             ),
             arr.ACTIVE,
         ),
-        (("available",), jellyfin.ACTIVE),
+        # The household's Jellyfin adds every title within minutes of its import
+        # (`household.LIBRARY_SCAN`, after Shoko's steps for anime), while the
+        # poller looks for it every FRESH.
+        (("available",), jellyfin.FRESH),
     )
     for state in states
 }

@@ -2,25 +2,42 @@
 
 Jellyfin has no provider-id filter, so the poller narrows by title and year and lets
 the engine tell which items are the request's (`rules.library`).
+
+Jellyfin tells nobody but its users' own sessions that it added an item, and them
+only after batching changes for 30 s (docs/upstream-live-channels.md). So the poller
+asks instead, and most often when it matters: in the minutes after an import, when
+Jellyfin's library monitor (60 s after the file appears, or after Shoko matched an
+anime file) or the *arr's Jellyfin connection adds the file, a request is looked for
+every 2 seconds.
 """
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from ..data import MediaRequestTrackerConfigEntry
 from ..engine.evidence import ItemKind, LibraryItemEvidence
-from ..engine.models import MediaType, Request, Service, ShokoFile, State
-from ..engine.rules.library import is_named_like, is_request_item, shoko_series_ids
+from ..engine.models import MediaType, Request, Service, ShokoFile
+from ..engine.rules.library import (
+    AWAITING_LIBRARY,
+    awaits_library,
+    is_named_like,
+    is_request_item,
+    library_wait_began,
+    shoko_series_ids,
+)
 from ..sources.jellyfin import JellyfinClient, LibraryItem, library_evidence
 from ..tracking import RequestTracking
 from .base import ServicePoller
 
+# Every waiting request is looked for at ACTIVE; one that began to wait within
+# FRESH_FOR (its import, or its latest episode's) also at FRESH.
 ACTIVE = timedelta(seconds=30)
+FRESH = timedelta(seconds=2)
+FRESH_FOR = timedelta(minutes=10)
 IDLE = timedelta(minutes=5)
-# Where a request waits for Jellyfin.
-AWAITING_LIBRARY = frozenset({State.IMPORTING, State.ANIME_MATCHING})
 
 
 class JellyfinPoller(ServicePoller):
@@ -39,21 +56,37 @@ class JellyfinPoller(ServicePoller):
         """Poll one Jellyfin."""
         super().__init__(hass, entry, tracking, IDLE)
         self.client = client
+        self._all_verified_at: datetime | None = None
 
     async def _async_poll(self) -> timedelta:
-        # A TV request shows its least advanced episode: its others may wait already.
+        """The fresh requests, and every waiting one when ACTIVE has passed."""
+        now = dt_util.utcnow()
         waiting = [
             request
             for request in self.tracking.tracker.requests.values()
-            if request.state in AWAITING_LIBRARY
-            or any(ep.state in AWAITING_LIBRARY for ep in request.episodes.values())
+            if awaits_library(request)
         ]
-        for request in waiting:
+        fresh = [request for request in waiting if _is_fresh(request, now)]
+        # Home Assistant runs a poll up to a second early: one a little under ACTIVE
+        # after the last full look is the next.
+        if (
+            self._all_verified_at is None
+            or now - self._all_verified_at > ACTIVE - FRESH
+        ):
+            self._all_verified_at = now
+            await self._async_verify(waiting)
+        else:
+            await self._async_verify(fresh)
+        if any(awaits_library(request) for request in fresh):
+            return FRESH
+        return ACTIVE if waiting else IDLE
+
+    async def _async_verify(self, requests: list[Request]) -> None:
+        for request in requests:
             if request.media_type is MediaType.MOVIE:
                 await self._async_verify_movie(request)
             else:
                 await self._async_verify_show(request)
-        return ACTIVE if waiting else IDLE
 
     async def _async_verify_movie(self, request: Request) -> None:
         """Shokofin's file id (anime), then TMDB/TVDB/IMDb ids, then title and year.
@@ -155,3 +188,9 @@ def _evidence(items: list[LibraryItem], kind: ItemKind) -> list[LibraryItemEvide
 def _playable(items: list[LibraryItem], kind: ItemKind) -> list[LibraryItemEvidence]:
     """Items with a real file: metadata stubs carry ids but are not playable."""
     return _evidence([item for item in items if item.playable], kind)
+
+
+def _is_fresh(request: Request, now: datetime) -> bool:
+    """Whether the request began to wait for Jellyfin within FRESH_FOR."""
+    began = library_wait_began(request)
+    return began is not None and now - began < FRESH_FOR

@@ -1,15 +1,30 @@
 """Jellyfin: playable movies and episodes, series folders, and Shokofin's items.
 
 Also what the Jellyfin poller asks of the engine: whether an item it found is the
-request it looked for (matching is engine logic; the poller only fetches).
+request it looked for (matching is engine logic; the poller only fetches), and which
+requests wait for Jellyfin, since when.
 """
+
+from datetime import datetime
 
 from ..changes import Finding
 from ..correlate import IndexKind, can_reopen, is_active
 from ..evidence import ItemKind, LibraryItemEvidence
 from ..facts import episodes_among, learn_item, reach, remember, same_request
 from ..ledger import Ledger
-from ..models import Episode, EpisodeKey, MediaType, Request, Service, Stage
+from ..models import (
+    Episode,
+    EpisodeKey,
+    MediaType,
+    Request,
+    Service,
+    Stage,
+    State,
+    Track,
+)
+
+# Where a movie or an episode waits for Jellyfin: imported, or handed to Shoko.
+AWAITING_LIBRARY = frozenset({State.IMPORTING, State.ANIME_MATCHING})
 
 
 def apply_library_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Finding]:
@@ -25,6 +40,36 @@ def apply_library_item(ledger: Ledger, evidence: LibraryItemEvidence) -> list[Fi
             return _series_item(ledger, evidence)
         case ItemKind.EPISODE:
             return _episode_item(ledger, evidence)
+
+
+def awaits_library(request: Request) -> bool:
+    """Whether the movie, or an episode of the show, waits to become playable.
+
+    A TV request shows its least advanced episode: its others may wait already.
+    """
+    return request.state in AWAITING_LIBRARY or any(
+        episode.state in AWAITING_LIBRARY for episode in request.episodes.values()
+    )
+
+
+def library_wait_began(request: Request) -> datetime | None:
+    """When the movie, or the latest of the show's waiting episodes, began to wait.
+
+    States only move forward and keep the moment they were first reached, so this is
+    the import (or the hand-over to Shoko) of the newest piece still waiting; None
+    when nothing waits.
+    """
+    tracks: list[Track] = [request, *request.episodes.values()]
+    return max(
+        (
+            reached
+            for track in tracks
+            if track.state in AWAITING_LIBRARY
+            for state in AWAITING_LIBRARY
+            if (reached := track.reached.get(state)) is not None
+        ),
+        default=None,
+    )
 
 
 def is_request_item(request: Request, item: LibraryItemEvidence) -> bool:
