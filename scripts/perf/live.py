@@ -21,8 +21,8 @@ Three measurements against the simulated stack, with no webhook sent at all:
   webhooks on), then Jellyfin adds one at a time, at a random moment, with its
   webhook off; Home Assistant polls on its own schedule, in real time. Jellyfin tells
   an API key nothing about new items, so this is the poller looking for a title
-  imported less than `FRESH_FOR` ago every `FRESH`; also Jellyfin's requests per
-  minute while the titles wait.
+  imported less than `FRESH_FOR` ago every `FRESH_INTERVAL`; also Jellyfin's
+  requests per minute while the titles wait.
 """
 
 import asyncio
@@ -38,7 +38,7 @@ from custom_components.media_request_tracker.engine.models import (
     State,
 )
 from custom_components.media_request_tracker.pollers.base import WAKE_COOLDOWN
-from custom_components.media_request_tracker.pollers.jellyfin import FRESH
+from custom_components.media_request_tracker.pollers.jellyfin import FRESH_INTERVAL
 from tests.simulator import Service
 from tests.simulator.arr import QUEUE_STATUS_DEBOUNCE
 from tests.simulator.scenarios import Action, Grab, Import, LibraryAdd
@@ -274,6 +274,6 @@ def _random_phase(chance: random.Random) -> Callable[[Simulation], Awaitable[Non
     """Waits a random part of the poll interval: Jellyfin adds at any moment."""
 
     async def wait(_: Simulation) -> None:
-        await asyncio.sleep(chance.uniform(0, FRESH.total_seconds()))
+        await asyncio.sleep(chance.uniform(0, FRESH_INTERVAL.total_seconds()))
 
     return wait

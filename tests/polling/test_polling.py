@@ -856,6 +856,38 @@ async def test_jellyfin_is_asked_every_30_seconds_once_an_import_is_old(
     assert show.episodes[(1, 2)].state == "importing"
 
 
+async def test_an_old_wait_is_looked_at_every_30_seconds_beside_a_fresh_one(
+    hass: HomeAssistant,
+    full_entry: MockConfigEntry,
+    stack: Stack,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A movie imported long ago is not asked about every 2 s with a fresh show."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    await post("radarr", "radarr/download_regular.json")
+    await seconds_pass(hass, freezer, 600)
+    await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
+    pack = load_fixture("sonarr/grab_season_pack_regular.json")
+    await post("sonarr", pack)
+    await post(
+        "sonarr",
+        load_fixture(
+            "sonarr/download_season_pack_file.json",
+            series=pack["series"],
+            episodes=[pack["episodes"][0]],
+            downloadId=pack["downloadId"],
+        ),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    stack.serve()
+    await seconds_pass(hass, freezer, 120)
+    assert calls(stack.mock, "Andor") >= 60  # the show: every 2 s
+    assert calls(stack.mock, "Dune") // 2 in (4, 5)  # the movie: every 30 s
+
+
 async def test_history_finds_a_missed_import_in_one_poll(
     hass: HomeAssistant, full_entry: MockConfigEntry, stack: Stack, post: Post
 ) -> None:

@@ -68,8 +68,8 @@ BOUNDS = {
         ),
         # The household's Jellyfin adds every title within minutes of its import
         # (`household.LIBRARY_SCAN`, after Shoko's steps for anime), while the
-        # poller looks for it every FRESH.
-        (("available",), jellyfin.FRESH),
+        # poller looks for it every FRESH_INTERVAL.
+        (("available",), jellyfin.FRESH_INTERVAL),
     )
     for state in states
 }

@@ -3,12 +3,12 @@
 Jellyfin has no provider-id filter, so the poller narrows by title and year and lets
 the engine tell which items are the request's (`rules.library`).
 
-Jellyfin tells nobody but its users' own sessions that it added an item, and them
-only after batching changes for 30 s (docs/upstream-live-channels.md). So the poller
-asks instead, and most often when it matters: in the minutes after an import, when
-Jellyfin's library monitor (60 s after the file appears, or after Shoko matched an
-anime file) or the *arr's Jellyfin connection adds the file, a request is looked for
-every 2 seconds.
+Jellyfin tells only its users' own sessions that it added an item, and them only
+after batching changes for 30 s (docs/upstream-live-channels.md), so the poller asks
+instead, most often when an answer is near: Jellyfin adds a file a minute or more
+after its import (its library monitor waits that long; for anime, Shoko matches the
+file first), so a request imported less than ten minutes ago is looked for every
+2 seconds.
 """
 
 from dataclasses import replace
@@ -32,12 +32,15 @@ from ..sources.jellyfin import JellyfinClient, LibraryItem, library_evidence
 from ..tracking import RequestTracking
 from .base import ServicePoller
 
-# Every waiting request is looked for at ACTIVE; one that began to wait within
-# FRESH_FOR (its import, or its latest episode's) also at FRESH.
+# Every waiting request is looked for every ACTIVE; one that began to wait less than
+# FRESH_FOR ago (its import, or its latest episode's) every FRESH_INTERVAL.
 ACTIVE = timedelta(seconds=30)
-FRESH = timedelta(seconds=2)
+FRESH_INTERVAL = timedelta(seconds=2)
 FRESH_FOR = timedelta(minutes=10)
 IDLE = timedelta(minutes=5)
+# Home Assistant spreads a poll's moment by up to a second, so a poll may come that
+# much before its interval has passed.
+EARLY = timedelta(seconds=1)
 
 
 class JellyfinPoller(ServicePoller):
@@ -59,29 +62,33 @@ class JellyfinPoller(ServicePoller):
         self._all_verified_at: datetime | None = None
 
     async def _async_poll(self) -> timedelta:
-        """The fresh requests, and every waiting one when ACTIVE has passed."""
+        """The fresh requests, and every waiting one once ACTIVE has passed."""
         now = dt_util.utcnow()
-        waiting = [
+        waiting = self._waiting()
+        # A poll that fails keeps this interval: never the fast one.
+        self.update_interval = ACTIVE if waiting else IDLE
+        fresh = [request for request in waiting if _is_fresh(request, now)]
+        last_full = self._all_verified_at
+        if last_full is None or now - last_full >= ACTIVE - EARLY:
+            await self._async_verify(waiting)
+            self._all_verified_at = last_full = now
+        else:
+            await self._async_verify(fresh)
+        if any(awaits_library(request) for request in fresh):
+            return FRESH_INTERVAL
+        if self._waiting():
+            return max(FRESH_INTERVAL, ACTIVE - (now - last_full))
+        return IDLE
+
+    def _waiting(self) -> list[Request]:
+        return [
             request
             for request in self.tracking.tracker.requests.values()
             if awaits_library(request)
         ]
-        fresh = [request for request in waiting if _is_fresh(request, now)]
-        # Home Assistant runs a poll up to a second early: one a little under ACTIVE
-        # after the last full look is the next.
-        if (
-            self._all_verified_at is None
-            or now - self._all_verified_at > ACTIVE - FRESH
-        ):
-            self._all_verified_at = now
-            await self._async_verify(waiting)
-        else:
-            await self._async_verify(fresh)
-        if any(awaits_library(request) for request in fresh):
-            return FRESH
-        return ACTIVE if waiting else IDLE
 
     async def _async_verify(self, requests: list[Request]) -> None:
+        """Look for each request in Jellyfin, one after the other."""
         for request in requests:
             if request.media_type is MediaType.MOVIE:
                 await self._async_verify_movie(request)
