@@ -5,7 +5,7 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import AsyncMock, patch
+from unittest.mock import patch
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
@@ -78,7 +78,7 @@ def load_fixture(name: str, **changes: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def arr_live_channels(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Radarr's and Sonarr's hubs stay unconnected unless a test is marked.
+    """Radarr's and Sonarr's hubs are out of reach unless a test is marked.
 
     Most tests answer REST from Home Assistant's aiohttp mock, which a SignalR
     client (its own session, a WebSocket) cannot reach; the tests of the channels
@@ -87,7 +87,11 @@ def arr_live_channels(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("live_channels"):
         yield
         return
-    with patch.object(ArrPoller, "async_listen", AsyncMock()):
+
+    async def unreachable(poller: ArrPoller) -> None:
+        poller.link.error = "no hub in this test"
+
+    with patch.object(ArrPoller, "async_listen", unreachable):
         yield
 
 

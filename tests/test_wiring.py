@@ -525,6 +525,22 @@ async def test_service_that_never_posted_gets_a_repair(
     assert issue_ids(hass) == set()
 
 
+async def test_a_missing_webhook_is_one_repair_not_two(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    aioclient_mock: AiohttpClientMocker,
+    jellyseerr_webhook: FakeJellyseerrWebhook,
+) -> None:
+    """No connection of ours in Radarr: the repair that creates it says it all."""
+    FakeRadarr([]).serve(aioclient_mock)
+    await load(hass, radarr=RADARR_CONFIG | {"webhook_secret": None})
+    for _ in range(2):  # before and after the hour a service gets to post
+        assert issue_ids(hass) == {"radarr_webhook_missing"}
+        freezer.tick(timedelta(hours=1, minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
 async def test_wiring_sets_a_secret_the_webhook_then_checks(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

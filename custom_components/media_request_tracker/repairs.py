@@ -22,7 +22,6 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import (
-    CONF_WEBHOOK_IDS,
     DOMAIN,
     HOUSEKEEPING_INTERVAL,
     LOGGER,
@@ -300,52 +299,43 @@ class RepairChecks:
         return ir.async_get(self._hass).async_get_issue(DOMAIN, issue) is not None
 
     def _check_silent_sources(self, now: datetime) -> None:
-        """An issue for a configured service that never sent a webhook, not even Test.
+        """An issue for a Radarr/Sonarr instance that neither posts nor is live.
 
-        Jellyseerr is left out: its webhook slot has issues of its own. Each
-        Radarr and Sonarr instance is judged by its own webhook.
+        Judged by its own webhook (not even a Test) and its own hub; none while the
+        repair that creates the webhook is open, which says as much. Jellyseerr is
+        left out, its webhook slot has issues of its own; so is Jellyfin, whose
+        webhook plugin is optional: a title is looked for every 2 seconds after its
+        import, sooner than the plugin usually posts.
         """
         entry = self._entry
-        for service, arr, webhook_id in self._pushing():
-            key = "" if arr is None else arr.key
+        for arr in arr_instances(entry):
             # A subentry may be far younger than its entry: its hour counts from
             # this setup (the reload that added it), not from the entry's creation.
-            since = self._started if key else entry.created_at
+            since = self._started if arr.key else entry.created_at
             waited = now - since >= SILENT_SOURCE_REPAIR_AFTER
-            delivers = (key or service) in self._sources_seen or (
-                arr is not None and self._live(_poller_key(arr))
-            )
-            if not waited or delivers:
+            source = _poller_key(arr)
+            delivers = source in self._sources_seen or self._live(source)
+            creating = self._is_open(Repair.WEBHOOK_MISSING, arr.service, arr.key)
+            if not waited or delivers or creating:
                 async_clear(
                     self._hass,
                     entry,
-                    service,
+                    arr.service,
                     Repair.WEBHOOK_NEVER_RECEIVED,
-                    instance=key,
+                    instance=arr.key,
                 )
                 continue
-            url = webhook_url(self._hass, webhook_id) or webhook.async_generate_path(
-                webhook_id
+            url = webhook_url(self._hass, arr.webhook_id) or (
+                webhook.async_generate_path(arr.webhook_id)
             )
             async_raise(
                 self._hass,
                 entry,
                 Repair.WEBHOOK_NEVER_RECEIVED,
-                service,
+                arr.service,
                 instance=arr,
                 url=url,
             )
-
-    def _pushing(self) -> list[tuple[Service, ArrInstance | None, str]]:
-        """What must post to us: each Radarr/Sonarr instance, Jellyfin; and where."""
-        entry = self._entry
-        pushing: list[tuple[Service, ArrInstance | None, str]] = [
-            (arr.service, arr, arr.webhook_id) for arr in arr_instances(entry)
-        ]
-        if Service.JELLYFIN in entry.data:
-            webhook_id = entry.data[CONF_WEBHOOK_IDS][Service.JELLYFIN]
-            pushing.append((Service.JELLYFIN, None, webhook_id))
-        return pushing
 
 
 @dataclass(frozen=True, slots=True)
