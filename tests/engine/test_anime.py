@@ -37,6 +37,9 @@ from custom_components.media_request_tracker.engine.models import (
     Service,
     State,
 )
+from custom_components.media_request_tracker.engine.rules.library import (
+    library_wait_began,
+)
 from custom_components.media_request_tracker.engine.stored import (
     request_from_dict,
     request_to_dict,
@@ -187,6 +190,23 @@ def test_movie_waits_for_the_match_then_for_jellyfin() -> None:
         Service.JELLYFIN,
     ]
     assert tracker.shoko_folders == {2: "/media/anime/movies/"}
+
+
+def test_the_wait_for_jellyfin_begins_again_when_shoko_matches() -> None:
+    """Shokofin shows matched files only: a late match is when Jellyfin may add it.
+
+    The Jellyfin poller looks for a title often in the minutes after that moment.
+    """
+    tracker = run(movie_flow()[:4])  # imported and hashed
+    movie = only(tracker)
+    assert library_wait_began(movie) == NOW
+    matched = NOW + timedelta(minutes=40)
+    tracker.apply(MATCHED, matched)
+    assert library_wait_began(movie) == matched
+    tracker.apply(MATCHED, matched + timedelta(minutes=5))  # told again
+    assert library_wait_began(movie) == matched
+    tracker.apply(PLAYABLE, matched + timedelta(minutes=6))
+    assert library_wait_began(movie) is None  # available: nothing waits
 
 
 def test_unmatched_file_is_stalled_at_once_and_the_match_clears_it() -> None:

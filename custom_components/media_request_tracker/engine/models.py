@@ -278,6 +278,8 @@ class ShokoFile:
 
     file_id: int
     matched: bool = False
+    # When Shoko matched it (None: before its import was known here).
+    matched_at: datetime | None = None
     anidb_anime_id: int | None = None
     anidb_episode_id: int | None = None
     series_id: int | None = None

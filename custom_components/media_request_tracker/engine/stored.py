@@ -264,6 +264,7 @@ def _shoko_dict(shoko: ShokoFile | None) -> dict[str, Any] | None:
         {
             "file_id": shoko.file_id,
             "matched": shoko.matched,
+            "matched_at": shoko.matched_at,
             "anidb_anime_id": shoko.anidb_anime_id,
             "anidb_episode_id": shoko.anidb_episode_id,
             "series_id": shoko.series_id,
@@ -280,6 +281,7 @@ def _shoko(data: dict[str, Any] | None) -> ShokoFile | None:
     return ShokoFile(
         file_id=data["file_id"],
         matched=data.get("matched", False),
+        matched_at=_optional_time(data.get("matched_at")),
         anidb_anime_id=data.get("anidb_anime_id"),
         anidb_episode_id=data.get("anidb_episode_id"),
         series_id=data.get("series_id"),

@@ -156,7 +156,7 @@ class Tracker:
             case LibraryItemEvidence():
                 return library.apply_library_item(ledger, evidence)
             case ShokoFileEvidence() | AnimeSeriesEvidence() | AnimeMovieEvidence():
-                return anime.apply(ledger, evidence)
+                return anime.apply(ledger, evidence, now)
             case ArrMissing() | PendingReleases() | HealthEvidence():
                 return stack.apply(ledger, evidence)
             case Ping():

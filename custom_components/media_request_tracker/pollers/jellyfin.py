@@ -6,9 +6,9 @@ the engine tell which items are the request's (`rules.library`).
 Jellyfin tells only its users' own sessions that it added an item, and them only
 after batching changes for 30 s (docs/upstream-live-channels.md), so the poller asks
 instead, most often when an answer is near: Jellyfin adds a file a minute or more
-after its import (its library monitor waits that long; for anime, Shoko matches the
-file first), so a request imported less than ten minutes ago is looked for every
-2 seconds.
+after its import (its library monitor waits that long; Shokofin shows an anime file
+once Shoko matched it), so a request imported (anime: matched) less than ten minutes
+ago is looked for every 2 seconds.
 """
 
 from dataclasses import replace
@@ -33,7 +33,7 @@ from ..tracking import RequestTracking
 from .base import ServicePoller
 
 # Every waiting request is looked for every ACTIVE; one that began to wait less than
-# FRESH_FOR ago (its import, or its latest episode's) every FRESH_INTERVAL.
+# FRESH_FOR ago (`library_wait_began`) every FRESH_INTERVAL.
 ACTIVE = timedelta(seconds=30)
 FRESH_INTERVAL = timedelta(seconds=2)
 FRESH_FOR = timedelta(minutes=10)

@@ -5,6 +5,8 @@ relative to an import folder, against the paths Radarr/Sonarr imported (with the
 to confirm), learning where each import folder is mounted for them (DESIGN §6).
 """
 
+from datetime import datetime
+
 from ..changes import Finding
 from ..codes import Problem, ProblemCode, params
 from ..correlate import IndexKind, file_name, is_active
@@ -39,11 +41,11 @@ DETAILS = {
 type AnimeEvidence = ShokoFileEvidence | AnimeSeriesEvidence | AnimeMovieEvidence
 
 
-def apply(ledger: Ledger, evidence: AnimeEvidence) -> list[Finding]:
+def apply(ledger: Ledger, evidence: AnimeEvidence, now: datetime) -> list[Finding]:
     """What a piece of Shoko Server evidence changes."""
     match evidence:
         case ShokoFileEvidence():
-            return apply_shoko_file(ledger, evidence)
+            return apply_shoko_file(ledger, evidence, now)
         case AnimeSeriesEvidence():
             return apply_anime_series(ledger, evidence)
         case AnimeMovieEvidence():
@@ -58,7 +60,9 @@ def wants_shoko_file(ledger: Ledger, evidence: ShokoFileEvidence) -> bool:
     return bool(_shoko_tracks(ledger, evidence)[0])
 
 
-def apply_shoko_file(ledger: Ledger, evidence: ShokoFileEvidence) -> list[Finding]:
+def apply_shoko_file(
+    ledger: Ledger, evidence: ShokoFileEvidence, now: datetime
+) -> list[Finding]:
     """Record what Shoko did with the file of the tracks it belongs to.
 
     A file no track has yet is kept: its import may be learned later (`claim`).
@@ -76,7 +80,7 @@ def apply_shoko_file(ledger: Ledger, evidence: ShokoFileEvidence) -> list[Findin
     request = tracks[0][0]
     changed = False
     for _, track in tracks:
-        changed |= _record(ledger, track, evidence)
+        changed |= _record(ledger, track, evidence, now)
     if evidence.tmdb_linked and request.media_type is MediaType.MOVIE:
         changed |= merge(request, shoko_tmdb_link=True)
     detail = DETAILS[evidence.event]
@@ -115,7 +119,10 @@ def apply_anime_movie(ledger: Ledger, evidence: AnimeMovieEvidence) -> list[Find
 
 
 def claim_reported(ledger: Ledger, track: Track) -> bool:
-    """Apply what Shoko said of a track's file before its path was known here."""
+    """Apply what Shoko said of a track's file before its path was known here.
+
+    A match told before the import has no moment of its own: the import's counts.
+    """
     changed = False
     for path in track.paths:
         reported = ledger.shoko_reported.get(file_name(path))
@@ -126,7 +133,7 @@ def claim_reported(ledger: Ledger, track: Track) -> bool:
             reported.size is None or track.file_size in (None, reported.size)
         ):
             del ledger.shoko_reported[file_name(path)]
-            changed |= _record(ledger, track, reported)
+            changed |= _record(ledger, track, reported, None)
     return changed
 
 
@@ -197,7 +204,12 @@ def _library_path(path: str) -> str:
     return path.replace("\\", "/")
 
 
-def _record(ledger: Ledger, track: Track, evidence: ShokoFileEvidence) -> bool:
+def _record(
+    ledger: Ledger,
+    track: Track,
+    evidence: ShokoFileEvidence,
+    now: datetime | None,
+) -> bool:
     """Add what the evidence says about the track's file (a newer file replaces)."""
     shoko = track.shoko
     if shoko is not None and evidence.file_id < shoko.file_id:
@@ -210,7 +222,7 @@ def _record(ledger: Ledger, track: Track, evidence: ShokoFileEvidence) -> bool:
             learn_item(track, item_id)
             reach(track, Stage.AVAILABLE)
     if evidence.event is ShokoFileEvent.MATCHED:
-        changed |= _record_match(shoko, evidence.links)
+        changed |= _record_match(shoko, evidence.links, now)
     elif evidence.event is ShokoFileEvent.NOT_MATCHED:
         changed |= merge(shoko, unmatched=unmatched(evidence))
     if evidence.tmdb_linked is False:
@@ -218,9 +230,13 @@ def _record(ledger: Ledger, track: Track, evidence: ShokoFileEvidence) -> bool:
     return changed
 
 
-def _record_match(shoko: ShokoFile, links: tuple[AnimeLink, ...]) -> bool:
-    """Shoko matched the file: record its (first) cross reference's ids."""
+def _record_match(
+    shoko: ShokoFile, links: tuple[AnimeLink, ...], now: datetime | None
+) -> bool:
+    """Shoko matched the file: when, and its (first) cross reference's ids."""
     link = links[0] if links else AnimeLink()
+    if not shoko.matched:
+        shoko.matched_at = now
     changed = merge(shoko, matched=True)
     changed |= fill(shoko, series_id=link.series_id, episode_id=link.episode_id)
     changed |= fill(

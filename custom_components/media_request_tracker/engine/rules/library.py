@@ -55,21 +55,26 @@ def awaits_library(request: Request) -> bool:
 def library_wait_began(request: Request) -> datetime | None:
     """When the movie, or the latest of the show's waiting episodes, began to wait.
 
-    States only move forward and keep the moment they were first reached, so this is
-    the import (or the hand-over to Shoko) of the newest piece still waiting; None
-    when nothing waits.
+    That is its import, or Shoko's match of an anime file (Shokofin shows matched
+    files only); states keep the moment they were first reached. None when nothing
+    waits.
     """
     tracks: list[Track] = [request, *request.episodes.values()]
     return max(
         (
-            reached
+            moment
             for track in tracks
             if track.state in AWAITING_LIBRARY
-            for state in AWAITING_LIBRARY
-            if (reached := track.reached.get(state)) is not None
+            for moment in _wait_moments(track)
+            if moment is not None
         ),
         default=None,
     )
+
+
+def _wait_moments(track: Track) -> list[datetime | None]:
+    matched = None if track.shoko is None else track.shoko.matched_at
+    return [*(track.reached.get(state) for state in AWAITING_LIBRARY), matched]
 
 
 def is_request_item(request: Request, item: LibraryItemEvidence) -> bool:
