@@ -152,11 +152,13 @@ class MediaRequestTrackerData:
     def delivers_live(self, key: str) -> bool:
         """Whether the poller of that key (service or subentry id) has its hub up.
 
-        A hub still making its first connection counts: repairs do not ask for
-        webhooks in the seconds it takes to connect at every start.
+        A hub still making its first connection counts (its link has no error
+        yet): repairs do not ask for webhooks in the seconds it takes to connect
+        at every start.
         """
         poller = self.pollers.get(key)
-        return poller is not None and poller.live_events in ("connected", "connecting")
+        link = None if poller is None else poller.link
+        return link is not None and link.error is None
 
     def arr_for(self, request: Request) -> RadarrPoller | SonarrPoller | None:
         """The Radarr or Sonarr the request belongs to, or would go to (§3).

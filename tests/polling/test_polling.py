@@ -166,13 +166,7 @@ async def test_an_episode_in_jellyfin_is_found_while_others_download(
     await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
     pack = load_fixture("sonarr/grab_season_pack_regular.json")
     await post("sonarr", pack)
-    first = load_fixture(
-        "sonarr/download_season_pack_file.json",
-        series=pack["series"],
-        episodes=[pack["episodes"][0]],
-        downloadId=pack["downloadId"],
-    )
-    await post("sonarr", first)
+    await import_pack_episode(post, pack, 0)
     # The rest of the pack is downloaded; S01E01 alone is imported.
     assert request_state(hass, full_entry, "90").state == "downloaded"
     stack.items = [
@@ -772,6 +766,27 @@ async def test_pollers_wake_when_work_appears(
     assert calls(stack.mock, "/Items") > items
 
 
+async def import_movie(hass: HomeAssistant, post: Post) -> None:
+    """Dune requested, grabbed and imported, told by webhooks."""
+    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
+    await post("radarr", "radarr/grab_regular.json")
+    await post("radarr", "radarr/download_regular.json")
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def import_pack_episode(post: Post, pack: dict[str, Any], index: int) -> None:
+    """Sonarr's import of one file of a season pack, told by its webhook."""
+    await post(
+        "sonarr",
+        load_fixture(
+            "sonarr/download_season_pack_file.json",
+            series=pack["series"],
+            episodes=[pack["episodes"][index]],
+            downloadId=pack["downloadId"],
+        ),
+    )
+
+
 async def seconds_pass(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int
 ) -> None:
@@ -794,10 +809,7 @@ async def test_jellyfin_is_asked_every_2_seconds_after_an_import(
     Its library monitor adds a new file a minute or more after the import: the
     movie becomes available within 2 seconds of Jellyfin adding it, no webhook.
     """
-    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    await post("radarr", "radarr/grab_regular.json")
-    await post("radarr", "radarr/download_regular.json")
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await import_movie(hass, post)
     assert request_state(hass, full_entry, "80").state == "importing"
 
     stack.serve()  # counts from here
@@ -829,15 +841,7 @@ async def test_jellyfin_is_asked_every_30_seconds_once_an_import_is_old(
     await post("sonarr", pack)
 
     async def import_episode(index: int) -> None:
-        await post(
-            "sonarr",
-            load_fixture(
-                "sonarr/download_season_pack_file.json",
-                series=pack["series"],
-                episodes=[pack["episodes"][index]],
-                downloadId=pack["downloadId"],
-            ),
-        )
+        await import_pack_episode(post, pack, index)
         await hass.async_block_till_done(wait_background_tasks=True)
 
     async def looks_in_a_minute() -> int:
@@ -864,22 +868,12 @@ async def test_an_old_wait_is_looked_at_every_30_seconds_beside_a_fresh_one(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A movie imported long ago is not asked about every 2 s with a fresh show."""
-    await post("jellyseerr", "jellyseerr/media_auto_approved_movie_regular.json")
-    await post("radarr", "radarr/grab_regular.json")
-    await post("radarr", "radarr/download_regular.json")
+    await import_movie(hass, post)
     await seconds_pass(hass, freezer, 600)
     await post("jellyseerr", "jellyseerr/media_approved_tv_regular.json")
     pack = load_fixture("sonarr/grab_season_pack_regular.json")
     await post("sonarr", pack)
-    await post(
-        "sonarr",
-        load_fixture(
-            "sonarr/download_season_pack_file.json",
-            series=pack["series"],
-            episodes=[pack["episodes"][0]],
-            downloadId=pack["downloadId"],
-        ),
-    )
+    await import_pack_episode(post, pack, 0)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     stack.serve()

@@ -64,7 +64,11 @@ class JellyfinPoller(ServicePoller):
     async def _async_poll(self) -> timedelta:
         """The fresh requests, and every waiting one once ACTIVE has passed."""
         now = dt_util.utcnow()
-        waiting = self._waiting()
+        waiting = [
+            request
+            for request in self.tracking.tracker.requests.values()
+            if awaits_library(request)
+        ]
         # A poll that fails keeps this interval: never the fast one.
         self.update_interval = ACTIVE if waiting else IDLE
         fresh = [request for request in waiting if _is_fresh(request, now)]
@@ -74,18 +78,12 @@ class JellyfinPoller(ServicePoller):
             self._all_verified_at = last_full = now
         else:
             await self._async_verify(fresh)
+        # A request that begins to wait meanwhile wakes the poller by itself.
         if any(awaits_library(request) for request in fresh):
             return FRESH_INTERVAL
-        if self._waiting():
+        if any(awaits_library(request) for request in waiting):
             return max(FRESH_INTERVAL, ACTIVE - (now - last_full))
         return IDLE
-
-    def _waiting(self) -> list[Request]:
-        return [
-            request
-            for request in self.tracking.tracker.requests.values()
-            if awaits_library(request)
-        ]
 
     async def _async_verify(self, requests: list[Request]) -> None:
         """Look for each request in Jellyfin, one after the other."""
